@@ -1,0 +1,109 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Fabrix.Contracts.Identity;
+
+/// <summary>
+/// Short-lived administrator tokens for local runs without Entra ID (ARCHITECTURE.md "Console and CLI → core").
+/// The AppHost generates one P-256 key under <c>.fabrix/</c> and hands its path to core, console and CLI
+/// (<see cref="KeyFileEnvironmentVariable"/>). Core accepts these tokens only in Development and only when it
+/// was given the key.
+/// </summary>
+public static class DevelopmentAdminToken
+{
+    /// <summary>Issuer of development administrator tokens.</summary>
+    public const string Issuer = "fabrix-dev-admin";
+
+    /// <summary>Audience: the core API.</summary>
+    public const string Audience = "fabrix-core";
+
+    /// <summary>Claim holding the administrator's roles (one value per role), as Entra ID app roles do.</summary>
+    public const string RolesClaim = "roles";
+
+    /// <summary>Configuration key (and, with <c>__</c>, environment variable) of the key file path.</summary>
+    public const string KeyFileConfigurationKey = "Fabrix:DevAdmin:KeyFile";
+
+    /// <summary>Environment variable the AppHost sets for every service and the CLI reads.</summary>
+    public const string KeyFileEnvironmentVariable = "Fabrix__DevAdmin__KeyFile";
+
+    /// <summary>Default lifetime of a minted token.</summary>
+    public static TimeSpan DefaultLifetime { get; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Creates a new key file (PKCS#8 PEM, owner-only permissions) unless it exists. Returns the path.</summary>
+    public static string EnsureKeyFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var pem = key.ExportPkcs8PrivateKeyPem();
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(path, options))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(pem);
+        }
+
+        return path;
+    }
+
+    /// <summary>Loads the signing key from a key file written by <see cref="EnsureKeyFile"/>.</summary>
+    public static ECDsaSecurityKey LoadKey(string path)
+    {
+        var ecdsa = ECDsa.Create();
+        ecdsa.ImportFromPem(File.ReadAllText(path));
+        return new ECDsaSecurityKey(ecdsa) { KeyId = KeyIdOf(ecdsa) };
+    }
+
+    /// <summary>Mints a token for <paramref name="userName"/> with <paramref name="roles"/>.</summary>
+    public static string Mint(ECDsaSecurityKey key, string userName, IEnumerable<string> roles, TimeProvider timeProvider, TimeSpan? lifetime = null)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentException.ThrowIfNullOrWhiteSpace(userName);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        var claims = new List<Claim> { new("sub", userName), new("name", userName) };
+        claims.AddRange(roles.Distinct(StringComparer.Ordinal).Select(r => new Claim(RolesClaim, r)));
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            Subject = new ClaimsIdentity(claims),
+            NotBefore = now.AddSeconds(-5),
+            IssuedAt = now,
+            Expires = now + (lifetime ?? DefaultLifetime),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
+        };
+        return new JsonWebTokenHandler().CreateToken(descriptor);
+    }
+
+    /// <summary>Validation parameters core uses for development tokens signed with <paramref name="key"/>.</summary>
+    public static TokenValidationParameters ValidationParameters(SecurityKey key) => new()
+    {
+        ValidIssuer = Issuer,
+        ValidAudience = Audience,
+        IssuerSigningKey = key,
+        ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+        RoleClaimType = RolesClaim,
+        NameClaimType = "name",
+        ClockSkew = TimeSpan.FromSeconds(30),
+    };
+
+    private static string KeyIdOf(ECDsa key)
+    {
+        var spki = key.ExportSubjectPublicKeyInfo();
+        return Convert.ToHexStringLower(SHA256.HashData(spki))[..16];
+    }
+}
