@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Fabrix.Cli.Manifests;
+using Fabrix.Cli.Plugins;
+
+namespace Fabrix.Cli;
+
+/// <summary>The <c>fabrix</c> command tree and its one entry point, shared by <c>Program</c> and the tests.</summary>
+internal static class CliApp
+{
+    public static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("fabrix: validate plugin manifests and manage plugins on a Fabrix registry.");
+        root.Subcommands.Add(ManifestCommands.Build(context));
+        root.Subcommands.Add(PluginCommands.Build(context));
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        var root = Build(context);
+        var parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var error in parseResult.Errors)
+            {
+                await context.Error.WriteLineAsync($"fabrix: {error.Message}");
+            }
+
+            await context.Error.WriteLineAsync("Run 'fabrix --help' for usage.");
+            return ExitCodes.UsageOrIo;
+        }
+
+        var invocation = new InvocationConfiguration
+        {
+            Output = context.Out,
+            Error = context.Error,
+            EnableDefaultExceptionHandler = false,
+        };
+
+        try
+        {
+            return await parseResult.InvokeAsync(invocation, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await context.Error.WriteLineAsync("fabrix: cancelled.");
+            return ExitCodes.UsageOrIo;
+        }
+#pragma warning disable CA1031 // Last line of defence: a tool prints one line, never a stack trace (issue 2 section 9).
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await context.Error.WriteLineAsync($"fabrix: unexpected error: {ex.Message}");
+            return ExitCodes.UsageOrIo;
+        }
+    }
+}

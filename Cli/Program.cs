@@ -1,0 +1,3 @@
+using Fabrix.Cli;
+
+return await CliApp.RunAsync(args, CliContext.ForProcess());

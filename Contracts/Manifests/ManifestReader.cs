@@ -1,0 +1,926 @@
+using System.Globalization;
+using System.Text.Json;
+using Semver;
+
+namespace Fabrix.Contracts.Manifests;
+
+/// <summary>
+/// One validation pass over a manifest. Collects every error and warning (never stops at the first), then
+/// builds the typed <see cref="PluginManifest"/> when there is no error. Cross-field rules (trait implications)
+/// run on whatever parts could be read, so one bad field does not hide the findings of another.
+/// </summary>
+internal sealed class ManifestReader
+{
+    public const int MaxIdLength = 64;
+
+    /// <summary>Longest version text accepted (the Semver library's guard against pathological input; the schema's maxLength).</summary>
+    public const int MaxVersionLength = 1024;
+    public const int MinPort = 1;
+    public const int MaxPort = 65535;
+    public const double MinMemoryLimit = 64;
+    public const double MaxMemoryLimit = 8192;
+    public const double MinCpuLimit = 0.1;
+    public const double MaxCpuLimit = 8.0;
+
+    private static readonly HashSet<string> s_rootFields = new(StringComparer.Ordinal)
+    {
+        "$schema", "id", "name", "version", "description", "contracts", "traits", "dependencies", "allowed_domains",
+        "endpoints", "security", "compliance", "health_check", "resources",
+    };
+
+    private static readonly HashSet<string> s_securityFields = new(StringComparer.Ordinal) { "authentication_required", "data_classification" };
+    private static readonly HashSet<string> s_complianceFields = new(StringComparer.Ordinal) { "hipaa_controls", "audit_level" };
+    private static readonly HashSet<string> s_healthCheckFields = new(StringComparer.Ordinal) { "type", "port", "path" };
+    private static readonly HashSet<string> s_resourcesFields = new(StringComparer.Ordinal) { "memory_limit", "cpu_limit" };
+
+    private readonly List<ManifestIssue> _errors = [];
+    private readonly List<ManifestIssue> _warnings = [];
+
+    public ManifestValidationResult Read(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            Error(JsonPath.Root, $"The manifest must be a JSON object, but it is {Describe(root)}.");
+            return Result(null);
+        }
+
+        var fields = Members(root, JsonPath.Root, s_rootFields);
+
+        var schemaPath = JsonPath.Property(JsonPath.Root, "$schema");
+        if (fields.TryGetValue("$schema", out var schemaElement))
+        {
+            ReadString(schemaElement, schemaPath);
+        }
+
+        var id = ReadId(fields);
+        var name = ReadName(fields);
+        var version = ReadVersion(fields);
+        var description = fields.TryGetValue("description", out var descriptionElement)
+            ? ReadString(descriptionElement, "$.description")
+            : null;
+        var contracts = ReadContracts(fields);
+        var traits = ReadTraits(fields);
+        var dependencies = ReadDependencies(fields, id);
+        var allowedDomains = ReadAllowedDomains(fields);
+        var endpoints = ReadEndpoints(fields);
+        var security = ReadSecurity(fields);
+        var compliance = ReadCompliance(fields, out var complianceDeclared);
+        var healthCheck = ReadHealthCheck(fields);
+        var resources = ReadResources(fields);
+
+        CheckTraitRules(traits, security, compliance, complianceDeclared, allowedDomains);
+
+        if (_errors.Count > 0)
+        {
+            return Result(null);
+        }
+
+        var manifest = new PluginManifest(
+            id!,
+            name!,
+            version!,
+            description,
+            contracts!,
+            traits!,
+            dependencies ?? [],
+            allowedDomains ?? [],
+            endpoints ?? new Dictionary<string, string>(StringComparer.Ordinal),
+            new ManifestSecurity(true, security.Classification!),
+            compliance is null ? null : new ManifestCompliance(compliance.HipaaControls ?? [], compliance.AuditLevel),
+            healthCheck,
+            resources);
+        return Result(manifest);
+    }
+
+    // ----- identity -----
+
+    private string? ReadId(Dictionary<string, JsonElement> fields)
+    {
+        const string path = "$.id";
+        if (!Required(fields, "id", path, out var element))
+        {
+            return null;
+        }
+
+        var value = ReadString(element, path);
+        if (value is null)
+        {
+            return null;
+        }
+
+        var problem = PluginIdProblem(value);
+        if (problem is not null)
+        {
+            Error(path, "The plugin id " + problem);
+            return null;
+        }
+
+        return value;
+    }
+
+    /// <summary>Issue 2: 1–64 characters, <c>^[a-z0-9]+(-[a-z0-9]+)*$</c>.</summary>
+    internal static string? PluginIdProblem(string value)
+    {
+        if (value.Length == 0)
+        {
+            return "must not be empty.";
+        }
+
+        if (value.Length > MaxIdLength)
+        {
+            return $"must be at most {MaxIdLength} characters long, but has {value.Length.ToString(CultureInfo.InvariantCulture)}.";
+        }
+
+        var previousHyphen = true;
+        foreach (var c in value)
+        {
+            if (c == '-')
+            {
+                if (previousHyphen)
+                {
+                    return $"'{value}' must use lowercase letters, digits and single hyphens between them (e.g. user-management).";
+                }
+
+                previousHyphen = true;
+            }
+            else if (char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c))
+            {
+                previousHyphen = false;
+            }
+            else
+            {
+                return $"'{value}' must use lowercase letters, digits and single hyphens between them (e.g. user-management).";
+            }
+        }
+
+        return previousHyphen
+            ? $"'{value}' must use lowercase letters, digits and single hyphens between them (e.g. user-management)."
+            : null;
+    }
+
+    private string? ReadName(Dictionary<string, JsonElement> fields)
+    {
+        const string path = "$.name";
+        if (!Required(fields, "name", path, out var element))
+        {
+            return null;
+        }
+
+        var value = ReadString(element, path);
+        if (value is not null && string.IsNullOrWhiteSpace(value))
+        {
+            Error(path, "The display name must not be empty.");
+            return null;
+        }
+
+        return value;
+    }
+
+    private string? ReadVersion(Dictionary<string, JsonElement> fields)
+    {
+        const string path = "$.version";
+        if (!Required(fields, "version", path, out var element))
+        {
+            return null;
+        }
+
+        var value = ReadString(element, path);
+        if (value is null)
+        {
+            return null;
+        }
+
+        // Strict: MAJOR.MINOR.PATCH, no leading 'v', no leading zeros, optional -pre-release and +build.
+        if (!SemVersion.TryParse(value, SemVersionStyles.Strict, out _, MaxVersionLength))
+        {
+            Error(path, $"The version '{value}' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0 or 1.2.0-beta.1).");
+            return null;
+        }
+
+        return value;
+    }
+
+    // ----- contracts, traits, dependencies -----
+
+    private List<string>? ReadContracts(Dictionary<string, JsonElement> fields)
+    {
+        const string path = "$.contracts";
+        if (!Required(fields, "contracts", path, out var element))
+        {
+            return null;
+        }
+
+        var items = ReadStringArray(element, path);
+        if (items is null)
+        {
+            return null;
+        }
+
+        if (items.Count == 0)
+        {
+            Error(path, "At least one contract is required (" + string.Join(", ", ManifestVocabulary.Contracts) + ").");
+        }
+
+        var contracts = new List<string>();
+        var ok = items.Count > 0;
+        foreach (var (value, itemPath) in items)
+        {
+            if (value is null)
+            {
+                ok = false;
+            }
+            else if (!ManifestVocabulary.Contracts.Contains(value, StringComparer.Ordinal))
+            {
+                Error(itemPath, $"Unknown contract '{value}'; expected one of " + string.Join(", ", ManifestVocabulary.Contracts) + ".");
+                ok = false;
+            }
+            else if (contracts.Contains(value, StringComparer.Ordinal))
+            {
+                Error(itemPath, $"The contract '{value}' is listed more than once.");
+                ok = false;
+            }
+            else
+            {
+                contracts.Add(value);
+            }
+        }
+
+        return ok ? contracts : null;
+    }
+
+    /// <summary>Returns the well-formed, distinct traits (even when others are bad), or null when there is no array.</summary>
+    private List<string>? ReadTraits(Dictionary<string, JsonElement> fields)
+    {
+        const string path = "$.traits";
+        if (!Required(fields, "traits", path, out var element))
+        {
+            return null;
+        }
+
+        var items = ReadStringArray(element, path);
+        if (items is null)
+        {
+            return null;
+        }
+
+        if (items.Count == 0)
+        {
+            Error(path, "At least one trait is required (e.g. handles_pii, audit_required).");
+        }
+
+        var traits = new List<string>();
+        foreach (var (value, itemPath) in items)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            if (!IsSnakeCase(value))
+            {
+                Error(itemPath, $"The trait '{value}' must be a snake_case identifier (lowercase letters, digits, single underscores, starting with a letter).");
+            }
+            else if (ManifestVocabulary.ForbiddenTraits.Contains(value, StringComparer.Ordinal))
+            {
+                Error(itemPath, $"The trait '{value}' is reserved and may not be claimed by a plugin.");
+            }
+            else if (traits.Contains(value, StringComparer.Ordinal))
+            {
+                Error(itemPath, $"The trait '{value}' is listed more than once.");
+            }
+            else
+            {
+                if (!ManifestVocabulary.RuleTraits.Contains(value, StringComparer.Ordinal))
+                {
+                    Warning(itemPath, $"The trait '{value}' carries no platform rule; it is recorded but not enforced.");
+                }
+
+                traits.Add(value);
+            }
+        }
+
+        return traits;
+    }
+
+    internal static bool IsSnakeCase(string value)
+    {
+        if (value.Length == 0 || !char.IsAsciiLetterLower(value[0]) || value[^1] == '_')
+        {
+            return false;
+        }
+
+        var previousUnderscore = false;
+        foreach (var c in value)
+        {
+            if (c == '_')
+            {
+                if (previousUnderscore)
+                {
+                    return false;
+                }
+
+                previousUnderscore = true;
+            }
+            else if (char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c))
+            {
+                previousUnderscore = false;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private List<string>? ReadDependencies(Dictionary<string, JsonElement> fields, string? id)
+    {
+        const string path = "$.dependencies";
+        if (!fields.TryGetValue("dependencies", out var element))
+        {
+            return null;
+        }
+
+        var items = ReadStringArray(element, path);
+        if (items is null)
+        {
+            return null;
+        }
+
+        var dependencies = new List<string>();
+        foreach (var (value, itemPath) in items)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            var problem = PluginIdProblem(value);
+            if (problem is not null)
+            {
+                Error(itemPath, "The dependency " + problem);
+            }
+            else if (id is not null && value == id)
+            {
+                Error(itemPath, $"The plugin '{id}' cannot depend on itself.");
+            }
+            else if (dependencies.Contains(value, StringComparer.Ordinal))
+            {
+                Error(itemPath, $"The dependency '{value}' is listed more than once.");
+            }
+            else
+            {
+                dependencies.Add(value);
+            }
+        }
+
+        return dependencies;
+    }
+
+    // ----- network -----
+
+    private List<string>? ReadAllowedDomains(Dictionary<string, JsonElement> fields)
+    {
+        const string path = "$.allowed_domains";
+        if (!fields.TryGetValue("allowed_domains", out var element))
+        {
+            return null;
+        }
+
+        var items = ReadStringArray(element, path);
+        if (items is null)
+        {
+            return null;
+        }
+
+        var domains = new List<string>();
+        foreach (var (value, itemPath) in items)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            var problem = AllowedDomain.Problem(value, out var normalized);
+            if (problem is not null)
+            {
+                Error(itemPath, $"The allowed domain '{value}' {problem}.");
+            }
+            else if (domains.Contains(normalized, StringComparer.Ordinal))
+            {
+                Error(itemPath, $"The allowed domain '{value}' is listed more than once (names are compared lower-cased).");
+            }
+            else
+            {
+                domains.Add(normalized);
+            }
+        }
+
+        return domains;
+    }
+
+    private Dictionary<string, string>? ReadEndpoints(Dictionary<string, JsonElement> fields)
+    {
+        const string path = "$.endpoints";
+        if (!fields.TryGetValue("endpoints", out var element))
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Error(path, $"The endpoints must be an object mapping names to paths, but they are {Describe(element)}.");
+            return null;
+        }
+
+        var endpoints = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            var key = PropertyName(property, path, out var entryPath);
+            if (key is null)
+            {
+                continue;
+            }
+
+            if (key.Length == 0)
+            {
+                Error(entryPath, "An endpoint name must not be empty.");
+                continue;
+            }
+
+            if (!seen.Add(key))
+            {
+                Error(entryPath, $"The endpoint '{key}' is declared more than once.");
+                continue;
+            }
+
+            var value = ReadString(property.Value, entryPath);
+            if (value is null)
+            {
+                continue;
+            }
+
+            var problem = EndpointPath.Problem(value);
+            if (problem is not null)
+            {
+                Error(entryPath, $"The path of endpoint '{key}' {problem}.");
+                continue;
+            }
+
+            endpoints.Add(key, value);
+        }
+
+        return endpoints;
+    }
+
+    // ----- security and compliance -----
+
+    private sealed record SecurityParts(List<string>? Classification);
+
+    private SecurityParts ReadSecurity(Dictionary<string, JsonElement> fields)
+    {
+        const string path = "$.security";
+        if (!Required(fields, "security", path, out var element))
+        {
+            return new SecurityParts(null);
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Error(path, $"The security section must be an object, but it is {Describe(element)}.");
+            return new SecurityParts(null);
+        }
+
+        var security = Members(element, path, s_securityFields);
+
+        const string authPath = "$.security.authentication_required";
+        if (Required(security, "authentication_required", authPath, out var auth))
+        {
+            if (auth.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                Error(authPath, $"authentication_required must be the boolean true, but it is {Describe(auth)}.");
+            }
+            else if (auth.ValueKind == JsonValueKind.False)
+            {
+                Error(authPath, "authentication_required must be true: every plugin endpoint requires authentication.");
+            }
+        }
+
+        const string classificationPath = "$.security.data_classification";
+        List<string>? classification = null;
+        if (Required(security, "data_classification", classificationPath, out var classes))
+        {
+            var items = ReadStringArray(classes, classificationPath);
+            if (items is not null)
+            {
+                if (items.Count == 0)
+                {
+                    Error(classificationPath, "At least one data classification is required (" + string.Join(", ", ManifestVocabulary.DataClassifications) + ").");
+                }
+
+                classification = [];
+                foreach (var (value, itemPath) in items)
+                {
+                    if (value is null)
+                    {
+                        continue;
+                    }
+
+                    if (!ManifestVocabulary.DataClassifications.Contains(value, StringComparer.Ordinal))
+                    {
+                        Error(itemPath, $"Unknown data classification '{value}'; expected one of " + string.Join(", ", ManifestVocabulary.DataClassifications) + ".");
+                    }
+                    else if (classification.Contains(value, StringComparer.Ordinal))
+                    {
+                        Error(itemPath, $"The data classification '{value}' is listed more than once.");
+                    }
+                    else
+                    {
+                        classification.Add(value);
+                    }
+                }
+            }
+        }
+
+        return new SecurityParts(classification);
+    }
+
+    private sealed record ComplianceParts(List<string>? HipaaControls, string? AuditLevel);
+
+    private ComplianceParts? ReadCompliance(Dictionary<string, JsonElement> fields, out bool declared)
+    {
+        const string path = "$.compliance";
+        declared = fields.TryGetValue("compliance", out var element);
+        if (!declared)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Error(path, $"The compliance section must be an object, but it is {Describe(element)}.");
+            return null;
+        }
+
+        var compliance = Members(element, path, s_complianceFields);
+
+        List<string>? controls = null;
+        const string controlsPath = "$.compliance.hipaa_controls";
+        if (compliance.TryGetValue("hipaa_controls", out var controlsElement))
+        {
+            var items = ReadStringArray(controlsElement, controlsPath);
+            if (items is not null)
+            {
+                controls = [];
+                foreach (var (value, itemPath) in items)
+                {
+                    if (value is null)
+                    {
+                        continue;
+                    }
+
+                    if (!CfrCitation.IsValid(value))
+                    {
+                        Error(itemPath, $"The HIPAA control '{value}' is not a CFR citation such as 164.312(a) or 164.312(a)(2)(iv).");
+                    }
+                    else if (controls.Contains(value, StringComparer.Ordinal))
+                    {
+                        Error(itemPath, $"The HIPAA control '{value}' is listed more than once.");
+                    }
+                    else
+                    {
+                        controls.Add(value);
+                    }
+                }
+            }
+        }
+
+        string? auditLevel = null;
+        const string auditPath = "$.compliance.audit_level";
+        if (compliance.TryGetValue("audit_level", out var auditElement))
+        {
+            var value = ReadString(auditElement, auditPath);
+            if (value is not null)
+            {
+                if (ManifestVocabulary.AuditLevels.Contains(value, StringComparer.Ordinal))
+                {
+                    auditLevel = value;
+                }
+                else
+                {
+                    Error(auditPath, $"Unknown audit level '{value}'; expected one of " + string.Join(", ", ManifestVocabulary.AuditLevels) + ".");
+                }
+            }
+        }
+
+        return new ComplianceParts(controls, auditLevel);
+    }
+
+    /// <summary>
+    /// Seed 004 "Trait consistency" and "Compliance". <c>audit_required</c> (left open by the seed) demands a
+    /// declared <c>compliance.audit_level</c> other than <c>none</c>: a plugin that asks to be audited must say how.
+    /// </summary>
+    private void CheckTraitRules(List<string>? traits, SecurityParts security, ComplianceParts? compliance, bool complianceDeclared, List<string>? allowedDomains)
+    {
+        var has = (string trait) => traits is not null && traits.Contains(trait, StringComparer.Ordinal);
+        var classification = security.Classification;
+        const string classificationPath = "$.security.data_classification";
+        const string compliancePath = "$.compliance";
+        const string auditPath = "$.compliance.audit_level";
+
+        if (has(ManifestVocabulary.Traits.HandlesPii) && classification is not null && !classification.Contains("pii"))
+        {
+            Error(classificationPath, "The data classification must include 'pii' because the plugin has the trait handles_pii.");
+        }
+
+        if (has(ManifestVocabulary.Traits.HandlesPhi))
+        {
+            if (classification is not null && !classification.Contains("phi"))
+            {
+                Error(classificationPath, "The data classification must include 'phi' because the plugin has the trait handles_phi.");
+            }
+
+            if (!complianceDeclared)
+            {
+                Error(compliancePath, "A compliance section with hipaa_controls is required because the plugin has the trait handles_phi.");
+            }
+            else if (compliance is not null && compliance.HipaaControls is { Count: 0 } or null && !HasBadControls(compliance))
+            {
+                Error("$.compliance.hipaa_controls", "At least one HIPAA control (e.g. 164.312(a)) is required because the plugin has the trait handles_phi.");
+            }
+        }
+
+        var sensitive = classification?.Where(c => c is "pii" or "phi").ToList() ?? [];
+        if (sensitive.Count > 0)
+        {
+            var which = string.Join(" and ", sensitive);
+            if (!complianceDeclared)
+            {
+                Error(compliancePath, $"A compliance section with an audit_level of detailed or complete is required for {which} data.");
+            }
+            else if (compliance is not null && compliance.AuditLevel is not ("detailed" or "complete") && !HasBadAuditLevel())
+            {
+                Error(auditPath, compliance.AuditLevel is null
+                    ? $"An audit_level of detailed or complete is required for {which} data."
+                    : $"The audit_level '{compliance.AuditLevel}' is too low for {which} data; use detailed or complete.");
+            }
+        }
+
+        if (has(ManifestVocabulary.Traits.AuditRequired))
+        {
+            if (!complianceDeclared)
+            {
+                Error(compliancePath, "A compliance section with an audit_level other than none is required because the plugin has the trait audit_required.");
+            }
+            else if (compliance is not null && compliance.AuditLevel is null or "none" && !HasBadAuditLevel())
+            {
+                Error(auditPath, "An audit_level other than none is required because the plugin has the trait audit_required.");
+            }
+        }
+
+        if (has(ManifestVocabulary.Traits.ExternalService) && (allowedDomains is null || allowedDomains.Count == 0) && !HasErrorUnder("$.allowed_domains"))
+        {
+            Error("$.allowed_domains", "At least one allowed domain is required because the plugin has the trait external_service.");
+        }
+        else if (!has(ManifestVocabulary.Traits.ExternalService) && allowedDomains is { Count: > 0 })
+        {
+            Warning("$.allowed_domains", "allowed_domains has no effect without the trait external_service.");
+        }
+
+        bool HasBadControls(ComplianceParts parts) => parts.HipaaControls is null ? HasErrorUnder("$.compliance.hipaa_controls") : HasErrorUnder("$.compliance.hipaa_controls[");
+        bool HasBadAuditLevel() => HasErrorUnder(auditPath);
+    }
+
+    // ----- health and resources -----
+
+    private ManifestHealthCheck? ReadHealthCheck(Dictionary<string, JsonElement> fields)
+    {
+        const string path = "$.health_check";
+        if (!fields.TryGetValue("health_check", out var element))
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Error(path, $"health_check must be an object, but it is {Describe(element)}.");
+            return null;
+        }
+
+        var members = Members(element, path, s_healthCheckFields);
+        var ok = true;
+
+        string? type = null;
+        const string typePath = "$.health_check.type";
+        if (Required(members, "type", typePath, out var typeElement))
+        {
+            type = ReadString(typeElement, typePath);
+            if (type is not null && !ManifestVocabulary.HealthCheckTypes.Contains(type, StringComparer.Ordinal))
+            {
+                Error(typePath, $"Unknown health check type '{type}'; expected http or grpc.");
+                type = null;
+            }
+        }
+
+        ok &= type is not null;
+
+        int port = 0;
+        const string portPath = "$.health_check.port";
+        if (Required(members, "port", portPath, out var portElement))
+        {
+            if (portElement.ValueKind != JsonValueKind.Number)
+            {
+                Error(portPath, $"The port must be an integer between {MinPort} and {MaxPort}, but it is {Describe(portElement)}.");
+                ok = false;
+            }
+            else if (!portElement.TryGetInt32(out port) || port is < MinPort or > MaxPort)
+            {
+                Error(portPath, $"The port must be an integer between {MinPort} and {MaxPort}, but it is {portElement.GetRawText()}.");
+                ok = false;
+            }
+        }
+        else
+        {
+            ok = false;
+        }
+
+        string? healthPath = null;
+        const string pathPath = "$.health_check.path";
+        if (members.TryGetValue("path", out var pathElement))
+        {
+            healthPath = ReadString(pathElement, pathPath);
+            var problem = healthPath is null ? null : EndpointPath.Problem(healthPath);
+            if (problem is not null)
+            {
+                Error(pathPath, $"The health check path {problem}.");
+            }
+
+            ok &= healthPath is not null && problem is null;
+        }
+        else if (type == "http")
+        {
+            Error(pathPath, "An http health check needs a path (e.g. /health).");
+            ok = false;
+        }
+
+        return ok ? new ManifestHealthCheck(type!, port, healthPath) : null;
+    }
+
+    private ManifestResources? ReadResources(Dictionary<string, JsonElement> fields)
+    {
+        const string path = "$.resources";
+        if (!fields.TryGetValue("resources", out var element))
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Error(path, $"resources must be an object, but it is {Describe(element)}.");
+            return null;
+        }
+
+        var members = Members(element, path, s_resourcesFields);
+        var memory = ReadLimit(members, "memory_limit", MinMemoryLimit, MaxMemoryLimit, "MB");
+        var cpu = ReadLimit(members, "cpu_limit", MinCpuLimit, MaxCpuLimit, "cores");
+        return new ManifestResources(memory, cpu);
+    }
+
+    private double? ReadLimit(Dictionary<string, JsonElement> members, string name, double min, double max, string unit)
+    {
+        var path = "$.resources." + name;
+        if (!members.TryGetValue(name, out var element))
+        {
+            return null;
+        }
+
+        var range = string.Create(CultureInfo.InvariantCulture, $"between {min} and {max} {unit}");
+        if (element.ValueKind != JsonValueKind.Number)
+        {
+            Error(path, $"{name} must be a number {range}, but it is {Describe(element)}.");
+            return null;
+        }
+
+        if (!element.TryGetDouble(out var value) || !double.IsFinite(value) || value < min || value > max)
+        {
+            Error(path, $"{name} must be {range}, but it is {element.GetRawText()}.");
+            return null;
+        }
+
+        return value;
+    }
+
+    // ----- JSON plumbing -----
+
+    /// <summary>The members of an object; duplicate keys are errors and unknown keys warnings.</summary>
+    private Dictionary<string, JsonElement> Members(JsonElement element, string path, HashSet<string> known)
+    {
+        var members = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            var name = PropertyName(property, path, out var memberPath);
+            if (name is null)
+            {
+                continue;
+            }
+
+            if (!members.TryAdd(name, property.Value))
+            {
+                Error(memberPath, $"The property '{name}' appears more than once; a manifest must be unambiguous.");
+            }
+            else if (!known.Contains(name))
+            {
+                Warning(memberPath, $"Unknown property '{name}' is ignored.");
+            }
+        }
+
+        return members;
+    }
+
+    private string? PropertyName(JsonProperty property, string parentPath, out string path)
+    {
+        try
+        {
+            var name = property.Name;
+            path = JsonPath.Property(parentPath, name);
+            return name;
+        }
+        catch (InvalidOperationException)
+        {
+            path = parentPath;
+            Error(parentPath, "A property name contains invalid Unicode (an unpaired surrogate).");
+            return null;
+        }
+    }
+
+    private bool Required(Dictionary<string, JsonElement> fields, string name, string path, out JsonElement element)
+    {
+        if (fields.TryGetValue(name, out element))
+        {
+            return true;
+        }
+
+        Error(path, $"The required property '{name}' is missing.");
+        return false;
+    }
+
+    private string? ReadString(JsonElement element, string path)
+    {
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            Error(path, $"Expected a string, but found {Describe(element)}.");
+            return null;
+        }
+
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            Error(path, "The string contains invalid Unicode (an unpaired surrogate).");
+            return null;
+        }
+    }
+
+    /// <summary>Items of an array of strings with their paths; a null value marks an item that is not a string.</summary>
+    private List<(string? Value, string Path)>? ReadStringArray(JsonElement element, string path)
+    {
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            Error(path, $"Expected an array of strings, but found {Describe(element)}.");
+            return null;
+        }
+
+        var items = new List<(string? Value, string Path)>();
+        var index = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            var itemPath = JsonPath.Index(path, index++);
+            items.Add((ReadString(item, itemPath), itemPath));
+        }
+
+        return items;
+    }
+
+    private static string Describe(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private bool HasErrorUnder(string pathPrefix) => _errors.Exists(e => e.Path.StartsWith(pathPrefix, StringComparison.Ordinal));
+
+    private void Error(string path, string message) => _errors.Add(new ManifestIssue(path, message));
+
+    private void Warning(string path, string message) => _warnings.Add(new ManifestIssue(path, message));
+
+    private ManifestValidationResult Result(PluginManifest? manifest) => new(_errors.ToArray(), _warnings.ToArray(), manifest);
+}

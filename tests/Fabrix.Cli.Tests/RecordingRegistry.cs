@@ -1,0 +1,168 @@
+using Fabrix.Contracts.Registry.V1;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Fabrix.Cli.Tests;
+
+/// <summary>
+/// An in-process RegistryAdmin endpoint that records what the CLI sends and answers with fixed replies, so the
+/// CLI's side of the contract (headers, requests, rendering, error mapping) is observable without a registry.
+/// The registry itself is exercised end to end by the lead's tests.
+/// </summary>
+internal sealed class RecordingRegistry : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RecordingRegistry(WebApplication app, RecordingRegistryAdmin admin)
+    {
+        _app = app;
+        Admin = admin;
+    }
+
+    public RecordingRegistryAdmin Admin { get; }
+
+    public static Uri Address { get; } = new("http://registry.test");
+
+    public static async Task<RecordingRegistry> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddGrpc();
+        var admin = new RecordingRegistryAdmin();
+        builder.Services.AddSingleton(admin);
+        var app = builder.Build();
+        app.MapGrpcService<RecordingRegistryAdmin>();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return new RecordingRegistry(app, admin);
+    }
+
+    public GrpcChannel OpenChannel(Uri address) =>
+        GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = _app.GetTestServer().CreateHandler() });
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
+
+internal sealed class RecordingRegistryAdmin : RegistryAdmin.RegistryAdminBase
+{
+    public const string RefusedId = "refused-plugin";
+    public const string StuckId = "stuck-plugin";
+
+    public List<string> Authorizations { get; } = [];
+
+    public List<object> Requests { get; } = [];
+
+    public override Task<ListPluginsResponse> ListPlugins(ListPluginsRequest request, ServerCallContext context)
+    {
+        Record(request, context);
+        var response = new ListPluginsResponse();
+        response.Plugins.Add(Summary("user-management", PluginStatus.Active));
+        response.Plugins.Add(Summary("billing", PluginStatus.Installed));
+        return Task.FromResult(response);
+    }
+
+    public override Task<PluginDetail> GetPlugin(GetPluginRequest request, ServerCallContext context)
+    {
+        Record(request, context);
+        if (request.Id != "user-management")
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, $"No plugin '{request.Id}' is installed."));
+        }
+
+        return Task.FromResult(Detail(request.Id, PluginStatus.Active));
+    }
+
+    public override Task<InstallPluginResponse> InstallPlugin(InstallPluginRequest request, ServerCallContext context)
+    {
+        Record(request, context);
+        if (request.ManifestJson.Contains(RefusedId, StringComparison.Ordinal))
+        {
+            var status = new Google.Rpc.Status { Code = (int)Code.InvalidArgument, Message = "The manifest is invalid" };
+            var badRequest = new BadRequest();
+            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = "$.allowed_domains[0]", Description = "The allowed domain is blocked." });
+            status.Details.Add(Any.Pack(badRequest));
+            throw status.ToRpcException();
+        }
+
+        var response = new InstallPluginResponse { Plugin = Detail("user-management", PluginStatus.Installed) };
+        response.Plugin.EnableOnRegister = request.EnableOnRegister;
+        response.Warnings.Add(new ManifestIssue { Path = "$.traits[2]", Message = "The trait 'x' carries no platform rule." });
+        return Task.FromResult(response);
+    }
+
+    public override Task<PluginDetail> EnablePlugin(PluginTransitionRequest request, ServerCallContext context)
+    {
+        Record(request, context);
+        if (request.Id == StuckId)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, "Cannot enable a plugin that is installed; allowed: registered -> active, disabled -> active."));
+        }
+
+        return Task.FromResult(Detail(request.Id, PluginStatus.Active));
+    }
+
+    public override Task<PluginDetail> DisablePlugin(PluginTransitionRequest request, ServerCallContext context)
+    {
+        Record(request, context);
+        if (!context.RequestHeaders.GetValue("authorization")!.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Unauthenticated, "No bearer token"));
+        }
+
+        throw new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, "The role audit_viewer may not disable plugins."));
+    }
+
+    public override Task<PluginDetail> UnregisterPlugin(PluginTransitionRequest request, ServerCallContext context)
+    {
+        Record(request, context);
+        return Task.FromResult(Detail(request.Id, PluginStatus.Unregistered));
+    }
+
+    public override Task<UninstallPluginResponse> UninstallPlugin(UninstallPluginRequest request, ServerCallContext context)
+    {
+        Record(request, context);
+        return Task.FromResult(new UninstallPluginResponse { Id = request.Id });
+    }
+
+    private void Record(object request, ServerCallContext context)
+    {
+        lock (Requests)
+        {
+            Requests.Add(request);
+            Authorizations.Add(context.RequestHeaders.GetValue("authorization") ?? string.Empty);
+        }
+    }
+
+    private static PluginSummary Summary(string id, PluginStatus status)
+    {
+        var summary = new PluginSummary
+        {
+            Id = id,
+            Name = id + " plugin",
+            Version = "1.0.0",
+            Status = status,
+            Health = HealthState.Healthy,
+            InstalledAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero)),
+        };
+        summary.Contracts.Add("IdentityPlugin");
+        summary.Traits.Add("handles_pii");
+        return summary;
+    }
+
+    private static PluginDetail Detail(string id, PluginStatus status)
+    {
+        var detail = new PluginDetail
+        {
+            Summary = Summary(id, status),
+            ManifestJson = Manifests.UserManagement.Replace("\n", string.Empty, StringComparison.Ordinal),
+            ManifestDigest = new string('a', 64),
+            Token = new TokenInfo { KeyId = "key-2025-01", ExpiresAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2025, 1, 2, 3, 19, 5, TimeSpan.Zero)) },
+        };
+        detail.History.Add(new LifecycleEvent { FromStatus = PluginStatus.Unspecified, ToStatus = PluginStatus.Installed, Actor = "user:alice", Reason = "approved" });
+        return detail;
+    }
+}

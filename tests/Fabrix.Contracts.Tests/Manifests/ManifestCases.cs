@@ -1,0 +1,301 @@
+using static Fabrix.Contracts.Tests.Manifests.ManifestFixtures;
+
+namespace Fabrix.Contracts.Tests.Manifests;
+
+/// <summary>
+/// One row of the shared rule table: a manifest, the single JSON path its errors must be at (null = valid),
+/// and whether the published JSON Schema can express the rule. Rows the schema cannot express say why.
+/// </summary>
+public sealed record ManifestCase(string Name, string Json, string? ErrorPath, string? SchemaGap = null, string? WarningPath = null)
+{
+    public bool IsValid => ErrorPath is null;
+
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// The table shared by the validator tests and the schema-agreement test: every rule of seed 004 / issue 2
+/// section 3 at least once each way.
+/// </summary>
+internal static class ManifestCases
+{
+    private const string DuplicateKeys = "JSON Schema sees parsed objects, in which a duplicate key has already been collapsed.";
+    private const string SelfReference = "draft-07 cannot compare one value with another ($.id).";
+    private const string CaseInsensitiveUnique = "uniqueItems compares exactly; the validator compares hostnames lower-cased.";
+    private const string Surrogates = "A JSON Schema validator decodes strings leniently; unpaired surrogates are not text.";
+    private const string HugeInteger = "NJsonSchema throws InvalidCastException on integers beyond 64 bits instead of failing validation.";
+
+    public static IReadOnlyList<ManifestCase> All { get; } = Build();
+
+    public static ManifestCase Get(string name) => All.Single(c => c.Name == name);
+
+    private static List<ManifestCase> Build()
+    {
+        var cases = new List<ManifestCase>();
+
+        void Valid(string name, string json, string? warningPath = null) => cases.Add(new ManifestCase(name, json, null, WarningPath: warningPath));
+        void Invalid(string name, string path, string json, string? schemaGap = null) => cases.Add(new ManifestCase(name, json, path, schemaGap));
+        string Full(params (string, string?)[] edits) => Edit(ClaimsGateway, edits);
+        string Min(params (string, string?)[] edits) => Edit(Echo, edits);
+
+        // Fixtures.
+        Valid("fixture: seed 004 user-management", Text(UserManagement));
+        Valid("fixture: claims-gateway (every section)", Text(ClaimsGateway));
+        Valid("fixture: echo (minimal)", Text(Echo), warningPath: "$.traits[0]");
+
+        // Root shape and JSON types.
+        Invalid("root: null", "$", "null");
+        Invalid("root: array", "$", "[]");
+        Invalid("root: string", "$", "\"manifest\"");
+        Invalid("root: number", "$", "42");
+        Invalid("root: duplicate key", "$.id", Text(Echo).Replace("\"id\": \"echo\",", "\"id\": \"echo\", \"id\": \"echo-two\",", StringComparison.Ordinal), DuplicateKeys);
+        Invalid("root: $schema not a string", "$['$schema']", Min(("$schema", "1")));
+        Valid("root: unknown property warns", Min(("traits", "[\"audit_required\"]"), ("compliance", "{\"audit_level\":\"basic\"}"), ("x_vendor", "{\"a\":1}")), warningPath: "$.x_vendor");
+
+        // id: 1-64 chars, ^[a-z0-9]+(-[a-z0-9]+)*$.
+        Valid("id: single char", Min(("id", "\"a\"")));
+        Valid("id: digits and hyphens", Min(("id", "\"a1-b2-3c\"")));
+        Valid("id: 64 chars", Min(("id", Quote(new string('a', 64)))));
+        Invalid("id: 65 chars", "$.id", Min(("id", Quote(new string('a', 65)))));
+        Invalid("id: empty", "$.id", Min(("id", "\"\"")));
+        Invalid("id: uppercase", "$.id", Min(("id", "\"User-Management\"")));
+        Invalid("id: leading hyphen", "$.id", Min(("id", "\"-echo\"")));
+        Invalid("id: trailing hyphen", "$.id", Min(("id", "\"echo-\"")));
+        Invalid("id: double hyphen", "$.id", Min(("id", "\"echo--two\"")));
+        Invalid("id: underscore", "$.id", Min(("id", "\"echo_two\"")));
+        Invalid("id: non-ASCII digit", "$.id", Min(("id", Quote("echo\u0663"))));
+        Invalid("id: trailing newline", "$.id", Min(("id", Quote("echo\n"))));
+        Invalid("id: number", "$.id", Min(("id", "7")));
+        Invalid("id: null", "$.id", Min(("id", "null")));
+        Invalid("id: missing", "$.id", Min(("id", null)));
+
+        // name.
+        Valid("name: any non-empty text", Min(("name", Quote("Échő – plugin"))));
+        Invalid("name: empty", "$.name", Min(("name", "\"\"")));
+        Invalid("name: whitespace", "$.name", Min(("name", "\"   \"")));
+        Invalid("name: number", "$.name", Min(("name", "42")));
+        Invalid("name: missing", "$.name", Min(("name", null)));
+        Invalid("name: unpaired surrogate", "$.name", Text(Echo).Replace("\"Echo\"", "\"\\ud800\"", StringComparison.Ordinal), Surrogates);
+
+        // version: strict SemVer 2.0.
+        Valid("version: release", Min(("version", "\"10.20.30\"")));
+        Valid("version: pre-release", Min(("version", "\"1.2.3-alpha.1\"")));
+        Valid("version: pre-release and build", Min(("version", "\"1.0.0-rc.1+sha.5114f85\"")));
+        Valid("version: 1024 chars", Min(("version", Quote("1.0.0-" + new string('a', 1018)))));
+        Invalid("version: 1025 chars", "$.version", Min(("version", Quote("1.0.0-" + new string('a', 1019)))));
+        Invalid("version: two parts", "$.version", Min(("version", "\"1.0\"")));
+        Invalid("version: four parts", "$.version", Min(("version", "\"1.0.0.0\"")));
+        Invalid("version: leading v", "$.version", Min(("version", "\"v1.0.0\"")));
+        Invalid("version: leading zero", "$.version", Min(("version", "\"01.0.0\"")));
+        Invalid("version: numeric pre-release with leading zero", "$.version", Min(("version", "\"1.0.0-01\"")));
+        Invalid("version: empty pre-release", "$.version", Min(("version", "\"1.0.0-\"")));
+        Invalid("version: word", "$.version", Min(("version", "\"latest\"")));
+        Invalid("version: trailing newline", "$.version", Min(("version", Quote("1.0.0\n"))));
+        Invalid("version: number", "$.version", Min(("version", "1.0")));
+        Invalid("version: missing", "$.version", Min(("version", null)));
+
+        // description.
+        Valid("description: absent", Min(("description", null)));
+        Invalid("description: number", "$.description", Min(("description", "7")));
+
+        // contracts.
+        Valid("contracts: several", Min(("contracts", "[\"StoragePlugin\",\"CommunicationPlugin\",\"IdentityPlugin\",\"IntegrationPlugin\",\"ProcessingPlugin\"]")));
+        Invalid("contracts: empty", "$.contracts", Min(("contracts", "[]")));
+        Invalid("contracts: unknown", "$.contracts[1]", Min(("contracts", "[\"StoragePlugin\",\"GodPlugin\"]")));
+        Invalid("contracts: wrong case", "$.contracts[0]", Min(("contracts", "[\"storageplugin\"]")));
+        Invalid("contracts: duplicate", "$.contracts[1]", Min(("contracts", "[\"StoragePlugin\",\"StoragePlugin\"]")));
+        Invalid("contracts: string", "$.contracts", Min(("contracts", "\"StoragePlugin\"")));
+        Invalid("contracts: number item", "$.contracts[0]", Min(("contracts", "[1]")));
+        Invalid("contracts: missing", "$.contracts", Min(("contracts", null)));
+
+        // traits.
+        Valid("traits: other well-formed trait warns", Min(("traits", "[\"caches_results\"]")), warningPath: "$.traits[0]");
+        Invalid("traits: empty", "$.traits", Min(("traits", "[]")));
+        Invalid("traits: admin reserved", "$.traits[1]", Min(("traits", "[\"stateless\",\"admin\"]")));
+        Invalid("traits: root reserved", "$.traits[0]", Min(("traits", "[\"root\"]")));
+        Invalid("traits: system reserved", "$.traits[0]", Min(("traits", "[\"system\"]")));
+        Invalid("traits: not snake_case (camel)", "$.traits[0]", Min(("traits", "[\"handlesPii\"]")));
+        Invalid("traits: not snake_case (double underscore)", "$.traits[0]", Min(("traits", "[\"a__b\"]")));
+        Invalid("traits: not snake_case (leading digit)", "$.traits[0]", Min(("traits", "[\"1st\"]")));
+        Invalid("traits: not snake_case (trailing underscore)", "$.traits[0]", Min(("traits", "[\"stateless_\"]")));
+        Invalid("traits: duplicate", "$.traits[1]", Min(("traits", "[\"stateless\",\"stateless\"]")));
+        Invalid("traits: object", "$.traits", Min(("traits", "{\"stateless\":true}")));
+        Invalid("traits: missing", "$.traits", Min(("traits", null)));
+
+        // security.
+        Invalid("security: missing", "$.security", Min(("security", null)));
+        Invalid("security: array", "$.security", Min(("security", "[]")));
+        Valid("security.authentication_required: true", Min(("security.authentication_required", "true")));
+        Invalid("security.authentication_required: false", "$.security.authentication_required", Min(("security.authentication_required", "false")));
+        Invalid("security.authentication_required: string", "$.security.authentication_required", Min(("security.authentication_required", "\"true\"")));
+        Invalid("security.authentication_required: missing", "$.security.authentication_required", Min(("security.authentication_required", null)));
+        Valid("security: unknown property warns", Min(("security.encryption", "\"aes\"")), warningPath: "$.security.encryption");
+        Valid("data_classification: several", Min(("security.data_classification", "[\"public\",\"internal\",\"confidential\"]")));
+        Invalid("data_classification: empty", "$.security.data_classification", Min(("security.data_classification", "[]")));
+        Invalid("data_classification: unknown", "$.security.data_classification[1]", Min(("security.data_classification", "[\"public\",\"secret\"]")));
+        Invalid("data_classification: duplicate", "$.security.data_classification[1]", Min(("security.data_classification", "[\"internal\",\"internal\"]")));
+        Invalid("data_classification: string", "$.security.data_classification", Min(("security.data_classification", "\"public\"")));
+        Invalid("data_classification: missing", "$.security.data_classification", Min(("security.data_classification", null)));
+
+        // Trait rules: handles_pii.
+        Valid("handles_pii: with pii and detailed audit", Min(("traits", "[\"handles_pii\"]"), ("security.data_classification", "[\"pii\"]"), ("compliance", "{\"audit_level\":\"detailed\"}")));
+        Invalid("handles_pii: without pii", "$.security.data_classification", Min(("traits", "[\"handles_pii\"]"), ("security.data_classification", "[\"internal\"]")));
+
+        // handles_phi.
+        Valid("handles_phi: phi, hipaa controls and detailed audit", Min(("traits", "[\"handles_phi\"]"), ("security.data_classification", "[\"phi\"]"), ("compliance", "{\"hipaa_controls\":[\"164.312(b)\"],\"audit_level\":\"detailed\"}")));
+        Invalid("handles_phi: without phi", "$.security.data_classification", Full(("security.data_classification", "[\"pii\",\"confidential\"]")));
+        Invalid("handles_phi: empty hipaa_controls", "$.compliance.hipaa_controls", Full(("compliance.hipaa_controls", "[]")));
+        Invalid("handles_phi: no hipaa_controls", "$.compliance.hipaa_controls", Full(("compliance.hipaa_controls", null)));
+        Invalid("handles_phi: no compliance", "$.compliance", Full(("compliance", null)));
+
+        // hipaa_controls: CFR citations.
+        foreach (var control in new[] { "164.312(a)", "164.312(a)(1)", "164.312(a)(2)(iv)", "164.308(a)(1)(ii)", "164.312(e)(2)(ix)", "164.316(b)(2)(xiv)" })
+        {
+            Valid($"hipaa_controls: {control}", Full(("compliance.hipaa_controls", $"[\"{control}\"]")));
+        }
+
+        foreach (var control in new[]
+        {
+            "164.312", "164.312()", "164.312(A)", "164.312(ab)", "164.312(a)(0)", "164.312(a)(02)", "164.312(a)(iv)",
+            "164.312(a)(2)(IV)", "164.312(a)(2)(iiii)", "164.312(a)(2)(vx)", "164.312(a)(2)()", "164.312 (a)", "45 CFR 164.312(a)",
+            "16.312(a)", "164.3121(a)", "\u0661\u0666\u0664.312(a)", "164.312(a)\n", "164.312(a)(2)(iv)(A)",
+        })
+        {
+            Invalid($"hipaa_controls: {control.Replace("\n", "\\n", StringComparison.Ordinal)}", "$.compliance.hipaa_controls[0]", Full(("compliance.hipaa_controls", $"[{Quote(control)}]")));
+        }
+
+        Invalid("hipaa_controls: duplicate", "$.compliance.hipaa_controls[1]", Full(("compliance.hipaa_controls", "[\"164.312(a)\",\"164.312(a)\"]")));
+        Invalid("hipaa_controls: string", "$.compliance.hipaa_controls", Full(("compliance.hipaa_controls", "\"164.312(a)\"")));
+        Valid("hipaa_controls: allowed without handles_phi", Min(("compliance", "{\"hipaa_controls\":[\"164.312(b)\"]}")));
+
+        // pii/phi data need compliance with audit_level detailed|complete.
+        Valid("pii data: complete audit", Min(("security.data_classification", "[\"pii\"]"), ("compliance", "{\"audit_level\":\"complete\"}")));
+        Invalid("pii data: no compliance", "$.compliance", Min(("security.data_classification", "[\"pii\"]")));
+        Invalid("pii data: no audit_level", "$.compliance.audit_level", Min(("security.data_classification", "[\"pii\"]"), ("compliance", "{}")));
+        Invalid("pii data: basic audit", "$.compliance.audit_level", Min(("security.data_classification", "[\"pii\"]"), ("compliance", "{\"audit_level\":\"basic\"}")));
+        Invalid("phi data: none audit", "$.compliance.audit_level", Min(("security.data_classification", "[\"phi\"]"), ("compliance", "{\"audit_level\":\"none\"}")));
+        Valid("phi data: detailed audit", Full(("compliance.audit_level", "\"detailed\"")));
+
+        // audit_level and compliance shape.
+        Valid("audit_level: none without sensitive data", Min(("compliance", "{\"audit_level\":\"none\"}")));
+        Invalid("audit_level: unknown", "$.compliance.audit_level", Min(("compliance", "{\"audit_level\":\"verbose\"}")));
+        Invalid("audit_level: number", "$.compliance.audit_level", Min(("compliance", "{\"audit_level\":3}")));
+        Invalid("compliance: string", "$.compliance", Min(("compliance", "\"hipaa\"")));
+        Valid("compliance: unknown property warns", Min(("compliance", "{\"retention_days\":30}")), warningPath: "$.compliance.retention_days");
+
+        // audit_required (our decision: audit_level other than none).
+        Valid("audit_required: basic audit", Min(("traits", "[\"audit_required\"]"), ("compliance", "{\"audit_level\":\"basic\"}")));
+        Invalid("audit_required: no compliance", "$.compliance", Min(("traits", "[\"audit_required\"]")));
+        Invalid("audit_required: none audit", "$.compliance.audit_level", Min(("traits", "[\"audit_required\"]"), ("compliance", "{\"audit_level\":\"none\"}")));
+        Invalid("audit_required: no audit_level", "$.compliance.audit_level", Min(("traits", "[\"audit_required\"]"), ("compliance", "{}")));
+
+        // external_service.
+        Valid("external_service: with a domain", Min(("traits", "[\"external_service\"]"), ("allowed_domains", "[\"api.example.com\"]")));
+        Invalid("external_service: no allowed_domains", "$.allowed_domains", Min(("traits", "[\"external_service\"]")));
+        Invalid("external_service: empty allowed_domains", "$.allowed_domains", Min(("traits", "[\"external_service\"]"), ("allowed_domains", "[]")));
+        Valid("allowed_domains: without external_service warns", Min(("allowed_domains", "[\"api.example.com\"]")), warningPath: "$.allowed_domains");
+
+        // allowed_domains entries.
+        foreach (var domain in new[]
+        {
+            "api.example.com", "*.example.com", "API.Example.COM", "xn--bcher-kva.example", "a-b.example.co.uk", "123.example.com",
+            "0x7f.example.com", "localhost.example.com", "local.example.com", "example.localhost.com",
+            new string('a', 63) + ".example.com",
+            string.Join('.', Enumerable.Repeat(new string('a', 63), 3)) + "." + new string('b', 61),
+        })
+        {
+            Valid($"allowed_domains: {Shorten(domain)}", Full(("allowed_domains", $"[{Quote(domain)}]")));
+        }
+
+        foreach (var domain in new[]
+        {
+            "", "https://api.example.com", "api.example.com:443", "api.example.com/path", "api..example.com", ".example.com",
+            "example.com.", "-api.example.com", "api-.example.com", "api_x.example.com", "exa mple.com", " example.com",
+            "example.com\n", "bücher.example", new string('a', 64) + ".example.com",
+            string.Join('.', Enumerable.Repeat(new string('a', 63), 3)) + "." + new string('b', 62),
+            "localhost", "LOCALHOST", "foo.localhost", "printer.local", "db.internal", "metadata.google.internal", "*.local",
+            "example", "*.com", "*", "*.", "api.*.example.com", "*example.com", "**.example.com",
+            "127.0.0.1", "10.0.0.1", "2130706433", "0x7f000001", "0X7F000001", "0177.0.0.1", "127.1", "0x7f.1", "1.2.3.0x",
+            "[::1]", "::1", "fe80::1", "[2001:db8::1]:443", "::ffff:127.0.0.1",
+        })
+        {
+            Invalid($"allowed_domains: {Shorten(domain)}", "$.allowed_domains[0]", Full(("allowed_domains", $"[{Quote(domain)}]")));
+        }
+
+        Invalid("allowed_domains: duplicate", "$.allowed_domains[1]", Full(("allowed_domains", "[\"api.example.com\",\"api.example.com\"]")));
+        Invalid("allowed_domains: duplicate in another case", "$.allowed_domains[1]", Full(("allowed_domains", "[\"api.example.com\",\"API.example.com\"]")), CaseInsensitiveUnique);
+        Invalid("allowed_domains: number item", "$.allowed_domains[0]", Full(("allowed_domains", "[1]")));
+        Invalid("allowed_domains: string", "$.allowed_domains", Full(("allowed_domains", "\"api.example.com\"")));
+
+        // dependencies.
+        Valid("dependencies: empty", Full(("dependencies", "[]")));
+        Valid("dependencies: several", Full(("dependencies", "[\"user-management\",\"billing\"]")));
+        Invalid("dependencies: bad id", "$.dependencies[1]", Full(("dependencies", "[\"user-management\",\"Billing_2\"]")));
+        Invalid("dependencies: self", "$.dependencies[0]", Full(("dependencies", "[\"claims-gateway\"]")), SelfReference);
+        Invalid("dependencies: duplicate", "$.dependencies[1]", Full(("dependencies", "[\"billing\",\"billing\"]")));
+        Invalid("dependencies: number item", "$.dependencies[0]", Full(("dependencies", "[3]")));
+        Invalid("dependencies: string", "$.dependencies", Full(("dependencies", "\"billing\"")));
+
+        // endpoints.
+        Valid("endpoints: root path", Full(("endpoints", "{\"home\":\"/\"}")));
+        Valid("endpoints: route template and odd name", Full(("endpoints", "{\"user info\":\"/api/users/{id}\",\"it's\":\"/a..b/...\"}")));
+        Valid("endpoints: empty object", Full(("endpoints", "{}")));
+        foreach (var path in new[] { "health", "", "//evil.example.com/x", "/a/../b", "/..", "/a/..", "/a/%2e%2e/b", "/a/%2E./b", "/a?x=1", "/a#top", "/a b", "/a\tb", "/a\n" })
+        {
+            Invalid($"endpoints: {Quote(path)}", "$.endpoints.health", Full(("endpoints", $"{{\"health\":{Quote(path)}}}")));
+        }
+
+        Invalid("endpoints: odd name, bad path", "$.endpoints['user info']", Full(("endpoints", "{\"user info\":\"users\"}")));
+        Invalid("endpoints: quote in name, bad path", "$.endpoints['it\\'s']", Full(("endpoints", "{\"it's\":\"x\"}")));
+        Invalid("endpoints: empty name", "$.endpoints['']", Full(("endpoints", "{\"\":\"/x\"}")));
+        Invalid("endpoints: number path", "$.endpoints.health", Full(("endpoints", "{\"health\":5}")));
+        Invalid("endpoints: array", "$.endpoints", Full(("endpoints", "[\"/health\"]")));
+
+        // health_check.
+        Valid("health_check: grpc without path", Full(("health_check", "{\"type\":\"grpc\",\"port\":5001}")));
+        Valid("health_check: port bounds", Full(("health_check", "{\"type\":\"grpc\",\"port\":65535,\"path\":\"/grpc.health.v1.Health/Check\"}")));
+        Valid("health_check: port 1", Full(("health_check.port", "1")));
+        Valid("health_check: unknown property warns", Full(("health_check.interval", "\"10s\"")), warningPath: "$.health_check.interval");
+        Invalid("health_check: http without path", "$.health_check.path", Full(("health_check.path", null)));
+        Invalid("health_check: relative path", "$.health_check.path", Full(("health_check.path", "\"health\"")));
+        Invalid("health_check: path with query", "$.health_check.path", Full(("health_check.path", "\"/health?full=1\"")));
+        Invalid("health_check: type tcp", "$.health_check.type", Full(("health_check.type", "\"tcp\"")));
+        Invalid("health_check: type missing", "$.health_check.type", Full(("health_check.type", null)));
+        Invalid("health_check: port 0", "$.health_check.port", Full(("health_check.port", "0")));
+        Invalid("health_check: port 65536", "$.health_check.port", Full(("health_check.port", "65536")));
+        Invalid("health_check: port negative", "$.health_check.port", Full(("health_check.port", "-1")));
+        Invalid("health_check: port fraction", "$.health_check.port", Full(("health_check.port", "80.5")));
+        Invalid("health_check: port 8080.0", "$.health_check.port", Full(("health_check.port", "8080.0")));
+        Invalid("health_check: port exponent", "$.health_check.port", Full(("health_check.port", "8e3")));
+        Invalid("health_check: port 1e400", "$.health_check.port", Full(("health_check.port", "1e400")));
+        Invalid("health_check: port beyond 64 bits", "$.health_check.port", Full(("health_check.port", "99999999999999999999999999")), HugeInteger);
+        Invalid("health_check: port string", "$.health_check.port", Full(("health_check.port", "\"8080\"")));
+        Invalid("health_check: port missing", "$.health_check.port", Full(("health_check.port", null)));
+        Invalid("health_check: string", "$.health_check", Full(("health_check", "\"http://localhost/health\"")));
+
+        // resources.
+        Valid("resources: lower bounds", Full(("resources", "{\"memory_limit\":64,\"cpu_limit\":0.1}")));
+        Valid("resources: upper bounds", Full(("resources", "{\"memory_limit\":8192,\"cpu_limit\":8.0}")));
+        Valid("resources: fractional memory", Full(("resources", "{\"memory_limit\":256.5}")));
+        Valid("resources: empty", Full(("resources", "{}")));
+        Valid("resources: unknown property warns", Full(("resources.gpu", "1")), warningPath: "$.resources.gpu");
+        Invalid("resources: memory 63", "$.resources.memory_limit", Full(("resources.memory_limit", "63")));
+        Invalid("resources: memory 8193", "$.resources.memory_limit", Full(("resources.memory_limit", "8193")));
+        Invalid("resources: memory string", "$.resources.memory_limit", Full(("resources.memory_limit", "\"512\"")));
+        Invalid("resources: memory 1e400", "$.resources.memory_limit", Full(("resources.memory_limit", "1e400")));
+        Invalid("resources: cpu 0.09", "$.resources.cpu_limit", Full(("resources.cpu_limit", "0.09")));
+        Invalid("resources: cpu 0", "$.resources.cpu_limit", Full(("resources.cpu_limit", "0")));
+        Invalid("resources: cpu 8.01", "$.resources.cpu_limit", Full(("resources.cpu_limit", "8.01")));
+        Invalid("resources: cpu null", "$.resources.cpu_limit", Full(("resources.cpu_limit", "null")));
+        Invalid("resources: cpu boolean", "$.resources.cpu_limit", Full(("resources.cpu_limit", "true")));
+        Invalid("resources: array", "$.resources", Full(("resources", "[512]")));
+
+        return cases;
+    }
+
+    private static string Shorten(string value)
+    {
+        var printable = value.Replace("\n", "\\n", StringComparison.Ordinal);
+        return printable.Length > 40 ? $"{printable[..20]}...({printable.Length} chars)" : $"'{printable}'";
+    }
+}

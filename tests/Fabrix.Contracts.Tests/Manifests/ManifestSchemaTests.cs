@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Fabrix.Contracts.Manifests;
+using NJsonSchema;
+
+namespace Fabrix.Contracts.Tests.Manifests;
+
+/// <summary>
+/// The published JSON Schema (issue 2 section 2) agrees with the validator on the shared rule table, except for
+/// the rows that name a gap — rules draft-07 cannot state — where the validator alone rejects.
+/// </summary>
+public sealed class ManifestSchemaTests
+{
+    public static TheoryData<string> ExpressibleCases => [.. ManifestCases.All.Where(c => c.SchemaGap is null).Select(c => c.Name)];
+
+    public static TheoryData<string> GapCases => [.. ManifestCases.All.Where(c => c.SchemaGap is not null).Select(c => c.Name)];
+
+    [Theory]
+    [MemberData(nameof(ExpressibleCases))]
+    public async Task Schema_ExpressibleRule_AgreesWithValidator(string name)
+    {
+        var @case = ManifestCases.Get(name);
+        var schema = await LoadSchemaAsync();
+
+        var schemaErrors = schema.Validate(@case.Json);
+        var validator = ManifestValidator.Validate(@case.Json);
+
+        Assert.Equal(validator.IsValid, schemaErrors.Count == 0);
+        Assert.Equal(@case.IsValid, validator.IsValid);
+    }
+
+    [Theory]
+    [MemberData(nameof(GapCases))]
+    public void Schema_InexpressibleRule_ValidatorAloneRejects(string name)
+    {
+        var @case = ManifestCases.Get(name);
+
+        var validator = ManifestValidator.Validate(@case.Json);
+
+        Assert.False(string.IsNullOrWhiteSpace(@case.SchemaGap));
+        Assert.False(@case.IsValid);
+        Assert.False(validator.IsValid);
+    }
+
+    [Fact]
+    public void ManifestSchema_Json_IsTheFileInContracts()
+    {
+        var file = File.ReadAllText(Path.Combine(RepositoryRoot(), "Contracts", "schemas", "plugin-manifest.schema.json"));
+
+        Assert.Equal(file, ManifestSchema.Json);
+    }
+
+    [Fact]
+    public async Task ManifestSchema_Json_IsDraft07()
+    {
+        var schema = await LoadSchemaAsync();
+
+        Assert.Equal(JsonObjectType.Object, schema.Type);
+        Assert.Contains("draft-07", JsonDocument.Parse(ManifestSchema.Json).RootElement.GetProperty("$schema").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ManifestSchema_Enumerations_MatchValidatorVocabulary()
+    {
+        var properties = JsonDocument.Parse(ManifestSchema.Json).RootElement.GetProperty("properties");
+
+        Assert.Equal(ManifestVocabulary.Contracts, Enum(properties.GetProperty("contracts").GetProperty("items")));
+        Assert.Equal(ManifestVocabulary.ForbiddenTraits, Enum(properties.GetProperty("traits").GetProperty("items").GetProperty("not")));
+        Assert.Equal(
+            ManifestVocabulary.DataClassifications,
+            Enum(properties.GetProperty("security").GetProperty("properties").GetProperty("data_classification").GetProperty("items")));
+        Assert.Equal(ManifestVocabulary.AuditLevels, Enum(properties.GetProperty("compliance").GetProperty("properties").GetProperty("audit_level")));
+        Assert.Equal(ManifestVocabulary.HealthCheckTypes, Enum(properties.GetProperty("health_check").GetProperty("properties").GetProperty("type")));
+    }
+
+    [Fact]
+    public async Task Schema_UnknownPropertiesEverywhere_StillValid()
+    {
+        var schema = await LoadSchemaAsync();
+        var json = ManifestFixtures.Edit(
+            ManifestFixtures.ClaimsGateway,
+            ("extra", "1"), ("security.extra", "1"), ("compliance.extra", "1"), ("health_check.extra", "1"), ("resources.extra", "1"));
+
+        Assert.Empty(schema.Validate(json));
+    }
+
+    private static IEnumerable<string> Enum(JsonElement schema) =>
+        schema.GetProperty("enum").EnumerateArray().Select(e => e.GetString()!);
+
+    private static Task<JsonSchema> LoadSchemaAsync() => JsonSchema.FromJsonAsync(ManifestSchema.Json, TestContext.Current.CancellationToken);
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Fabrix.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Fabrix.sln not found above " + AppContext.BaseDirectory);
+    }
+}
