@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Fabrix.Contracts.Platform;
 using Semver;
 
 namespace Fabrix.Contracts.Manifests;
@@ -25,7 +26,7 @@ internal sealed class ManifestReader
     private static readonly HashSet<string> s_rootFields = new(StringComparer.Ordinal)
     {
         "$schema", "id", "name", "version", "description", "contracts", "traits", "dependencies", "allowed_domains",
-        "endpoints", "security", "compliance", "health_check", "resources",
+        "endpoints", "security", "compliance", "health_check", "resources", "platform",
     };
 
     private static readonly HashSet<string> s_securityFields = new(StringComparer.Ordinal) { "authentication_required", "data_classification" };
@@ -67,6 +68,7 @@ internal sealed class ManifestReader
         var compliance = ReadCompliance(fields, out var complianceDeclared);
         var healthCheck = ReadHealthCheck(fields);
         var resources = ReadResources(fields);
+        var platform = ReadPlatform(fields);
 
         CheckTraitRules(traits, security, compliance, complianceDeclared, allowedDomains);
 
@@ -88,7 +90,10 @@ internal sealed class ManifestReader
             new ManifestSecurity(true, security.Classification!),
             compliance is null ? null : new ManifestCompliance(compliance.HipaaControls ?? [], compliance.AuditLevel),
             healthCheck,
-            resources);
+            resources)
+        {
+            Platform = platform,
+        };
         return Result(manifest);
     }
 
@@ -194,6 +199,36 @@ internal sealed class ManifestReader
         if (!SemVersion.TryParse(value, SemVersionStyles.Strict, out _, MaxVersionLength))
         {
             Error(path, $"The version '{value}' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0 or 1.2.0-beta.1).");
+            return null;
+        }
+
+        return value;
+    }
+
+    /// <summary>Issue 3 section 3: optional range of supported Fabrix versions, npm syntax (<see cref="PlatformRange"/>).</summary>
+    private string? ReadPlatform(Dictionary<string, JsonElement> fields)
+    {
+        const string path = "$.platform";
+        if (!fields.TryGetValue("platform", out var element))
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            Error(path, $"The platform must be a string holding a range of Fabrix versions (e.g. \">=1.0.0 <2.0.0\" or \"^1.2\"), but it is {Describe(element)}.");
+            return null;
+        }
+
+        var value = ReadString(element, path);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!PlatformRange.TryParse(value, out _, out var problem))
+        {
+            Error(path, $"The platform range '{value}' {problem}.");
             return null;
         }
 

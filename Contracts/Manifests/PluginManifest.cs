@@ -32,6 +32,13 @@ public sealed record PluginManifest(
     ManifestHealthCheck? HealthCheck,
     ManifestResources? Resources)
 {
+    /// <summary>
+    /// The range of Fabrix versions the plugin supports, as declared in npm range syntax (e.g. <c>&gt;=1.0.0 &lt;2.0.0</c>
+    /// or <c>^1.2</c>; see <see cref="Fabrix.Contracts.Platform.PlatformRange"/>), or null when the manifest declares none (every
+    /// version). Checked with <see cref="Fabrix.Contracts.Platform.PlatformCompatibility"/>.
+    /// </summary>
+    public string? Platform { get; init; }
+
     /// <summary>True when <paramref name="trait"/> is declared.</summary>
     public bool HasTrait(string trait) => Traits.Contains(trait, StringComparer.Ordinal);
 }

@@ -24,6 +24,7 @@ internal static class ManifestCases
     private const string CaseInsensitiveUnique = "uniqueItems compares exactly; the validator compares hostnames lower-cased.";
     private const string Surrogates = "A JSON Schema validator decodes strings leniently; unpaired surrogates are not text.";
     private const string HugeInteger = "NJsonSchema throws InvalidCastException on integers beyond 64 bits instead of failing validation.";
+    private const string RangeSyntax = "The schema states only 'a non-blank string'; the npm range grammar and its meaning are the validator's (PlatformRange).";
 
     public static IReadOnlyList<ManifestCase> All { get; } = Build();
 
@@ -97,6 +98,29 @@ internal static class ManifestCases
         // description.
         Valid("description: absent", Min(("description", null)));
         Invalid("description: number", "$.description", Min(("description", "7")));
+
+        // platform: optional npm-style range of Fabrix versions (issue 3 section 3).
+        Valid("platform: absent", Min(("platform", null)));
+        foreach (var range in new[]
+        {
+            ">=1.0.0 <2.0.0", "^1.2", "~1.4.0", "1.x", "*", "1.0.0 - 1.9.0", "^1.0.0 || ^2.0.0", ">=2.0.0-beta.1", "=1.0.0", "v1",
+            ">= 1.0.0", "1.0.0+build.7", "  ^1.0.0  ", ">=1.0.0" + new string(' ', 1017),
+        })
+        {
+            Valid($"platform: {Shorten(range)}", Min(("platform", Quote(range))));
+        }
+
+        Invalid("platform: empty", "$.platform", Min(("platform", "\"\"")));
+        Invalid("platform: whitespace", "$.platform", Min(("platform", "\"   \"")));
+        Invalid("platform: 1025 chars", "$.platform", Min(("platform", Quote(">=1.0.0" + new string(' ', 1018)))));
+        Invalid("platform: number", "$.platform", Min(("platform", "1")));
+        Invalid("platform: array", "$.platform", Min(("platform", "[\">=1.0.0\"]")));
+        Invalid("platform: object", "$.platform", Min(("platform", "{\"min\":\"1.0.0\"}")));
+        Invalid("platform: null", "$.platform", Min(("platform", "null")));
+        foreach (var range in new[] { "latest", ">=1.0.0 <", "1.0.0.0", ">=01.0.0", "^1.x.3", "1.0.0 -", "- 1.0.0", "^1.2 ||", "||", ">2.0.0 <1.0.0", "1 2", "<0.0.0-0" })
+        {
+            Invalid($"platform: {Shorten(range)}", "$.platform", Min(("platform", Quote(range))), RangeSyntax);
+        }
 
         // contracts.
         Valid("contracts: several", Min(("contracts", "[\"StoragePlugin\",\"CommunicationPlugin\",\"IdentityPlugin\",\"IntegrationPlugin\",\"ProcessingPlugin\"]")));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fabrix.Contracts.Manifests;
+using Fabrix.Contracts.Platform;
 using NJsonSchema;
 
 namespace Fabrix.Contracts.Tests.Manifests;
@@ -70,6 +71,16 @@ public sealed class ManifestSchemaTests
             Enum(properties.GetProperty("security").GetProperty("properties").GetProperty("data_classification").GetProperty("items")));
         Assert.Equal(ManifestVocabulary.AuditLevels, Enum(properties.GetProperty("compliance").GetProperty("properties").GetProperty("audit_level")));
         Assert.Equal(ManifestVocabulary.HealthCheckTypes, Enum(properties.GetProperty("health_check").GetProperty("properties").GetProperty("type")));
+    }
+
+    [Fact]
+    public void ManifestSchema_Platform_IsBoundedStringLikeValidator()
+    {
+        var platform = JsonDocument.Parse(ManifestSchema.Json).RootElement.GetProperty("properties").GetProperty("platform");
+
+        Assert.Equal("string", platform.GetProperty("type").GetString());
+        Assert.Equal(PlatformRange.MaxLength, platform.GetProperty("maxLength").GetInt32());
+        Assert.All(platform.GetProperty("examples").EnumerateArray(), e => Assert.True(PlatformRange.TryParse(e.GetString()!, out _, out _)));
     }
 
     [Fact]

@@ -1,0 +1,243 @@
+using Fabrix.AdminConsole.Registry;
+using Fabrix.Contracts.Registry.V1;
+
+namespace Fabrix.AdminConsole.Plugins;
+
+/// <summary>State of the live plugin list.</summary>
+internal enum PluginFeedStatus
+{
+    Connecting,
+    Live,
+    Reconnecting,
+}
+
+/// <summary>
+/// The plugin list of one circuit, kept live from the registry's <c>WatchPlugins</c> stream. Each connection opens
+/// the stream, then reads the full list (so an empty registry, or plugins removed while disconnected, are handled
+/// too), then applies snapshot, upsert and remove messages in order. A failed or closed stream is reopened with
+/// exponential backoff. Pages subscribe to <see cref="Changed"/> and re-render through <c>InvokeAsync</c>.
+/// Scoped: disposing the circuit's scope stops the stream.
+/// </summary>
+internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider timeProvider, ILogger<PluginFeed> logger) : IAsyncDisposable
+{
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, PluginSummary> _plugins = new(StringComparer.Ordinal);
+    private IReadOnlyList<PluginSummary> _view = [];
+    private Task? _running;
+    private bool _disposed;
+
+    /// <summary>Raised, on a background thread, after every change of <see cref="Plugins"/> or <see cref="Status"/>.</summary>
+    public event Action? Changed;
+
+    public PluginFeedStatus Status { get; private set; } = PluginFeedStatus.Connecting;
+
+    /// <summary>True once a full list was read from the registry.</summary>
+    public bool IsLoaded { get; private set; }
+
+    /// <summary>Why the stream is being reopened, when <see cref="Status"/> is <see cref="PluginFeedStatus.Reconnecting"/>.</summary>
+    public string? Problem { get; private set; }
+
+    /// <summary>When the next connection attempt starts, when reconnecting.</summary>
+    public TimeSpan RetryDelay { get; private set; }
+
+    /// <summary>Every known plugin, ordered by id; an immutable snapshot, safe to enumerate while changes arrive.</summary>
+    public IReadOnlyList<PluginSummary> Plugins => Volatile.Read(ref _view);
+
+    /// <summary>Starts following the registry; later calls do nothing.</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _running ??= Task.Run(() => RunAsync(_stopping.Token));
+        }
+    }
+
+    public PluginSummary? Find(string id)
+    {
+        lock (_gate)
+        {
+            return _plugins.GetValueOrDefault(id);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task? running;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            running = _running;
+        }
+
+        await _stopping.CancelAsync();
+        if (running is not null)
+        {
+            await running;
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        var failures = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            string problem;
+            var wasLive = false;
+            try
+            {
+                wasLive = await FollowOnceAsync(stopping);
+                problem = "The registry closed the change stream.";
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (RegistryException exception)
+            {
+                problem = exception.Message;
+                wasLive = IsLive();
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Not a registry answer (a transport or programming fault): log it whole, keep the circuit's list alive.
+                LogStreamFailed(logger, exception);
+                problem = "The change stream failed unexpectedly; see the console log.";
+                wasLive = IsLive();
+            }
+
+            failures = wasLive ? 0 : failures + 1;
+            var delay = RetryDelayAfter(failures);
+            LogStreamInterrupted(logger, delay, problem);
+            // The timer starts before the status is published, so whoever reacts to the status sees it running.
+            var retry = Task.Delay(delay, timeProvider, stopping);
+            SetStatus(PluginFeedStatus.Reconnecting, problem, delay);
+            try
+            {
+                await retry;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One connection: returns (or throws) when it ends; the result says whether it got as far as the list.</summary>
+    private async Task<bool> FollowOnceAsync(CancellationToken stopping)
+    {
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var changes = catalog.WatchAsync(connection.Token).GetAsyncEnumerator(connection.Token);
+        // The stream is opened before the list is read, so no change can fall between the two.
+        var next = changes.MoveNextAsync().AsTask();
+        try
+        {
+            var plugins = await catalog.ListAsync(connection.Token);
+            ReplaceAll(plugins);
+            while (await next)
+            {
+                Apply(changes.Current);
+                next = changes.MoveNextAsync().AsTask();
+            }
+
+            return true;
+        }
+        finally
+        {
+            await connection.CancelAsync();
+            // The enumerator may only be disposed once its pending MoveNextAsync has finished; its outcome (cancelled,
+            // or the failure already being reported) no longer matters.
+            await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await changes.DisposeAsync();
+        }
+    }
+
+    private static TimeSpan RetryDelayAfter(int failures)
+    {
+        // 1 s, 2 s, 4 s, ... capped at 30 s; right after a working connection the first retry is quick.
+        var exponent = Math.Min(Math.Max(failures - 1, 0), 5);
+        var delay = FirstRetryDelay * Math.Pow(2, exponent);
+        return delay < MaxRetryDelay ? delay : MaxRetryDelay;
+    }
+
+    private bool IsLive()
+    {
+        lock (_gate)
+        {
+            return Status == PluginFeedStatus.Live;
+        }
+    }
+
+    private void ReplaceAll(IEnumerable<PluginSummary> plugins)
+    {
+        lock (_gate)
+        {
+            _plugins.Clear();
+            foreach (var plugin in plugins)
+            {
+                _plugins[plugin.Id] = plugin;
+            }
+
+            IsLoaded = true;
+            Status = PluginFeedStatus.Live;
+            Problem = null;
+            Publish();
+        }
+
+        Changed?.Invoke();
+    }
+
+    private void Apply(PluginChange change)
+    {
+        lock (_gate)
+        {
+            switch (change.Kind)
+            {
+                case PluginChange.Types.Kind.Snapshot or PluginChange.Types.Kind.Upserted when change.Plugin is { Id.Length: > 0 }:
+                    _plugins[change.Plugin.Id] = change.Plugin;
+                    break;
+                case PluginChange.Types.Kind.Removed when change.Plugin is { Id.Length: > 0 }:
+                    _plugins.Remove(change.Plugin.Id);
+                    break;
+                default:
+                    return;
+            }
+
+            Publish();
+        }
+
+        Changed?.Invoke();
+    }
+
+    private void SetStatus(PluginFeedStatus status, string? problem, TimeSpan retryDelay)
+    {
+        lock (_gate)
+        {
+            Status = status;
+            Problem = problem;
+            RetryDelay = retryDelay;
+        }
+
+        Changed?.Invoke();
+    }
+
+    private void Publish() =>
+        Volatile.Write(ref _view, _plugins.Values.OrderBy(p => p.Id, StringComparer.Ordinal).ToArray());
+
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Error, Message = "Plugin change stream failed")]
+    private static partial void LogStreamFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Plugin change stream interrupted, reconnecting in {Delay}: {Problem}")]
+    private static partial void LogStreamInterrupted(ILogger logger, TimeSpan delay, string problem);
+}

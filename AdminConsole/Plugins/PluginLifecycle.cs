@@ -1,0 +1,111 @@
+using System.Globalization;
+using Fabrix.Contracts.Registry.V1;
+using Google.Protobuf.WellKnownTypes;
+using MudBlazor;
+
+namespace Fabrix.AdminConsole.Plugins;
+
+/// <summary>What an administrator can do to a plugin.</summary>
+internal enum PluginAction
+{
+    Enable,
+    Disable,
+    Unregister,
+    Uninstall,
+}
+
+/// <summary>
+/// The lifecycle as the registry enforces it (ARCHITECTURE.md "Lifecycle and health"), mirrored so the console only
+/// offers transitions the registry would accept, plus how statuses and health look.
+/// installed → registered → active ⇄ disabled → unregistered; uninstall from installed or unregistered.
+/// </summary>
+internal static class PluginLifecycle
+{
+    public static IReadOnlyList<PluginStatus> Statuses { get; } =
+        [PluginStatus.Installed, PluginStatus.Registered, PluginStatus.Active, PluginStatus.Disabled, PluginStatus.Unregistered];
+
+    public static IReadOnlyList<PluginAction> ActionsFrom(PluginStatus status) => status switch
+    {
+        PluginStatus.Installed => [PluginAction.Uninstall],
+        PluginStatus.Registered => [PluginAction.Enable, PluginAction.Unregister],
+        PluginStatus.Active => [PluginAction.Disable, PluginAction.Unregister],
+        PluginStatus.Disabled => [PluginAction.Enable, PluginAction.Unregister],
+        PluginStatus.Unregistered => [PluginAction.Uninstall],
+        _ => [],
+    };
+
+    /// <summary>The verb used in buttons' <c>data-testid</c> (<c>disable-{id}</c>) and messages.</summary>
+    public static string Verb(PluginAction action) => action switch
+    {
+        PluginAction.Enable => "enable",
+        PluginAction.Disable => "disable",
+        PluginAction.Unregister => "unregister",
+        PluginAction.Uninstall => "uninstall",
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
+    };
+
+    public static string Label(PluginAction action) => action switch
+    {
+        PluginAction.Enable => "Enable",
+        PluginAction.Disable => "Disable",
+        PluginAction.Unregister => "Unregister",
+        PluginAction.Uninstall => "Uninstall",
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
+    };
+
+    public static string Consequence(PluginAction action) => action switch
+    {
+        PluginAction.Enable => "It becomes active: core routes to it again and it can renew its token.",
+        PluginAction.Disable => "It is quarantined: core stops routing to it and refuses to renew its token.",
+        PluginAction.Unregister => "It is removed from service; it cannot register again until it is reinstalled.",
+        PluginAction.Uninstall => "Its installation is removed; the manifest must be approved again to install it.",
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
+    };
+
+    public static Color ActionColor(PluginAction action) => action switch
+    {
+        PluginAction.Enable => Color.Success,
+        PluginAction.Disable => Color.Warning,
+        _ => Color.Error,
+    };
+
+    public static string Text(PluginStatus status) => status switch
+    {
+        PluginStatus.Installed => "installed",
+        PluginStatus.Registered => "registered",
+        PluginStatus.Active => "active",
+        PluginStatus.Disabled => "disabled",
+        PluginStatus.Unregistered => "unregistered",
+        _ => "unknown",
+    };
+
+    public static Color StatusColor(PluginStatus status) => status switch
+    {
+        PluginStatus.Installed => Color.Info,
+        PluginStatus.Registered => Color.Secondary,
+        PluginStatus.Active => Color.Success,
+        PluginStatus.Disabled => Color.Warning,
+        PluginStatus.Unregistered => Color.Dark,
+        _ => Color.Default,
+    };
+
+    public static string Text(HealthState health) => health switch
+    {
+        HealthState.Healthy => "healthy",
+        HealthState.Degraded => "degraded",
+        HealthState.Unhealthy => "unhealthy",
+        _ => "unknown",
+    };
+
+    public static Color HealthColor(HealthState health) => health switch
+    {
+        HealthState.Healthy => Color.Success,
+        HealthState.Degraded => Color.Warning,
+        HealthState.Unhealthy => Color.Error,
+        _ => Color.Default,
+    };
+
+    /// <summary>UTC, to the second; "—" when the registry left the time unset (e.g. never registered).</summary>
+    public static string Time(Timestamp? timestamp) =>
+        timestamp is null ? "—" : timestamp.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,45 @@
+using Fabrix.AdminConsole.Plugins;
+using Fabrix.Contracts.Registry.V1;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Fabrix.AdminConsole.Registry;
+
+/// <summary>Registers the console's only way to the registry: the typed <c>RegistryAdmin</c> gRPC client.</summary>
+internal static class RegistryClientExtensions
+{
+    public static WebApplicationBuilder AddRegistryClient(this WebApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IValidateOptions<RegistryClientOptions>, RegistryClientOptionsValidator>();
+        builder.Services.AddOptions<RegistryClientOptions>()
+            .Configure<IConfiguration>((options, configuration) =>
+                options.GrpcAddress = configuration[RegistryClientOptions.GrpcAddressKey])
+            .ValidateOnStart();
+
+#pragma warning disable EXTEXP0001 // Experimental, but the documented way to opt one client out of the defaults.
+        builder.Services
+            .AddGrpcClient<RegistryAdmin.RegistryAdminClient>((services, options) =>
+                options.Address = services.GetRequiredService<IOptions<RegistryClientOptions>>().Value.Address)
+            .ConfigureChannel(channel => channel.ThrowOperationCanceledOnCancellation = true)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // The watch stream stays open for the whole circuit: keep the HTTP/2 connection alive and let
+                // other calls open a second connection rather than queue behind the stream limit.
+                EnableMultipleHttp2Connections = true,
+                KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(15),
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            })
+            // ServiceDefaults gives every HttpClient the standard resilience handler; its request timeouts would cut
+            // the long-lived watch stream and its retries would replay non-idempotent calls such as InstallPlugin.
+            // The watch reconnects on its own (PluginFeed); unary failures are shown to the administrator.
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+
+        builder.Services.AddScoped<IPluginCatalog, GrpcPluginCatalog>();
+        builder.Services.AddScoped<PluginFeed>();
+        return builder;
+    }
+}

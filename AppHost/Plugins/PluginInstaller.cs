@@ -1,0 +1,161 @@
+using System.Globalization;
+using Fabrix.AppHost.Model;
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Registry.V1;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Fabrix.AppHost.Plugins;
+
+/// <summary>What the AppHost does with a plugin's installation before starting the plugin.</summary>
+internal enum InstallAction
+{
+    /// <summary>Not installed: install it.</summary>
+    Install,
+
+    /// <summary>Installed, then unregistered: installing again puts it back to installed.</summary>
+    Reinstall,
+
+    /// <summary>Installed with another manifest (the file changed): install the new one.</summary>
+    Replace,
+
+    /// <summary>Installed with this very manifest: nothing to do.</summary>
+    Skip,
+}
+
+/// <summary>
+/// Installs a sample plugin through the registry's administrator API before the plugin starts, as an administrator
+/// would (issue 2: "an installation may ask to be enabled as soon as it registers, which is how the AppHost brings up
+/// the samples"). Idempotent: a second run finds the same manifest digest and leaves the installation alone.
+/// </summary>
+internal static class PluginInstaller
+{
+    /// <summary>Who the registry's audit log shows as the actor of the AppHost's installs.</summary>
+    public const string AdministratorName = "apphost";
+
+    private static readonly TimeSpan ActivationWait = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+
+    public static InstallAction Decide(PluginDetail? installed, string manifestDigest)
+    {
+        if (installed is null)
+        {
+            return InstallAction.Install;
+        }
+
+        if (installed.Summary?.Status == PluginStatus.Unregistered)
+        {
+            return InstallAction.Reinstall;
+        }
+
+        return string.Equals(installed.ManifestDigest, manifestDigest, StringComparison.OrdinalIgnoreCase)
+            ? InstallAction.Skip
+            : InstallAction.Replace;
+    }
+
+    public static async Task EnsureInstalledAsync(RunContext context, string registryGrpcUrl, PluginManifestFile manifest, CancellationToken cancellationToken)
+    {
+        using var channel = GrpcChannel.ForAddress(registryGrpcUrl);
+        var client = new RegistryAdmin.RegistryAdminClient(channel);
+        var installed = await GetAsync(context, client, manifest, cancellationToken);
+        var action = Decide(installed, manifest.Digest);
+        if (action == InstallAction.Skip)
+        {
+            context.Reporter.Info($"  Plugin {manifest.PluginId} {manifest.Version} is already installed with this manifest");
+            return;
+        }
+
+        try
+        {
+            var response = await client.InstallPluginAsync(
+                new InstallPluginRequest { ManifestJson = manifest.Json, EnableOnRegister = true },
+                Headers(context),
+                deadline: Deadline(context),
+                cancellationToken: cancellationToken);
+            var verb = action switch
+            {
+                InstallAction.Reinstall => "Reinstalled",
+                InstallAction.Replace => "Installed the changed manifest of",
+                _ => "Installed",
+            };
+            context.Reporter.Info($"  {verb} plugin {manifest.PluginId} {manifest.Version} (enabled on registration)");
+            foreach (var warning in response.Warnings)
+            {
+                context.Reporter.Warning($"{RunContext.Display(manifest.Path)}: {warning.Path}: {warning.Message}");
+            }
+        }
+        catch (RpcException e)
+        {
+            throw new AppHostException($"the registry refused to install {manifest.PluginId} from {RunContext.Display(manifest.Path)}: {Describe(e)}");
+        }
+    }
+
+    /// <summary>
+    /// Waits (bounded) until the registry reports the plugin active and says so; a plugin an administrator disabled
+    /// stays disabled, which is reported, not treated as a failure.
+    /// </summary>
+    public static async Task WaitUntilActiveAsync(RunContext context, string registryGrpcUrl, PluginManifestFile manifest, CancellationToken cancellationToken)
+    {
+        using var channel = GrpcChannel.ForAddress(registryGrpcUrl);
+        var client = new RegistryAdmin.RegistryAdminClient(channel);
+        var started = context.TimeProvider.GetTimestamp();
+        var status = PluginStatus.Unspecified;
+        while (context.TimeProvider.GetElapsedTime(started) < ActivationWait)
+        {
+            status = (await GetAsync(context, client, manifest, cancellationToken))?.Summary?.Status ?? PluginStatus.Unspecified;
+            switch (status)
+            {
+                case PluginStatus.Active:
+                    context.Reporter.Info($"  Plugin {manifest.PluginId} is active in the registry");
+                    return;
+                case PluginStatus.Disabled:
+                    context.Reporter.Warning($"plugin {manifest.PluginId} is disabled in the registry (an administrator disabled it); enable it in the console");
+                    return;
+                case PluginStatus.Unregistered:
+                    context.Reporter.Warning($"plugin {manifest.PluginId} is unregistered in the registry");
+                    return;
+                default:
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), context.TimeProvider, cancellationToken);
+                    break;
+            }
+        }
+
+        context.Reporter.Warning(string.Create(CultureInfo.InvariantCulture, $"plugin {manifest.PluginId} is not active after {ActivationWait.TotalSeconds:0} s (status: {status}); see {RunContext.Display(context.LogPathFor(manifest.PluginId))}"));
+    }
+
+    private static async Task<PluginDetail?> GetAsync(RunContext context, RegistryAdmin.RegistryAdminClient client, PluginManifestFile manifest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GetPluginAsync(new GetPluginRequest { Id = manifest.PluginId }, Headers(context), Deadline(context), cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (RpcException e)
+        {
+            throw new AppHostException($"could not read plugin {manifest.PluginId} from the registry: {Describe(e)}");
+        }
+    }
+
+    private static Metadata Headers(RunContext context)
+    {
+        var key = DevelopmentAdminToken.LoadKey(context.DevAdminKeyFile);
+        var token = DevelopmentAdminToken.Mint(key, AdministratorName, [AdminRoles.Admin], context.TimeProvider);
+        return new Metadata { { "authorization", $"Bearer {token}" } };
+    }
+
+    private static DateTime Deadline(RunContext context) => context.TimeProvider.GetUtcNow().UtcDateTime + CallTimeout;
+
+    /// <summary>The status and, for invalid manifests, every field violation with its JSON path.</summary>
+    private static string Describe(RpcException e)
+    {
+        var text = $"{e.StatusCode}: {e.Status.Detail}";
+        var violations = e.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations;
+        return violations is { Count: > 0 }
+            ? text + " (" + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")) + ")"
+            : text;
+    }
+}

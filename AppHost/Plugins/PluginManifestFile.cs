@@ -1,0 +1,25 @@
+using Fabrix.Contracts.Manifests;
+
+namespace Fabrix.AppHost.Plugins;
+
+/// <summary>A plugin's manifest file, read and validated before anything starts (a bad manifest fails fast).</summary>
+internal sealed record PluginManifestFile(string Path, string Json, string PluginId, string Version, string Digest)
+{
+    public static PluginManifestFile Load(string path, string displayPath)
+    {
+        if (!File.Exists(path))
+        {
+            throw new AppHostException($"plugin manifest {displayPath} not found");
+        }
+
+        var json = File.ReadAllText(path);
+        var result = ManifestValidator.Validate(json);
+        if (!result.IsValid || result.Manifest is null)
+        {
+            var errors = string.Join("; ", result.Errors.Select(e => $"{e.Path}: {e.Message}"));
+            throw new AppHostException($"plugin manifest {displayPath} is not valid: {errors}");
+        }
+
+        return new PluginManifestFile(path, json, result.Manifest.Id, result.Manifest.Version, ManifestDigest.Compute(json));
+    }
+}

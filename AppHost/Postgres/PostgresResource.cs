@@ -1,0 +1,327 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Fabrix.AppHost.Model;
+using Fabrix.AppHost.Processes;
+using Npgsql;
+
+namespace Fabrix.AppHost.Postgres;
+
+/// <summary>
+/// A PostgreSQL cluster kept under <c>.fabrix/NAME/</c> (issue 2 section 5): created on first run with password
+/// authentication (a generated password in <c>.password</c>, mode 0600), then reused. The server runs as a child,
+/// listening on 127.0.0.1 only with its socket inside the data root, and as user <c>postgres</c> when the AppHost
+/// runs as root (PostgreSQL refuses root). The cluster holds real data: fsync stays on.
+/// </summary>
+internal sealed partial class PostgresResource : IResource
+{
+    public const string Superuser = "postgres";
+    private const string OsUser = "postgres";
+
+    // sockaddr_un.sun_path holds 108 bytes on Linux, the terminating NUL included.
+    private const int MaxSocketPathLength = 107;
+
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly List<string> _databases = [];
+    private readonly ResourceProcess _process;
+    private string? _binDirectory;
+    private string? _password;
+
+    public PostgresResource(string name, Endpoint endpoint)
+    {
+        Name = name;
+        Endpoint = endpoint;
+        _process = new ResourceProcess(name);
+    }
+
+    public string Name { get; }
+
+    public string Kind => "PostgreSQL";
+
+    public Endpoint Endpoint { get; }
+
+    public IReadOnlyList<IResource> Dependencies => [];
+
+    public IReadOnlyList<Endpoint> Endpoints => [Endpoint];
+
+    public string Url => string.Create(CultureInfo.InvariantCulture, $"postgresql://{Superuser}@{Endpoint.Host}:{Endpoint.Port}");
+
+    public IReadOnlyList<string> Databases => _databases;
+
+    public Task<int>? Exited => _process.Exited;
+
+    /// <summary>Declares a database created (if missing) once the server is ready.</summary>
+    public PostgresResource WithDatabase(string database)
+    {
+        if (!DatabaseName().IsMatch(database))
+        {
+            throw new ArgumentException($"Database name '{database}' must be lower-case letters, digits and underscores, starting with a letter or underscore.", nameof(database));
+        }
+
+        if (_databases.Contains(database, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"Database '{database}' is declared twice on {Name}.", nameof(database));
+        }
+
+        _databases.Add(database);
+        return this;
+    }
+
+    public string RootDirectory(RunContext context) => context.DataPath(Name);
+
+    public string DataDirectory(RunContext context) => Path.Combine(RootDirectory(context), "data");
+
+    public string PasswordFile(RunContext context) => Path.Combine(RootDirectory(context), ".password");
+
+    /// <summary>Npgsql connection string of <paramref name="database"/> (after <see cref="PrepareAsync"/>).</summary>
+    public string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
+    {
+        Host = Endpoint.Host,
+        Port = Endpoint.Port,
+        Username = Superuser,
+        Password = _password ?? throw new InvalidOperationException($"{Name} is not prepared: its password is not loaded yet."),
+        Database = database,
+    }.ConnectionString;
+
+    public IReadOnlyList<Tool> RequiredTools(RunContext context)
+    {
+        _binDirectory ??= PostgresBinaries.Locate(context.Executables, DataDirectory(context));
+        var missing = new List<Tool>();
+        if (_binDirectory is null)
+        {
+            missing.AddRange([Tool.InitDb, Tool.PgCtl, Tool.Postgres]);
+        }
+
+        if (context.Launch is { IsRoot: true, RunUser: null })
+        {
+            missing.Add(Tool.RunUser);
+        }
+
+        return missing;
+    }
+
+    public Task PrepareAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var root = RootDirectory(context);
+        Directory.CreateDirectory(root);
+        var passwordFile = PasswordFile(context);
+        if (File.Exists(passwordFile))
+        {
+            _password = File.ReadAllText(passwordFile).Trim();
+        }
+        else if (IsInitialized(context))
+        {
+            throw new AppHostException($"the PostgreSQL cluster in {RunContext.Display(DataDirectory(context))} has no password file {RunContext.Display(passwordFile)}; restore it, or delete {RunContext.Display(root)} to create a new, empty cluster");
+        }
+        else
+        {
+            _password = RandomNumberGenerator.GetHexString(32, lowercase: true);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using var stream = new FileStream(passwordFile, options);
+            using var writer = new StreamWriter(stream);
+            writer.Write(_password);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopLeftoverAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        if (IsInitialized(context) && BinDirectory(context) is not null)
+        {
+            // pg_ctl status: 0 = a postmaster runs on this data folder (a killed run left it); 3 = not running.
+            var status = await PgCtlAsync(context, ["status", "-D", DataDirectory(context)], cancellationToken);
+            if (status.ExitCode == 0)
+            {
+                context.Reporter.Info($"Stopping the PostgreSQL server of {RunContext.Display(DataDirectory(context))} left running by an earlier run");
+                await PgCtlAsync(context, ["stop", "-D", DataDirectory(context), "-m", "fast", "-w", "-t", "60"], cancellationToken);
+            }
+        }
+
+        await _process.StopLeftoverAsync(context);
+    }
+
+    public async Task StartAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var binDirectory = BinDirectory(context) ?? throw new AppHostException(Tool.MissingMessage([Tool.InitDb, Tool.PgCtl, Tool.Postgres]));
+        var root = RootDirectory(context);
+        var socketDirectory = Path.Combine(root, "run");
+        Directory.CreateDirectory(socketDirectory);
+        if (context.Launch.IsRoot)
+        {
+            await GiveToPostgresUserAsync(context, root, cancellationToken);
+        }
+
+        if (!IsInitialized(context))
+        {
+            await InitializeClusterAsync(context, binDirectory, cancellationToken);
+        }
+
+        var socketOption = Path.Combine(socketDirectory, ".s.PGSQL.65535").Length <= MaxSocketPathLength
+            ? socketDirectory
+            : string.Empty; // too long a path for a Unix socket: TCP only.
+        var spec = new ChildProcessSpec(
+            Path.Combine(binDirectory, Tool.Postgres.FileName),
+            [
+                "-D", DataDirectory(context),
+                "-p", Endpoint.Port.ToString(CultureInfo.InvariantCulture),
+                "-c", $"listen_addresses={Endpoint.Host}",
+                "-c", $"unix_socket_directories={socketOption}",
+            ])
+        {
+            RunAsUser = OsUser,
+        };
+        _process.Start(context, spec);
+    }
+
+    public async Task WaitUntilReadyAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        await _process.WaitUntilReadyAsync(context, ct => CanConnectAsync(context, ct), cancellationToken);
+        await EnsureDatabasesAsync(cancellationToken);
+    }
+
+    public async Task StopAsync(RunContext context)
+    {
+        if (_process.IsRunning && BinDirectory(context) is not null)
+        {
+            // Fast shutdown: sessions are closed, work is checkpointed; a second Ctrl-C asks for immediate.
+            var mode = context.ForceStop.IsCancellationRequested ? "immediate" : "fast";
+            var result = await PgCtlAsync(context, ["stop", "-D", DataDirectory(context), "-m", mode, "-w", "-t", "60"], CancellationToken.None);
+            LogFile.Append(context.LogPathFor(Name), result.Output);
+            await _process.WaitForExitAsync(context, context.EffectiveStopGrace);
+        }
+
+        await _process.StopAsync(context);
+    }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex DatabaseName();
+
+    private bool IsInitialized(RunContext context) => File.Exists(Path.Combine(DataDirectory(context), "PG_VERSION"));
+
+    private string? BinDirectory(RunContext context) =>
+        _binDirectory ??= PostgresBinaries.Locate(context.Executables, DataDirectory(context));
+
+    private async Task InitializeClusterAsync(RunContext context, string binDirectory, CancellationToken cancellationToken)
+    {
+        var dataDirectory = DataDirectory(context);
+        if (Directory.Exists(dataDirectory))
+        {
+            // No PG_VERSION: an initdb that was interrupted. Nothing in it is data yet.
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+
+        _process.BeginLog(context, $"{Name}: initdb {dataDirectory}");
+        context.Reporter.Info($"Creating the PostgreSQL cluster in {RunContext.Display(dataDirectory)}");
+        var spec = new ChildProcessSpec(
+            Path.Combine(binDirectory, Tool.InitDb.FileName),
+            ["-D", dataDirectory, "-U", Superuser, "-A", "scram-sha-256", "--pwfile", PasswordFile(context), "-E", "UTF8", "--locale=C"])
+        {
+            RunAsUser = OsUser,
+            WorkingDirectory = RootDirectory(context),
+        };
+        var result = await CommandRunner.RunAsync(spec, context.Launch, CommandTimeout, context.TimeProvider, cancellationToken);
+        LogFile.Append(context.LogPathFor(Name), result.Output);
+        if (!result.Succeeded)
+        {
+            throw new AppHostException(string.Create(CultureInfo.InvariantCulture, $"initdb failed with code {result.ExitCode}; see {RunContext.Display(context.LogPathFor(Name))}"))
+            {
+                Details = _process.LogTail(context),
+            };
+        }
+    }
+
+    /// <summary>
+    /// As root, the cluster folder belongs to user postgres, and every folder above it must let that user through.
+    /// </summary>
+    private static async Task GiveToPostgresUserAsync(RunContext context, string root, CancellationToken cancellationToken)
+    {
+        var user = await CommandRunner.RunAsync(new ChildProcessSpec("id", ["-u", OsUser]), context.Launch, CommandTimeout, context.TimeProvider, cancellationToken);
+        if (!user.Succeeded)
+        {
+            throw new AppHostException($"the operating-system user {OsUser} does not exist; install PostgreSQL with `bash eng/setup.sh` or `sudo apt-get install -y postgresql`");
+        }
+
+        var chown = await CommandRunner.RunAsync(new ChildProcessSpec("chown", ["-R", $"{OsUser}:{OsUser}", root]), context.Launch, CommandTimeout, context.TimeProvider, cancellationToken);
+        if (!chown.Succeeded)
+        {
+            throw new AppHostException($"could not give {RunContext.Display(root)} to user {OsUser}: {chown.Output.Trim()}");
+        }
+
+        var access = await CommandRunner.RunAsync(
+            new ChildProcessSpec("test", ["-w", root, "-a", "-x", root]) { RunAsUser = OsUser },
+            context.Launch,
+            CommandTimeout,
+            context.TimeProvider,
+            cancellationToken);
+        if (!access.Succeeded)
+        {
+            throw new AppHostException($"user {OsUser} cannot reach {root} (a folder above it is closed to other users, e.g. /root); run with --data pointing to a folder such as /var/tmp/fabrix, or allow passage with chmod o+x on the folders above");
+        }
+    }
+
+    private async Task<bool> CanConnectAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(AdminConnectionString("postgres"));
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(cancellationToken);
+            return true;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidPassword)
+        {
+            throw new AppHostException($"PostgreSQL refused the password in {RunContext.Display(PasswordFile(context))}; restore the right one, or delete {RunContext.Display(RootDirectory(context))} to create a new, empty cluster");
+        }
+        catch (NpgsqlException)
+        {
+            // Not accepting connections yet (starting up, or not listening yet).
+            return false;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private async Task EnsureDatabasesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString("postgres"));
+        await connection.OpenAsync(cancellationToken);
+        foreach (var database in _databases)
+        {
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+            exists.Parameters.Add(new NpgsqlParameter { Value = database });
+            if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+            {
+                // The name matched DatabaseName(), so quoting it is enough; CREATE DATABASE takes no parameters.
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
+
+    private string AdminConnectionString(string database) => new NpgsqlConnectionStringBuilder(ConnectionStringFor(database))
+    {
+        // The AppHost's own short sessions must not linger in a pool and delay a fast shutdown.
+        Pooling = false,
+        Timeout = 3,
+    }.ConnectionString;
+
+    private async Task<CommandResult> PgCtlAsync(RunContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var spec = new ChildProcessSpec(Path.Combine(BinDirectory(context)!, Tool.PgCtl.FileName), arguments)
+        {
+            RunAsUser = OsUser,
+            WorkingDirectory = RootDirectory(context),
+        };
+        return await CommandRunner.RunAsync(spec, context.Launch, CommandTimeout, context.TimeProvider, cancellationToken);
+    }
+}

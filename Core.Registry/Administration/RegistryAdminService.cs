@@ -1,0 +1,96 @@
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Registry.Audit;
+using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Lifecycle;
+using Fabrix.Core.Registry.Plugins;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace Fabrix.Core.Registry.Administration;
+
+/// <summary>
+/// The administrator API over gRPC (registry.proto <c>RegistryAdmin</c>). Each call is authorized here, in the service:
+/// reads need any administrator role, changes need <c>admin</c> or <c>plugin_manager</c>.
+/// </summary>
+internal sealed class RegistryAdminService(
+    AdministratorAccess access,
+    PluginAdministration administration,
+    PluginChangeBroadcaster broadcaster,
+    TimeProvider timeProvider) : RegistryAdmin.RegistryAdminBase
+{
+    public override async Task<InstallPluginResponse> InstallPlugin(InstallPluginRequest request, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.Install, ManifestIds.Of(request.ManifestJson));
+        return await administration.InstallAsync(request.ManifestJson, request.EnableOnRegister, caller, context.CancellationToken);
+    }
+
+    public override async Task<UninstallPluginResponse> UninstallPlugin(UninstallPluginRequest request, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.Uninstall, request.Id);
+        return await administration.UninstallAsync(request.Id, request.Reason, caller, context.CancellationToken);
+    }
+
+    public override async Task<PluginDetail> GetPlugin(GetPluginRequest request, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Read, AuditActions.Read, request.Id);
+        return await administration.GetAsync(request.Id, caller, context.CancellationToken);
+    }
+
+    public override async Task<ListPluginsResponse> ListPlugins(ListPluginsRequest request, ServerCallContext context)
+    {
+        await AuthorizeAsync(context, AdminPermission.Read, AuditActions.Read, "plugins");
+        var response = new ListPluginsResponse();
+        response.Plugins.Add(await administration.ListAsync(request.Status, request.Search, context.CancellationToken));
+        return response;
+    }
+
+    public override Task<PluginDetail> EnablePlugin(PluginTransitionRequest request, ServerCallContext context) =>
+        TransitionAsync(request, LifecycleTrigger.Enable, AuditActions.Enable, context);
+
+    public override Task<PluginDetail> DisablePlugin(PluginTransitionRequest request, ServerCallContext context) =>
+        TransitionAsync(request, LifecycleTrigger.Disable, AuditActions.Disable, context);
+
+    public override Task<PluginDetail> UnregisterPlugin(PluginTransitionRequest request, ServerCallContext context) =>
+        TransitionAsync(request, LifecycleTrigger.Unregister, AuditActions.Unregister, context);
+
+    /// <summary>
+    /// Subscribes before reading the snapshot, so no change is lost between the two; a change that lands in between
+    /// arrives again as an upsert after the snapshot, which is harmless (upserts are idempotent).
+    /// </summary>
+    public override async Task WatchPlugins(WatchPluginsRequest request, IServerStreamWriter<PluginChange> responseStream, ServerCallContext context)
+    {
+        await AuthorizeAsync(context, AdminPermission.Read, AuditActions.Watch, "plugins");
+        using var subscription = broadcaster.Subscribe();
+        var snapshot = await administration.ListAsync(PluginStatus.Unspecified, null, context.CancellationToken);
+        var at = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
+        foreach (var plugin in snapshot)
+        {
+            await responseStream.WriteAsync(new PluginChange { Kind = PluginChange.Types.Kind.Snapshot, Plugin = plugin, At = at }, context.CancellationToken);
+        }
+
+        try
+        {
+            await foreach (var change in subscription.Reader.ReadAllAsync(context.CancellationToken))
+            {
+                await responseStream.WriteAsync(change, context.CancellationToken);
+            }
+        }
+        catch (SubscriberFellBehindException exception)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted, exception.Message));
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+    }
+
+    private async Task<PluginDetail> TransitionAsync(PluginTransitionRequest request, LifecycleTrigger trigger, string action, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, action, request.Id);
+        return await administration.TransitionAsync(request.Id, trigger, request.Reason, caller, context.CancellationToken);
+    }
+
+    private Task<Caller> AuthorizeAsync(ServerCallContext context, AdminPermission permission, string action, string target) =>
+        access.AuthorizeAsync(context.GetHttpContext(), permission, action, target, context.CancellationToken);
+}

@@ -1,0 +1,37 @@
+using System.Text.Json.Nodes;
+
+namespace Fabrix.Core.Registry.Audit;
+
+/// <summary>Outcome column of the audit log.</summary>
+internal enum AuditOutcome
+{
+    Succeeded,
+    Refused,
+    Failed,
+}
+
+/// <summary>One row of the append-only audit log (ARCHITECTURE.md "Audit").</summary>
+internal sealed record AuditEntry(
+    string Actor,
+    string Action,
+    string Target,
+    AuditOutcome Outcome,
+    string Reason,
+    string CorrelationId,
+    JsonObject? Details = null);
+
+/// <summary>Action names written to <c>audit_log.action</c>.</summary>
+internal static class AuditActions
+{
+    public const string Install = "plugin.install";
+    public const string Uninstall = "plugin.uninstall";
+    public const string Register = "plugin.register";
+    public const string Enable = "plugin.enable";
+    public const string Disable = "plugin.disable";
+    public const string Unregister = "plugin.unregister";
+    public const string RenewToken = "plugin.token.renew";
+    public const string Heartbeat = "plugin.heartbeat";
+    public const string Read = "plugin.read";
+    public const string Watch = "plugin.watch";
+    public const string RotateSigningKey = "signing_key.rotate";
+}

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Fabrix.Core.Registry.Errors;
+
+/// <summary>
+/// The one place where refusals become HTTP responses: ProblemDetails with a <c>detail</c> naming the reason and a
+/// <c>code</c>; validation refusals as 400 with an <c>errors</c> dictionary keyed by JSON path.
+/// </summary>
+internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService problemDetails) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not RegistryRefusalException { Refusal: var refusal })
+        {
+            return false;
+        }
+
+        var status = StatusOf(refusal.Kind);
+        ProblemDetails details = refusal.Kind == RefusalKind.InvalidArgument
+            ? new HttpValidationProblemDetails(refusal.Violations
+                .GroupBy(v => v.Field, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(v => v.Description).ToArray(), StringComparer.Ordinal))
+            {
+                Title = "The request is invalid.",
+            }
+            : new ProblemDetails { Title = TitleOf(refusal.Kind) };
+        details.Status = status;
+        details.Detail = refusal.Reason;
+        details.Extensions["code"] = refusal.Code;
+
+        httpContext.Response.StatusCode = status;
+        if (refusal.Kind == RefusalKind.Unauthenticated)
+        {
+            httpContext.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = details,
+            Exception = exception,
+        });
+    }
+
+    private static int StatusOf(RefusalKind kind) => kind switch
+    {
+        RefusalKind.InvalidArgument => StatusCodes.Status400BadRequest,
+        RefusalKind.Unauthenticated => StatusCodes.Status401Unauthorized,
+        RefusalKind.PermissionDenied => StatusCodes.Status403Forbidden,
+        RefusalKind.NotFound => StatusCodes.Status404NotFound,
+        RefusalKind.FailedPrecondition or RefusalKind.AlreadyExists => StatusCodes.Status409Conflict,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    private static string TitleOf(RefusalKind kind) => kind switch
+    {
+        RefusalKind.Unauthenticated => "A valid plugin token is required.",
+        RefusalKind.PermissionDenied => "The registry refused the request.",
+        RefusalKind.NotFound => "No such plugin.",
+        RefusalKind.FailedPrecondition => "The plugin's lifecycle does not allow this.",
+        RefusalKind.AlreadyExists => "The plugin is already installed.",
+        _ => "The request failed.",
+    };
+}

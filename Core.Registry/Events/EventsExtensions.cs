@@ -1,0 +1,31 @@
+using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Persistence;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>Lifecycle events: transactional outbox relayed to NATS, and the in-process change feed for watchers.</summary>
+internal static class EventsExtensions
+{
+    public static WebApplicationBuilder AddRegistryEvents(this WebApplicationBuilder builder)
+    {
+        builder.Services.TryAddRegistryOptions();
+        builder.Services.AddSingleton<INatsConnection>(services => new NatsConnection(NatsOpts.Default with
+        {
+            Url = services.GetRequiredService<IOptions<ConnectionStringOptions>>().Value.Nats!,
+            Name = "fabrix-core-registry",
+            LoggerFactory = services.GetRequiredService<ILoggerFactory>(),
+        }));
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<EventOutbox>();
+        builder.Services.AddSingleton<PluginChangeBroadcaster>();
+        builder.Services.AddSingleton<BackgroundWorkHealth>();
+        builder.Services.AddSingleton<OutboxRelay>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<OutboxRelay>());
+        builder.Services.AddHealthChecks()
+            .AddCheck<NatsHealthCheck>("nats")
+            .AddCheck<BackgroundWorkHealth>("background-work");
+        return builder;
+    }
+}

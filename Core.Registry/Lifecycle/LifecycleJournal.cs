@@ -1,0 +1,54 @@
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Registry.Audit;
+using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Persistence;
+using Fabrix.Core.Registry.Plugins;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Fabrix.Core.Registry.Lifecycle;
+
+/// <summary>
+/// Records a transition everywhere it must appear, inside the caller's transaction: the lifecycle_events row, the
+/// outbox rows for <c>fabrix.plugin.&lt;id&gt;.lifecycle</c> and <c>fabrix.policy.changed</c>, and (after commit) the
+/// in-process watch feed.
+/// </summary>
+internal sealed class LifecycleJournal(EventOutbox outbox, PluginChangeBroadcaster broadcaster, PluginProjection projection)
+{
+    public async Task RecordAsync(RegistryTransaction transaction, string pluginId, PluginState from, PluginState to, LifecycleTrigger trigger,
+        Caller caller, string reason, CancellationToken cancellationToken)
+    {
+        await PluginStore.AppendLifecycleEventAsync(transaction, pluginId, from, to, trigger, caller.Actor, reason, caller.CorrelationId, cancellationToken);
+        var triggerName = PluginLifecycle.TriggerName(trigger);
+        await outbox.EnqueueAsync(transaction, EventSubjects.Lifecycle(pluginId),
+            new PluginLifecycleChanged(pluginId, PluginLifecycle.ToDatabase(from), PluginLifecycle.ToDatabase(to), triggerName,
+                transaction.Now, caller.Actor, reason, caller.CorrelationId),
+            EventJsonContext.Default.PluginLifecycleChanged, cancellationToken);
+        await outbox.EnqueueAsync(transaction, EventSubjects.PolicyChanged,
+            new PolicyChanged(pluginId, PluginLifecycle.ToDatabase(to), $"lifecycle.{triggerName}", transaction.Now, caller.CorrelationId),
+            EventJsonContext.Default.PolicyChanged, cancellationToken);
+    }
+
+    /// <summary>Tells watchers about <paramref name="plugin"/>'s new state once the transaction commits.</summary>
+    public void UpsertAfterCommit(RegistryTransaction transaction, PluginRecord plugin)
+    {
+        var at = Timestamp.FromDateTimeOffset(transaction.Now);
+        transaction.AfterCommit(() => broadcaster.Publish(new PluginChange
+        {
+            Kind = PluginChange.Types.Kind.Upserted,
+            Plugin = projection.ToSummary(plugin),
+            At = at,
+        }));
+    }
+
+    /// <summary>Tells watchers that <paramref name="pluginId"/> is gone once the transaction commits.</summary>
+    public void RemoveAfterCommit(RegistryTransaction transaction, string pluginId)
+    {
+        var at = Timestamp.FromDateTimeOffset(transaction.Now);
+        transaction.AfterCommit(() => broadcaster.Publish(new PluginChange
+        {
+            Kind = PluginChange.Types.Kind.Removed,
+            Plugin = new PluginSummary { Id = pluginId },
+            At = at,
+        }));
+    }
+}

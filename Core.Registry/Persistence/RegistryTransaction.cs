@@ -1,0 +1,87 @@
+using Npgsql;
+
+namespace Fabrix.Core.Registry.Persistence;
+
+/// <summary>
+/// One explicit database transaction with one clock reading (<see cref="Now"/>) shared by every row it writes, and
+/// notifications that run only after a successful commit (in-process watchers, the outbox relay).
+/// </summary>
+internal sealed class RegistryTransaction : IAsyncDisposable
+{
+    private readonly NpgsqlConnection _connection;
+    private readonly RegistryDatabase _database;
+    private readonly List<Action> _afterCommit = [];
+    private NpgsqlTransaction? _transaction;
+
+    internal RegistryTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, RegistryDatabase database)
+    {
+        _connection = connection;
+        _transaction = transaction;
+        _database = database;
+        Now = now;
+    }
+
+    /// <summary>The time of this unit of work, from the injected <see cref="TimeProvider"/>.</summary>
+    public DateTimeOffset Now { get; }
+
+    public NpgsqlCommand CreateCommand(string sql)
+    {
+        var transaction = _transaction ?? throw new InvalidOperationException("The transaction has already completed.");
+        return new NpgsqlCommand(sql, _connection, transaction);
+    }
+
+    /// <summary>Serializes work on one key (for example one plugin id) until this transaction ends.</summary>
+    public async Task LockAsync(string key, CancellationToken cancellationToken)
+    {
+        await using var command = CreateCommand("select pg_advisory_xact_lock(hashtextextended(@key, 0))");
+        command.Parameters.AddWithValue("key", key);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="action"/> after the commit succeeds; never when the transaction rolls back.</summary>
+    public void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        var transaction = _transaction ?? throw new InvalidOperationException("The transaction has already completed.");
+        await transaction.CommitAsync(cancellationToken);
+        await transaction.DisposeAsync();
+        _transaction = null;
+        foreach (var action in _afterCommit)
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or ObjectDisposedException)
+            {
+                _database.ReportAfterCommitFailure(exception);
+            }
+        }
+
+        _afterCommit.Clear();
+    }
+
+    public async Task RollbackAsync(CancellationToken cancellationToken)
+    {
+        _afterCommit.Clear();
+        if (_transaction is { } transaction)
+        {
+            _transaction = null;
+            await transaction.RollbackAsync(cancellationToken);
+            await transaction.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _afterCommit.Clear();
+        if (_transaction is { } transaction)
+        {
+            _transaction = null;
+            await transaction.DisposeAsync();
+        }
+
+        await _connection.DisposeAsync();
+    }
+}

@@ -1,0 +1,79 @@
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Registry.Lifecycle;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+
+namespace Fabrix.Core.Registry.Plugins;
+
+/// <summary>
+/// Stored plugins as the API shows them. Health is not a lifecycle state (ARCHITECTURE.md "Lifecycle and health"):
+/// it is derived here from passive heartbeats — healthy while the last heartbeat is younger than
+/// <see cref="RegistryOptions.HeartbeatTtl"/>, unknown otherwise. Active polling will refine it.
+/// </summary>
+internal sealed class PluginProjection(TimeProvider timeProvider, IOptions<RegistryOptions> options)
+{
+    public PluginSummary ToSummary(PluginRecord plugin)
+    {
+        var summary = new PluginSummary
+        {
+            Id = plugin.Id,
+            Name = plugin.Name,
+            Version = plugin.Version,
+            Description = plugin.Description,
+            Status = PluginLifecycle.ToProto(plugin.Status),
+            Health = HealthOf(plugin),
+            InstalledAt = Timestamp.FromDateTimeOffset(plugin.InstalledAt),
+        };
+        summary.Contracts.Add(plugin.Contracts);
+        summary.Traits.Add(plugin.Traits);
+        summary.Dependencies.Add(plugin.Dependencies);
+        if (plugin.RegisteredAt is { } registeredAt)
+        {
+            summary.RegisteredAt = Timestamp.FromDateTimeOffset(registeredAt);
+        }
+
+        if (plugin.LastSeenAt is { } lastSeenAt)
+        {
+            summary.LastSeenAt = Timestamp.FromDateTimeOffset(lastSeenAt);
+        }
+
+        return summary;
+    }
+
+    public PluginDetail ToDetail(PluginRecord plugin, IReadOnlyList<LifecycleEventRecord> history, TokenRecord? token)
+    {
+        var detail = new PluginDetail
+        {
+            Summary = ToSummary(plugin),
+            ManifestJson = plugin.ManifestJson,
+            ManifestDigest = plugin.ManifestDigest,
+            EnableOnRegister = plugin.EnableOnRegister,
+            Address = plugin.Address ?? string.Empty,
+            UpdatedAt = Timestamp.FromDateTimeOffset(plugin.UpdatedAt),
+        };
+        detail.History.Add(history.Select(e => new LifecycleEvent
+        {
+            FromStatus = PluginLifecycle.ToProto(e.From),
+            ToStatus = PluginLifecycle.ToProto(e.To),
+            At = Timestamp.FromDateTimeOffset(e.At),
+            Actor = e.Actor,
+            Reason = e.Reason,
+        }));
+        if (token is not null)
+        {
+            detail.Token = new TokenInfo
+            {
+                KeyId = token.KeyId,
+                IssuedAt = Timestamp.FromDateTimeOffset(token.IssuedAt),
+                ExpiresAt = Timestamp.FromDateTimeOffset(token.ExpiresAt),
+            };
+        }
+
+        return detail;
+    }
+
+    private HealthState HealthOf(PluginRecord plugin) =>
+        plugin.LastHeartbeatAt is { } heartbeat && timeProvider.GetUtcNow() - heartbeat <= options.Value.HeartbeatTtl
+            ? HealthState.Healthy
+            : HealthState.Unknown;
+}

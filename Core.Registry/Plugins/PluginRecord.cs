@@ -1,0 +1,36 @@
+using Fabrix.Core.Registry.Lifecycle;
+
+namespace Fabrix.Core.Registry.Plugins;
+
+/// <summary>An installed plugin as stored: current manifest revision, lifecycle state and registration facts.</summary>
+internal sealed record PluginRecord(
+    string Id,
+    PluginState Status,
+    int ManifestRevision,
+    string Name,
+    string Version,
+    string Description,
+    IReadOnlyList<string> Contracts,
+    IReadOnlyList<string> Traits,
+    IReadOnlyList<string> Dependencies,
+    string ManifestJson,
+    string ManifestDigest,
+    bool EnableOnRegister,
+    string? Address,
+    DateTimeOffset InstalledAt,
+    DateTimeOffset? RegisteredAt,
+    DateTimeOffset? LastSeenAt,
+    DateTimeOffset? LastHeartbeatAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>One persisted lifecycle transition.</summary>
+internal sealed record LifecycleEventRecord(
+    PluginState From,
+    PluginState To,
+    string Trigger,
+    DateTimeOffset At,
+    string Actor,
+    string Reason);
+
+/// <summary>Metadata of an issued token; the token itself is never stored.</summary>
+internal sealed record TokenRecord(Guid Jti, string PluginId, string KeyId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt);

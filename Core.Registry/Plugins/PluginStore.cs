@@ -1,0 +1,236 @@
+using System.Text.Json;
+using Fabrix.Contracts.Manifests;
+using Fabrix.Core.Registry.Lifecycle;
+using Fabrix.Core.Registry.Persistence;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Fabrix.Core.Registry.Plugins;
+
+/// <summary>SQL for installations, versioned manifests, lifecycle history and token metadata. Stateless.</summary>
+internal static class PluginStore
+{
+    private const string SelectPlugin = """
+        select p.id, p.status, p.manifest_revision, p.name, p.version, p.description, p.contracts, p.traits,
+               p.dependencies, m.manifest_json, p.manifest_digest, p.enable_on_register, p.address, p.installed_at,
+               p.registered_at, p.last_seen_at, p.last_heartbeat_at, p.updated_at
+        from plugins p
+        join plugin_manifests m on m.plugin_id = p.id and m.revision = p.manifest_revision
+        """;
+
+    /// <summary>Reads one plugin; with <paramref name="forUpdate"/> its row stays locked until the transaction ends.</summary>
+    public static async Task<PluginRecord?> FindAsync(RegistryTransaction transaction, string id, bool forUpdate, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand($"{SelectPlugin} where p.id = @id{(forUpdate ? " for update of p" : string.Empty)}");
+        command.Parameters.AddWithValue("id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    public static async Task<IReadOnlyList<PluginRecord>> ListAsync(RegistryTransaction transaction, PluginState? status, string? search, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand($"""
+            {SelectPlugin}
+            where (@status::text is null or p.status = @status)
+              and (@search::text is null or strpos(lower(p.id), lower(@search)) > 0 or strpos(lower(p.name), lower(@search)) > 0)
+            order by p.id
+            """);
+        command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = status is { } s ? LifecycleText(s) : DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("search", NpgsqlDbType.Text) { Value = string.IsNullOrWhiteSpace(search) ? DBNull.Value : search.Trim() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var plugins = new List<PluginRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            plugins.Add(Read(reader));
+        }
+
+        return plugins;
+    }
+
+    /// <summary>
+    /// Stores a new manifest revision and makes it the plugin's current one with status installed (first install or
+    /// reinstall of an unregistered plugin). Registration facts of an earlier installation are cleared.
+    /// </summary>
+    public static async Task<PluginRecord> InstallAsync(RegistryTransaction transaction, PluginManifest manifest, string manifestJson, string digest,
+        bool enableOnRegister, string installedBy, CancellationToken cancellationToken)
+    {
+        int revision;
+        await using (var command = transaction.CreateCommand("""
+            insert into plugin_manifests (plugin_id, revision, version, manifest_json, manifest_digest, installed_at, installed_by)
+            select @id, coalesce(max(revision), 0) + 1, @version, @json, @digest, @now, @by
+            from plugin_manifests where plugin_id = @id
+            returning revision
+            """))
+        {
+            command.Parameters.AddWithValue("id", manifest.Id);
+            command.Parameters.AddWithValue("version", manifest.Version);
+            command.Parameters.AddWithValue("json", manifestJson);
+            command.Parameters.AddWithValue("digest", digest);
+            command.Parameters.AddWithValue("now", transaction.Now);
+            command.Parameters.AddWithValue("by", installedBy);
+            revision = (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        await using (var command = transaction.CreateCommand("""
+            insert into plugins (id, status, manifest_revision, name, version, description, contracts, traits, dependencies,
+                                 manifest_digest, enable_on_register, address, installed_at, registered_at, last_seen_at,
+                                 last_heartbeat_at, heartbeat_metrics, updated_at)
+            values (@id, 'installed', @revision, @name, @version, @description, @contracts, @traits, @dependencies,
+                    @digest, @enable, null, @now, null, null, null, null, @now)
+            on conflict (id) do update set
+                status = 'installed', manifest_revision = excluded.manifest_revision, name = excluded.name,
+                version = excluded.version, description = excluded.description, contracts = excluded.contracts,
+                traits = excluded.traits, dependencies = excluded.dependencies, manifest_digest = excluded.manifest_digest,
+                enable_on_register = excluded.enable_on_register, address = null, installed_at = excluded.installed_at,
+                registered_at = null, last_seen_at = null, last_heartbeat_at = null, heartbeat_metrics = null,
+                updated_at = excluded.updated_at
+            """))
+        {
+            command.Parameters.AddWithValue("id", manifest.Id);
+            command.Parameters.AddWithValue("revision", revision);
+            command.Parameters.AddWithValue("name", manifest.Name);
+            command.Parameters.AddWithValue("version", manifest.Version);
+            command.Parameters.AddWithValue("description", manifest.Description ?? string.Empty);
+            command.Parameters.AddWithValue("contracts", manifest.Contracts.ToArray());
+            command.Parameters.AddWithValue("traits", manifest.Traits.ToArray());
+            command.Parameters.AddWithValue("dependencies", manifest.Dependencies.ToArray());
+            command.Parameters.AddWithValue("digest", digest);
+            command.Parameters.AddWithValue("enable", enableOnRegister);
+            command.Parameters.AddWithValue("now", transaction.Now);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return (await FindAsync(transaction, manifest.Id, forUpdate: false, cancellationToken))!;
+    }
+
+    public static async Task<PluginRecord> SetStatusAsync(RegistryTransaction transaction, PluginRecord plugin, PluginState status, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("update plugins set status = @status, updated_at = @now where id = @id");
+        command.Parameters.AddWithValue("id", plugin.Id);
+        command.Parameters.AddWithValue("status", LifecycleText(status));
+        command.Parameters.AddWithValue("now", transaction.Now);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return plugin with { Status = status, UpdatedAt = transaction.Now };
+    }
+
+    public static async Task<PluginRecord> RecordRegistrationAsync(RegistryTransaction transaction, PluginRecord plugin, PluginState status, string address, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("""
+            update plugins set status = @status, address = @address, registered_at = @now, last_seen_at = @now, updated_at = @now
+            where id = @id
+            """);
+        command.Parameters.AddWithValue("id", plugin.Id);
+        command.Parameters.AddWithValue("status", LifecycleText(status));
+        command.Parameters.AddWithValue("address", address);
+        command.Parameters.AddWithValue("now", transaction.Now);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return plugin with { Status = status, Address = address, RegisteredAt = transaction.Now, LastSeenAt = transaction.Now, UpdatedAt = transaction.Now };
+    }
+
+    public static async Task<PluginRecord> RecordSeenAsync(RegistryTransaction transaction, PluginRecord plugin, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("update plugins set last_seen_at = @now where id = @id");
+        command.Parameters.AddWithValue("id", plugin.Id);
+        command.Parameters.AddWithValue("now", transaction.Now);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return plugin with { LastSeenAt = transaction.Now };
+    }
+
+    public static async Task<PluginRecord> RecordHeartbeatAsync(RegistryTransaction transaction, PluginRecord plugin, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("""
+            update plugins set last_seen_at = @now, last_heartbeat_at = @now, heartbeat_metrics = @metrics where id = @id
+            """);
+        command.Parameters.AddWithValue("id", plugin.Id);
+        command.Parameters.AddWithValue("now", transaction.Now);
+        command.Parameters.Add(new NpgsqlParameter("metrics", NpgsqlDbType.Jsonb)
+        {
+            Value = JsonSerializer.Serialize(metrics, PluginJsonContext.Default.IReadOnlyDictionaryStringDouble),
+        });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return plugin with { LastSeenAt = transaction.Now, LastHeartbeatAt = transaction.Now };
+    }
+
+    /// <summary>Removes the installation. Manifests, lifecycle history, token metadata and audit rows stay.</summary>
+    public static async Task DeleteAsync(RegistryTransaction transaction, string id, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("delete from plugins where id = @id");
+        command.Parameters.AddWithValue("id", id);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public static async Task AppendLifecycleEventAsync(RegistryTransaction transaction, string pluginId, PluginState from, PluginState to,
+        LifecycleTrigger trigger, string actor, string reason, string correlationId, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("""
+            insert into lifecycle_events (plugin_id, from_status, to_status, trigger, at, actor, reason, correlation_id)
+            values (@plugin_id, @from, @to, @trigger, @at, @actor, @reason, @correlation_id)
+            """);
+        command.Parameters.AddWithValue("plugin_id", pluginId);
+        command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Text) { Value = (object?)PluginLifecycle.ToDatabase(from) ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Text) { Value = (object?)PluginLifecycle.ToDatabase(to) ?? DBNull.Value });
+        command.Parameters.AddWithValue("trigger", PluginLifecycle.TriggerName(trigger));
+        command.Parameters.AddWithValue("at", transaction.Now);
+        command.Parameters.AddWithValue("actor", actor);
+        command.Parameters.AddWithValue("reason", reason);
+        command.Parameters.AddWithValue("correlation_id", correlationId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public static async Task<IReadOnlyList<LifecycleEventRecord>> ListLifecycleEventsAsync(RegistryTransaction transaction, string pluginId, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("""
+            select from_status, to_status, trigger, at, actor, reason from lifecycle_events where plugin_id = @id order by id
+            """);
+        command.Parameters.AddWithValue("id", pluginId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var events = new List<LifecycleEventRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new LifecycleEventRecord(
+                PluginLifecycle.FromDatabase(reader.IsDBNull(0) ? null : reader.GetString(0)),
+                PluginLifecycle.FromDatabase(reader.IsDBNull(1) ? null : reader.GetString(1)),
+                reader.GetString(2),
+                reader.GetFieldValue<DateTimeOffset>(3),
+                reader.GetString(4),
+                reader.GetString(5)));
+        }
+
+        return events;
+    }
+
+    public static async Task<TokenRecord?> FindLatestTokenAsync(RegistryTransaction transaction, string pluginId, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("""
+            select jti, plugin_id, kid, issued_at, expires_at from plugin_tokens where plugin_id = @id order by issued_at desc, jti desc limit 1
+            """);
+        command.Parameters.AddWithValue("id", pluginId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new TokenRecord(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4))
+            : null;
+    }
+
+    private static string LifecycleText(PluginState state) =>
+        PluginLifecycle.ToDatabase(state) ?? throw new ArgumentOutOfRangeException(nameof(state), state, "Not a stored status.");
+
+    private static PluginRecord Read(NpgsqlDataReader reader) => new(
+        Id: reader.GetString(0),
+        Status: PluginLifecycle.FromDatabase(reader.GetString(1)),
+        ManifestRevision: reader.GetInt32(2),
+        Name: reader.GetString(3),
+        Version: reader.GetString(4),
+        Description: reader.GetString(5),
+        Contracts: reader.GetFieldValue<string[]>(6),
+        Traits: reader.GetFieldValue<string[]>(7),
+        Dependencies: reader.GetFieldValue<string[]>(8),
+        ManifestJson: reader.GetString(9),
+        ManifestDigest: reader.GetString(10),
+        EnableOnRegister: reader.GetBoolean(11),
+        Address: reader.IsDBNull(12) ? null : reader.GetString(12),
+        InstalledAt: reader.GetFieldValue<DateTimeOffset>(13),
+        RegisteredAt: reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
+        LastSeenAt: reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
+        LastHeartbeatAt: reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTimeOffset>(16),
+        UpdatedAt: reader.GetFieldValue<DateTimeOffset>(17));
+}

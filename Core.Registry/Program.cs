@@ -1,0 +1,21 @@
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddRegistryErrors();
+builder.AddRegistryPersistence();
+builder.AddRegistryAudit();
+builder.AddRegistryEvents();
+builder.AddRegistryPlugins();
+builder.AddRegistryTokens();
+builder.AddRegistryRegistration();
+builder.AddRegistryAdministration();
+
+var app = builder.Build();
+
+app.UseRegistryErrors();
+app.MapDefaultEndpoints();
+app.MapRegistryTokens();
+app.MapRegistryRegistration();
+app.MapRegistryAdministration();
+
+app.Run();

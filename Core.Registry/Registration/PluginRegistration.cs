@@ -1,0 +1,290 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fabrix.Contracts.Manifests;
+using Fabrix.Core.Registry.Audit;
+using Fabrix.Core.Registry.Errors;
+using Fabrix.Core.Registry.Lifecycle;
+using Fabrix.Core.Registry.Persistence;
+using Fabrix.Core.Registry.Plugins;
+using Fabrix.Core.Registry.Tokens;
+
+namespace Fabrix.Core.Registry.Registration;
+
+/// <summary>A successful registration or renewal.</summary>
+internal sealed record TokenGrant(PluginRecord Plugin, IssuedToken Token);
+
+/// <summary>A recorded heartbeat.</summary>
+internal sealed record HeartbeatReceipt(PluginState Status, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// The plugin side of the registry, shared by REST and gRPC: register (installed plugins only, manifest identical in
+/// content to the installed one), renew (not when disabled or unregistered), heartbeat (only for the token's own
+/// subject). Every change is audited in its transaction; every refusal in its own.
+/// </summary>
+internal sealed class PluginRegistration(
+    RegistryDatabase database,
+        LifecycleJournal journal,
+        PluginTokenIssuer issuer,
+    PluginTokenValidator validator,
+    AuditLog audit)
+{
+    public const int MaxMetrics = 64;
+
+    /// <summary>Registers with manifest text (gRPC).</summary>
+    public Task<TokenGrant> RegisterAsync(string manifestJson, string? address, CancellationToken cancellationToken)
+    {
+        var validation = ManifestValidator.Validate(manifestJson);
+        return RegisterAsync(validation, validation.IsValid ? ManifestDigest.Compute(manifestJson) : null, ManifestIds.Of(manifestJson), address, cancellationToken);
+    }
+
+    /// <summary>Registers with a parsed manifest (REST).</summary>
+    public Task<TokenGrant> RegisterAsync(JsonElement manifest, string? address, CancellationToken cancellationToken)
+    {
+        var validation = ManifestValidator.Validate(manifest);
+        return RegisterAsync(validation, validation.IsValid ? ManifestDigest.Compute(manifest) : null, ManifestIds.Of(manifest), address, cancellationToken);
+    }
+
+    /// <summary>Audits a malformed registration request (REST body problems) and returns the exception to throw.</summary>
+    public Task<RegistryRefusalException> RefuseMalformedAsync(IReadOnlyList<FieldViolation> violations, CancellationToken cancellationToken) =>
+        audit.RefuseAsync(Caller.Anonymous(), AuditActions.Register, ManifestIds.Unknown,
+            Refusal.Invalid("The registration request is malformed.", violations), null, cancellationToken);
+
+    /// <summary>Authenticates a plugin token; an invalid one is audited and refused with UNAUTHENTICATED.</summary>
+    public async Task<PluginIdentity> AuthenticateAsync(string? authorizationHeader, string action, string target, CancellationToken cancellationToken)
+    {
+        var validation = await validator.ValidateAsync(authorizationHeader, cancellationToken);
+        if (validation.Identity is { } identity)
+        {
+            return identity;
+        }
+
+        throw await audit.RefuseAsync(Caller.Anonymous(), action, target,
+            Refusal.Of(RefusalKind.Unauthenticated, RefusalCodes.Unauthenticated, $"A valid plugin token is required: {validation.Failure}."),
+            null, cancellationToken);
+    }
+
+    public Task<TokenGrant> RenewAsync(PluginIdentity identity, CancellationToken cancellationToken)
+    {
+        var caller = Caller.Plugin(identity.PluginId);
+        return audit.RecordFailuresAsync(caller, AuditActions.RenewToken, identity.PluginId, async () =>
+        {
+            await using var transaction = await database.BeginAsync(cancellationToken);
+            await transaction.LockAsync(LockKey(identity.PluginId), cancellationToken);
+            var plugin = await PluginStore.FindAsync(transaction, identity.PluginId, forUpdate: true, cancellationToken);
+            if (plugin is null)
+            {
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.RenewToken, identity.PluginId,
+                    Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.NotInstalled,
+                        $"Plugin '{identity.PluginId}' is not installed: its token cannot be renewed."), null, cancellationToken);
+            }
+
+            if (plugin.Status is not (PluginState.Registered or PluginState.Active))
+            {
+                var reason = plugin.Status == PluginState.Installed
+                    ? $"Plugin '{plugin.Id}' was reinstalled: register again to get a token."
+                    : $"Plugin '{plugin.Id}' is {PluginLifecycle.StateName(plugin.Status)}: token renewal is refused.";
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.RenewToken, plugin.Id,
+                    Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.IllegalTransition, reason),
+                    new JsonObject { ["status"] = PluginLifecycle.StateName(plugin.Status) }, cancellationToken);
+            }
+
+            if (!string.Equals(identity.ManifestDigest, plugin.ManifestDigest, StringComparison.Ordinal))
+            {
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.RenewToken, plugin.Id,
+                    Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.ManifestMismatch,
+                        $"The installed manifest of '{plugin.Id}' changed since this token was issued: register again."),
+                    new JsonObject { ["token_digest"] = identity.ManifestDigest, ["installed_digest"] = plugin.ManifestDigest }, cancellationToken);
+            }
+
+            plugin = await PluginStore.RecordSeenAsync(transaction, plugin, cancellationToken);
+            var token = await issuer.IssueAsync(transaction, plugin, cancellationToken);
+            await AuditLog.SucceededAsync(transaction, caller, AuditActions.RenewToken, plugin.Id, "token renewed", TokenDetails(token), cancellationToken);
+            journal.UpsertAfterCommit(transaction, plugin);
+            await transaction.CommitAsync(cancellationToken);
+            return new TokenGrant(plugin, token);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records a heartbeat. Successful heartbeats are telemetry, not decisions: they update last-seen and health but
+    /// write no audit row (one every few seconds per plugin would drown the log); refused ones are audited.
+    /// </summary>
+    public Task<HeartbeatReceipt> HeartbeatAsync(PluginIdentity identity, string pluginId, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken)
+    {
+        var caller = Caller.Plugin(identity.PluginId);
+        return audit.RecordFailuresAsync(caller, AuditActions.Heartbeat, pluginId, async () =>
+        {
+            if (!string.Equals(identity.PluginId, pluginId, StringComparison.Ordinal))
+            {
+                throw await audit.RefuseAsync(caller, AuditActions.Heartbeat, pluginId,
+                    Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.NotOwnPlugin,
+                        $"A plugin may send heartbeats only for itself: the token is for '{identity.PluginId}', the heartbeat for '{pluginId}'."),
+                    null, cancellationToken);
+            }
+
+            var violations = MetricViolations(metrics);
+            if (violations.Count > 0)
+            {
+                throw await audit.RefuseAsync(caller, AuditActions.Heartbeat, pluginId,
+                    Refusal.Invalid("The heartbeat metrics are invalid.", violations), null, cancellationToken);
+            }
+
+            await using var transaction = await database.BeginAsync(cancellationToken);
+            var plugin = await PluginStore.FindAsync(transaction, pluginId, forUpdate: true, cancellationToken);
+            if (plugin is null)
+            {
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.Heartbeat, pluginId,
+                    Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.NotInstalled, $"Plugin '{pluginId}' is not installed."), null, cancellationToken);
+            }
+
+            if (plugin.Status is not (PluginState.Registered or PluginState.Active or PluginState.Disabled))
+            {
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.Heartbeat, pluginId,
+                    Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.IllegalTransition,
+                        $"Plugin '{pluginId}' is {PluginLifecycle.StateName(plugin.Status)}: heartbeats are accepted only from registered, active or disabled plugins."),
+                    null, cancellationToken);
+            }
+
+            plugin = await PluginStore.RecordHeartbeatAsync(transaction, plugin, metrics, cancellationToken);
+            journal.UpsertAfterCommit(transaction, plugin);
+            await transaction.CommitAsync(cancellationToken);
+            return new HeartbeatReceipt(plugin.Status, transaction.Now);
+        }, cancellationToken);
+    }
+
+    private async Task<TokenGrant> RegisterAsync(ManifestValidationResult validation, string? digest, string pluginId, string? address, CancellationToken cancellationToken)
+    {
+        var caller = pluginId == ManifestIds.Unknown ? Caller.Anonymous() : Caller.Plugin(pluginId);
+        return await audit.RecordFailuresAsync(caller, AuditActions.Register, pluginId, async () =>
+        {
+            var violations = validation.Errors.Select(e => new FieldViolation(e.Path, e.Message)).ToList();
+            if (AddressProblem(address) is { } addressProblem)
+            {
+                violations.Add(new FieldViolation("address", addressProblem));
+            }
+
+            if (violations.Count > 0 || validation.Manifest is null || digest is null)
+            {
+                throw await audit.RefuseAsync(caller, AuditActions.Register, pluginId,
+                    Refusal.Invalid($"The registration is invalid: {violations.Count} problem(s).", violations), null, cancellationToken);
+            }
+
+            var manifest = validation.Manifest;
+            await using var transaction = await database.BeginAsync(cancellationToken);
+            await transaction.LockAsync(LockKey(manifest.Id), cancellationToken);
+            var plugin = await PluginStore.FindAsync(transaction, manifest.Id, forUpdate: true, cancellationToken);
+            if (plugin is null)
+            {
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.Register, manifest.Id,
+                    Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.NotInstalled,
+                        $"Plugin '{manifest.Id}' is not installed: an administrator must install (approve) its manifest before it can register."),
+                    null, cancellationToken);
+            }
+
+            if (!string.Equals(digest, plugin.ManifestDigest, StringComparison.Ordinal))
+            {
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.Register, manifest.Id,
+                    Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.ManifestMismatch,
+                        $"The manifest presented by '{manifest.Id}' (version {manifest.Version}) differs in content from the installed manifest (version {plugin.Version}, revision {plugin.ManifestRevision}): an administrator must install the new manifest first."),
+                    new JsonObject { ["presented_digest"] = digest, ["installed_digest"] = plugin.ManifestDigest }, cancellationToken);
+            }
+
+            var decision = PluginLifecycle.Decide(plugin.Status, LifecycleTrigger.Register);
+            if (!decision.IsAllowed)
+            {
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.Register, plugin.Id,
+                    Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.IllegalTransition, $"Plugin '{plugin.Id}': {decision.Refusal}"),
+                    new JsonObject { ["status"] = PluginLifecycle.StateName(plugin.Status) }, cancellationToken);
+            }
+
+            var from = plugin.Status;
+            plugin = await PluginStore.RecordRegistrationAsync(transaction, plugin, decision.To, address!, cancellationToken);
+            var reason = from == decision.To ? "registered again (restart)" : "registered";
+            await journal.RecordAsync(transaction, plugin.Id, from, decision.To, LifecycleTrigger.Register, caller, reason, cancellationToken);
+            await AuditLog.SucceededAsync(transaction, caller, AuditActions.Register, plugin.Id, reason,
+                new JsonObject { ["address"] = address, ["from"] = PluginLifecycle.StateName(from), ["to"] = PluginLifecycle.StateName(decision.To) },
+                cancellationToken);
+
+            if (plugin is { Status: PluginState.Registered, EnableOnRegister: true })
+            {
+                plugin = await EnableOnRegisterAsync(transaction, plugin, caller, cancellationToken);
+            }
+
+            var token = await issuer.IssueAsync(transaction, plugin, cancellationToken);
+            journal.UpsertAfterCommit(transaction, plugin);
+            await transaction.CommitAsync(cancellationToken);
+            return new TokenGrant(plugin, token);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The installation asked to be enabled on registration: core enables it as actor <c>system</c>, unless the
+    /// activation rules refuse, in which case it stays registered and the refusal is audited with the registration.
+    /// </summary>
+    private async Task<PluginRecord> EnableOnRegisterAsync(RegistryTransaction transaction, PluginRecord plugin, Caller registrant, CancellationToken cancellationToken)
+    {
+        var system = registrant with { Actor = Caller.SystemActor };
+        var refusal = await ActivationRules.CheckAsync(transaction, plugin, cancellationToken);
+        if (refusal is not null)
+        {
+            await AuditLog.AppendAsync(transaction, new AuditEntry(system.Actor, AuditActions.Enable, plugin.Id, AuditOutcome.Refused,
+                refusal.Reason, system.CorrelationId, new JsonObject { ["code"] = refusal.Code, ["trigger"] = "enable_on_register" }), cancellationToken);
+            return plugin;
+        }
+
+        var decision = PluginLifecycle.Decide(plugin.Status, LifecycleTrigger.Enable);
+        plugin = await PluginStore.SetStatusAsync(transaction, plugin, decision.To, cancellationToken);
+        await journal.RecordAsync(transaction, plugin.Id, PluginState.Registered, decision.To, LifecycleTrigger.Enable, system, "enable_on_register", cancellationToken);
+        await AuditLog.SucceededAsync(transaction, system, AuditActions.Enable, plugin.Id, "enable_on_register",
+            new JsonObject { ["from"] = "registered", ["to"] = "active" }, cancellationToken);
+        return plugin;
+    }
+
+    private static string? AddressProblem(string? address)
+    {
+        if (string.IsNullOrWhiteSpace(address))
+        {
+            return "Required: the absolute http(s) base address where core can reach the plugin.";
+        }
+
+        return Uri.TryCreate(address, UriKind.Absolute, out var uri)
+               && uri.Scheme is "http" or "https"
+               && string.IsNullOrEmpty(uri.UserInfo)
+               && string.IsNullOrEmpty(uri.Query)
+               && string.IsNullOrEmpty(uri.Fragment)
+            ? null
+            : $"'{address}' is not an absolute http(s) base address without credentials, query or fragment.";
+    }
+
+    private static List<FieldViolation> MetricViolations(IReadOnlyDictionary<string, double> metrics)
+    {
+        var violations = new List<FieldViolation>();
+        if (metrics.Count > MaxMetrics)
+        {
+            violations.Add(new FieldViolation("$.metrics", $"At most {MaxMetrics} metrics per heartbeat."));
+        }
+
+        foreach (var (name, value) in metrics)
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.Length > 64)
+            {
+                violations.Add(new FieldViolation("$.metrics", "Metric names must be 1–64 characters."));
+            }
+            else if (!double.IsFinite(value))
+            {
+                violations.Add(new FieldViolation($"$.metrics.{name}", "Metric values must be finite numbers."));
+            }
+        }
+
+        return violations;
+    }
+
+    private static JsonObject TokenDetails(IssuedToken token) => new()
+    {
+        ["kid"] = token.KeyId,
+        ["jti"] = token.Jti.ToString("D"),
+        ["expires_at"] = token.ExpiresAt.ToString("O"),
+    };
+
+    internal static string LockKey(string pluginId) => $"fabrix.registry.plugin:{pluginId}";
+}

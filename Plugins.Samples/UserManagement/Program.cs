@@ -1,0 +1,16 @@
+using Fabrix.Plugins.Samples.UserManagement.UserProfiles;
+using Fabrix.Plugins.Sdk;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddFabrixPlugin();
+builder.AddUserProfiles();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapFabrixPlugin();
+app.MapUserProfiles();
+
+app.Run();

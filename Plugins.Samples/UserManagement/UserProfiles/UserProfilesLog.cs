@@ -1,0 +1,14 @@
+namespace Fabrix.Plugins.Samples.UserManagement.UserProfiles;
+
+/// <summary>Log messages of the user-profiles feature (event ids 7100–7199). Profile contents are PII and never logged; ids only.</summary>
+internal static partial class UserProfilesLog
+{
+    [LoggerMessage(7100, LogLevel.Information, "Applied user-profiles migration {Version}: {Description}")]
+    public static partial void MigrationApplied(ILogger logger, int version, string description);
+
+    [LoggerMessage(7101, LogLevel.Information, "Created user profile {UserId}")]
+    public static partial void ProfileCreated(ILogger logger, string userId);
+
+    [LoggerMessage(7102, LogLevel.Information, "Updated user profile {UserId}")]
+    public static partial void ProfileUpdated(ILogger logger, string userId);
+}

@@ -1,0 +1,127 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Fabrix.AdminConsole.Registry;
+using Fabrix.Contracts.Registry.V1;
+
+namespace Fabrix.AdminConsole.Tests.Support;
+
+/// <summary>
+/// The registry as the pages see it, driven by the test: a list, a change stream the test writes to (and can break,
+/// to make the feed reconnect), and the calls the pages made.
+/// </summary>
+internal sealed class FakePluginCatalog : IPluginCatalog
+{
+    private readonly Lock _gate = new();
+    private Channel<PluginChange> _stream = Channel.CreateUnbounded<PluginChange>();
+    private int _streamsOpened;
+
+    /// <summary>What <see cref="ListAsync"/> answers.</summary>
+    public List<PluginSummary> Listed { get; } = [];
+
+    public List<string> Calls { get; } = [];
+
+    /// <summary>When set, <see cref="ListAsync"/> fails with it.</summary>
+    public RegistryException? ListFailure { get; set; }
+
+    /// <summary>When set, lifecycle and install calls fail with it.</summary>
+    public RegistryException? Refusal { get; set; }
+
+    public Dictionary<string, PluginDetail> Details { get; } = new(StringComparer.Ordinal);
+
+    public int StreamsOpened => Volatile.Read(ref _streamsOpened);
+
+    public int ListCalls { get; private set; }
+
+    public void Push(PluginChange.Types.Kind kind, PluginSummary plugin)
+    {
+        lock (_gate)
+        {
+            _stream.Writer.TryWrite(new PluginChange { Kind = kind, Plugin = plugin });
+        }
+    }
+
+    /// <summary>Breaks the open stream; the next <see cref="WatchAsync"/> gets a fresh one.</summary>
+    public void BreakStream(RegistryException failure)
+    {
+        lock (_gate)
+        {
+            _stream.Writer.TryComplete(failure);
+            _stream = Channel.CreateUnbounded<PluginChange>();
+        }
+    }
+
+    public Task<IReadOnlyList<PluginSummary>> ListAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            ListCalls++;
+            if (ListFailure is not null)
+            {
+                throw ListFailure;
+            }
+
+            return Task.FromResult<IReadOnlyList<PluginSummary>>([.. Listed]);
+        }
+    }
+
+    public async IAsyncEnumerable<PluginChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ChannelReader<PluginChange> reader;
+        lock (_gate)
+        {
+            reader = _stream.Reader;
+            _streamsOpened++;
+        }
+
+        await foreach (var change in reader.ReadAllAsync(cancellationToken))
+        {
+            yield return change;
+        }
+    }
+
+    public Task<PluginDetail> GetAsync(string id, CancellationToken cancellationToken) =>
+        Details.TryGetValue(id, out var detail)
+            ? Task.FromResult(detail)
+            : throw new RegistryException(Grpc.Core.StatusCode.NotFound, $"Plugin '{id}' not found.", []);
+
+    public Task<InstallPluginResponse> InstallAsync(string manifestJson, bool enableOnRegister, CancellationToken cancellationToken)
+    {
+        Record($"install enable_on_register={enableOnRegister}");
+        var id = System.Text.Json.JsonDocument.Parse(manifestJson).RootElement.GetProperty("id").GetString()!;
+        return Task.FromResult(new InstallPluginResponse { Plugin = new PluginDetail { Summary = Plugins.Summary(id, PluginStatus.Installed) } });
+    }
+
+    public Task<PluginDetail> EnableAsync(string id, string reason, CancellationToken cancellationToken) =>
+        Transition("enable", id, reason, PluginStatus.Active);
+
+    public Task<PluginDetail> DisableAsync(string id, string reason, CancellationToken cancellationToken) =>
+        Transition("disable", id, reason, PluginStatus.Disabled);
+
+    public Task<PluginDetail> UnregisterAsync(string id, string reason, CancellationToken cancellationToken) =>
+        Transition("unregister", id, reason, PluginStatus.Unregistered);
+
+    public Task UninstallAsync(string id, string reason, CancellationToken cancellationToken)
+    {
+        Record($"uninstall {id} reason={reason}");
+        return Task.CompletedTask;
+    }
+
+    private Task<PluginDetail> Transition(string verb, string id, string reason, PluginStatus to)
+    {
+        Record($"{verb} {id} reason={reason}");
+        return Task.FromResult(new PluginDetail { Summary = Plugins.Summary(id, to) });
+    }
+
+    private void Record(string call)
+    {
+        lock (_gate)
+        {
+            Calls.Add(call);
+        }
+
+        if (Refusal is not null)
+        {
+            throw Refusal;
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Testing;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+
+namespace Fabrix.Core.Registry.Tests.Infrastructure;
+
+/// <summary>
+/// One running registry per test class: its own database, key ring folder and development admin key, real
+/// PostgreSQL and NATS. Also the helpers the tests share (admin tokens, clients, audit queries).
+/// </summary>
+public sealed class RegistryHost(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
+{
+    private readonly List<RegistryFactory> _factories = [];
+    private string? _root;
+
+    public string ConnectionString { get; private set; } = string.Empty;
+
+    public string KeyRingPath { get; private set; } = string.Empty;
+
+    public string DevKeyPath { get; private set; } = string.Empty;
+
+    public ECDsaSecurityKey DevKey { get; private set; } = null!;
+
+    public string NatsUrl => nats.Url;
+
+    public RegistryFactory Factory { get; private set; } = null!;
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public RegistryAdmin.RegistryAdminClient Admin => new(Channel);
+
+    public PluginRegistry.PluginRegistryClient Plugins => new(Channel);
+
+    public async ValueTask InitializeAsync()
+    {
+        ConnectionString = await postgres.CreateDatabaseAsync("registry");
+        _root = Directory.CreateTempSubdirectory("fabrix-registry-tests-").FullName;
+        KeyRingPath = Path.Combine(_root, "keyring");
+        DevKeyPath = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(_root, "dev-admin.pem"));
+        DevKey = DevelopmentAdminToken.LoadKey(DevKeyPath);
+        (Factory, Channel) = Start();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var factory in _factories)
+        {
+            await factory.DisposeAsync();
+        }
+
+        if (_root is not null && Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    /// <summary>The configuration the AppHost would give the registry.</summary>
+    public Dictionary<string, string?> Settings() => new(StringComparer.Ordinal)
+    {
+        ["ConnectionStrings:registry"] = ConnectionString,
+        ["ConnectionStrings:nats"] = nats.Url,
+        ["Fabrix:Registry:KeyRingPath"] = KeyRingPath,
+        ["Fabrix:DevAdmin:KeyFile"] = DevKeyPath,
+        ["Fabrix:Registry:OutboxPollInterval"] = "00:00:00.500",
+    };
+
+    /// <summary>Starts another registry instance on the same database and key ring (a restart when the first is disposed).</summary>
+    public (RegistryFactory Factory, GrpcChannel Channel) Start(Dictionary<string, string?>? settings = null)
+    {
+        var factory = new RegistryFactory(settings ?? Settings());
+        _factories.Add(factory);
+        var channel = GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler() });
+        return (factory, channel);
+    }
+
+    public Metadata AdminHeaders(string userName, params string[] roles) => new()
+    {
+        { "authorization", $"Bearer {DevelopmentAdminToken.Mint(DevKey, userName, roles, TimeProvider.System)}" },
+    };
+
+    public Metadata Manager => AdminHeaders("morgan", AdminRoles.PluginManager);
+
+    public static Metadata PluginHeaders(string token) => new() { { "authorization", $"Bearer {token}" } };
+
+    public async Task<PluginDetail> InstallAsync(string id, bool enableOnRegister = false, string? manifestJson = null) =>
+        (await Admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = manifestJson ?? TestManifests.Json(id), EnableOnRegister = enableOnRegister }, Manager)).Plugin;
+
+    /// <summary>POST /plugins/register as a plugin would.</summary>
+    public async Task<HttpResponseMessage> RegisterRestAsync(JsonNode manifest, string address = "http://127.0.0.1:5300", RegistryFactory? factory = null)
+    {
+        using var client = (factory ?? Factory).CreateClient();
+        return await client.PostAsJsonAsync("/plugins/register", new JsonObject { ["manifest"] = manifest.DeepClone(), ["address"] = address });
+    }
+
+    public async Task<JsonElement> RegisterRestOkAsync(string id, string address = "http://127.0.0.1:5300")
+    {
+        using var response = await RegisterRestAsync(TestManifests.Manifest(id), address);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.IsSuccessStatusCode, $"register {id}: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
+    public async Task<HttpResponseMessage> PostWithTokenAsync(string path, string token, JsonNode? body = null, RegistryFactory? factory = null)
+    {
+        using var client = (factory ?? Factory).CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    public async Task<IReadOnlyList<AuditRow>> AuditRowsAsync(string target)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "select actor, action, target, outcome, reason, correlation_id, details::text from audit_log where target = @target order by id", connection);
+        command.Parameters.AddWithValue("target", target);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<AuditRow>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(new AuditRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6)));
+        }
+
+        return rows;
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}
+
+public sealed record AuditRow(string Actor, string Action, string Target, string Outcome, string Reason, string CorrelationId, string Details);

@@ -1,0 +1,3 @@
+using Fabrix.Testing;
+
+[assembly: AssemblyFixture(typeof(PostgresServer))]

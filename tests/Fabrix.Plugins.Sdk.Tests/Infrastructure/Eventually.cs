@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Fabrix.Plugins.Sdk.Tests.Infrastructure;
+
+/// <summary>Waiting helpers: real-time polling, and stepping a fake clock until something happens.</summary>
+public static class Eventually
+{
+    private static readonly TimeSpan s_realTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan s_pause = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Polls <paramref name="condition"/> in real time; fails the test after 15 s.</summary>
+    public static async Task WaitAsync(Func<bool> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > s_realTimeout)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(s_pause, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Advances <paramref name="time"/> by <paramref name="step"/> (pausing briefly in real time so the plugin's timers
+    /// and calls run) until <paramref name="condition"/> holds. Returns how much fake time passed; fails when
+    /// <paramref name="limit"/> passes first.
+    /// </summary>
+    public static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition, TimeSpan step, TimeSpan limit, string what)
+    {
+        var advanced = TimeSpan.Zero;
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (advanced >= limit || watch.Elapsed > s_realTimeout * 2)
+            {
+                throw new TimeoutException($"{what} did not happen within {advanced} of fake time.");
+            }
+
+            time.Advance(step);
+            advanced += step;
+            await Task.Delay(s_pause, TestContext.Current.CancellationToken);
+        }
+
+        return advanced;
+    }
+
+    /// <summary>Advances fake time in steps up to <paramref name="total"/>, asserting <paramref name="invariant"/> after each.</summary>
+    public static async Task AdvanceWhileAsync(FakeTimeProvider time, Func<bool> invariant, TimeSpan step, TimeSpan total, string what)
+    {
+        for (var advanced = TimeSpan.Zero; advanced < total; advanced += step)
+        {
+            time.Advance(step);
+            await Task.Delay(s_pause, TestContext.Current.CancellationToken);
+            Assert.True(invariant(), $"{what} broke after {advanced + step} of fake time.");
+        }
+    }
+}
