@@ -1,3 +1,4 @@
+using System.Net;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Fabrix.Testing;
@@ -44,6 +45,20 @@ public sealed class RegistrationTests
         await plugin.Plugin.WaitForRegistrationAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
 
         Assert.Equal("http://plugin.example.test:8080", Assert.Single(registry.CallsTo("Register")).Register!.Address);
+    }
+
+    [Fact]
+    public async Task Register_ListeningOnAllInterfaces_SendsLoopbackAddress()
+    {
+        var registry = new ScriptedPluginRegistry(_time);
+        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address), listenOn: IPAddress.Any);
+
+        await plugin.Plugin.WaitForRegistrationAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+
+        Assert.StartsWith("http://0.0.0.0:", plugin.Address, StringComparison.Ordinal);
+        var port = new Uri(plugin.Address).Port;
+        Assert.Equal($"http://127.0.0.1:{port}", Assert.Single(registry.CallsTo("Register")).Register!.Address);
     }
 
     [Fact]

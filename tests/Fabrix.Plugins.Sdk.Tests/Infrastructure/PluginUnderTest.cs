@@ -66,7 +66,8 @@ public sealed class PluginUnderTest : IAsyncDisposable
         TimeProvider timeProvider,
         IReadOnlyDictionary<string, string?> settings,
         string? manifestJson = ValidManifest,
-        Action<WebApplication>? map = null)
+        Action<WebApplication>? map = null,
+        IPAddress? listenOn = null)
     {
         var contentRoot = Directory.CreateTempSubdirectory("fabrix-sdk-test-").FullName;
         if (manifestJson is not null)
@@ -82,7 +83,7 @@ public sealed class PluginUnderTest : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         var logs = new CollectingLoggerProvider();
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(listenOn ?? IPAddress.Loopback, 0));
         builder.Services.AddSingleton(timeProvider);
 
         builder.AddFabrixPlugin();
@@ -104,9 +105,10 @@ public sealed class PluginUnderTest : IAsyncDisposable
         TimeProvider timeProvider,
         IReadOnlyDictionary<string, string?> settings,
         string? manifestJson = ValidManifest,
-        Action<WebApplication>? map = null)
+        Action<WebApplication>? map = null,
+        IPAddress? listenOn = null)
     {
-        var plugin = Create(timeProvider, settings, manifestJson, map);
+        var plugin = Create(timeProvider, settings, manifestJson, map, listenOn);
         await plugin.StartAsync();
         return plugin;
     }
