@@ -16,8 +16,10 @@ internal static class AdministrationExtensions
     {
         var authentication = builder.Services.AddAuthentication();
         var devKeyFile = builder.Configuration[DevelopmentAdminToken.KeyFileConfigurationKey];
+        var mode = AdministratorAuthentication.None;
         if (!string.IsNullOrWhiteSpace(builder.Configuration["AzureAd:ClientId"]))
         {
+            mode = AdministratorAuthentication.EntraId;
             authentication.AddMicrosoftIdentityWebApi(builder.Configuration, "AzureAd", AdministratorAccess.Scheme);
         }
         else if (builder.Environment.IsDevelopment() && !string.IsNullOrWhiteSpace(devKeyFile))
@@ -28,6 +30,7 @@ internal static class AdministrationExtensions
                     $"{DevelopmentAdminToken.KeyFileConfigurationKey} names '{devKeyFile}', which does not exist. Generate it (the AppHost does) or unset the key.");
             }
 
+            mode = AdministratorAuthentication.DevelopmentKey;
             var key = DevelopmentAdminToken.LoadKey(devKeyFile);
             authentication.AddJwtBearer(AdministratorAccess.Scheme, options =>
             {
@@ -41,6 +44,7 @@ internal static class AdministrationExtensions
                 AdminRoles.CanRead(AdministratorAccess.RolesOf(context.User))))
             .AddPolicy(AdministratorAccess.ManagePolicy, policy => policy.RequireAssertion(context =>
                 AdminRoles.CanManagePlugins(AdministratorAccess.RolesOf(context.User))));
+        builder.Services.AddSingleton(new AdministratorAuthenticationMode(mode));
         builder.Services.AddSingleton<AdministratorAccess>();
         builder.Services.AddSingleton<PluginAdministration>();
         return builder;
@@ -49,6 +53,7 @@ internal static class AdministrationExtensions
     public static WebApplication MapRegistryAdministration(this WebApplication app)
     {
         app.MapGrpcService<RegistryAdminService>();
+        AdministrationLog.AuthenticationMode(app.Logger, app.Services.GetRequiredService<AdministratorAuthenticationMode>().Mode);
         return app;
     }
 }

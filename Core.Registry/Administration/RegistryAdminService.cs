@@ -75,9 +75,10 @@ internal sealed class RegistryAdminService(
                 await responseStream.WriteAsync(change, context.CancellationToken);
             }
         }
-        catch (SubscriberFellBehindException exception)
+        catch (Exception exception) when (exception is SubscriberFellBehindException || exception.InnerException is SubscriberFellBehindException)
         {
-            throw new RpcException(new Status(StatusCode.Aborted, exception.Message));
+            // Not a refusal: the stream is healthy but this reader lost its place; ABORTED tells the client to watch again.
+            throw new RpcException(new Status(StatusCode.Aborted, (exception as SubscriberFellBehindException ?? exception.InnerException!).Message));
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {

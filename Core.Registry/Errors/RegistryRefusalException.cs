@@ -9,19 +9,5 @@ internal sealed class RegistryRefusalException : Exception
     public RegistryRefusalException(Refusal refusal)
         : base(refusal.Reason) => Refusal = refusal;
 
-    public RegistryRefusalException()
-        : this(Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.IllegalTransition, "Refused."))
-    {
-    }
-
-    public RegistryRefusalException(string message)
-        : this(Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.IllegalTransition, message))
-    {
-    }
-
-    public RegistryRefusalException(string message, Exception innerException)
-        : base(message, innerException) =>
-        Refusal = Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.IllegalTransition, message);
-
     public Refusal Refusal { get; }
 }

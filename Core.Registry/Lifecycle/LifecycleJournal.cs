@@ -12,7 +12,7 @@ namespace Fabrix.Core.Registry.Lifecycle;
 /// outbox rows for <c>fabrix.plugin.&lt;id&gt;.lifecycle</c> and <c>fabrix.policy.changed</c>, and (after commit) the
 /// in-process watch feed.
 /// </summary>
-internal sealed class LifecycleJournal(EventOutbox outbox, PluginChangeBroadcaster broadcaster, PluginProjection projection)
+internal sealed partial class LifecycleJournal(EventOutbox outbox, PluginChangeBroadcaster broadcaster, PluginProjection projection, ILogger<LifecycleJournal> logger)
 {
     public async Task RecordAsync(RegistryTransaction transaction, string pluginId, PluginState from, PluginState to, LifecycleTrigger trigger,
         Caller caller, string reason, CancellationToken cancellationToken)
@@ -26,6 +26,9 @@ internal sealed class LifecycleJournal(EventOutbox outbox, PluginChangeBroadcast
         await outbox.EnqueueAsync(transaction, EventSubjects.PolicyChanged,
             new PolicyChanged(pluginId, PluginLifecycle.ToDatabase(to), $"lifecycle.{triggerName}", transaction.Now, caller.CorrelationId),
             EventJsonContext.Default.PolicyChanged, cancellationToken);
+        var fromName = PluginLifecycle.StateName(from);
+        var toName = PluginLifecycle.StateName(to);
+        transaction.AfterCommit(() => LogTransition(logger, pluginId, fromName, toName, triggerName, caller.Actor));
     }
 
     /// <summary>Tells watchers about <paramref name="plugin"/>'s new state once the transaction commits.</summary>
@@ -51,4 +54,7 @@ internal sealed class LifecycleJournal(EventOutbox outbox, PluginChangeBroadcast
             At = at,
         }));
     }
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Plugin {PluginId}: {From} -> {To} ({Trigger}) by {Actor}")]
+    private static partial void LogTransition(ILogger logger, string pluginId, string from, string to, string trigger, string actor);
 }

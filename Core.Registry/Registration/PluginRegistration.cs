@@ -44,10 +44,10 @@ internal sealed class PluginRegistration(
         return RegisterAsync(validation, validation.IsValid ? ManifestDigest.Compute(manifest) : null, ManifestIds.Of(manifest), address, cancellationToken);
     }
 
-    /// <summary>Audits a malformed registration request (REST body problems) and returns the exception to throw.</summary>
-    public Task<RegistryRefusalException> RefuseMalformedAsync(IReadOnlyList<FieldViolation> violations, CancellationToken cancellationToken) =>
-        audit.RefuseAsync(Caller.Anonymous(), AuditActions.Register, ManifestIds.Unknown,
-            Refusal.Invalid("The registration request is malformed.", violations), null, cancellationToken);
+    /// <summary>Audits a malformed REST request body and returns the exception to throw.</summary>
+    public Task<RegistryRefusalException> RefuseMalformedAsync(string action, string target, IReadOnlyList<FieldViolation> violations, CancellationToken cancellationToken,
+        PluginIdentity? identity = null) =>
+        audit.RefuseAsync(identity is null ? Caller.Anonymous() : Caller.Plugin(identity.PluginId), action, target, Refusal.Invalid("The request is malformed.", violations), null, cancellationToken);
 
     /// <summary>Authenticates a plugin token; an invalid one is audited and refused with UNAUTHENTICATED.</summary>
     public async Task<PluginIdentity> AuthenticateAsync(string? authorizationHeader, string action, string target, CancellationToken cancellationToken)

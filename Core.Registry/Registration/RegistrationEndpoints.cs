@@ -2,6 +2,7 @@ using System.Text.Json;
 using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Lifecycle;
+using Fabrix.Core.Registry.Plugins;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Fabrix.Core.Registry.Registration;
@@ -23,7 +24,7 @@ internal static class RegistrationEndpoints
 
     private static async Task<JsonHttpResult<TokenResponseBody>> RegisterAsync(HttpRequest request, PluginRegistration registration, CancellationToken cancellationToken)
     {
-        using var body = await ReadBodyAsync(request, registration, required: true, cancellationToken);
+        using var body = await ReadBodyAsync(request, registration, AuditActions.Register, ManifestIds.Unknown, required: true, cancellationToken);
         var root = body!.RootElement;
         var problems = new List<FieldViolation>();
         if (!root.TryGetProperty("manifest", out var manifest) || manifest.ValueKind != JsonValueKind.Object)
@@ -46,7 +47,7 @@ internal static class RegistrationEndpoints
 
         if (problems.Count > 0)
         {
-            throw await registration.RefuseMalformedAsync(problems, cancellationToken);
+            throw await registration.RefuseMalformedAsync(AuditActions.Register, ManifestIds.Of(manifest), problems, cancellationToken);
         }
 
         var grant = await registration.RegisterAsync(manifest, address, cancellationToken);
@@ -63,7 +64,7 @@ internal static class RegistrationEndpoints
     private static async Task<JsonHttpResult<HeartbeatResponseBody>> HeartbeatAsync(string id, HttpRequest request, PluginRegistration registration, CancellationToken cancellationToken)
     {
         var identity = await registration.AuthenticateAsync(request.Headers.Authorization, AuditActions.Heartbeat, id, cancellationToken);
-        using var body = await ReadBodyAsync(request, registration, required: false, cancellationToken);
+        using var body = await ReadBodyAsync(request, registration, AuditActions.Heartbeat, id, required: false, cancellationToken);
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         if (body is not null && body.RootElement.TryGetProperty("metrics", out var metricsElement) && metricsElement.ValueKind != JsonValueKind.Null)
         {
@@ -89,7 +90,7 @@ internal static class RegistrationEndpoints
 
             if (problems.Count > 0)
             {
-                throw await registration.RefuseMalformedAsync(problems, cancellationToken);
+                throw await registration.RefuseMalformedAsync(AuditActions.Heartbeat, id, problems, cancellationToken, identity);
             }
         }
 
@@ -103,7 +104,8 @@ internal static class RegistrationEndpoints
             PluginLifecycle.StateName(grant.Plugin.Status)), RegistrationJsonContext.Default.TokenResponseBody);
 
     /// <summary>Parses the body as one JSON object; null when optional and empty. A malformed body is an audited 400.</summary>
-    private static async Task<JsonDocument?> ReadBodyAsync(HttpRequest request, PluginRegistration registration, bool required, CancellationToken cancellationToken)
+    private static async Task<JsonDocument?> ReadBodyAsync(HttpRequest request, PluginRegistration registration, string action, string target,
+        bool required, CancellationToken cancellationToken)
     {
         JsonDocument? document = null;
         try
@@ -128,6 +130,6 @@ internal static class RegistrationEndpoints
         }
 
         document?.Dispose();
-        throw await registration.RefuseMalformedAsync([new FieldViolation("$", "The request body must be a JSON object.")], cancellationToken);
+        throw await registration.RefuseMalformedAsync(action, target, [new FieldViolation("$", "The request body must be a JSON object.")], cancellationToken);
     }
 }

@@ -33,7 +33,16 @@ internal sealed class PluginTokenValidator(SigningKeyRing keyRing, TimeProvider 
             return Fail("the bearer token is not a JWT");
         }
 
-        var jwt = _handler.ReadJsonWebToken(token);
+        JsonWebToken jwt;
+        try
+        {
+            jwt = _handler.ReadJsonWebToken(token);
+        }
+        catch (Exception exception) when (exception is SecurityTokenMalformedException or ArgumentException)
+        {
+            return Fail("the bearer token is malformed");
+        }
+
         if (string.IsNullOrEmpty(jwt.Kid) || await keyRing.FindPublicKeyAsync(jwt.Kid, cancellationToken) is not { } key)
         {
             return Fail("the token was not signed by a registry key");

@@ -260,6 +260,17 @@ public sealed class RegistrationTests(RegistryHost host) : IClassFixture<Registr
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("not-a-jwt")]
+    [InlineData("a.b.c")]
+    [InlineData("eyJhbGciOiJFUzI1NiJ9.e30.AAAA")]
+    public async Task RenewRest_MalformedToken_Returns401(string token)
+    {
+        using var response = await host.PostWithTokenAsync("/plugins/token", token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
     [Fact]
     public async Task RenewRest_TamperedToken_Returns401()
     {
