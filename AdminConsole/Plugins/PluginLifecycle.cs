@@ -108,4 +108,8 @@ internal static class PluginLifecycle
     /// <summary>UTC, to the second; "—" when the registry left the time unset (e.g. never registered).</summary>
     public static string Time(Timestamp? timestamp) =>
         timestamp is null ? "—" : timestamp.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    /// <summary>As <see cref="Time"/> without the zone, for table cells whose header says UTC.</summary>
+    public static string ShortTime(Timestamp? timestamp) =>
+        timestamp is null ? "—" : timestamp.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }

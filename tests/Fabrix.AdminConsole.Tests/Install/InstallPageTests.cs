@@ -5,6 +5,7 @@ using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Manifests;
 using Grpc.Core;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Fabrix.AdminConsole.Tests.Install;
@@ -58,6 +59,20 @@ public sealed class InstallPageTests : ConsoleComponentTest
 
         Assert.Empty(page.FindAll("[data-testid=manifest-error]"));
         Assert.Single(page.FindAll("[data-testid=manifest-valid]"));
+    }
+
+    [Fact]
+    public void InstallPage_InvalidManifestUploaded_LoadsItAndShowsItsErrors()
+    {
+        var page = RenderPage<AdminConsole.Install.InstallPage>();
+
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(InvalidManifest, "manifest.json"));
+
+        page.WaitForAssertion(() => Assert.Contains(
+            "$.security.authentication_required",
+            page.FindAll("[data-testid=manifest-error]").Select(e => e.GetAttribute("data-path"))));
+        var input = page.Find("textarea[data-testid=manifest-input]");
+        Assert.Contains("User_Management", input.GetAttribute("value") ?? input.TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
