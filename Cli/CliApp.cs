@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fabrix.Cli.Audit;
 using Fabrix.Cli.Manifests;
 using Fabrix.Cli.Plugins;
 
@@ -12,6 +13,7 @@ internal static class CliApp
         var root = new RootCommand("fabrix: validate plugin manifests and manage plugins on a Fabrix registry.");
         root.Subcommands.Add(ManifestCommands.Build(context));
         root.Subcommands.Add(PluginCommands.Build(context));
+        root.Subcommands.Add(AuditCommands.Build(context));
         return root;
     }
 

@@ -17,5 +17,6 @@ app.MapDefaultEndpoints();
 app.MapRegistryTokens();
 app.MapRegistryRegistration();
 app.MapRegistryAdministration();
+app.MapRegistryAudit();
 
 app.Run();

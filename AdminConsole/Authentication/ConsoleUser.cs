@@ -18,6 +18,8 @@ internal sealed record ConsoleUser(string Name, IReadOnlyList<string> Roles)
 
     public bool CanManagePlugins => AdminRoles.CanManagePlugins(Roles);
 
+    public bool CanReadAudit => Roles.Any(r => ConsolePolicies.AuditReaderRoles.Contains(r, StringComparer.Ordinal));
+
     public static ConsoleUser From(ClaimsPrincipal? principal)
     {
         if (principal?.Identity is not { IsAuthenticated: true } identity)

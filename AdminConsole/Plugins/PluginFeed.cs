@@ -11,6 +11,9 @@ internal enum PluginFeedStatus
     Reconnecting,
 }
 
+/// <summary>A lifecycle, health or version change the feed saw happen (not a snapshot), for "recent changes".</summary>
+internal sealed record PluginFeedEvent(DateTimeOffset At, string PluginId, string Description);
+
 /// <summary>
 /// The plugin list of one circuit, kept live from the registry's <c>WatchPlugins</c> stream. Each connection opens
 /// the stream, then reads the full list (so an empty registry, or plugins removed while disconnected, are handled
@@ -23,10 +26,14 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
+    // The dashboard shows the latest few; older ones are in the audit log.
+    private const int RecentChangesKept = 20;
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PluginSummary> _plugins = new(StringComparer.Ordinal);
     private IReadOnlyList<PluginSummary> _view = [];
+    private IReadOnlyList<PluginFeedEvent> _recent = [];
     private Task? _running;
     private bool _disposed;
 
@@ -46,6 +53,12 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
 
     /// <summary>Every known plugin, ordered by id; an immutable snapshot, safe to enumerate while changes arrive.</summary>
     public IReadOnlyList<PluginSummary> Plugins => Volatile.Read(ref _view);
+
+    /// <summary>
+    /// Status, health and version changes and removals seen on the stream since this circuit started following it,
+    /// newest first (at most 20). Heartbeats that only move "last seen" are not changes.
+    /// </summary>
+    public IReadOnlyList<PluginFeedEvent> RecentChanges => Volatile.Read(ref _recent);
 
     /// <summary>Starts following the registry; later calls do nothing.</summary>
     public void Start()
@@ -202,13 +215,22 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
     {
         lock (_gate)
         {
+            var at = change.At?.ToDateTimeOffset() ?? timeProvider.GetUtcNow();
             switch (change.Kind)
             {
-                case PluginChange.Types.Kind.Snapshot or PluginChange.Types.Kind.Upserted when change.Plugin is { Id.Length: > 0 }:
+                case PluginChange.Types.Kind.Snapshot when change.Plugin is { Id.Length: > 0 }:
+                    _plugins[change.Plugin.Id] = change.Plugin;
+                    break;
+                case PluginChange.Types.Kind.Upserted when change.Plugin is { Id.Length: > 0 }:
+                    Record(at, change.Plugin.Id, Describe(_plugins.GetValueOrDefault(change.Plugin.Id), change.Plugin));
                     _plugins[change.Plugin.Id] = change.Plugin;
                     break;
                 case PluginChange.Types.Kind.Removed when change.Plugin is { Id.Length: > 0 }:
-                    _plugins.Remove(change.Plugin.Id);
+                    if (_plugins.Remove(change.Plugin.Id))
+                    {
+                        Record(at, change.Plugin.Id, "removed (uninstalled)");
+                    }
+
                     break;
                 default:
                     return;
@@ -218,6 +240,51 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
         }
 
         Changed?.Invoke();
+    }
+
+    private static string? Describe(PluginSummary? before, PluginSummary after)
+    {
+        if (before is null)
+        {
+            return $"appeared as {PluginLifecycle.Text(after.Status)}";
+        }
+
+        var parts = new List<string>(3);
+        if (before.Status != after.Status)
+        {
+            parts.Add($"{PluginLifecycle.Text(before.Status)} → {PluginLifecycle.Text(after.Status)}");
+        }
+
+        if (PluginLifecycle.Text(before.Health) != PluginLifecycle.Text(after.Health))
+        {
+            parts.Add($"health {PluginLifecycle.Text(before.Health)} → {PluginLifecycle.Text(after.Health)}");
+        }
+
+        if (!string.Equals(before.Version, after.Version, StringComparison.Ordinal))
+        {
+            parts.Add($"version {before.Version} → {after.Version}");
+        }
+
+        return parts.Count == 0 ? null : string.Join("; ", parts);
+    }
+
+    // Called under _gate.
+    private void Record(DateTimeOffset at, string pluginId, string? description)
+    {
+        if (description is null)
+        {
+            return;
+        }
+
+        var recent = _recent;
+        var next = new PluginFeedEvent[Math.Min(recent.Count + 1, RecentChangesKept)];
+        next[0] = new PluginFeedEvent(at, pluginId, description);
+        for (var i = 1; i < next.Length; i++)
+        {
+            next[i] = recent[i - 1];
+        }
+
+        Volatile.Write(ref _recent, next);
     }
 
     private void SetStatus(PluginFeedStatus status, string? problem, TimeSpan retryDelay)

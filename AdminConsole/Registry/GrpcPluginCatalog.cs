@@ -1,111 +1,75 @@
 using System.Runtime.CompilerServices;
-using Fabrix.AdminConsole.Authentication;
 using Fabrix.Contracts.Registry.V1;
-using Grpc.Core;
-using Microsoft.AspNetCore.Components.Authorization;
 
 namespace Fabrix.AdminConsole.Registry;
 
 /// <summary>
 /// <see cref="IPluginCatalog"/> over the registry's <c>RegistryAdmin</c> gRPC service. Scoped per circuit: every call
-/// carries <c>authorization: Bearer</c> with a token for the administrator signed in to this circuit, so the
-/// registry enforces that administrator's roles (ARCHITECTURE.md "Console and CLI → core").
+/// carries the signed-in administrator's bearer token (<see cref="RegistryCalls"/>).
 /// </summary>
-internal sealed class GrpcPluginCatalog(
-    RegistryAdmin.RegistryAdminClient client,
-    AuthenticationStateProvider authenticationState,
-    IAdminAccessTokenSource accessTokens,
-    TimeProvider timeProvider) : IPluginCatalog
+internal sealed class GrpcPluginCatalog(RegistryAdmin.RegistryAdminClient client, RegistryCalls calls) : IPluginCatalog
 {
-    // Unary calls answer from one transaction in the registry; a call that takes longer is stuck, not busy.
-    private static readonly TimeSpan UnaryDeadline = TimeSpan.FromSeconds(30);
-
     public async Task<IReadOnlyList<PluginSummary>> ListAsync(CancellationToken cancellationToken)
     {
-        var response = await CallAsync(
+        var response = await calls.UnaryAsync(
             options => client.ListPluginsAsync(new ListPluginsRequest(), options).ResponseAsync, cancellationToken);
         return response.Plugins;
     }
 
     public async IAsyncEnumerable<PluginChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // No deadline: the stream lives as long as the circuit that watches it.
-        var options = await CallOptionsAsync(deadline: null, cancellationToken);
-        using var call = client.WatchPlugins(new WatchPluginsRequest(), options);
-        while (true)
+        using var call = client.WatchPlugins(new WatchPluginsRequest(), await calls.StreamOptionsAsync(cancellationToken));
+        while (await RegistryCalls.MoveNextAsync(call.ResponseStream, cancellationToken))
         {
-            PluginChange change;
-            try
-            {
-                if (!await call.ResponseStream.MoveNext(cancellationToken))
-                {
-                    yield break;
-                }
-
-                change = call.ResponseStream.Current;
-            }
-            catch (RpcException exception)
-            {
-                throw RegistryException.From(exception);
-            }
-
-            yield return change;
+            yield return call.ResponseStream.Current;
         }
     }
 
     public Task<PluginDetail> GetAsync(string id, CancellationToken cancellationToken) =>
-        CallAsync(options => client.GetPluginAsync(new GetPluginRequest { Id = id }, options).ResponseAsync, cancellationToken);
+        calls.UnaryAsync(options => client.GetPluginAsync(new GetPluginRequest { Id = id }, options).ResponseAsync, cancellationToken);
 
     public Task<InstallPluginResponse> InstallAsync(string manifestJson, bool enableOnRegister, CancellationToken cancellationToken) =>
-        CallAsync(
+        calls.UnaryAsync(
             options => client.InstallPluginAsync(
                 new InstallPluginRequest { ManifestJson = manifestJson, EnableOnRegister = enableOnRegister }, options).ResponseAsync,
             cancellationToken);
 
     public Task<PluginDetail> EnableAsync(string id, string reason, CancellationToken cancellationToken) =>
-        CallAsync(options => client.EnablePluginAsync(Transition(id, reason), options).ResponseAsync, cancellationToken);
+        calls.UnaryAsync(options => client.EnablePluginAsync(Transition(id, reason, cascade: false), options).ResponseAsync, cancellationToken);
 
-    public Task<PluginDetail> DisableAsync(string id, string reason, CancellationToken cancellationToken) =>
-        CallAsync(options => client.DisablePluginAsync(Transition(id, reason), options).ResponseAsync, cancellationToken);
+    public Task<PluginDetail> DisableAsync(string id, string reason, bool cascade, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(options => client.DisablePluginAsync(Transition(id, reason, cascade), options).ResponseAsync, cancellationToken);
 
-    public Task<PluginDetail> UnregisterAsync(string id, string reason, CancellationToken cancellationToken) =>
-        CallAsync(options => client.UnregisterPluginAsync(Transition(id, reason), options).ResponseAsync, cancellationToken);
+    public Task<PluginDetail> UnregisterAsync(string id, string reason, bool cascade, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(options => client.UnregisterPluginAsync(Transition(id, reason, cascade), options).ResponseAsync, cancellationToken);
 
     public Task UninstallAsync(string id, string reason, CancellationToken cancellationToken) =>
-        CallAsync(
+        calls.UnaryAsync(
             options => client.UninstallPluginAsync(new UninstallPluginRequest { Id = id, Reason = reason }, options).ResponseAsync,
             cancellationToken);
 
-    private static PluginTransitionRequest Transition(string id, string reason) => new() { Id = id, Reason = reason };
+    public Task<UpgradePreview> PreviewUpgradeAsync(string manifestJson, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(
+            options => client.PreviewUpgradeAsync(new UpgradePluginRequest { ManifestJson = manifestJson }, options).ResponseAsync,
+            cancellationToken);
 
-    private async Task<TResponse> CallAsync<TResponse>(Func<CallOptions, Task<TResponse>> call, CancellationToken cancellationToken)
-    {
-        var options = await CallOptionsAsync(timeProvider.GetUtcNow().UtcDateTime + UnaryDeadline, cancellationToken);
-        try
-        {
-            return await call(options);
-        }
-        catch (RpcException exception)
-        {
-            throw RegistryException.From(exception);
-        }
-    }
+    public Task<PluginDetail> UpgradeAsync(string manifestJson, bool approvePermissions, string reason, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(
+            options => client.UpgradePluginAsync(
+                new UpgradePluginRequest { ManifestJson = manifestJson, ApprovePermissions = approvePermissions, Reason = reason },
+                options).ResponseAsync,
+            cancellationToken);
 
-    private async Task<CallOptions> CallOptionsAsync(DateTime? deadline, CancellationToken cancellationToken)
-    {
-        string token;
-        try
-        {
-            var state = await authenticationState.GetAuthenticationStateAsync();
-            token = await accessTokens.GetTokenAsync(state.User, cancellationToken);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            throw new RegistryException(
-                StatusCode.Unauthenticated, $"Could not obtain an access token for the registry: {exception.Message}", [], exception);
-        }
+    public Task<PluginDetail> RollbackAsync(string id, string version, string reason, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(
+            options => client.RollbackPluginAsync(new RollbackPluginRequest { Id = id, Version = version, Reason = reason }, options).ResponseAsync,
+            cancellationToken);
 
-        var headers = new Metadata { { "authorization", $"Bearer {token}" } };
-        return new CallOptions(headers: headers, deadline: deadline, cancellationToken: cancellationToken);
-    }
+    public Task<PluginHealth> GetHealthAsync(string id, int sampleLimit, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(
+            options => client.GetPluginHealthAsync(new GetPluginHealthRequest { Id = id, SampleLimit = sampleLimit }, options).ResponseAsync,
+            cancellationToken);
+
+    private static PluginTransitionRequest Transition(string id, string reason, bool cascade) =>
+        new() { Id = id, Reason = reason, Cascade = cascade };
 }

@@ -3,9 +3,11 @@ using Fabrix.Contracts.Registry.V1;
 namespace Fabrix.AdminConsole.Registry;
 
 /// <summary>
-/// What the console's pages need from the registry, on behalf of the signed-in administrator. The production
-/// implementation (<see cref="GrpcPluginCatalog"/>) calls the registry's <c>RegistryAdmin</c> gRPC service; pages
-/// depend on this boundary only, so component tests feed it directly. Failures surface as <see cref="RegistryException"/>.
+/// What the console's pages need from the registry's <c>RegistryAdmin</c> service (plugins, their lifecycle, versions
+/// and health), on behalf of the signed-in administrator. The production implementation
+/// (<see cref="GrpcPluginCatalog"/>) calls it over gRPC; pages depend on this boundary only, so component tests feed
+/// it directly. The audit log is a separate registry service behind <see cref="IAuditCatalog"/>. Failures surface as
+/// <see cref="RegistryException"/>.
 /// </summary>
 internal interface IPluginCatalog
 {
@@ -24,9 +26,26 @@ internal interface IPluginCatalog
 
     Task<PluginDetail> EnableAsync(string id, string reason, CancellationToken cancellationToken);
 
-    Task<PluginDetail> DisableAsync(string id, string reason, CancellationToken cancellationToken);
+    /// <summary>
+    /// active → disabled. With <paramref name="cascade"/> the registry first disables the active plugins that depend on
+    /// this one; without it, it refuses (FAILED_PRECONDITION, naming them) while such dependents exist.
+    /// </summary>
+    Task<PluginDetail> DisableAsync(string id, string reason, bool cascade, CancellationToken cancellationToken);
 
-    Task<PluginDetail> UnregisterAsync(string id, string reason, CancellationToken cancellationToken);
+    /// <summary>registered|active|disabled → unregistered; <paramref name="cascade"/> as for <see cref="DisableAsync"/>.</summary>
+    Task<PluginDetail> UnregisterAsync(string id, string reason, bool cascade, CancellationToken cancellationToken);
 
     Task UninstallAsync(string id, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Validates a newer manifest of an installed plugin: permission diff, platform, missing dependencies. Changes nothing.</summary>
+    Task<UpgradePreview> PreviewUpgradeAsync(string manifestJson, CancellationToken cancellationToken);
+
+    /// <summary>Installs and pins a newer version; refused when the diff needs approval and <paramref name="approvePermissions"/> is false.</summary>
+    Task<PluginDetail> UpgradeAsync(string manifestJson, bool approvePermissions, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Pins an earlier installed version: the plugin must register again with that manifest.</summary>
+    Task<PluginDetail> RollbackAsync(string id, string version, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Current health, the newest <paramref name="sampleLimit"/> samples and the transitions, newest first.</summary>
+    Task<PluginHealth> GetHealthAsync(string id, int sampleLimit, CancellationToken cancellationToken);
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Fabrix.AdminConsole.Registry;
 
-/// <summary>Registers the console's only way to the registry: the typed <c>RegistryAdmin</c> gRPC client.</summary>
+/// <summary>Registers the console's only ways to the registry: the typed <c>RegistryAdmin</c> and <c>AuditLog</c> gRPC clients.</summary>
 internal static class RegistryClientExtensions
 {
     public static WebApplicationBuilder AddRegistryClient(this WebApplicationBuilder builder)
@@ -17,10 +17,23 @@ internal static class RegistryClientExtensions
                 options.GrpcAddress = configuration[RegistryClientOptions.GrpcAddressKey])
             .ValidateOnStart();
 
+        AddRegistryGrpcClient<RegistryAdmin.RegistryAdminClient>(builder.Services);
+        AddRegistryGrpcClient<AuditLog.AuditLogClient>(builder.Services);
+
+        builder.Services.AddScoped<RegistryCalls>();
+        builder.Services.AddScoped<IPluginCatalog, GrpcPluginCatalog>();
+        builder.Services.AddScoped<IAuditCatalog, GrpcAuditCatalog>();
+        builder.Services.AddScoped<PluginFeed>();
+        return builder;
+    }
+
+    private static void AddRegistryGrpcClient<TClient>(IServiceCollection services)
+        where TClient : class
+    {
 #pragma warning disable EXTEXP0001 // Experimental, but the documented way to opt one client out of the defaults.
-        builder.Services
-            .AddGrpcClient<RegistryAdmin.RegistryAdminClient>((services, options) =>
-                options.Address = services.GetRequiredService<IOptions<RegistryClientOptions>>().Value.Address)
+        services
+            .AddGrpcClient<TClient>((provider, options) =>
+                options.Address = provider.GetRequiredService<IOptions<RegistryClientOptions>>().Value.Address)
             .ConfigureChannel(channel => channel.ThrowOperationCanceledOnCancellation = true)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
@@ -33,13 +46,9 @@ internal static class RegistryClientExtensions
                 PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             })
             // ServiceDefaults gives every HttpClient the standard resilience handler; its request timeouts would cut
-            // the long-lived watch stream and its retries would replay non-idempotent calls such as InstallPlugin.
-            // The watch reconnects on its own (PluginFeed); unary failures are shown to the administrator.
+            // the long-lived watch and export streams and its retries would replay non-idempotent calls such as
+            // InstallPlugin. The watch reconnects on its own (PluginFeed); other failures are shown to the administrator.
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
-
-        builder.Services.AddScoped<IPluginCatalog, GrpcPluginCatalog>();
-        builder.Services.AddScoped<PluginFeed>();
-        return builder;
     }
 }

@@ -56,7 +56,7 @@ internal sealed class FabrixAppHost
             return 1;
         }
 
-        using var signals = new ShutdownSignals(reporter);
+        using var signals = new ShutdownSignals(reporter, TimeProvider.System);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.Stopping);
         var locator = ExecutableLocator.FromEnvironment();
         var context = new RunContext

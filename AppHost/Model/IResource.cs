@@ -12,9 +12,6 @@ internal interface IResource
     /// <summary>Unique name; also the log file name and, for services, the name in <c>services__NAME__...</c>.</summary>
     string Name { get; }
 
-    /// <summary>Shown in the resources table (PostgreSQL, NATS, Project).</summary>
-    string Kind { get; }
-
     /// <summary>Resources that must be ready before this one starts (waits and references).</summary>
     IReadOnlyList<IResource> Dependencies { get; }
 

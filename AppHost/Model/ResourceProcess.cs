@@ -24,8 +24,6 @@ internal sealed class ResourceProcess
 
     public bool IsRunning => _child is not null && !_child.HasExited;
 
-    public int? ProcessId => _child?.Id;
-
     public void Start(RunContext context, ChildProcessSpec spec)
     {
         var logPath = context.LogPathFor(_resourceName);
@@ -40,7 +38,7 @@ internal sealed class ResourceProcess
 
     /// <summary>Waits up to <paramref name="timeout"/> for the process to exit by itself.</summary>
     public Task<bool> WaitForExitAsync(RunContext context, TimeSpan timeout) =>
-        _child is null ? Task.FromResult(true) : _child.WaitAsync(timeout, context.TimeProvider);
+        _child is null ? Task.FromResult(true) : _child.WaitAsync(timeout, context.TimeProvider, context.ForceStop);
 
     /// <summary>SIGTERM to the process group, SIGKILL after the grace period; removes the PID file.</summary>
     public async Task StopAsync(RunContext context)
@@ -50,7 +48,7 @@ internal sealed class ResourceProcess
             return;
         }
 
-        await _child.StopAsync(context.EffectiveStopGrace, context.TimeProvider);
+        await _child.StopAsync(context.EffectiveStopGrace, context.TimeProvider, context.ForceStop);
         PidFile.Delete(context.PidFileFor(_resourceName));
         _child.Dispose();
     }
@@ -61,7 +59,7 @@ internal sealed class ResourceProcess
         var pidFile = context.PidFileFor(_resourceName);
         if (PidFile.ReadLiveProcess(pidFile) is { } processId)
         {
-            context.Reporter.Info(string.Create(CultureInfo.InvariantCulture, $"Stopping {_resourceName} (pid {processId}) left running by an earlier run"));
+            context.Reporter.Info(string.Create(CultureInfo.InvariantCulture, $"  Stopping {_resourceName} (pid {processId}) left running by an earlier run"));
             Posix.SignalGroup(processId, Posix.SigTerm);
             var waited = context.TimeProvider.GetTimestamp();
             while (Posix.Exists(processId) && context.TimeProvider.GetElapsedTime(waited) < context.StopGrace)

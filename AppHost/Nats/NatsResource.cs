@@ -25,8 +25,6 @@ internal sealed class NatsResource : IResource
 
     public string Name { get; }
 
-    public string Kind => "NATS";
-
     public Endpoint Endpoint { get; }
 
     public IReadOnlyList<IResource> Dependencies => [];

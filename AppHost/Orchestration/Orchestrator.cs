@@ -92,8 +92,9 @@ internal sealed class Orchestrator
             {
                 await resource.StopAsync(_context);
             }
-            catch (Exception e) when (e is AppHostException or IOException or InvalidOperationException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // Whatever went wrong with this one, the others must still be stopped.
                 _context.Reporter.Warning($"stopping {resource.Name}: {e.Message}");
             }
 
@@ -219,13 +220,13 @@ internal sealed class Orchestrator
     private void PrintSummary()
     {
         var reporter = _context.Reporter;
-        reporter.Table(_startOrder.Select(r => new ResourceRow(r.Name, r.Kind, _states[r], r.Url, RunContext.Display(_context.LogPathFor(r.Name)))));
+        reporter.Table(_startOrder.Select(r => new ResourceRow(r.Name, _states[r], r.Url)));
         foreach (var project in _startOrder.OfType<ProjectResource>().Where(p => p.Banner is not null && p.HttpEndpoint is not null))
         {
             reporter.Banner(project.Banner!.Value.Title, project.HttpEndpoint!.Url, project.Banner.Value.Hint);
         }
 
-        reporter.Info($"Data: {_context.DataRoot}    Logs: {RunContext.Display(_context.LogsDirectory)}    Stop: Ctrl-C");
+        reporter.Info($"Logs: {RunContext.Display(_context.LogPathFor("<resource>"))}    Data: {RunContext.Display(_context.DataRoot)}    Stop: Ctrl-C");
         reporter.Plain(ReadyLine());
     }
 

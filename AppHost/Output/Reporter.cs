@@ -10,13 +10,18 @@ namespace Fabrix.AppHost.Output;
 internal sealed class Reporter
 {
     private readonly IAnsiConsole _console;
+    private readonly IAnsiConsole _errors;
     private readonly TextWriter _plain;
     private readonly Lock _lock = new();
 
-    public Reporter(IAnsiConsole console, TextWriter plain)
+    /// <param name="console">Where everything goes.</param>
+    /// <param name="plain">Where the machine-readable line goes, unformatted.</param>
+    /// <param name="errors">Where error lines go (standard error); <paramref name="console"/> when null.</param>
+    public Reporter(IAnsiConsole console, TextWriter plain, IAnsiConsole? errors = null)
     {
         _console = console;
         _plain = plain;
+        _errors = errors ?? console;
     }
 
     /// <summary>The terminal; when output is redirected (a test, a CI log) tables get a wide page instead of 80 columns.</summary>
@@ -28,7 +33,13 @@ internal sealed class Reporter
             console.Profile.Width = 200;
         }
 
-        return new Reporter(console, Console.Out);
+        var errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        if (Console.IsErrorRedirected)
+        {
+            errors.Profile.Width = 200;
+        }
+
+        return new Reporter(console, Console.Out, errors);
     }
 
     public bool IsInteractive => _console.Profile.Capabilities.Interactive;
@@ -53,22 +64,20 @@ internal sealed class Reporter
     }
 
     /// <summary>The one-line cause of a failure, after its context (dimmed), e.g. the end of a service's log.</summary>
-    public void Error(string message, IReadOnlyList<string> details)
+    public void Error(string message, IReadOnlyList<string> details) => Guarded(() =>
     {
-        lock (_lock)
+        foreach (var line in details)
         {
-            foreach (var line in details)
-            {
-                _console.MarkupLine($"[grey]  | {Markup.Escape(line)}[/]");
-            }
-
-            _console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+            _errors.MarkupLine($"[grey]  | {Markup.Escape(line)}[/]");
         }
-    }
+
+        _errors.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+    });
 
     public void Table(IEnumerable<ResourceRow> rows)
     {
-        var table = new Table().RoundedBorder().AddColumns("Resource", "Kind", "State", "URL", "Log");
+        // Three columns fit an 80-column terminal; where each log is goes below the table.
+        var table = new Table().RoundedBorder().AddColumns("Resource", "State", "URL");
         foreach (var row in rows)
         {
             var state = row.State switch
@@ -77,39 +86,30 @@ internal sealed class Reporter
                 ResourceState.Failed => "[red]Failed[/]",
                 _ => row.State.ToString(),
             };
-            table.AddRow(Markup.Escape(row.Name), Markup.Escape(row.Kind), state, Markup.Escape(row.Url ?? "-"), Markup.Escape(row.Log));
+            table.AddRow(Markup.Escape(row.Name), state, Markup.Escape(row.Url ?? "-"));
         }
 
-        lock (_lock)
-        {
-            _console.Write(table);
-        }
+        Guarded(() => _console.Write(table));
     }
 
-    public void Banner(string title, string url, string? hint)
+    public void Banner(string title, string url, string? hint) => Guarded(() =>
     {
-        lock (_lock)
+        _console.WriteLine();
+        _console.MarkupLine($"  [bold]{Markup.Escape(title)}:[/] [bold underline cyan]{Markup.Escape(url)}[/]");
+        if (hint is not null)
         {
-            _console.WriteLine();
-            _console.MarkupLine($"  [bold]{Markup.Escape(title)}:[/] [bold underline cyan]{Markup.Escape(url)}[/]");
-            if (hint is not null)
-            {
-                _console.MarkupLine($"  {Markup.Escape(hint)}");
-            }
-
-            _console.WriteLine();
+            _console.MarkupLine($"  {Markup.Escape(hint)}");
         }
-    }
+
+        _console.WriteLine();
+    });
 
     /// <summary>Writes a machine-readable line exactly as given.</summary>
-    public void Plain(string line)
+    public void Plain(string line) => Guarded(() =>
     {
-        lock (_lock)
-        {
-            _plain.WriteLine(line);
-            _plain.Flush();
-        }
-    }
+        _plain.WriteLine(line);
+        _plain.Flush();
+    });
 
     /// <summary>Runs <paramref name="work"/> under a spinner when the terminal is interactive.</summary>
     public async Task<T> WithSpinnerAsync<T>(string text, Func<Task<T>> work)
@@ -122,14 +122,26 @@ internal sealed class Reporter
         return await _console.Status().Spinner(Spinner.Known.Dots).StartAsync(Markup.Escape(text), _ => work());
     }
 
-    private void Write(string markup)
+    private void Write(string markup) => Guarded(() => _console.MarkupLine(markup));
+
+    /// <summary>
+    /// Serializes output, and never lets a closed terminal (SIGHUP, a dropped pipe) break the run or, worse, the
+    /// orderly stop of the children that follows.
+    /// </summary>
+    private void Guarded(Action write)
     {
         lock (_lock)
         {
-            _console.MarkupLine(markup);
+            try
+            {
+                write();
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }
 
 /// <summary>One row of the resources table.</summary>
-internal sealed record ResourceRow(string Name, string Kind, ResourceState State, string? Url, string Log);
+internal sealed record ResourceRow(string Name, ResourceState State, string? Url);

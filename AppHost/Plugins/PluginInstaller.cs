@@ -87,6 +87,7 @@ internal static class PluginInstaller
         }
         catch (RpcException e)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             throw new AppHostException($"the registry refused to install {manifest.PluginId} from {RunContext.Display(manifest.Path)}: {Describe(e)}");
         }
     }
@@ -95,7 +96,7 @@ internal static class PluginInstaller
     /// Waits (bounded) until the registry reports the plugin active and says so; a plugin an administrator disabled
     /// stays disabled, which is reported, not treated as a failure.
     /// </summary>
-    public static async Task WaitUntilActiveAsync(RunContext context, string registryGrpcUrl, PluginManifestFile manifest, CancellationToken cancellationToken)
+    public static async Task WaitUntilActiveAsync(RunContext context, string resourceName, string registryGrpcUrl, PluginManifestFile manifest, CancellationToken cancellationToken)
     {
         using var channel = GrpcChannel.ForAddress(registryGrpcUrl);
         var client = new RegistryAdmin.RegistryAdminClient(channel);
@@ -121,7 +122,7 @@ internal static class PluginInstaller
             }
         }
 
-        context.Reporter.Warning(string.Create(CultureInfo.InvariantCulture, $"plugin {manifest.PluginId} is not active after {ActivationWait.TotalSeconds:0} s (status: {status}); see {RunContext.Display(context.LogPathFor(manifest.PluginId))}"));
+        context.Reporter.Warning(string.Create(CultureInfo.InvariantCulture, $"plugin {manifest.PluginId} is not active after {ActivationWait.TotalSeconds:0} s (status: {status}); see {RunContext.Display(context.LogPathFor(resourceName))}"));
     }
 
     private static async Task<PluginDetail?> GetAsync(RunContext context, RegistryAdmin.RegistryAdminClient client, PluginManifestFile manifest, CancellationToken cancellationToken)
@@ -136,6 +137,7 @@ internal static class PluginInstaller
         }
         catch (RpcException e)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             throw new AppHostException($"could not read plugin {manifest.PluginId} from the registry: {Describe(e)}");
         }
     }

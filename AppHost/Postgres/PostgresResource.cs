@@ -37,8 +37,6 @@ internal sealed partial class PostgresResource : IResource
 
     public string Name { get; }
 
-    public string Kind => "PostgreSQL";
-
     public Endpoint Endpoint { get; }
 
     public IReadOnlyList<IResource> Dependencies => [];
@@ -139,7 +137,7 @@ internal sealed partial class PostgresResource : IResource
             var status = await PgCtlAsync(context, ["status", "-D", DataDirectory(context)], cancellationToken);
             if (status.ExitCode == 0)
             {
-                context.Reporter.Info($"Stopping the PostgreSQL server of {RunContext.Display(DataDirectory(context))} left running by an earlier run");
+                context.Reporter.Info($"  Stopping the PostgreSQL server of {RunContext.Display(DataDirectory(context))} left running by an earlier run");
                 await PgCtlAsync(context, ["stop", "-D", DataDirectory(context), "-m", "fast", "-w", "-t", "60"], cancellationToken);
             }
         }
@@ -190,10 +188,17 @@ internal sealed partial class PostgresResource : IResource
     {
         if (_process.IsRunning && BinDirectory(context) is not null)
         {
-            // Fast shutdown: sessions are closed, work is checkpointed; a second Ctrl-C asks for immediate.
-            var mode = context.ForceStop.IsCancellationRequested ? "immediate" : "fast";
-            var result = await PgCtlAsync(context, ["stop", "-D", DataDirectory(context), "-m", mode, "-w", "-t", "60"], CancellationToken.None);
-            LogFile.Append(context.LogPathFor(Name), result.Output);
+            // Fast shutdown: sessions are closed, work is checkpointed. A second Ctrl-C cuts it short; the WAL makes even
+            // that safe (the next start recovers).
+            try
+            {
+                var result = await PgCtlAsync(context, ["stop", "-D", DataDirectory(context), "-m", "fast", "-w", "-t", "60"], context.ForceStop);
+                LogFile.Append(context.LogPathFor(Name), result.Output);
+            }
+            catch (OperationCanceledException) when (context.ForceStop.IsCancellationRequested)
+            {
+            }
+
             await _process.WaitForExitAsync(context, context.EffectiveStopGrace);
         }
 
@@ -208,20 +213,30 @@ internal sealed partial class PostgresResource : IResource
     private string? BinDirectory(RunContext context) =>
         _binDirectory ??= PostgresBinaries.Locate(context.Executables, DataDirectory(context));
 
+    /// <summary>
+    /// initdb into a scratch folder renamed into place on success: an interrupted initdb (Ctrl-C, a crash) never leaves a
+    /// half-made cluster where the next run would take it for a real one.
+    /// </summary>
     private async Task InitializeClusterAsync(RunContext context, string binDirectory, CancellationToken cancellationToken)
     {
         var dataDirectory = DataDirectory(context);
+        var scratch = dataDirectory + ".initdb";
+        if (Directory.Exists(scratch))
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+
         if (Directory.Exists(dataDirectory))
         {
-            // No PG_VERSION: an initdb that was interrupted. Nothing in it is data yet.
+            // A folder without PG_VERSION holds no cluster (PostgresBinaries and initdb both need it empty).
             Directory.Delete(dataDirectory, recursive: true);
         }
 
         _process.BeginLog(context, $"{Name}: initdb {dataDirectory}");
-        context.Reporter.Info($"Creating the PostgreSQL cluster in {RunContext.Display(dataDirectory)}");
+        context.Reporter.Info($"  Creating the PostgreSQL cluster in {RunContext.Display(dataDirectory)}");
         var spec = new ChildProcessSpec(
             Path.Combine(binDirectory, Tool.InitDb.FileName),
-            ["-D", dataDirectory, "-U", Superuser, "-A", "scram-sha-256", "--pwfile", PasswordFile(context), "-E", "UTF8", "--locale=C"])
+            ["-D", scratch, "-U", Superuser, "-A", "scram-sha-256", "--pwfile", PasswordFile(context), "-E", "UTF8", "--locale=C"])
         {
             RunAsUser = OsUser,
             WorkingDirectory = RootDirectory(context),
@@ -235,6 +250,8 @@ internal sealed partial class PostgresResource : IResource
                 Details = _process.LogTail(context),
             };
         }
+
+        Directory.Move(scratch, dataDirectory);
     }
 
     /// <summary>
@@ -253,6 +270,11 @@ internal sealed partial class PostgresResource : IResource
         {
             throw new AppHostException($"could not give {RunContext.Display(root)} to user {OsUser}: {chown.Output.Trim()}");
         }
+
+        // The data root is the AppHost's own folder (a temp folder is often 0700): let user postgres pass through it.
+        // Folders above it are not the AppHost's to change; the check below names the fix for them.
+        var dataRoot = Path.GetDirectoryName(root)!;
+        File.SetUnixFileMode(dataRoot, File.GetUnixFileMode(dataRoot) | UnixFileMode.OtherExecute);
 
         var access = await CommandRunner.RunAsync(
             new ChildProcessSpec("test", ["-w", root, "-a", "-x", root]) { RunAsUser = OsUser },

@@ -76,12 +76,15 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>
     /// SIGTERM to the group, then SIGKILL to whatever is left after <paramref name="grace"/>. Returns the exit code.
     /// </summary>
-    public async Task<int> StopAsync(TimeSpan grace, TimeProvider timeProvider)
+    /// <param name="grace">How long the program may take to exit after SIGTERM.</param>
+    /// <param name="timeProvider">Clock for the grace period.</param>
+    /// <param name="cutShort">Ends the grace period early (a second Ctrl-C).</param>
+    public async Task<int> StopAsync(TimeSpan grace, TimeProvider timeProvider, CancellationToken cutShort = default)
     {
         if (!HasExited)
         {
             Posix.SignalGroup(Id, Posix.SigTerm);
-            await WaitAsync(grace, timeProvider);
+            await WaitAsync(grace, timeProvider, cutShort);
         }
 
         // Also sweeps stragglers of the group whose leader already exited.
@@ -90,7 +93,7 @@ internal sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for the program to exit by itself; true when it did.</summary>
-    public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider timeProvider)
+    public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cutShort = default)
     {
         if (HasExited)
         {
@@ -102,7 +105,8 @@ internal sealed class ChildProcess : IDisposable
             return false;
         }
 
-        using var cts = new CancellationTokenSource(timeout, timeProvider);
+        using var timeoutSource = new CancellationTokenSource(timeout, timeProvider);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cutShort);
         try
         {
             await Exited.WaitAsync(cts.Token);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Fabrix.AppHost.Model;
@@ -32,11 +31,16 @@ internal static class ProjectBuild
                 continue;
             }
 
-            var stopwatch = Stopwatch.StartNew();
+            if (!context.Reporter.IsInteractive)
+            {
+                context.Reporter.Info($"  Building {project.Name} {progress}");
+            }
+
+            var started = context.TimeProvider.GetTimestamp();
             project.TargetPath = await context.Reporter.WithSpinnerAsync(
                 $"Building {project.Name} {progress}",
                 () => TargetPathAsync(context, project, logPath, build: true, cancellationToken));
-            context.Reporter.Info(string.Create(CultureInfo.InvariantCulture, $"  Built {project.Name} {progress} in {stopwatch.Elapsed.TotalSeconds:0.0} s"));
+            context.Reporter.Info(string.Create(CultureInfo.InvariantCulture, $"  Built {project.Name} {progress} in {context.TimeProvider.GetElapsedTime(started).TotalSeconds:0.0} s"));
         }
     }
 
@@ -49,7 +53,8 @@ internal static class ProjectBuild
         File.Delete(resultFile);
         IReadOnlyList<string> arguments = build
             ? ["build", projectFile, "-nologo", "-v:minimal", "-getProperty:TargetPath", "-getTargetResult:Build", $"-getResultOutputFile:{resultFile}"]
-            : ["msbuild", projectFile, "-nologo", "-getProperty:TargetPath", $"-getResultOutputFile:{resultFile}"];
+            // Two properties, so MSBuild writes JSON (a single one comes back as bare text).
+            : ["msbuild", projectFile, "-nologo", "-getProperty:TargetPath", "-getProperty:ProjectName", $"-getResultOutputFile:{resultFile}"];
         var spec = new ChildProcessSpec(dotnet, arguments)
         {
             WorkingDirectory = context.RepositoryRoot,
@@ -65,7 +70,7 @@ internal static class ProjectBuild
         }
         catch (OperationCanceledException)
         {
-            await child.StopAsync(TimeSpan.Zero, context.TimeProvider);
+            await child.StopAsync(TimeSpan.Zero, context.TimeProvider, CancellationToken.None);
             throw;
         }
 

@@ -45,8 +45,6 @@ internal sealed class ProjectResource : IResource
 
     public string Name { get; }
 
-    public string Kind => "Project";
-
     /// <summary>Path of the .csproj, relative to the repository root.</summary>
     public string ProjectPath { get; }
 
@@ -268,7 +266,7 @@ internal sealed class ProjectResource : IResource
 
         if (PluginManifest is not null)
         {
-            await PluginInstaller.WaitUntilActiveAsync(context, RegistryGrpcUrl(), PluginManifest, cancellationToken);
+            await PluginInstaller.WaitUntilActiveAsync(context, Name, RegistryGrpcUrl(), PluginManifest, cancellationToken);
         }
     }
 

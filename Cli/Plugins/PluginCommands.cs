@@ -8,8 +8,9 @@ using Spectre.Console;
 namespace Fabrix.Cli.Plugins;
 
 /// <summary>
-/// <c>fabrix plugins list | show | install | enable | disable | unregister | uninstall</c> against a running
-/// registry over gRPC (the RegistryAdmin service of <c>Contracts/fabrix/registry/v1/registry.proto</c>).
+/// <c>fabrix plugins list | show | install | enable | disable | unregister | uninstall</c> (and the version commands of
+/// <see cref="PluginVersionCommands"/>) against a running registry over gRPC (the RegistryAdmin service of
+/// <c>Contracts/fabrix/registry/v1/registry.proto</c>).
 /// </summary>
 internal static class PluginCommands
 {
@@ -24,10 +25,13 @@ internal static class PluginCommands
         plugins.Subcommands.Add(List(context, options));
         plugins.Subcommands.Add(Show(context, options));
         plugins.Subcommands.Add(Install(context, options));
-        plugins.Subcommands.Add(Transition(context, options, "enable", "Enable a registered or disabled plugin (-> active).", (c, r, h, t) => c.EnablePluginAsync(r, h, cancellationToken: t).ResponseAsync));
-        plugins.Subcommands.Add(Transition(context, options, "disable", "Disable an active plugin (-> disabled).", (c, r, h, t) => c.DisablePluginAsync(r, h, cancellationToken: t).ResponseAsync));
-        plugins.Subcommands.Add(Transition(context, options, "unregister", "Unregister a plugin (-> unregistered).", (c, r, h, t) => c.UnregisterPluginAsync(r, h, cancellationToken: t).ResponseAsync));
+        plugins.Subcommands.Add(Transition(context, options, "enable", "Enable a registered or disabled plugin (-> active).", cascades: false, (c, r, h, t) => c.EnablePluginAsync(r, h, cancellationToken: t).ResponseAsync));
+        plugins.Subcommands.Add(Transition(context, options, "disable", "Disable an active plugin (-> disabled).", cascades: true, (c, r, h, t) => c.DisablePluginAsync(r, h, cancellationToken: t).ResponseAsync));
+        plugins.Subcommands.Add(Transition(context, options, "unregister", "Unregister a plugin (-> unregistered).", cascades: true, (c, r, h, t) => c.UnregisterPluginAsync(r, h, cancellationToken: t).ResponseAsync));
         plugins.Subcommands.Add(Uninstall(context, options));
+        plugins.Subcommands.Add(PluginVersionCommands.Versions(context, options));
+        plugins.Subcommands.Add(PluginVersionCommands.Upgrade(context, options));
+        plugins.Subcommands.Add(PluginVersionCommands.Rollback(context, options));
         return plugins;
     }
 
@@ -71,13 +75,7 @@ internal static class PluginCommands
             var report = await ManifestFile.ValidateAsync(file, context.CurrentDirectory, cancellationToken);
             if (!report.Valid)
             {
-                await context.Error.WriteLineAsync(report.Unreadable ? $"fabrix: {file}: {report.Errors[0].Message}" : $"fabrix: {file} is not a valid manifest:");
-                foreach (var error in report.Unreadable ? [] : report.Errors)
-                {
-                    await context.Error.WriteLineAsync($"  {error.Path}: {error.Message}");
-                }
-
-                return report.Unreadable ? ExitCodes.UsageOrIo : ExitCodes.Refused;
+                return await RejectLocallyAsync(context, file, report);
             }
 
             return await RunAsync(context, options, parseResult, async (client, headers) =>
@@ -103,16 +101,37 @@ internal static class PluginCommands
         RegistryOptions options,
         string name,
         string description,
+        bool cascades,
         Func<RegistryAdmin.RegistryAdminClient, PluginTransitionRequest, Metadata, CancellationToken, Task<PluginDetail>> call)
     {
         var id = IdArgument();
         var reason = ReasonOption();
+        var cascade = new Option<bool>("--cascade")
+        {
+            Description = "When active plugins depend on this one, disable them first (dependents of dependents first); without it the registry refuses and names them.",
+        };
         var command = new Command(name, description) { id, reason };
+        if (cascades)
+        {
+            command.Options.Add(cascade);
+        }
+
         command.SetAction((parseResult, cancellationToken) => RunAsync(context, options, parseResult, async (client, headers) =>
         {
-            var request = new PluginTransitionRequest { Id = parseResult.GetRequiredValue(id), Reason = parseResult.GetValue(reason) ?? string.Empty };
+            var request = new PluginTransitionRequest
+            {
+                Id = parseResult.GetRequiredValue(id),
+                Reason = parseResult.GetValue(reason) ?? string.Empty,
+                Cascade = cascades && parseResult.GetValue(cascade),
+            };
             var detail = await call(client, request, headers, cancellationToken);
-            context.CreateConsole().MarkupLine($"[bold]{Markup.Escape(detail.Summary.Id)}[/] is now {PluginText.Status(detail.Summary.Status)}.");
+            var console = context.CreateConsole();
+            console.MarkupLine($"[bold]{Markup.Escape(detail.Summary.Id)}[/] is now {PluginText.Status(detail.Summary.Status)}.");
+            if (request.Cascade && detail.Dependents.Count > 0)
+            {
+                console.MarkupLine($"Dependents: {Markup.Escape(PluginText.List(detail.Dependents))} (the active ones were disabled first; see fabrix plugins list).");
+            }
+
             return ExitCodes.Ok;
         }));
         return command;
@@ -133,8 +152,20 @@ internal static class PluginCommands
         return command;
     }
 
+    /// <summary>Prints why a manifest file was not sent (unreadable: exit 2; invalid, with every path: exit 1).</summary>
+    internal static async Task<int> RejectLocallyAsync(CliContext context, string file, ManifestFileReport report)
+    {
+        await context.Error.WriteLineAsync(report.Unreadable ? $"fabrix: {file}: {report.Errors[0].Message}" : $"fabrix: {file} is not a valid manifest:");
+        foreach (var error in report.Unreadable ? [] : report.Errors)
+        {
+            await context.Error.WriteLineAsync($"  {error.Path}: {error.Message}");
+        }
+
+        return report.Unreadable ? ExitCodes.UsageOrIo : ExitCodes.Refused;
+    }
+
     /// <summary>Resolves address and identity, opens the channel, runs <paramref name="call"/>, maps every failure to one message.</summary>
-    private static async Task<int> RunAsync(
+    internal static async Task<int> RunAsync(
         CliContext context,
         RegistryOptions options,
         ParseResult parseResult,
@@ -172,11 +203,11 @@ internal static class PluginCommands
         return failure.ExitCode;
     }
 
-    private static DateTime Deadline(CliContext context) => context.Time.GetUtcNow().UtcDateTime + s_callTimeout;
+    internal static DateTime Deadline(CliContext context) => context.Time.GetUtcNow().UtcDateTime + s_callTimeout;
 
-    private static Argument<string> IdArgument() => new("id") { Description = "Plugin id, e.g. user-management." };
+    internal static Argument<string> IdArgument() => new("id") { Description = "Plugin id, e.g. user-management." };
 
-    private static Option<string?> ReasonOption() => new("--reason") { Description = "Why; recorded in the lifecycle history and the audit log." };
+    internal static Option<string?> ReasonOption() => new("--reason") { Description = "Why; recorded in the lifecycle history and the audit log." };
 
     /// <summary>Pretty-prints manifest JSON for <c>plugins show</c>.</summary>
     internal static string Pretty(string json)

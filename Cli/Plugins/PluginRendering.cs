@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace Fabrix.Cli.Plugins;
 
-/// <summary>Spectre.Console tables for <c>plugins list</c> and <c>plugins show</c>.</summary>
+/// <summary>Spectre.Console output for <c>plugins list</c>, <c>show</c>, <c>versions</c>, <c>upgrade</c> and <c>rollback</c>.</summary>
 internal static class PluginRendering
 {
     public static void Table(IAnsiConsole console, RepeatedField<PluginSummary> plugins)
@@ -45,6 +45,9 @@ internal static class PluginRendering
         Fact(facts, "Contracts", PluginText.List(summary.Contracts));
         Fact(facts, "Traits", PluginText.List(summary.Traits));
         Fact(facts, "Dependencies", PluginText.List(summary.Dependencies));
+        Fact(facts, "Dependents", PluginText.List(detail.Dependents));
+        Fact(facts, "Pinned version", string.IsNullOrEmpty(detail.PinnedVersion) ? summary.Version : detail.PinnedVersion);
+        Fact(facts, "Platform", string.IsNullOrEmpty(detail.PlatformRange) ? "any Fabrix version" : detail.PlatformRange);
         Fact(facts, "Enable on register", detail.EnableOnRegister ? "yes" : "no");
         Fact(facts, "Address", string.IsNullOrEmpty(detail.Address) ? "-" : detail.Address);
         Fact(facts, "Installed", PluginText.Time(summary.InstalledAt));
@@ -70,10 +73,91 @@ internal static class PluginRendering
         }
 
         console.Write(history);
+        if (detail.Versions.Count > 0)
+        {
+            console.WriteLine();
+            console.Write(VersionTable(detail.Versions).Title("Versions"));
+        }
+
         console.WriteLine();
         console.MarkupLine("[bold]Manifest[/]");
         console.WriteLine(PluginCommands.Pretty(detail.ManifestJson));
     }
+
+    /// <summary>The <c>plugins versions</c> table: newest first as the registry sends them.</summary>
+    public static void Versions(IAnsiConsole console, RepeatedField<PluginVersionInfo> versions)
+    {
+        if (versions.Count == 0)
+        {
+            console.MarkupLine("No versions.");
+            return;
+        }
+
+        console.Write(VersionTable(versions));
+    }
+
+    /// <summary>The permission diff of an upgrade, its warnings, and what would stop it.</summary>
+    public static void Preview(IAnsiConsole console, string pluginId, UpgradePreview preview)
+    {
+        var diff = preview.Diff;
+        console.MarkupLine($"Permission diff for [bold]{Markup.Escape(pluginId)}[/] {Markup.Escape(diff.FromVersion)} → {Markup.Escape(diff.ToVersion)}:");
+        if (diff.Lines.Count == 0)
+        {
+            console.MarkupLine("  (no changes)");
+        }
+
+        foreach (var line in diff.Lines)
+        {
+            console.WriteLine("  " + line);
+        }
+
+        console.MarkupLine(diff.RequiresApproval
+            ? "Needs approval: [bold]yes[/] (adds traits, data classifications, allowed domains or dependencies)."
+            : "Needs approval: no.");
+        foreach (var warning in preview.Warnings)
+        {
+            console.MarkupLine($"  [yellow]warning[/] [bold]{Markup.Escape(warning.Path)}[/]: {Markup.Escape(warning.Message)}");
+        }
+
+        if (!preview.PlatformCompatible)
+        {
+            console.MarkupLine($"[red]Incompatible platform:[/] {Markup.Escape(preview.PlatformReason)}");
+        }
+
+        if (preview.MissingDependencies.Count > 0)
+        {
+            console.MarkupLine($"[red]Dependencies not installed:[/] {Markup.Escape(PluginText.List(preview.MissingDependencies))}");
+        }
+    }
+
+    /// <summary>After an upgrade or rollback: what is pinned now and what the plugin has to do (the registry's own words).</summary>
+    public static void Pinned(IAnsiConsole console, PluginDetail detail)
+    {
+        var summary = detail.Summary;
+        var reason = detail.History.Count > 0 ? detail.History[^1].Reason : string.Empty;
+        console.MarkupLine($"[bold]{Markup.Escape(summary.Id)}[/]: {Markup.Escape(reason)}.");
+        console.MarkupLine($"Pinned version {Markup.Escape(detail.PinnedVersion)} (digest {Markup.Escape(DigestPrefix(detail.ManifestDigest))}), status {PluginText.Status(summary.Status)}"
+            + (detail.EnableOnRegister ? "; it becomes active again when it registers." : "; enable it after it registers."));
+    }
+
+    private static Table VersionTable(IEnumerable<PluginVersionInfo> versions)
+    {
+        var table = new Table().AddColumns("VERSION", "DIGEST", "INSTALLED AT", "INSTALLED BY", "PINNED");
+        foreach (var version in versions)
+        {
+            table.AddRow(
+                Cell(version.Version),
+                Cell(DigestPrefix(version.ManifestDigest)),
+                Cell(PluginText.Time(version.InstalledAt)),
+                Cell(version.InstalledBy),
+                Cell(version.Pinned ? "pinned" : string.Empty));
+        }
+
+        return table;
+    }
+
+    /// <summary>The first 12 hex digits: enough to tell versions apart at a glance.</summary>
+    private static string DigestPrefix(string digest) => digest.Length > 12 ? digest[..12] : digest;
 
     private static void Fact(Grid grid, string name, string value) => grid.AddRow(new Markup($"[bold]{Markup.Escape(name)}[/]"), Cell(value));
 

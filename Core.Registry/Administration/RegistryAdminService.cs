@@ -10,11 +10,13 @@ namespace Fabrix.Core.Registry.Administration;
 
 /// <summary>
 /// The administrator API over gRPC (registry.proto <c>RegistryAdmin</c>). Each call is authorized here, in the service:
-/// reads need any administrator role, changes need <c>admin</c> or <c>plugin_manager</c>.
+/// reads (including the versions of a plugin) need any administrator role; changes (including upgrade, its preview,
+/// and rollback) need <c>admin</c> or <c>plugin_manager</c>.
 /// </summary>
 internal sealed class RegistryAdminService(
     AdministratorAccess access,
     PluginAdministration administration,
+    PluginVersionAdministration versions,
     PluginChangeBroadcaster broadcaster,
     TimeProvider timeProvider) : RegistryAdmin.RegistryAdminBase
 {
@@ -53,6 +55,32 @@ internal sealed class RegistryAdminService(
     public override Task<PluginDetail> UnregisterPlugin(PluginTransitionRequest request, ServerCallContext context) =>
         TransitionAsync(request, LifecycleTrigger.Unregister, AuditActions.Unregister, context);
 
+    public override async Task<ListPluginVersionsResponse> ListPluginVersions(ListPluginVersionsRequest request, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Read, AuditActions.Read, request.Id);
+        var response = new ListPluginVersionsResponse();
+        response.Versions.Add(await versions.ListAsync(request.Id, caller, context.CancellationToken));
+        return response;
+    }
+
+    public override async Task<UpgradePreview> PreviewUpgrade(UpgradePluginRequest request, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, VersionAuditActions.PreviewUpgrade, ManifestIds.Of(request.ManifestJson));
+        return await versions.PreviewAsync(request.ManifestJson, caller, context.CancellationToken);
+    }
+
+    public override async Task<PluginDetail> UpgradePlugin(UpgradePluginRequest request, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, VersionAuditActions.Upgrade, ManifestIds.Of(request.ManifestJson));
+        return await versions.UpgradeAsync(request.ManifestJson, request.ApprovePermissions, request.Reason, caller, context.CancellationToken);
+    }
+
+    public override async Task<PluginDetail> RollbackPlugin(RollbackPluginRequest request, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, VersionAuditActions.Rollback, request.Id);
+        return await versions.RollbackAsync(request.Id, request.Version, request.Reason, caller, context.CancellationToken);
+    }
+
     /// <summary>
     /// Subscribes before reading the snapshot, so no change is lost between the two; a change that lands in between
     /// arrives again as an upsert after the snapshot, which is harmless (upserts are idempotent).
@@ -89,7 +117,7 @@ internal sealed class RegistryAdminService(
     private async Task<PluginDetail> TransitionAsync(PluginTransitionRequest request, LifecycleTrigger trigger, string action, ServerCallContext context)
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Manage, action, request.Id);
-        return await administration.TransitionAsync(request.Id, trigger, request.Reason, caller, context.CancellationToken);
+        return await administration.TransitionAsync(request.Id, trigger, request.Reason, request.Cascade, caller, context.CancellationToken);
     }
 
     private Task<Caller> AuthorizeAsync(ServerCallContext context, AdminPermission permission, string action, string target) =>

@@ -34,4 +34,9 @@ internal static class AuditActions
     public const string Read = "plugin.read";
     public const string Watch = "plugin.watch";
     public const string RotateSigningKey = "signing_key.rotate";
+
+    // Reading the audit log is itself audited (issue 3 section 4).
+    public const string QueryAudit = "audit.query";
+    public const string ExportAudit = "audit.export";
+    public const string VerifyAudit = "audit.verify";
 }

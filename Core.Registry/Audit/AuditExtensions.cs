@@ -1,13 +1,32 @@
 using Fabrix.Core.Registry.Audit;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>The append-only audit log (ARCHITECTURE.md "Audit").</summary>
+/// <summary>
+/// The append-only, hash-chained audit log (ARCHITECTURE.md "Audit", issue 3 section 4): appends, signed checkpoints,
+/// verification, queries and export over gRPC, and <c>GET /audit/verify</c>.
+/// </summary>
 internal static class AuditExtensions
 {
     public static WebApplicationBuilder AddRegistryAudit(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<AuditAccess>();
+        builder.Services.AddSingleton<AuditQueries>();
+        builder.Services.AddSingleton<AuditCheckpoints>();
+        builder.Services.AddSingleton<AuditVerifier>();
+        builder.Services.AddSingleton<AuditLogReader>();
+        builder.Services.AddHostedService<AuditCheckpointService>();
         return builder;
+    }
+
+    public static WebApplication MapRegistryAudit(this WebApplication app)
+    {
+        app.MapGrpcService<AuditLogService>();
+        app.MapAuditEndpoints();
+        return app;
     }
 }

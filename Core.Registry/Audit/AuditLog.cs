@@ -7,28 +7,67 @@ using NpgsqlTypes;
 namespace Fabrix.Core.Registry.Audit;
 
 /// <summary>
-/// Writes the audit log. Every insert goes through <see cref="AppendAsync"/>, so a later migration can add the hash
-/// chain (prev_hash, hash) in one place: take <c>pg_advisory_xact_lock</c>, read the last hash, insert with it.
-/// Changes are audited inside the transaction that makes them; refusals and failures in a transaction of their own,
-/// after the refused work was rolled back.
+/// Writes the audit log. Every insert goes through <see cref="AppendAsync"/>, which extends the hash chain
+/// (<see cref="AuditChain"/>): it takes the chain's transaction-level advisory lock, reads the head row and inserts the
+/// next sequence number with the head's hash as <c>prev_hash</c>, so concurrent writers queue up and the chain never
+/// forks. The lock is held until the writing transaction ends: append the audit row as the last write of a
+/// transaction and take no other lock after it (a lock taken after it can deadlock with a writer that holds that lock
+/// and waits for the chain). Changes are audited inside the transaction that makes them; refusals and failures in a
+/// transaction of their own, after the refused work was rolled back.
 /// </summary>
 internal sealed partial class AuditLog(RegistryDatabase database, ILogger<AuditLog> logger)
 {
     public static async Task AppendAsync(RegistryTransaction transaction, AuditEntry entry, CancellationToken cancellationToken)
     {
+        await transaction.LockAsync(AuditChain.LockKey, cancellationToken);
+
+        // One round trip under the lock: the head, and the details as PostgreSQL will store them (jsonb normalises
+        // keys, duplicates and numbers), because the hash covers the stored form.
+        long sequence;
+        string prevHash;
+        string details;
+        await using (var head = transaction.CreateCommand("""
+            select h.id, h.hash, @details::text
+            from (values (1)) as one (x)
+            left join lateral (select id, hash from audit_log order by id desc limit 1) as h on true
+            """))
+        {
+            head.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Jsonb) { Value = (entry.Details ?? []).ToJsonString() });
+            await using var reader = await head.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            sequence = reader.IsDBNull(0) ? 1 : reader.GetInt64(0) + 1;
+            prevHash = reader.IsDBNull(1) ? AuditChain.GenesisHash : reader.GetString(1);
+            details = reader.GetString(2);
+        }
+
+        var outcome = OutcomeText(entry.Outcome);
+        var hash = AuditChain.Hash(new AuditChainRow(sequence, transaction.Now, entry.Actor, entry.Action, entry.Target, outcome,
+            entry.Reason, entry.CorrelationId, details, prevHash));
+
         await using var command = transaction.CreateCommand("""
-            insert into audit_log (at, actor, action, target, outcome, reason, correlation_id, details)
-            values (@at, @actor, @action, @target, @outcome, @reason, @correlation_id, @details)
+            insert into audit_log (id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash, hash)
+            values (@id, @at, @actor, @action, @target, @outcome, @reason, @correlation_id, @details, @prev_hash, @hash)
             """);
+        command.Parameters.AddWithValue("id", sequence);
         command.Parameters.AddWithValue("at", transaction.Now);
         command.Parameters.AddWithValue("actor", entry.Actor);
         command.Parameters.AddWithValue("action", entry.Action);
         command.Parameters.AddWithValue("target", entry.Target);
-        command.Parameters.AddWithValue("outcome", OutcomeText(entry.Outcome));
+        command.Parameters.AddWithValue("outcome", outcome);
         command.Parameters.AddWithValue("reason", entry.Reason);
         command.Parameters.AddWithValue("correlation_id", entry.CorrelationId);
-        command.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Jsonb) { Value = (entry.Details ?? []).ToJsonString() });
+        command.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Jsonb) { Value = details });
+        command.Parameters.AddWithValue("prev_hash", prevHash);
+        command.Parameters.AddWithValue("hash", hash);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Succeeded row in a transaction of its own (reads of the audit log itself are audited this way).</summary>
+    public async Task SucceededAsync(Caller caller, string action, string target, string reason, JsonObject? details, CancellationToken cancellationToken)
+    {
+        await using var transaction = await database.BeginAsync(cancellationToken);
+        await SucceededAsync(transaction, caller, action, target, reason, details, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>Succeeded row, in the caller's transaction.</summary>
@@ -99,7 +138,7 @@ internal sealed partial class AuditLog(RegistryDatabase database, ILogger<AuditL
         }
     }
 
-    private static string OutcomeText(AuditOutcome outcome) => outcome switch
+    internal static string OutcomeText(AuditOutcome outcome) => outcome switch
     {
         AuditOutcome.Succeeded => "succeeded",
         AuditOutcome.Refused => "refused",

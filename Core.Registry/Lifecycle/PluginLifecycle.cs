@@ -22,6 +22,12 @@ internal enum LifecycleTrigger
     Disable,
     Unregister,
     Uninstall,
+
+    /// <summary>An administrator installs and pins a newer manifest version (issue 3 section 3).</summary>
+    Upgrade,
+
+    /// <summary>An administrator pins another installed manifest version (issue 3 section 3).</summary>
+    Rollback,
 }
 
 /// <summary>One allowed edge of the lifecycle.</summary>
@@ -34,7 +40,9 @@ internal readonly record struct LifecycleDecision(bool IsAllowed, PluginState To
 /// The plugin lifecycle as one table (issue 2 section 4, SHARED.md "Lifecycle"):
 /// installed → registered → active ⇄ disabled; registered|active|disabled → unregistered; a registered or active
 /// plugin may register again (a restart); install from nothing or from unregistered (reinstall); uninstall from
-/// installed or unregistered. Pure: no I/O, no clock.
+/// installed or unregistered. Upgrading or rolling back (issue 3 section 3) pins another manifest version, which the
+/// plugin must present by registering again, so from every installed state it leads back to installed. Pure: no
+/// I/O, no clock.
 /// </summary>
 internal static class PluginLifecycle
 {
@@ -53,6 +61,16 @@ internal static class PluginLifecycle
         new(PluginState.Disabled, LifecycleTrigger.Unregister, PluginState.Unregistered),
         new(PluginState.Installed, LifecycleTrigger.Uninstall, PluginState.NotInstalled),
         new(PluginState.Unregistered, LifecycleTrigger.Uninstall, PluginState.NotInstalled),
+        new(PluginState.Installed, LifecycleTrigger.Upgrade, PluginState.Installed),
+        new(PluginState.Registered, LifecycleTrigger.Upgrade, PluginState.Installed),
+        new(PluginState.Active, LifecycleTrigger.Upgrade, PluginState.Installed),
+        new(PluginState.Disabled, LifecycleTrigger.Upgrade, PluginState.Installed),
+        new(PluginState.Unregistered, LifecycleTrigger.Upgrade, PluginState.Installed),
+        new(PluginState.Installed, LifecycleTrigger.Rollback, PluginState.Installed),
+        new(PluginState.Registered, LifecycleTrigger.Rollback, PluginState.Installed),
+        new(PluginState.Active, LifecycleTrigger.Rollback, PluginState.Installed),
+        new(PluginState.Disabled, LifecycleTrigger.Rollback, PluginState.Installed),
+        new(PluginState.Unregistered, LifecycleTrigger.Rollback, PluginState.Installed),
     ];
 
     public static IReadOnlyList<LifecycleTransition> AllowedFrom(PluginState from) =>
@@ -84,6 +102,8 @@ internal static class PluginLifecycle
         LifecycleTrigger.Disable => "disable",
         LifecycleTrigger.Unregister => "unregister",
         LifecycleTrigger.Uninstall => "uninstall",
+        LifecycleTrigger.Upgrade => "upgrade",
+        LifecycleTrigger.Rollback => "rollback",
         _ => throw new ArgumentOutOfRangeException(nameof(trigger), trigger, "Unknown trigger."),
     };
 

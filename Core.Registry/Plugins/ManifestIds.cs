@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Fabrix.Core.Registry.Plugins;
 
-/// <summary>Best-effort plugin id of a manifest that may be invalid, for audit targets.</summary>
+/// <summary>Best-effort fields of a manifest that may be invalid: the id for audit targets, the platform range for display.</summary>
 internal static class ManifestIds
 {
     public const string Unknown = "unknown";
@@ -27,4 +27,22 @@ internal static class ManifestIds
         && id.GetString() is { Length: > 0 and <= 64 } text
             ? text
             : Unknown;
+
+    /// <summary>The manifest's <c>platform</c> range as stored, or null when it declares none.</summary>
+    public static string? PlatformOf(string manifestJson)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(manifestJson);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                   && document.RootElement.TryGetProperty("platform", out var platform)
+                   && platform.ValueKind == JsonValueKind.String
+                ? platform.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 }

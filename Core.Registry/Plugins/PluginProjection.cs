@@ -40,7 +40,12 @@ internal sealed class PluginProjection(TimeProvider timeProvider, IOptions<Regis
         return summary;
     }
 
-    public PluginDetail ToDetail(PluginRecord plugin, IReadOnlyList<LifecycleEventRecord> history, TokenRecord? token)
+    /// <summary>
+    /// The detail view: the pinned manifest (its version is <c>pinned_version</c>), history, token metadata, the
+    /// installed plugins that depend on it directly, and every installed version newest first.
+    /// </summary>
+    public PluginDetail ToDetail(PluginRecord plugin, IReadOnlyList<LifecycleEventRecord> history, TokenRecord? token,
+        IReadOnlyList<string> dependents, IReadOnlyList<PluginVersionView> versions)
     {
         var detail = new PluginDetail
         {
@@ -50,7 +55,11 @@ internal sealed class PluginProjection(TimeProvider timeProvider, IOptions<Regis
             EnableOnRegister = plugin.EnableOnRegister,
             Address = plugin.Address ?? string.Empty,
             UpdatedAt = Timestamp.FromDateTimeOffset(plugin.UpdatedAt),
+            PinnedVersion = plugin.Version,
+            PlatformRange = ManifestIds.PlatformOf(plugin.ManifestJson) ?? string.Empty,
         };
+        detail.Dependents.Add(dependents);
+        detail.Versions.Add(versions.Select(ToVersionInfo));
         detail.History.Add(history.Select(e => new LifecycleEvent
         {
             FromStatus = PluginLifecycle.ToProto(e.From),
@@ -71,6 +80,15 @@ internal sealed class PluginProjection(TimeProvider timeProvider, IOptions<Regis
 
         return detail;
     }
+
+    public static PluginVersionInfo ToVersionInfo(PluginVersionView version) => new()
+    {
+        Version = version.Version,
+        ManifestDigest = version.Digest,
+        InstalledAt = Timestamp.FromDateTimeOffset(version.InstalledAt),
+        InstalledBy = version.InstalledBy,
+        Pinned = version.Pinned,
+    };
 
     private HealthState HealthOf(PluginRecord plugin) =>
         plugin.LastHeartbeatAt is { } heartbeat && timeProvider.GetUtcNow() - heartbeat <= options.Value.HeartbeatTtl

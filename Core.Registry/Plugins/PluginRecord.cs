@@ -34,3 +34,15 @@ internal sealed record LifecycleEventRecord(
 
 /// <summary>Metadata of an issued token; the token itself is never stored.</summary>
 internal sealed record TokenRecord(Guid Jti, string PluginId, string KeyId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt);
+
+/// <summary>One stored, immutable manifest version of a plugin (a row of <c>plugin_manifests</c>).</summary>
+internal sealed record ManifestVersionRecord(
+    int Revision,
+    string Version,
+    string ManifestJson,
+    string Digest,
+    DateTimeOffset InstalledAt,
+    string InstalledBy);
+
+/// <summary>An installed plugin as the dependency graph sees it: status and the dependencies of its pinned manifest.</summary>
+internal sealed record InstalledDependencies(string Id, PluginState Status, IReadOnlyList<string> Dependencies);

@@ -48,29 +48,54 @@ internal static class PluginStore
     }
 
     /// <summary>
-    /// Stores a new manifest revision and makes it the plugin's current one with status installed (first install or
-    /// reinstall of an unregistered plugin). Registration facts of an earlier installation are cleared.
+    /// Every stored manifest version of <paramref name="pluginId"/> in revision order (oldest first), including those
+    /// of earlier installations: versions are immutable and never deleted (migration 0003 enforces it).
     /// </summary>
-    public static async Task<PluginRecord> InstallAsync(RegistryTransaction transaction, PluginManifest manifest, string manifestJson, string digest,
-        bool enableOnRegister, string installedBy, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<ManifestVersionRecord>> ListManifestVersionsAsync(RegistryTransaction transaction, string pluginId, CancellationToken cancellationToken)
     {
-        int revision;
-        await using (var command = transaction.CreateCommand("""
+        await using var command = transaction.CreateCommand("""
+            select revision, version, manifest_json, manifest_digest, installed_at, installed_by
+            from plugin_manifests where plugin_id = @id order by revision
+            """);
+        command.Parameters.AddWithValue("id", pluginId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var versions = new List<ManifestVersionRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions.Add(new ManifestVersionRecord(
+                reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5)));
+        }
+
+        return versions;
+    }
+
+    /// <summary>Stores a new, immutable manifest version as the plugin's next revision; returns it.</summary>
+    public static async Task<ManifestVersionRecord> AddManifestVersionAsync(RegistryTransaction transaction, PluginManifest manifest, string manifestJson, string digest,
+        string installedBy, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("""
             insert into plugin_manifests (plugin_id, revision, version, manifest_json, manifest_digest, installed_at, installed_by)
             select @id, coalesce(max(revision), 0) + 1, @version, @json, @digest, @now, @by
             from plugin_manifests where plugin_id = @id
             returning revision
-            """))
-        {
-            command.Parameters.AddWithValue("id", manifest.Id);
-            command.Parameters.AddWithValue("version", manifest.Version);
-            command.Parameters.AddWithValue("json", manifestJson);
-            command.Parameters.AddWithValue("digest", digest);
-            command.Parameters.AddWithValue("now", transaction.Now);
-            command.Parameters.AddWithValue("by", installedBy);
-            revision = (int)(await command.ExecuteScalarAsync(cancellationToken))!;
-        }
+            """);
+        command.Parameters.AddWithValue("id", manifest.Id);
+        command.Parameters.AddWithValue("version", manifest.Version);
+        command.Parameters.AddWithValue("json", manifestJson);
+        command.Parameters.AddWithValue("digest", digest);
+        command.Parameters.AddWithValue("now", transaction.Now);
+        command.Parameters.AddWithValue("by", installedBy);
+        var revision = (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return new ManifestVersionRecord(revision, manifest.Version, manifestJson, digest, transaction.Now, installedBy);
+    }
 
+    /// <summary>
+    /// Makes <paramref name="version"/> the plugin's pinned revision with status installed (first install or
+    /// reinstall of an unregistered plugin). Registration facts of an earlier installation are cleared.
+    /// </summary>
+    public static async Task<PluginRecord> InstallAsync(RegistryTransaction transaction, PluginManifest manifest, ManifestVersionRecord version,
+        bool enableOnRegister, CancellationToken cancellationToken)
+    {
         await using (var command = transaction.CreateCommand("""
             insert into plugins (id, status, manifest_revision, name, version, description, contracts, traits, dependencies,
                                  manifest_digest, enable_on_register, address, installed_at, registered_at, last_seen_at,
@@ -86,21 +111,67 @@ internal static class PluginStore
                 updated_at = excluded.updated_at
             """))
         {
-            command.Parameters.AddWithValue("id", manifest.Id);
-            command.Parameters.AddWithValue("revision", revision);
-            command.Parameters.AddWithValue("name", manifest.Name);
-            command.Parameters.AddWithValue("version", manifest.Version);
-            command.Parameters.AddWithValue("description", manifest.Description ?? string.Empty);
-            command.Parameters.AddWithValue("contracts", manifest.Contracts.ToArray());
-            command.Parameters.AddWithValue("traits", manifest.Traits.ToArray());
-            command.Parameters.AddWithValue("dependencies", manifest.Dependencies.ToArray());
-            command.Parameters.AddWithValue("digest", digest);
+            AddManifestColumns(command, manifest, version);
             command.Parameters.AddWithValue("enable", enableOnRegister);
             command.Parameters.AddWithValue("now", transaction.Now);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return (await FindAsync(transaction, manifest.Id, forUpdate: false, cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Pins another stored version (upgrade or rollback): the plugin's manifest columns follow it, its status becomes
+    /// <paramref name="status"/>. Registration facts stay (the plugin registers again and overwrites them).
+    /// </summary>
+    public static async Task<PluginRecord> PinAsync(RegistryTransaction transaction, PluginManifest manifest, ManifestVersionRecord version, PluginState status,
+        bool enableOnRegister, CancellationToken cancellationToken)
+    {
+        await using (var command = transaction.CreateCommand("""
+            update plugins set
+                status = @status, manifest_revision = @revision, name = @name, version = @version, description = @description,
+                contracts = @contracts, traits = @traits, dependencies = @dependencies, manifest_digest = @digest,
+                enable_on_register = @enable, updated_at = @now
+            where id = @id
+            """))
+        {
+            AddManifestColumns(command, manifest, version);
+            command.Parameters.AddWithValue("status", LifecycleText(status));
+            command.Parameters.AddWithValue("enable", enableOnRegister);
+            command.Parameters.AddWithValue("now", transaction.Now);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return (await FindAsync(transaction, manifest.Id, forUpdate: false, cancellationToken))!;
+    }
+
+    /// <summary>Every installed plugin (any status) with its status and the dependencies of its pinned manifest, by id.</summary>
+    public static async Task<IReadOnlyList<InstalledDependencies>> ListDependenciesAsync(RegistryTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("select id, status, dependencies from plugins order by id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var plugins = new List<InstalledDependencies>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            plugins.Add(new InstalledDependencies(reader.GetString(0), PluginLifecycle.FromDatabase(reader.GetString(1)), reader.GetFieldValue<string[]>(2)));
+        }
+
+        return plugins;
+    }
+
+    /// <summary>Installed plugins whose pinned manifest lists <paramref name="pluginId"/> in its dependencies (direct), by id.</summary>
+    public static async Task<IReadOnlyList<string>> ListDependentsAsync(RegistryTransaction transaction, string pluginId, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("select id from plugins where dependencies @> array[@id]::text[] order by id");
+        command.Parameters.AddWithValue("id", pluginId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var dependents = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            dependents.Add(reader.GetString(0));
+        }
+
+        return dependents;
     }
 
     public static async Task<PluginRecord> SetStatusAsync(RegistryTransaction transaction, PluginRecord plugin, PluginState status, CancellationToken cancellationToken)
@@ -209,6 +280,19 @@ internal static class PluginStore
         return await reader.ReadAsync(cancellationToken)
             ? new TokenRecord(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4))
             : null;
+    }
+
+    private static void AddManifestColumns(NpgsqlCommand command, PluginManifest manifest, ManifestVersionRecord version)
+    {
+        command.Parameters.AddWithValue("id", manifest.Id);
+        command.Parameters.AddWithValue("revision", version.Revision);
+        command.Parameters.AddWithValue("name", manifest.Name);
+        command.Parameters.AddWithValue("version", manifest.Version);
+        command.Parameters.AddWithValue("description", manifest.Description ?? string.Empty);
+        command.Parameters.AddWithValue("contracts", manifest.Contracts.ToArray());
+        command.Parameters.AddWithValue("traits", manifest.Traits.ToArray());
+        command.Parameters.AddWithValue("dependencies", manifest.Dependencies.ToArray());
+        command.Parameters.AddWithValue("digest", version.Digest);
     }
 
     private static string LifecycleText(PluginState state) =>

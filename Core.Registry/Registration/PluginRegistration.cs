@@ -18,8 +18,8 @@ internal sealed record HeartbeatReceipt(PluginState Status, DateTimeOffset Recei
 
 /// <summary>
 /// The plugin side of the registry, shared by REST and gRPC: register (installed plugins only, manifest identical in
-/// content to the installed one), renew (not when disabled or unregistered), heartbeat (only for the token's own
-/// subject). Every change is audited in its transaction; every refusal in its own.
+/// content to the pinned version), renew (not when disabled or unregistered, nor once another version is pinned),
+/// heartbeat (only for the token's own subject). Every change is audited in its transaction; every refusal in its own.
 /// </summary>
 internal sealed class PluginRegistration(
     RegistryDatabase database,
@@ -78,6 +78,16 @@ internal sealed class PluginRegistration(
                         $"Plugin '{identity.PluginId}' is not installed: its token cannot be renewed."), null, cancellationToken);
             }
 
+            // The digest first: after an upgrade or rollback the plugin is installed again and its token belongs to a
+            // manifest that is no longer pinned. PERMISSION_DENIED tells it to register again (with the pinned manifest).
+            if (!string.Equals(identity.ManifestDigest, plugin.ManifestDigest, StringComparison.Ordinal))
+            {
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.RenewToken, plugin.Id,
+                    Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.ManifestMismatch,
+                        $"The pinned manifest of '{plugin.Id}' (version {plugin.Version}) is not the one this token was issued for: register again with the pinned manifest."),
+                    new JsonObject { ["token_digest"] = identity.ManifestDigest, ["installed_digest"] = plugin.ManifestDigest }, cancellationToken);
+            }
+
             if (plugin.Status is not (PluginState.Registered or PluginState.Active))
             {
                 var reason = plugin.Status == PluginState.Installed
@@ -86,14 +96,6 @@ internal sealed class PluginRegistration(
                 throw await audit.RefuseAsync(transaction, caller, AuditActions.RenewToken, plugin.Id,
                     Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.IllegalTransition, reason),
                     new JsonObject { ["status"] = PluginLifecycle.StateName(plugin.Status) }, cancellationToken);
-            }
-
-            if (!string.Equals(identity.ManifestDigest, plugin.ManifestDigest, StringComparison.Ordinal))
-            {
-                throw await audit.RefuseAsync(transaction, caller, AuditActions.RenewToken, plugin.Id,
-                    Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.ManifestMismatch,
-                        $"The installed manifest of '{plugin.Id}' changed since this token was issued: register again."),
-                    new JsonObject { ["token_digest"] = identity.ManifestDigest, ["installed_digest"] = plugin.ManifestDigest }, cancellationToken);
             }
 
             plugin = await PluginStore.RecordSeenAsync(transaction, plugin, cancellationToken);
@@ -171,6 +173,8 @@ internal sealed class PluginRegistration(
 
             var manifest = validation.Manifest;
             await using var transaction = await database.BeginAsync(cancellationToken);
+            // Registering may enable the plugin (enable_on_register), a decision on its dependencies' states.
+            await DependencyRules.LockAsync(transaction, cancellationToken);
             await transaction.LockAsync(LockKey(manifest.Id), cancellationToken);
             var plugin = await PluginStore.FindAsync(transaction, manifest.Id, forUpdate: true, cancellationToken);
             if (plugin is null)
@@ -183,10 +187,14 @@ internal sealed class PluginRegistration(
 
             if (!string.Equals(digest, plugin.ManifestDigest, StringComparison.Ordinal))
             {
+                // Only the pinned version may register (issue 3 section 3); say so when the manifest is another installed version.
+                var known = PluginVersions.FindByDigest(await PluginStore.ListManifestVersionsAsync(transaction, manifest.Id, cancellationToken), digest);
+                var mismatch = known is null
+                    ? $"The manifest presented by '{manifest.Id}' (version {manifest.Version}) differs in content from the installed manifest (pinned version {plugin.Version}, revision {plugin.ManifestRevision}): an administrator must install the new manifest first."
+                    : $"The manifest presented by '{manifest.Id}' is installed version {known.Version}, but the pinned version is {plugin.Version}: only the pinned version may register. Register with the {plugin.Version} manifest, or ask an administrator to roll back to {known.Version}.";
                 throw await audit.RefuseAsync(transaction, caller, AuditActions.Register, manifest.Id,
-                    Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.ManifestMismatch,
-                        $"The manifest presented by '{manifest.Id}' (version {manifest.Version}) differs in content from the installed manifest (version {plugin.Version}, revision {plugin.ManifestRevision}): an administrator must install the new manifest first."),
-                    new JsonObject { ["presented_digest"] = digest, ["installed_digest"] = plugin.ManifestDigest }, cancellationToken);
+                    Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.ManifestMismatch, mismatch),
+                    new JsonObject { ["presented_digest"] = digest, ["installed_digest"] = plugin.ManifestDigest, ["pinned_version"] = plugin.Version }, cancellationToken);
             }
 
             var decision = PluginLifecycle.Decide(plugin.Status, LifecycleTrigger.Register);

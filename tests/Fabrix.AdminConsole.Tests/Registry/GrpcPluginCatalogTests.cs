@@ -1,21 +1,12 @@
-using System.Net;
-using System.Security.Claims;
-using Fabrix.AdminConsole.Authentication;
 using Fabrix.AdminConsole.Registry;
+using Fabrix.AdminConsole.Tests.Support;
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Status = Google.Rpc.Status;
 
@@ -29,45 +20,26 @@ namespace Fabrix.AdminConsole.Tests.Registry;
 public sealed class GrpcPluginCatalogTests : IAsyncLifetime
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("fabrix-console-grpc-").FullName;
-    private readonly RegistryStandIn _registry = new();
-    private WebApplication? _server;
+    private RegistryStandInServer? _server;
     private WebApplication? _console;
     private string _keyFile = string.Empty;
 
     public async ValueTask InitializeAsync()
     {
         _keyFile = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(_folder, "dev-admin.pem"));
-
-        var server = WebApplication.CreateSlimBuilder();
-        server.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        server.Services.AddGrpc();
-        server.Services.AddSingleton(_registry);
-        _server = server.Build();
-        _server.MapGrpcService<RegistryStandIn>();
-        await _server.StartAsync(TestContext.Current.CancellationToken);
-        var address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-
-        // The console's own registrations, with ServiceDefaults as in Program.cs, minus the web server.
-        var console = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
-        console.Configuration["services:registry:grpc:0"] = address;
-        console.AddServiceDefaults();
-        console.AddRegistryClient();
-        console.Services.AddSingleton<AuthenticationStateProvider>(new SignedIn("alice", AdminRoles.PluginManager));
-        console.Services.AddSingleton<IOptions<ConsoleSignInOptions>>(
-            Options.Create(new ConsoleSignInOptions { Mode = ConsoleSignInMode.Development, DevAdminKeyFile = _keyFile }));
-        console.Services.AddSingleton<IAdminAccessTokenSource, DevelopmentAdminAccessTokenSource>();
-        _console = console.Build();
+        _server = await RegistryStandInServer.StartAsync(TestContext.Current.CancellationToken);
+        _console = ConsoleServices.Build(_server.Address, _keyFile, "alice", AdminRoles.PluginManager);
     }
 
     [Fact]
     public async Task ListAsync_SignedInAdministrator_SendsTheirDevelopmentTokenAsBearer()
     {
-        _registry.Plugins.Add(new PluginSummary { Id = "user-management", Status = PluginStatus.Active });
+        _server!.Registry.Plugins.Add(new PluginSummary { Id = "user-management", Status = PluginStatus.Active });
 
         var plugins = await Catalog().ListAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(["user-management"], plugins.Select(p => p.Id));
-        var authorization = Assert.Single(_registry.Authorizations);
+        var authorization = Assert.Single(_server!.Registry.Authorizations);
         Assert.StartsWith("Bearer ", authorization, StringComparison.Ordinal);
         var parameters = DevelopmentAdminToken.ValidationParameters(DevelopmentAdminToken.LoadKey(_keyFile));
         var token = await new JsonWebTokenHandler().ValidateTokenAsync(authorization["Bearer ".Length..], parameters);
@@ -79,9 +51,9 @@ public sealed class GrpcPluginCatalogTests : IAsyncLifetime
     [Fact]
     public async Task WatchAsync_RegistryWritesChanges_YieldsThemInOrder()
     {
-        _registry.Changes.Add(new PluginChange { Kind = PluginChange.Types.Kind.Snapshot, Plugin = new PluginSummary { Id = "a" } });
-        _registry.Changes.Add(new PluginChange { Kind = PluginChange.Types.Kind.Upserted, Plugin = new PluginSummary { Id = "b" } });
-        _registry.Changes.Add(new PluginChange { Kind = PluginChange.Types.Kind.Removed, Plugin = new PluginSummary { Id = "a" } });
+        _server!.Registry.Changes.Add(new PluginChange { Kind = PluginChange.Types.Kind.Snapshot, Plugin = new PluginSummary { Id = "a" } });
+        _server!.Registry.Changes.Add(new PluginChange { Kind = PluginChange.Types.Kind.Upserted, Plugin = new PluginSummary { Id = "b" } });
+        _server!.Registry.Changes.Add(new PluginChange { Kind = PluginChange.Types.Kind.Removed, Plugin = new PluginSummary { Id = "a" } });
 
         var received = new List<string>();
         await foreach (var change in Catalog().WatchAsync(TestContext.Current.CancellationToken))
@@ -95,7 +67,7 @@ public sealed class GrpcPluginCatalogTests : IAsyncLifetime
     [Fact]
     public async Task InstallAsync_RegistryRejectsTheManifest_ReportsItsFieldViolationsByJsonPath()
     {
-        _registry.InstallFailure = new Status
+        _server!.Registry.InstallFailure = new Status
         {
             Code = (int)Code.InvalidArgument,
             Message = "The manifest is invalid.",
@@ -125,17 +97,61 @@ public sealed class GrpcPluginCatalogTests : IAsyncLifetime
     public async Task DisableAsync_TransitionRefused_CarriesTheRegistrysMessage()
     {
         var refusal = await Assert.ThrowsAsync<RegistryException>(
-            () => Catalog().DisableAsync("user-management", "maintenance", TestContext.Current.CancellationToken));
+            () => Catalog().DisableAsync("user-management", "maintenance", cascade: false, TestContext.Current.CancellationToken));
 
         Assert.Equal(StatusCode.FailedPrecondition, refusal.Status);
         Assert.Equal("user-management is installed; allowed: uninstall.", refusal.Message);
-        Assert.Equal("user-management maintenance", Assert.Single(_registry.Transitions));
+        Assert.Equal("user-management maintenance", Assert.Single(_server!.Registry.Transitions));
     }
 
     [Fact]
-    public void RegistryClient_WithServiceDefaults_HasNoResilienceHandlerToCutTheStream()
+    public async Task DisableAsync_Cascade_AsksTheRegistryToCascade()
     {
-        var handler = _console!.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(nameof(RegistryAdmin.RegistryAdminClient));
+        var detail = await Catalog().DisableAsync("billing", "retire", cascade: true, TestContext.Current.CancellationToken);
+
+        Assert.Equal(PluginStatus.Disabled, detail.Summary.Status);
+        Assert.Equal("billing retire cascade", Assert.Single(_server!.Registry.Transitions));
+    }
+
+    [Fact]
+    public async Task GetHealthAsync_SampleLimit_IsSentWithThePluginId()
+    {
+        var health = await Catalog().GetHealthAsync("user-management", 100, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HealthState.Degraded, health.State);
+        var request = Assert.IsType<GetPluginHealthRequest>(Assert.Single(_server!.Registry.Requests));
+        Assert.Equal("user-management", request.Id);
+        Assert.Equal(100, request.SampleLimit);
+    }
+
+    [Fact]
+    public async Task UpgradeAsync_Approved_SendsTheManifestApprovalAndReason()
+    {
+        var detail = await Catalog().UpgradeAsync("{\"id\":\"user-management\"}", approvePermissions: true, "new traits reviewed", TestContext.Current.CancellationToken);
+
+        Assert.Equal("2.0.0", detail.PinnedVersion);
+        var request = Assert.IsType<UpgradePluginRequest>(Assert.Single(_server!.Registry.Requests));
+        Assert.Equal("{\"id\":\"user-management\"}", request.ManifestJson);
+        Assert.True(request.ApprovePermissions);
+        Assert.Equal("new traits reviewed", request.Reason);
+    }
+
+    [Fact]
+    public async Task RollbackAsync_Version_IsSentWithThePluginIdAndReason()
+    {
+        var detail = await Catalog().RollbackAsync("user-management", "1.0.0", "2.0.0 fails", TestContext.Current.CancellationToken);
+
+        Assert.Equal("1.0.0", detail.PinnedVersion);
+        var request = Assert.IsType<RollbackPluginRequest>(Assert.Single(_server!.Registry.Requests));
+        Assert.Equal(("user-management", "1.0.0", "2.0.0 fails"), (request.Id, request.Version, request.Reason));
+    }
+
+    [Theory]
+    [InlineData(nameof(RegistryAdmin.RegistryAdminClient))]
+    [InlineData(nameof(AuditLog.AuditLogClient))]
+    public void RegistryClient_WithServiceDefaults_HasNoResilienceHandlerToCutTheStreams(string client)
+    {
+        var handler = _console!.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(client);
 
         var chain = new List<string>();
         for (HttpMessageHandler? current = handler; current is not null; current = (current as DelegatingHandler)?.InnerHandler)
@@ -163,51 +179,4 @@ public sealed class GrpcPluginCatalogTests : IAsyncLifetime
     }
 
     private IPluginCatalog Catalog() => _console!.Services.CreateScope().ServiceProvider.GetRequiredService<IPluginCatalog>();
-
-    private sealed class SignedIn(string name, params string[] roles) : AuthenticationStateProvider
-    {
-        public override Task<AuthenticationState> GetAuthenticationStateAsync() =>
-            Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity(
-                [new Claim("name", name), .. roles.Select(r => new Claim(DevelopmentAdminToken.RolesClaim, r))],
-                "test",
-                "name",
-                DevelopmentAdminToken.RolesClaim))));
-    }
-
-    /// <summary>Answers like the registry would for these cases and records what the console sent.</summary>
-    internal sealed class RegistryStandIn : RegistryAdmin.RegistryAdminBase
-    {
-        public List<string> Authorizations { get; } = [];
-
-        public List<PluginSummary> Plugins { get; } = [];
-
-        public List<PluginChange> Changes { get; } = [];
-
-        public List<string> Transitions { get; } = [];
-
-        public RpcException? InstallFailure { get; set; }
-
-        public override Task<ListPluginsResponse> ListPlugins(ListPluginsRequest request, ServerCallContext context)
-        {
-            Authorizations.Add(context.RequestHeaders.GetValue("authorization") ?? string.Empty);
-            return Task.FromResult(new ListPluginsResponse { Plugins = { Plugins } });
-        }
-
-        public override async Task WatchPlugins(WatchPluginsRequest request, IServerStreamWriter<PluginChange> responseStream, ServerCallContext context)
-        {
-            foreach (var change in Changes)
-            {
-                await responseStream.WriteAsync(change, context.CancellationToken);
-            }
-        }
-
-        public override Task<InstallPluginResponse> InstallPlugin(InstallPluginRequest request, ServerCallContext context) =>
-            throw InstallFailure ?? new RpcException(new Grpc.Core.Status(StatusCode.Unimplemented, "not in this test"));
-
-        public override Task<PluginDetail> DisablePlugin(PluginTransitionRequest request, ServerCallContext context)
-        {
-            Transitions.Add($"{request.Id} {request.Reason}");
-            throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, $"{request.Id} is installed; allowed: uninstall."));
-        }
-    }
 }

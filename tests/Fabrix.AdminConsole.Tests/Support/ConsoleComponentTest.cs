@@ -14,8 +14,9 @@ namespace Fabrix.AdminConsole.Tests.Support;
 
 /// <summary>
 /// bUnit context for console pages: MudBlazor services with loose JS interop, an interactive Server renderer, a signed-in
-/// administrator with the given roles, the real <see cref="PluginFeed"/> over a <see cref="FakePluginCatalog"/>, and
-/// MudBlazor's popover, dialog and snackbar providers rendered first (STACK.md "Pitfalls already met").
+/// administrator with the given roles, the real <see cref="PluginFeed"/> over a <see cref="FakePluginCatalog"/>, a
+/// <see cref="FakeAuditCatalog"/>, and MudBlazor's popover, dialog and snackbar providers rendered first (STACK.md
+/// "Pitfalls already met").
 /// </summary>
 public abstract class ConsoleComponentTest : BunitContext
 {
@@ -28,6 +29,7 @@ public abstract class ConsoleComponentTest : BunitContext
         Services.AddMudServices();
         Services.AddSingleton(TimeProvider);
         Services.AddSingleton<IPluginCatalog>(Catalog);
+        Services.AddSingleton<IAuditCatalog>(AuditCatalog);
         Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         Services.AddScoped<PluginFeed>();
@@ -36,6 +38,8 @@ public abstract class ConsoleComponentTest : BunitContext
     }
 
     internal FakePluginCatalog Catalog { get; } = new();
+
+    internal FakeAuditCatalog AuditCatalog { get; } = new();
 
     internal virtual TimeProvider TimeProvider => TimeProvider.System;
 

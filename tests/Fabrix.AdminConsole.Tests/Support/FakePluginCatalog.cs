@@ -14,6 +14,7 @@ internal sealed class FakePluginCatalog : IPluginCatalog
     private readonly Lock _gate = new();
     private Channel<PluginChange> _stream = Channel.CreateUnbounded<PluginChange>();
     private int _streamsOpened;
+    private int _healthCalls;
 
     /// <summary>What <see cref="ListAsync"/> answers.</summary>
     public List<PluginSummary> Listed { get; } = [];
@@ -27,6 +28,20 @@ internal sealed class FakePluginCatalog : IPluginCatalog
     public RegistryException? Refusal { get; set; }
 
     public Dictionary<string, PluginDetail> Details { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What <see cref="GetHealthAsync"/> answers, by plugin id; missing ids fail with NOT_FOUND.</summary>
+    public Dictionary<string, PluginHealth> Health { get; } = new(StringComparer.Ordinal);
+
+    public int HealthCalls => Volatile.Read(ref _healthCalls);
+
+    /// <summary>What <see cref="PreviewUpgradeAsync"/> answers.</summary>
+    public UpgradePreview Preview { get; set; } = new();
+
+    /// <summary>The manifests <see cref="PreviewUpgradeAsync"/> was asked about.</summary>
+    public List<string> Previewed { get; } = [];
+
+    /// <summary>When set, disable and unregister without cascade fail with it (active dependents exist).</summary>
+    public RegistryException? DependentsRefusal { get; set; }
 
     public int StreamsOpened => Volatile.Read(ref _streamsOpened);
 
@@ -94,11 +109,11 @@ internal sealed class FakePluginCatalog : IPluginCatalog
     public Task<PluginDetail> EnableAsync(string id, string reason, CancellationToken cancellationToken) =>
         Transition("enable", id, reason, PluginStatus.Active);
 
-    public Task<PluginDetail> DisableAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition("disable", id, reason, PluginStatus.Disabled);
+    public Task<PluginDetail> DisableAsync(string id, string reason, bool cascade, CancellationToken cancellationToken) =>
+        Transition("disable", id, reason, PluginStatus.Disabled, cascade);
 
-    public Task<PluginDetail> UnregisterAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition("unregister", id, reason, PluginStatus.Unregistered);
+    public Task<PluginDetail> UnregisterAsync(string id, string reason, bool cascade, CancellationToken cancellationToken) =>
+        Transition("unregister", id, reason, PluginStatus.Unregistered, cascade);
 
     public Task UninstallAsync(string id, string reason, CancellationToken cancellationToken)
     {
@@ -106,9 +121,58 @@ internal sealed class FakePluginCatalog : IPluginCatalog
         return Task.CompletedTask;
     }
 
-    private Task<PluginDetail> Transition(string verb, string id, string reason, PluginStatus to)
+    public Task<UpgradePreview> PreviewUpgradeAsync(string manifestJson, CancellationToken cancellationToken)
     {
-        Record($"{verb} {id} reason={reason}");
+        lock (_gate)
+        {
+            Previewed.Add(manifestJson);
+        }
+
+        Record("preview");
+        return Task.FromResult(Preview);
+    }
+
+    public Task<PluginDetail> UpgradeAsync(string manifestJson, bool approvePermissions, string reason, CancellationToken cancellationToken)
+    {
+        Record($"upgrade approve={approvePermissions} reason={reason}");
+        var id = System.Text.Json.JsonDocument.Parse(manifestJson).RootElement.GetProperty("id").GetString()!;
+        var summary = Plugins.Summary(id, PluginStatus.Installed);
+        summary.Version = Preview.Diff?.ToVersion ?? summary.Version;
+        return Task.FromResult(new PluginDetail { Summary = summary, PinnedVersion = summary.Version });
+    }
+
+    public Task<PluginDetail> RollbackAsync(string id, string version, string reason, CancellationToken cancellationToken)
+    {
+        Record($"rollback {id} {version} reason={reason}");
+        var detail = Details.TryGetValue(id, out var known) ? known.Clone() : new PluginDetail { Summary = Plugins.Summary(id, PluginStatus.Active) };
+        detail.PinnedVersion = version;
+        foreach (var installed in detail.Versions)
+        {
+            installed.Pinned = installed.Version == version;
+        }
+
+        return Task.FromResult(detail);
+    }
+
+    public Task<PluginHealth> GetHealthAsync(string id, int sampleLimit, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _healthCalls);
+        lock (_gate)
+        {
+            return Health.TryGetValue(id, out var health)
+                ? Task.FromResult(health)
+                : throw new RegistryException(Grpc.Core.StatusCode.NotFound, $"Plugin '{id}' not found.", []);
+        }
+    }
+
+    private Task<PluginDetail> Transition(string verb, string id, string reason, PluginStatus to, bool cascade = false)
+    {
+        Record($"{verb} {id} reason={reason}{(cascade ? " cascade" : string.Empty)}");
+        if (!cascade && verb is "disable" or "unregister" && DependentsRefusal is not null)
+        {
+            throw DependentsRefusal;
+        }
+
         return Task.FromResult(new PluginDetail { Summary = Plugins.Summary(id, to) });
     }
 

@@ -31,6 +31,22 @@ public sealed class PostgresResourceTests
     }
 
     [Fact]
+    public async Task Start_DataRootClosedToOthers_LetsUserPostgresThroughIt()
+    {
+        await using var run = new TestRun();
+        File.SetUnixFileMode(run.DataRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var postgres = NewPostgres(FreePort.Next());
+
+        await run.StartAsync(postgres);
+
+        Assert.Equal("registry", await ScalarAsync(postgres.ConnectionStringFor("registry"), "SELECT current_database()"));
+        if (run.Context.Launch.IsRoot)
+        {
+            Assert.Equal(UnixFileMode.OtherExecute, File.GetUnixFileMode(run.DataRoot) & (UnixFileMode.OtherExecute | UnixFileMode.OtherRead));
+        }
+    }
+
+    [Fact]
     public async Task Start_SecondRun_ReusesTheClusterAndItsData()
     {
         await using var run = new TestRun();

@@ -23,16 +23,19 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
-    public async Task Start_Program_RunsInItsOwnProcessGroup()
+    public async Task Start_Program_LeadsItsOwnSessionAndProcessGroup()
     {
         await using var run = new TestRun();
         var log = Path.Combine(run.DataRoot, "group.log");
 
-        using var child = ChildProcess.Start(new ChildProcessSpec("/bin/sh", ["-c", "ps -o pid=,pgid=,sid= -p $$; exit 0"]), log, run.Context.Launch);
+        using var child = ChildProcess.Start(new ChildProcessSpec("/bin/sh", ["-c", "cat /proc/$$/stat"]), log, run.Context.Launch);
         await child.Exited.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
-        var ids = File.ReadAllText(log).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal([child.Id, child.Id, child.Id], ids);
+        // /proc/PID/stat: "pid (comm) state ppid pgrp session ..."
+        var stat = File.ReadAllText(log);
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var (processId, group, session) = (int.Parse(stat.Split(' ')[0], CultureInfo.InvariantCulture), int.Parse(fields[2], CultureInfo.InvariantCulture), int.Parse(fields[3], CultureInfo.InvariantCulture));
+        Assert.Equal([child.Id, child.Id, child.Id], new[] { processId, group, session });
     }
 
     [Fact]
@@ -50,7 +53,7 @@ public sealed class ChildProcessTests
         var grandchildren = File.ReadAllLines(pids).Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToList();
         Assert.All(grandchildren, pid => Assert.True(Posix.Exists(pid)));
 
-        await child.StopAsync(TimeSpan.FromSeconds(5), TimeProvider.System);
+        await child.StopAsync(TimeSpan.FromSeconds(5), TimeProvider.System, TestContext.Current.CancellationToken);
 
         Assert.True(child.HasExited);
         await WaitUntilGoneAsync(grandchildren);
@@ -71,7 +74,7 @@ public sealed class ChildProcessTests
         }
 
         var started = TimeProvider.System.GetTimestamp();
-        var exitCode = await child.StopAsync(TimeSpan.FromMilliseconds(500), TimeProvider.System);
+        var exitCode = await child.StopAsync(TimeSpan.FromMilliseconds(500), TimeProvider.System, TestContext.Current.CancellationToken);
 
         Assert.True(TimeProvider.System.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(450));
         Assert.Equal(137, exitCode); // 128 + SIGKILL

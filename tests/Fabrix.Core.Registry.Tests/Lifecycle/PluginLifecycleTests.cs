@@ -4,7 +4,11 @@ namespace Fabrix.Core.Registry.Tests.Lifecycle;
 
 public sealed class PluginLifecycleTests
 {
-    /// <summary>The whole lifecycle of issue 2 / SHARED.md, written independently of the implementation's table.</summary>
+    /// <summary>
+    /// The whole lifecycle of issue 2 / SHARED.md plus issue 3's upgrade and rollback (from every installed state back
+    /// to installed: the plugin must register again with the pinned manifest), written independently of the
+    /// implementation's table.
+    /// </summary>
     private static readonly Dictionary<(PluginState, LifecycleTrigger), PluginState> Expected = new()
     {
         [(PluginState.NotInstalled, LifecycleTrigger.Install)] = PluginState.Installed,
@@ -20,6 +24,16 @@ public sealed class PluginLifecycleTests
         [(PluginState.Disabled, LifecycleTrigger.Unregister)] = PluginState.Unregistered,
         [(PluginState.Installed, LifecycleTrigger.Uninstall)] = PluginState.NotInstalled,
         [(PluginState.Unregistered, LifecycleTrigger.Uninstall)] = PluginState.NotInstalled,
+        [(PluginState.Installed, LifecycleTrigger.Upgrade)] = PluginState.Installed,
+        [(PluginState.Registered, LifecycleTrigger.Upgrade)] = PluginState.Installed,
+        [(PluginState.Active, LifecycleTrigger.Upgrade)] = PluginState.Installed,
+        [(PluginState.Disabled, LifecycleTrigger.Upgrade)] = PluginState.Installed,
+        [(PluginState.Unregistered, LifecycleTrigger.Upgrade)] = PluginState.Installed,
+        [(PluginState.Installed, LifecycleTrigger.Rollback)] = PluginState.Installed,
+        [(PluginState.Registered, LifecycleTrigger.Rollback)] = PluginState.Installed,
+        [(PluginState.Active, LifecycleTrigger.Rollback)] = PluginState.Installed,
+        [(PluginState.Disabled, LifecycleTrigger.Rollback)] = PluginState.Installed,
+        [(PluginState.Unregistered, LifecycleTrigger.Rollback)] = PluginState.Installed,
     };
 
     /// <summary>Every (state, trigger) pair, by name (the enums are internal to the service).</summary>
@@ -102,7 +116,7 @@ public sealed class PluginLifecycleTests
         var decision = PluginLifecycle.Decide(PluginState.Registered, LifecycleTrigger.Disable);
 
         Assert.Equal(
-            "Cannot disable a plugin that is registered. Allowed from registered: register (-> registered), enable (-> active), unregister (-> unregistered).",
+            "Cannot disable a plugin that is registered. Allowed from registered: register (-> registered), enable (-> active), unregister (-> unregistered), upgrade (-> installed), rollback (-> installed).",
             decision.Refusal);
     }
 

@@ -1,0 +1,18 @@
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Registry.Persistence;
+using Fabrix.Core.Registry.Plugins;
+
+namespace Fabrix.Core.Registry.Administration;
+
+/// <summary>Reads everything the detail view shows, inside the caller's transaction (so it matches what it just changed).</summary>
+internal sealed class PluginDetails(PluginProjection projection)
+{
+    public async Task<PluginDetail> ReadAsync(RegistryTransaction transaction, PluginRecord plugin, CancellationToken cancellationToken)
+    {
+        var history = await PluginStore.ListLifecycleEventsAsync(transaction, plugin.Id, cancellationToken);
+        var token = await PluginStore.FindLatestTokenAsync(transaction, plugin.Id, cancellationToken);
+        var dependents = await PluginStore.ListDependentsAsync(transaction, plugin.Id, cancellationToken);
+        var versions = PluginVersions.Describe(await PluginStore.ListManifestVersionsAsync(transaction, plugin.Id, cancellationToken), plugin.ManifestRevision);
+        return projection.ToDetail(plugin, history, token, dependents, versions);
+    }
+}

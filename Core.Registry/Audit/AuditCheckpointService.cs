@@ -1,0 +1,64 @@
+using Fabrix.Core.Registry.Events;
+using Microsoft.Extensions.Options;
+
+namespace Fabrix.Core.Registry.Audit;
+
+/// <summary>
+/// Signs a checkpoint of the audit chain at start-up and then every <see cref="AuditOptions.CheckpointInterval"/> (on the
+/// injected clock), when the head or the signing key moved. Checkpoints themselves are not audited: an audit row per
+/// checkpoint would move the head and make every tick write one. A failed attempt, or a chain that no longer contains
+/// the last checkpoint's row, is logged and reported through health; the loop goes on.
+/// </summary>
+internal sealed partial class AuditCheckpointService(
+    AuditCheckpoints checkpoints,
+    TimeProvider timeProvider,
+    IOptions<AuditOptions> options,
+    BackgroundWorkHealth health,
+    ILogger<AuditCheckpointService> logger) : BackgroundService
+{
+    public const string WorkName = "audit-checkpoints";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        LogRetention(logger, options.Value.Retention.TotalDays);
+        await CheckpointSafelyAsync(stoppingToken);
+        using var timer = new PeriodicTimer(options.Value.CheckpointInterval, timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await CheckpointSafelyAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task CheckpointSafelyAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var attempt = await checkpoints.WriteIfMovedAsync(stoppingToken);
+            if (attempt.Outcome == CheckpointOutcome.ChainBroken)
+            {
+                health.Failed(WorkName, new InvalidOperationException($"The audit chain is broken: {attempt.Problem}."));
+            }
+            else
+            {
+                health.Succeeded(WorkName);
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            LogCheckpointFailed(logger, exception);
+            health.Failed(WorkName, exception);
+        }
+    }
+
+    [LoggerMessage(EventId = 1512, Level = LogLevel.Error, Message = "Writing an audit checkpoint failed; will retry")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1513, Level = LogLevel.Information, Message = "Audit rows are kept at least {RetentionDays} days; the registry deletes none")]
+    private static partial void LogRetention(ILogger logger, double retentionDays);
+}

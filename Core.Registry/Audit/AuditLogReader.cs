@@ -1,0 +1,232 @@
+using System.Buffers;
+using System.Text.Json.Nodes;
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Registry.Errors;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Fabrix.Core.Registry.Audit;
+
+/// <summary>
+/// Query, export and verification on behalf of an authorized caller, each audited (<c>audit.query</c>,
+/// <c>audit.export</c>, <c>audit.verify</c>): invalid requests are refused and audited, a query or a verification is
+/// audited with its result before it is returned, an export before its first byte leaves. Shared by gRPC
+/// (<see cref="AuditLogService"/>) and REST (<see cref="AuditEndpoints"/>).
+/// </summary>
+internal sealed class AuditLogReader(AuditLog audit, AuditQueries queries, AuditVerifier verifier)
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 500;
+
+    /// <summary>Export chunk size: large enough to amortise a message, far below gRPC's 4 MB message limit.</summary>
+    public const int ChunkSize = 64 * 1024;
+
+    public Task<QueryAuditResponse> QueryAsync(Caller caller, QueryAuditRequest request, CancellationToken cancellationToken) =>
+        audit.RecordFailuresAsync(caller, AuditActions.QueryAudit, AuditAccess.Target, async () =>
+        {
+            var violations = new List<FieldViolation>();
+            var filter = ParseFilter(request.Filter, violations);
+            var pageSize = request.PageSize;
+            if (pageSize == 0)
+            {
+                pageSize = DefaultPageSize;
+            }
+            else if (pageSize is < 1 or > MaxPageSize)
+            {
+                violations.Add(new FieldViolation("page_size", $"Must be between 1 and {MaxPageSize} (0 means {DefaultPageSize}); was {request.PageSize}."));
+            }
+
+            AuditPageToken? token = null;
+            if (request.PageToken.Length > 0)
+            {
+                token = AuditPageToken.TryDecode(request.PageToken);
+                if (token is null)
+                {
+                    violations.Add(new FieldViolation("page_token", "Not a page token issued by this registry."));
+                }
+                else if (token.Filter != filter.Fingerprint(request.NewestFirst))
+                {
+                    violations.Add(new FieldViolation("page_token", "The page token belongs to a different query: keep the filter and newest_first of the first page."));
+                }
+            }
+
+            if (violations.Count > 0)
+            {
+                throw await audit.RefuseAsync(caller, AuditActions.QueryAudit, AuditAccess.Target,
+                    Refusal.Invalid($"The audit query is invalid: {violations.Count} problem(s).", violations), null, cancellationToken);
+            }
+
+            var page = await queries.QueryAsync(filter, pageSize, request.NewestFirst, token, cancellationToken);
+            var details = Describe(filter);
+            details["page_size"] = pageSize;
+            details["newest_first"] = request.NewestFirst;
+            details["continued"] = token is not null;
+            details["returned"] = page.Rows.Count;
+            details["total_count"] = page.TotalCount;
+            await audit.SucceededAsync(caller, AuditActions.QueryAudit, AuditAccess.Target,
+                $"read {page.Rows.Count} of {page.TotalCount} matching audit rows", details, cancellationToken);
+
+            var response = new QueryAuditResponse { NextPageToken = page.NextPageToken, TotalCount = page.TotalCount };
+            response.Records.Add(page.Rows.Select(ToRecord));
+            return response;
+        }, cancellationToken);
+
+    /// <summary>Streams the export to <paramref name="send"/> in chunks of about <see cref="ChunkSize"/> bytes; returns the row count.</summary>
+    public Task<long> ExportAsync(Caller caller, ExportAuditRequest request, Func<ReadOnlyMemory<byte>, Task> send, CancellationToken cancellationToken) =>
+        audit.RecordFailuresAsync(caller, AuditActions.ExportAudit, AuditAccess.Target, async () =>
+        {
+            var violations = new List<FieldViolation>();
+            var filter = ParseFilter(request.Filter, violations);
+            var (format, formatName) = request.Format switch
+            {
+                // Unspecified means JSON lines: the lossless format, the one to verify from.
+                AuditExportFormat.Unspecified or AuditExportFormat.JsonLines => (AuditFileFormat.JsonLines, "jsonl"),
+                AuditExportFormat.Csv => (AuditFileFormat.Csv, "csv"),
+                _ => (null, string.Empty),
+            };
+            if (format is null)
+            {
+                violations.Add(new FieldViolation("format", $"Unknown export format {(int)request.Format}: use AUDIT_EXPORT_FORMAT_JSON_LINES or AUDIT_EXPORT_FORMAT_CSV."));
+            }
+
+            if (violations.Count > 0 || format is null)
+            {
+                throw await audit.RefuseAsync(caller, AuditActions.ExportAudit, AuditAccess.Target,
+                    Refusal.Invalid($"The audit export is invalid: {violations.Count} problem(s).", violations), null, cancellationToken);
+            }
+
+            var details = Describe(filter);
+            details["format"] = formatName;
+            await audit.SucceededAsync(caller, AuditActions.ExportAudit, AuditAccess.Target, $"exported the matching audit rows as {formatName}", details, cancellationToken);
+
+            var buffer = new ArrayBufferWriter<byte>(ChunkSize + 4096);
+            format.WriteHeader(buffer);
+            long rows = 0;
+            await foreach (var row in queries.ReadAllAsync(filter, cancellationToken))
+            {
+                format.WriteRow(buffer, row);
+                rows++;
+                if (buffer.WrittenCount >= ChunkSize)
+                {
+                    await send(buffer.WrittenMemory);
+                    buffer.ResetWrittenCount();
+                }
+            }
+
+            if (buffer.WrittenCount > 0)
+            {
+                await send(buffer.WrittenMemory);
+            }
+
+            return rows;
+        }, cancellationToken);
+
+    public Task<AuditVerification> VerifyAsync(Caller caller, CancellationToken cancellationToken) =>
+        audit.RecordFailuresAsync(caller, AuditActions.VerifyAudit, AuditAccess.Target, async () =>
+        {
+            var result = await verifier.VerifyAsync(cancellationToken);
+            var reason = result.Intact
+                ? $"audit chain intact: {result.RowsChecked} rows checked"
+                : $"audit chain broken at row {result.FirstBrokenSequence}: {result.Problem}";
+            await audit.SucceededAsync(caller, AuditActions.VerifyAudit, AuditAccess.Target, reason, new JsonObject
+            {
+                ["intact"] = result.Intact,
+                ["rows_checked"] = result.RowsChecked,
+                ["first_broken_sequence"] = result.FirstBrokenSequence,
+                ["checkpoint_sequence"] = result.Checkpoint?.Sequence,
+                ["checkpoint_valid"] = result.CheckpointValid,
+            }, cancellationToken);
+            return result;
+        }, cancellationToken);
+
+    public static AuditRecord ToRecord(AuditStoredRow row)
+    {
+        var chain = row.ChainRow;
+        return new AuditRecord
+        {
+            Sequence = chain.Sequence,
+            At = Timestamp.FromDateTimeOffset(chain.At),
+            Actor = chain.Actor,
+            Action = chain.Action,
+            Target = chain.Target,
+            Outcome = chain.Outcome,
+            Reason = chain.Reason,
+            CorrelationId = chain.CorrelationId,
+            DetailsJson = chain.DetailsJson,
+            PrevHash = chain.PrevHash,
+            Hash = row.Hash,
+        };
+    }
+
+    public static VerifyAuditResponse ToResponse(AuditVerification result)
+    {
+        var response = new VerifyAuditResponse
+        {
+            Intact = result.Intact,
+            RowsChecked = result.RowsChecked,
+            FirstBrokenSequence = result.FirstBrokenSequence,
+            Problem = result.Problem,
+            CheckpointValid = result.CheckpointValid,
+        };
+        if (result.Checkpoint is { } checkpoint)
+        {
+            response.LatestCheckpoint = new Contracts.Registry.V1.AuditCheckpoint
+            {
+                Sequence = checkpoint.Sequence,
+                HeadHash = checkpoint.HeadHash,
+                RowCount = checkpoint.RowCount,
+                At = Timestamp.FromDateTimeOffset(checkpoint.At),
+                KeyId = checkpoint.KeyId,
+                Signature = checkpoint.Signature,
+            };
+        }
+
+        return response;
+    }
+
+    private static readonly string[] s_outcomes = ["succeeded", "refused", "failed"];
+
+    private static AuditQueryFilter ParseFilter(AuditFilter? filter, List<FieldViolation> violations)
+    {
+        filter ??= new AuditFilter();
+        var from = filter.From?.ToDateTimeOffset();
+        var to = filter.To?.ToDateTimeOffset();
+        if (from is not null && to is not null && from >= to)
+        {
+            violations.Add(new FieldViolation("filter.to", "Must be later than filter.from (from is inclusive, to exclusive)."));
+        }
+
+        var outcome = Exact(filter.Outcome);
+        if (outcome is not null && !s_outcomes.Contains(outcome, StringComparer.Ordinal))
+        {
+            violations.Add(new FieldViolation("filter.outcome", $"Must be one of {string.Join(", ", s_outcomes)} (or empty for any); was '{outcome}'."));
+        }
+
+        return new AuditQueryFilter(from, to, Exact(filter.Actor), Exact(filter.Action), Exact(filter.Target), outcome);
+    }
+
+    private static string? Exact(string value) => value.Length == 0 ? null : value;
+
+    private static JsonObject Describe(AuditQueryFilter filter)
+    {
+        var description = new JsonObject();
+        if (filter.From is { } from)
+        {
+            description["from"] = AuditChain.FormatTime(from);
+        }
+
+        if (filter.To is { } to)
+        {
+            description["to"] = AuditChain.FormatTime(to);
+        }
+
+        foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("actor", filter.Actor), ("action", filter.Action), ("target", filter.Target), ("outcome", filter.Outcome)])
+        {
+            if (value is not null)
+            {
+                description[name] = value;
+            }
+        }
+
+        return new JsonObject { ["filter"] = description };
+    }
+}

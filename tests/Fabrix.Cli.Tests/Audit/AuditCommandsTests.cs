@@ -1,0 +1,147 @@
+using System.Text;
+using System.Text.Json;
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Registry.V1;
+using Grpc.Core;
+
+namespace Fabrix.Cli.Tests.Audit;
+
+/// <summary><c>fabrix audit verify</c> and <c>fabrix audit query</c> against the real registry on real PostgreSQL and NATS.</summary>
+public sealed class AuditCommandsTests(RealRegistry registries) : IClassFixture<RealRegistry>, IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Verify_UntouchedLog_ExitsZeroAndReportsIntactWithValidCheckpoint()
+    {
+        var registry = await registries.StartAsync();
+        await registry.InstallAsync("intact", 3);
+
+        var result = await Cli(registry).RunAsync("audit", "verify", "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Audit log intact", result.Output, StringComparison.Ordinal);
+        Assert.Contains(": valid.", result.Output, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, result.Error);
+    }
+
+    [Fact]
+    public async Task Verify_RowEditedInDatabase_ExitsOneNamingTheFirstBrokenRowAndProblem()
+    {
+        var registry = await registries.StartAsync();
+        await registry.InstallAsync("edited", 4);
+        var row = await registry.ScalarAsync("select max(id) - 2 from audit_log");
+        await registry.TamperAsync($"update audit_log set actor = 'user:nobody' where id = {row}");
+
+        var result = await Cli(registry).RunAsync("audit", "verify", "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"Audit log BROKEN at row {row}: row {row}: hash does not match its contents (edited?)", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_AsPluginManagerOnly_RefusedExitOne()
+    {
+        var registry = await registries.StartAsync();
+
+        var result = await Cli(registry).RunAsync("audit", "verify", "--role", AdminRoles.PluginManager);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Permission denied", result.Error, StringComparison.Ordinal);
+        Assert.Contains("admin, audit_viewer", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_TableFilteredByAction_ShowsMatchingRowsNewestFirstWithCount()
+    {
+        var registry = await registries.StartAsync();
+        await registry.InstallAsync("listed", 3);
+
+        var result = await Cli(registry).RunAsync("audit", "query", "--action", "plugin.install", "--outcome", "succeeded", "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("OUTCOME", result.Output, StringComparison.Ordinal);
+        Assert.True(result.Output.IndexOf("listed-2", StringComparison.Ordinal) < result.Output.IndexOf("listed-0", StringComparison.Ordinal), result.Output);
+        Assert.Contains("3 of 3 matching rows, newest first.", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("signing_key.rotate", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_OnePageOfMore_SaysHowToGetTheRest()
+    {
+        var registry = await registries.StartAsync();
+        await registry.InstallAsync("paged", 3);
+
+        var result = await Cli(registry).RunAsync("audit", "query", "--action", "plugin.install", "--page-size", "2", "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("2 of 3 matching rows, newest first. Use --all", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_AllAsCsvToFile_IsByteForByteTheRegistrysExport()
+    {
+        var registry = await registries.StartAsync();
+        await registry.InstallAsync("exported", 5);
+        await registry.UninstallAsync("exported-0", "=HYPERLINK(\"http://evil.example\"), said \"someone\"");
+
+        var result = await Cli(registry).RunAsync("audit", "query", "--all", "--page-size", "4", "--format", "csv", "--output", "audit.csv",
+            "--actor", "user:tester", "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Wrote 6 of 6 matching rows to audit.csv.", result.Output, StringComparison.Ordinal);
+        var written = await File.ReadAllTextAsync(Path.Combine(_directory.Path, "audit.csv"), TestContext.Current.CancellationToken);
+        Assert.Equal(await ExportAsync(registry, new AuditFilter { Actor = "user:tester" }, AuditExportFormat.Csv), written);
+        Assert.Contains(",\"'=HYPERLINK(\"\"http://evil.example\"\"), said \"\"someone\"\"\",", written, StringComparison.Ordinal);
+        Assert.Equal(8, written.Split("\r\n").Length);
+    }
+
+    [Fact]
+    public async Task Query_AllAsJsonLines_OneParsableLinePerRowOnStandardOutput()
+    {
+        var registry = await registries.StartAsync();
+        await registry.InstallAsync("jsonl", 3);
+
+        var result = await Cli(registry).RunAsync("audit", "query", "--all", "--format", "jsonl", "--target", "jsonl-1", "--role", AdminRoles.Admin);
+
+        Assert.Equal(0, result.ExitCode);
+        var line = JsonDocument.Parse(Assert.Single(result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+        Assert.Equal("jsonl-1", line.GetProperty("target").GetString());
+        Assert.Equal("plugin.install", line.GetProperty("action").GetString());
+        Assert.Matches("^[0-9a-f]{64}$", line.GetProperty("hash").GetString());
+        Assert.Equal(await ExportAsync(registry, new AuditFilter { Target = "jsonl-1" }, AuditExportFormat.JsonLines), result.Output);
+    }
+
+    [Theory]
+    [InlineData("--from", "yesterday-ish")]
+    [InlineData("--page-size", "501")]
+    public async Task Query_BadOption_UsageErrorExitsTwo(string option, string value)
+    {
+        var registry = await registries.StartAsync();
+
+        var result = await Cli(registry).RunAsync("audit", "query", option, value, "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(option, result.Error, StringComparison.Ordinal);
+    }
+
+    private CliRun Cli(RunningRegistry registry) =>
+        new CliRun(_directory.Path) { OpenChannel = registry.OpenChannel }
+            .With("FABRIX_REGISTRY", "http://registry.test")
+            .With("Fabrix__DevAdmin__KeyFile", registries.DevKeyPath);
+
+    private static async Task<string> ExportAsync(RunningRegistry registry, AuditFilter filter, AuditExportFormat format)
+    {
+        using var call = registry.AuditClient.ExportAudit(new ExportAuditRequest { Filter = filter, Format = format }, registry.Headers(AdminRoles.AuditViewer),
+            cancellationToken: TestContext.Current.CancellationToken);
+        using var bytes = new MemoryStream();
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync(TestContext.Current.CancellationToken))
+        {
+            chunk.Data.WriteTo(bytes);
+        }
+
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+}

@@ -1,0 +1,136 @@
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Registry;
+using Fabrix.Testing;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace Fabrix.Cli.Tests.Audit;
+
+/// <summary>
+/// Real PostgreSQL and NATS for the <c>fabrix audit</c> tests, and real registries on them, configured the way the
+/// AppHost configures one (Development, development admin key). Each <see cref="StartAsync"/> gets a fresh database.
+/// </summary>
+public sealed class RealRegistry : IAsyncLifetime
+{
+    private readonly PostgresServer _postgres = new();
+    private readonly NatsServer _nats = new();
+    private readonly List<IAsyncDisposable> _started = [];
+    private string _root = string.Empty;
+
+    public string DevKeyPath { get; private set; } = string.Empty;
+
+    public async ValueTask InitializeAsync()
+    {
+        await Task.WhenAll(_postgres.InitializeAsync().AsTask(), _nats.InitializeAsync().AsTask());
+        _root = Directory.CreateTempSubdirectory("fabrix-cli-audit-").FullName;
+        DevKeyPath = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(_root, "dev-admin.pem"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var started in _started)
+        {
+            await started.DisposeAsync();
+        }
+
+        await _nats.DisposeAsync();
+        await _postgres.DisposeAsync();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    public async Task<RunningRegistry> StartAsync()
+    {
+        var connectionString = await _postgres.CreateDatabaseAsync("cliaudit");
+        var factory = new RegistryHostFactory(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:registry"] = connectionString,
+            ["ConnectionStrings:nats"] = _nats.Url,
+            ["Fabrix:Registry:KeyRingPath"] = Path.Combine(_root, "keyring-" + Guid.NewGuid().ToString("N")),
+            ["Fabrix:DevAdmin:KeyFile"] = DevKeyPath,
+        });
+        _started.Add(factory);
+        var registry = new RunningRegistry(factory, connectionString, DevelopmentAdminToken.LoadKey(DevKeyPath));
+        await registry.WaitForFirstCheckpointAsync();
+        return registry;
+    }
+
+    private sealed class RegistryHostFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<RegistryApp>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Development");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        }
+    }
+}
+
+/// <summary>One running registry: channels for the CLI, an admin client to make audit rows, and its database.</summary>
+public sealed class RunningRegistry(WebApplicationFactory<RegistryApp> factory, string connectionString, Microsoft.IdentityModel.Tokens.ECDsaSecurityKey devKey)
+{
+    public string ConnectionString => connectionString;
+
+    public GrpcChannel OpenChannel(Uri address) =>
+        GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler() });
+
+    public Contracts.Registry.V1.AuditLog.AuditLogClient AuditClient => new(OpenChannel(factory.Server.BaseAddress));
+
+    public Metadata Headers(string role) => new()
+    {
+        { "authorization", $"Bearer {DevelopmentAdminToken.Mint(devKey, "tester", [role], TimeProvider.System)}" },
+    };
+
+    /// <summary>Installs plugins (one audit row each) with ids <c>{prefix}-{n}</c>.</summary>
+    public async Task InstallAsync(string prefix, int count)
+    {
+        var admin = new RegistryAdmin.RegistryAdminClient(OpenChannel(factory.Server.BaseAddress));
+        for (var i = 0; i < count; i++)
+        {
+            var manifest = Manifests.UserManagement.Replace("\"user-management\"", $"\"{prefix}-{i}\"", StringComparison.Ordinal);
+            await admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = manifest }, Headers(AdminRoles.PluginManager),
+                cancellationToken: TestContext.Current.CancellationToken);
+        }
+    }
+
+    public async Task UninstallAsync(string id, string reason)
+    {
+        var admin = new RegistryAdmin.RegistryAdminClient(OpenChannel(factory.Server.BaseAddress));
+        await admin.UninstallPluginAsync(new UninstallPluginRequest { Id = id, Reason = reason }, Headers(AdminRoles.PluginManager),
+            cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Runs SQL as an attacker with superuser rights would: triggers off for the session.</summary>
+    public async Task TamperAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand("set session_replication_role = replica; " + sql, connection);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The registry signs a checkpoint right after start; waiting for it keeps the tests' row numbers stable.</summary>
+    internal async Task WaitForFirstCheckpointAsync()
+    {
+        _ = factory.Server;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await ScalarAsync("select count(*) from audit_checkpoints") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the registry wrote no audit checkpoint within 30 s of starting");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Registry.Tests.Infrastructure;
+using Grpc.Core;
+using Npgsql;
+using AuditLogClient = Fabrix.Contracts.Registry.V1.AuditLog.AuditLogClient;
+
+namespace Fabrix.Core.Registry.Tests.Audit;
+
+/// <summary>What the audit tests share: the AuditLog client, reader identities, and tampering as a database superuser.</summary>
+internal static class AuditTestSupport
+{
+    public static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static AuditLogClient AuditClient(this RegistryHost host) => new(host.Channel);
+
+    public static Metadata Viewer(this RegistryHost host) => host.AdminHeaders("vera", AdminRoles.AuditViewer);
+
+    public static async Task<VerifyAuditResponse> VerifyAsync(this RegistryHost host) =>
+        await host.AuditClient().VerifyAuditAsync(new VerifyAuditRequest(), host.Viewer(), cancellationToken: Ct);
+
+    /// <summary>Installs <paramref name="count"/> plugins one after another (one audit row each); returns their ids.</summary>
+    public static async Task<IReadOnlyList<string>> InstallManyAsync(this RegistryHost host, int count, string prefix, Metadata? headers = null)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = TestManifests.NewId(prefix);
+            await host.Admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = TestManifests.Json(id) }, headers ?? host.Manager, cancellationToken: Ct);
+            ids.Add(id);
+        }
+
+        return ids;
+    }
+
+    public static Task<long> HeadAsync(this RegistryHost host) => host.ScalarAsync<long>("select max(id) from audit_log");
+
+    /// <summary>
+    /// Runs SQL the way an attacker with superuser rights would: triggers off for the session
+    /// (<c>session_replication_role = replica</c>), privileges bypassed.
+    /// </summary>
+    public static async Task TamperAsync(this RegistryHost host, string sql)
+    {
+        await using var connection = new NpgsqlConnection(host.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using (var off = new NpgsqlCommand("set session_replication_role = replica", connection))
+        {
+            await off.ExecuteNonQueryAsync(Ct);
+        }
+
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    /// <summary>A fresh registry on a fresh database for a test that breaks the chain.</summary>
+    public static async Task<RegistryHost> StartIsolatedAsync(Fabrix.Testing.PostgresServer postgres, Fabrix.Testing.NatsServer nats)
+    {
+        var host = new RegistryHost(postgres, nats);
+        await host.InitializeAsync();
+        return host;
+    }
+}

@@ -1,0 +1,74 @@
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Registry.V1;
+using Microsoft.Playwright;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace Fabrix.EndToEnd.Tests;
+
+/// <summary>The admin console in real Chromium against the running platform, signed in with the development sign-in.</summary>
+public sealed class ConsoleBrowserTests(PlatformFixture platform, BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private const string SamplePluginId = "user-management";
+    private IBrowserContext? _context;
+
+    public async ValueTask InitializeAsync()
+    {
+        _context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = platform.ConsoleUrl });
+        _context.SetDefaultTimeout(30_000);
+        await platform.WaitForPluginAsync(SamplePluginId, p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_context is not null)
+        {
+            await _context.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task PluginManager_DisablesSamplePlugin_SeesStatusChange()
+    {
+        var page = await SignInAsync("maria", AdminRoles.PluginManager);
+
+        await Expect(page.GetByTestId($"plugin-row-{SamplePluginId}")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId($"status-{SamplePluginId}")).ToContainTextAsync("active", new() { IgnoreCase = true });
+        await page.GetByTestId($"disable-{SamplePluginId}").ClickAsync();
+        await page.GetByTestId("confirm").ClickAsync();
+
+        await Expect(page.GetByTestId($"status-{SamplePluginId}")).ToContainTextAsync("disabled", new() { IgnoreCase = true });
+        var plugin = await platform.Admin().GetPluginAsync(new GetPluginRequest { Id = SamplePluginId });
+        Assert.Equal(PluginStatus.Disabled, plugin.Summary.Status);
+        Assert.Contains(plugin.History, e => e.ToStatus == PluginStatus.Disabled && e.Actor.Contains("maria", StringComparison.Ordinal));
+
+        // Leave the platform as found for the other tests, through the same UI.
+        await page.GetByTestId($"enable-{SamplePluginId}").ClickAsync();
+        await page.GetByTestId("confirm").ClickAsync();
+        await Expect(page.GetByTestId($"status-{SamplePluginId}")).ToContainTextAsync("active", new() { IgnoreCase = true });
+    }
+
+    [Fact]
+    public async Task AuditViewer_SeesSamplePlugin_WithoutDisableButton()
+    {
+        var page = await SignInAsync("olga", AdminRoles.AuditViewer);
+
+        await Expect(page.GetByTestId($"plugin-row-{SamplePluginId}")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId($"status-{SamplePluginId}")).ToContainTextAsync("active", new() { IgnoreCase = true });
+        await Expect(page.GetByTestId($"disable-{SamplePluginId}")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId($"unregister-{SamplePluginId}")).ToHaveCountAsync(0);
+    }
+
+    private async Task<IPage> SignInAsync(string user, string role)
+    {
+        var page = await _context!.NewPageAsync();
+        await page.GotoAsync("/account/dev-signin");
+        await page.GetByTestId("dev-user").FillAsync(user);
+        await page.GetByTestId($"dev-role-{role}").CheckAsync();
+        await page.GetByTestId("dev-signin-submit").ClickAsync();
+        await page.GotoAsync("/plugins");
+        // Blazor Server: clicks before the circuit is interactive are lost (STACK.md).
+        await page.GetByTestId("interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        return page;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Registry.V1;
+using Microsoft.IdentityModel.Tokens;
+using Xunit;
+
+[assembly: AssemblyFixture(typeof(Fabrix.EndToEnd.Tests.PlatformFixture))]
+// One platform for the whole assembly; tests change its state (disable, re-enable), so they run one at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Fabrix.EndToEnd.Tests;
+
+/// <summary>The platform as a newcomer runs it: the sample plugin is installed by the AppHost, registers and becomes active.</summary>
+public sealed class PlatformTests(PlatformFixture platform)
+{
+    private const string SamplePluginId = "user-management";
+
+    [Fact]
+    public async Task SamplePlugin_AfterStart_IsActive()
+    {
+        var plugin = await platform.WaitForPluginAsync(SamplePluginId, p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
+
+        Assert.Equal("1.0.0", plugin.Summary.Version);
+        Assert.Contains("IdentityPlugin", plugin.Summary.Contracts);
+        Assert.Contains(plugin.History, e => e.ToStatus == PluginStatus.Registered);
+        Assert.Contains(plugin.History, e => e.ToStatus == PluginStatus.Active);
+        Assert.False(string.IsNullOrEmpty(plugin.Address));
+    }
+
+    [Fact]
+    public async Task SamplePlugin_Token_IsSignedByAPublishedKeyAndAcceptedByTheRegistry()
+    {
+        var plugin = await platform.WaitForPluginAsync(SamplePluginId, p => p.Summary.Status == PluginStatus.Active && p.Token is not null, TimeSpan.FromMinutes(2));
+        using var http = new HttpClient();
+
+        var jwks = new JsonWebKeySet(await http.GetStringAsync(platform.RegistryHttpUrl + PluginTokenClaims.JwksPath));
+
+        var key = Assert.Single(jwks.Keys, k => k.Kid == plugin.Token.KeyId);
+        Assert.Equal("EC", key.Kty);
+        Assert.True(plugin.Token.ExpiresAt.ToDateTimeOffset() > DateTimeOffset.UtcNow);
+        // The plugin calls the registry with its token after registering (heartbeats); the registry only
+        // records them when the token verifies, so last_seen moving past registration proves it does.
+        await platform.WaitForPluginAsync(SamplePluginId,
+            p => p.Summary.LastSeenAt is not null && p.Summary.LastSeenAt.ToDateTimeOffset() > p.Summary.RegisteredAt.ToDateTimeOffset(),
+            TimeSpan.FromMinutes(1));
+    }
+
+    [Fact]
+    public async Task SamplePlugin_UserApi_StoresProfilesInItsDatabase()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(platform.SamplePluginUrl) };
+        var id = "e2e-" + Guid.NewGuid().ToString("N")[..8];
+
+        var created = await http.PostAsJsonAsync("/api/users", new { id, display_name = "Ada Lovelace", email = "ada@example.com", department = "Engineering" });
+        var fetched = await http.GetAsync($"/api/users/{id}");
+
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, fetched.StatusCode);
+        using var body = JsonDocument.Parse(await fetched.Content.ReadAsStringAsync());
+        Assert.Equal("Ada Lovelace", body.RootElement.GetProperty("display_name").GetString());
+    }
+
+    [Fact]
+    public async Task Registry_ReadOnlyAdministrator_CannotDisable()
+    {
+        await platform.WaitForPluginAsync(SamplePluginId, p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
+
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+            await platform.Admin("viewer", AdminRoles.AuditViewer).DisablePluginAsync(new PluginTransitionRequest { Id = SamplePluginId }));
+
+        Assert.Equal(Grpc.Core.StatusCode.PermissionDenied, error.StatusCode);
+    }
+}
