@@ -2,7 +2,7 @@ using Fabrix.Core.Registry.Lifecycle;
 
 namespace Fabrix.Core.Registry.Plugins;
 
-/// <summary>An installed plugin as stored: current manifest revision, lifecycle state and registration facts.</summary>
+/// <summary>An installed plugin as stored: its pinned manifest revision (the version allowed to register), lifecycle state and registration facts.</summary>
 internal sealed record PluginRecord(
     string Id,
     PluginState Status,

@@ -7,7 +7,7 @@ using NpgsqlTypes;
 
 namespace Fabrix.Core.Registry.Plugins;
 
-/// <summary>SQL for installations, versioned manifests, lifecycle history and token metadata. Stateless.</summary>
+/// <summary>SQL for installations, immutable manifest versions (the pinned one is <c>plugins.manifest_revision</c>), the dependency graph, lifecycle history and token metadata. Stateless.</summary>
 internal static class PluginStore
 {
     private const string SelectPlugin = """

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
 using Xunit;
@@ -9,6 +8,8 @@ namespace Fabrix.EndToEnd.Tests;
 /// <summary>The <c>fabrix</c> CLI, run as a user runs it, against the running registry.</summary>
 public sealed class CliAgainstPlatformTests(PlatformFixture platform)
 {
+    private static readonly string[] CliPrefix = ["run", "--project", "Cli", "--no-build", "--"];
+
     [Fact]
     public async Task PluginsList_AgainstRunningRegistry_ShowsSamplePlugin()
     {
@@ -25,24 +26,25 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
     {
         var manifest = Path.Combine(platform.DataRoot, "cli-e2e.json");
         var id = "cli-e2e-" + Guid.NewGuid().ToString("N")[..6];
-        await File.WriteAllTextAsync(manifest, JsonSerializer.Serialize(new
-        {
-            id,
-            name = "CLI end-to-end",
-            version = "0.1.0",
-            contracts = new[] { "ProcessingPlugin" },
-            traits = new[] { "batch_jobs" },
-            security = new { authentication_required = true, data_classification = new[] { "internal" } },
-        }));
+        await File.WriteAllTextAsync(manifest, $$"""
+            {
+              "id": "{{id}}",
+              "name": "CLI end-to-end",
+              "version": "0.1.0",
+              "contracts": ["ProcessingPlugin"],
+              "traits": ["batch_jobs"],
+              "security": { "authentication_required": true, "data_classification": ["internal"] }
+            }
+            """, TestContext.Current.CancellationToken);
 
         var install = await RunCliAsync("plugins", "install", manifest, "--registry", platform.RegistryGrpcUrl);
-        var installed = await platform.Admin().GetPluginAsync(new GetPluginRequest { Id = id });
+        var installed = await platform.Admin().GetPluginAsync(new GetPluginRequest { Id = id }, cancellationToken: TestContext.Current.CancellationToken);
         var uninstall = await RunCliAsync("plugins", "uninstall", id, "--registry", platform.RegistryGrpcUrl);
 
         Assert.Equal(0, install.ExitCode);
         Assert.Equal(PluginStatus.Installed, installed.Summary.Status);
         Assert.Equal(0, uninstall.ExitCode);
-        var gone = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await platform.Admin().GetPluginAsync(new GetPluginRequest { Id = id }));
+        var gone = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await platform.Admin().GetPluginAsync(new GetPluginRequest { Id = id }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Equal(Grpc.Core.StatusCode.NotFound, gone.StatusCode);
     }
 
@@ -64,7 +66,7 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { "run", "--project", "Cli", "--no-build", "--" }.Concat(arguments))
+        foreach (var argument in CliPrefix.Concat(arguments))
         {
             info.ArgumentList.Add(argument);
         }
@@ -75,7 +77,7 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
         return (process.ExitCode, await stdout + await stderr);
     }
 }

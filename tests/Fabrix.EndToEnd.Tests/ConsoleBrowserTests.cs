@@ -38,7 +38,7 @@ public sealed class ConsoleBrowserTests(PlatformFixture platform, BrowserFixture
         await page.GetByTestId("confirm").ClickAsync();
 
         await Expect(page.GetByTestId($"status-{SamplePluginId}")).ToContainTextAsync("disabled", new() { IgnoreCase = true });
-        var plugin = await platform.Admin().GetPluginAsync(new GetPluginRequest { Id = SamplePluginId });
+        var plugin = await platform.Admin().GetPluginAsync(new GetPluginRequest { Id = SamplePluginId }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(PluginStatus.Disabled, plugin.Summary.Status);
         Assert.Contains(plugin.History, e => e.ToStatus == PluginStatus.Disabled && e.Actor.Contains("maria", StringComparison.Ordinal));
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
+using System.Runtime.InteropServices;
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Testing;
@@ -16,8 +16,9 @@ namespace Fabrix.EndToEnd.Tests;
 /// Starts the whole platform the way the README says (<c>dotnet run --project AppHost</c>), in a fresh data folder
 /// and on shifted ports, waits for its <c>FABRIX READY</c> line, and stops it with SIGINT as Ctrl-C would.
 /// </summary>
-public sealed class PlatformFixture : IAsyncLifetime
+public sealed partial class PlatformFixture : IAsyncLifetime
 {
+    private const int SigTerm = 15;
     private static readonly int[] DefaultPorts = [5433, 4222, 5100, 5101, 5000, 5200];
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _appHost;
@@ -125,10 +126,11 @@ public sealed class PlatformFixture : IAsyncLifetime
         _channel?.Dispose();
         if (_appHost is { HasExited: false })
         {
-            // Ctrl-C: SIGINT to the AppHost's process group.
-            using (var kill = Process.Start("kill", ["-INT", "-" + _appHost.Id.ToString(CultureInfo.InvariantCulture)]))
+            // SIGTERM to the AppHost's process group, as a service manager stops it. (SIGINT, the terminal's Ctrl-C,
+            // is inherited as ignored by processes started from a non-interactive shell's background job, as CI is.)
+            if (Kill(-_appHost.Id, SigTerm) != 0)
             {
-                await kill.WaitForExitAsync();
+                throw new InvalidOperationException($"kill(-{_appHost.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
             }
 
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -139,7 +141,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             catch (OperationCanceledException)
             {
                 _appHost.Kill(entireProcessTree: true);
-                throw new InvalidOperationException("The AppHost did not stop within 90 s of Ctrl-C:\n" + Output);
+                throw new InvalidOperationException("The AppHost did not stop within 90 s of SIGTERM:\n" + Output);
             }
         }
 
@@ -152,7 +154,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
         if (exitCode is not null and not 0 and not 130)
         {
-            throw new InvalidOperationException($"The AppHost exited with {exitCode} after Ctrl-C:\n{Output}");
+            throw new InvalidOperationException($"The AppHost exited with {exitCode} after SIGTERM:\n{Output}");
         }
     }
 
@@ -194,4 +196,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
         throw new InvalidOperationException("No free port range for the platform.");
     }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
 }

@@ -7,7 +7,7 @@ using Xunit;
 
 [assembly: AssemblyFixture(typeof(Fabrix.EndToEnd.Tests.PlatformFixture))]
 // One platform for the whole assembly; tests change its state (disable, re-enable), so they run one at a time.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+[assembly: Xunit.v3.Parallelization(Mode = Xunit.Sdk.ParallelMode.None)]
 
 namespace Fabrix.EndToEnd.Tests;
 
@@ -34,7 +34,7 @@ public sealed class PlatformTests(PlatformFixture platform)
         var plugin = await platform.WaitForPluginAsync(SamplePluginId, p => p.Summary.Status == PluginStatus.Active && p.Token is not null, TimeSpan.FromMinutes(2));
         using var http = new HttpClient();
 
-        var jwks = new JsonWebKeySet(await http.GetStringAsync(platform.RegistryHttpUrl + PluginTokenClaims.JwksPath));
+        var jwks = new JsonWebKeySet(await http.GetStringAsync(platform.RegistryHttpUrl + PluginTokenClaims.JwksPath, TestContext.Current.CancellationToken));
 
         var key = Assert.Single(jwks.Keys, k => k.Kid == plugin.Token.KeyId);
         Assert.Equal("EC", key.Kty);
@@ -52,12 +52,12 @@ public sealed class PlatformTests(PlatformFixture platform)
         using var http = new HttpClient { BaseAddress = new Uri(platform.SamplePluginUrl) };
         var id = "e2e-" + Guid.NewGuid().ToString("N")[..8];
 
-        var created = await http.PostAsJsonAsync("/api/users", new { id, display_name = "Ada Lovelace", email = "ada@example.com", department = "Engineering" });
-        var fetched = await http.GetAsync($"/api/users/{id}");
+        var created = await http.PostAsJsonAsync("/api/users", new { id, display_name = "Ada Lovelace", email = $"{id}@example.com", department = "Engineering" }, TestContext.Current.CancellationToken);
+        var fetched = await http.GetAsync($"/api/users/{id}", TestContext.Current.CancellationToken);
 
         Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.OK, fetched.StatusCode);
-        using var body = JsonDocument.Parse(await fetched.Content.ReadAsStringAsync());
+        using var body = JsonDocument.Parse(await fetched.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal("Ada Lovelace", body.RootElement.GetProperty("display_name").GetString());
     }
 
@@ -67,7 +67,7 @@ public sealed class PlatformTests(PlatformFixture platform)
         await platform.WaitForPluginAsync(SamplePluginId, p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
 
         var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
-            await platform.Admin("viewer", AdminRoles.AuditViewer).DisablePluginAsync(new PluginTransitionRequest { Id = SamplePluginId }));
+            await platform.Admin("viewer", AdminRoles.AuditViewer).DisablePluginAsync(new PluginTransitionRequest { Id = SamplePluginId }, cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Equal(Grpc.Core.StatusCode.PermissionDenied, error.StatusCode);
     }

@@ -134,7 +134,7 @@ public sealed class AuditCommandsTests(RealRegistry registries) : IClassFixture<
 
     private static async Task<string> ExportAsync(RunningRegistry registry, AuditFilter filter, AuditExportFormat format)
     {
-        using var call = registry.AuditClient.ExportAudit(new ExportAuditRequest { Filter = filter, Format = format }, registry.Headers(AdminRoles.AuditViewer),
+        using var call = registry.AuditClient.ExportAudit(new ExportAuditRequest { Filter = filter, Format = format }, registry.Headers(AdminRoles.AuditViewer, "auditor"),
             cancellationToken: TestContext.Current.CancellationToken);
         using var bytes = new MemoryStream();
         await foreach (var chunk in call.ResponseStream.ReadAllAsync(TestContext.Current.CancellationToken))

@@ -81,9 +81,9 @@ public sealed class RunningRegistry(WebApplicationFactory<RegistryApp> factory, 
 
     public Contracts.Registry.V1.AuditLog.AuditLogClient AuditClient => new(OpenChannel(factory.Server.BaseAddress));
 
-    public Metadata Headers(string role) => new()
+    public Metadata Headers(string role, string user = "tester") => new()
     {
-        { "authorization", $"Bearer {DevelopmentAdminToken.Mint(devKey, "tester", [role], TimeProvider.System)}" },
+        { "authorization", $"Bearer {DevelopmentAdminToken.Mint(devKey, user, [role], TimeProvider.System)}" },
     };
 
     /// <summary>Installs plugins (one audit row each) with ids <c>{prefix}-{n}</c>.</summary>

@@ -69,7 +69,7 @@ public sealed class AuditAccessTests(RegistryHost host) : IClassFixture<Registry
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
-        Assert.True(body.GetProperty("intact").GetBoolean());
+        Assert.True(body.GetProperty("intact").GetBoolean(), body.ToString());
         Assert.True(body.GetProperty("rows_checked").GetInt64() > 0);
         Assert.Equal(0, body.GetProperty("first_broken_sequence").GetInt64());
         var row = Assert.Single(await host.AuditRowsAsync("audit_log"), r => r.Actor == $"user:{user}");
