@@ -44,6 +44,7 @@ public sealed class AuditAccessTests(RegistryHost host) : IClassFixture<Registry
     public async Task Grpc_AuditViewerOrAdmin_MayQueryAndVerify(string role)
     {
         var headers = host.AdminHeaders("reader", role);
+        await host.InstallManyAsync(1, "readable");
 
         var page = await host.AuditClient().QueryAuditAsync(new QueryAuditRequest { PageSize = 1 }, headers, cancellationToken: Ct);
         var verification = await host.AuditClient().VerifyAuditAsync(new VerifyAuditRequest(), headers, cancellationToken: Ct);
@@ -64,6 +65,7 @@ public sealed class AuditAccessTests(RegistryHost host) : IClassFixture<Registry
     public async Task RestVerify_AuditViewer_ReturnsTheVerificationAndAuditsIt()
     {
         var user = "u" + Guid.NewGuid().ToString("N")[..10];
+        await host.InstallManyAsync(1, "rest");
 
         using var response = await GetVerifyAsync(user, AdminRoles.AuditViewer);
 
