@@ -229,10 +229,19 @@ internal sealed class PluginAdministration(
         }
 
         var reason = $"cascade from {plugin.Id}";
+        // Every lock first, then the writes: the audit append holds the chain lock until commit, so taking a
+        // plugin lock after it could deadlock with that plugin's own token renewal (Core.Registry/README.md, "Audit chain").
+        var records = new List<PluginRecord>(dependents.Count);
         foreach (var id in dependents)
         {
             await transaction.LockAsync(PluginRegistration.LockKey(id), cancellationToken);
-            var dependent = (await PluginStore.FindAsync(transaction, id, forUpdate: true, cancellationToken))!;
+            records.Add((await PluginStore.FindAsync(transaction, id, forUpdate: true, cancellationToken))!);
+        }
+
+        foreach (var record in records)
+        {
+            var id = record.Id;
+            var dependent = record;
             var decision = PluginLifecycle.Decide(dependent.Status, LifecycleTrigger.Disable);
             dependent = await PluginStore.SetStatusAsync(transaction, dependent, decision.To, cancellationToken);
             await journal.RecordAsync(transaction, id, PluginState.Active, decision.To, LifecycleTrigger.Disable, caller, reason, cancellationToken);
