@@ -16,7 +16,8 @@ if ! dotnet build Fabrix.sln -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
-dotnet test Fabrix.sln --no-build -nologo --logger "trx" --results-directory "$results" \
+# Each test project writes <project>.trx (VSTestLogger in Directory.Build.props).
+dotnet test Fabrix.sln --no-build -nologo --results-directory "$results" \
   -- RunConfiguration.TestSessionTimeout=2400000
 status=$?
 
@@ -32,6 +33,11 @@ summary=$(find "$results" -name '*.trx' -print0 2>/dev/null | xargs -0 -r cat | 
   }
   END { printf "%d passed, %d failed, %d skipped", p, f, s }')
 trx_count=$(find "$results" -name '*.trx' 2>/dev/null | wc -l)
+expected=$(find tests -name '*.Tests.csproj' | wc -l)
+if [ "$trx_count" -lt "$expected" ]; then
+  echo "only $trx_count of $expected test projects wrote results"
+  status=1
+fi
 if [ "$status" -ne 0 ] && [[ "$summary" == *" 0 failed"* ]]; then
   # dotnet test failed without a failed test in the results (a crashed test host, a timeout):
   # count it, so the line never says all is well when it is not.
