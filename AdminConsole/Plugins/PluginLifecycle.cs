@@ -105,6 +105,9 @@ internal static class PluginLifecycle
         _ => Color.Default,
     };
 
+    /// <summary>The detail page of a plugin, relative to the base URI.</summary>
+    public static string DetailHref(string id) => $"plugins/{Uri.EscapeDataString(id)}";
+
     /// <summary>UTC, to the second; "—" when the registry left the time unset (e.g. never registered).</summary>
     public static string Time(Timestamp? timestamp) =>
         timestamp is null ? "—" : timestamp.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);

@@ -62,10 +62,7 @@ public sealed class ConsoleBrowserTests(PlatformFixture platform, BrowserFixture
     private async Task<IPage> SignInAsync(string user, string role)
     {
         var page = await _context!.NewPageAsync();
-        await page.GotoAsync("/account/dev-signin");
-        await page.GetByTestId("dev-user").FillAsync(user);
-        await page.GetByTestId($"dev-role-{role}").CheckAsync();
-        await page.GetByTestId("dev-signin-submit").ClickAsync();
+        await DevSignIn.SignInAsync(page, user, role);
         await page.GotoAsync("/plugins");
         // Blazor Server: clicks before the circuit is interactive are lost (STACK.md).
         await page.GetByTestId("interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });

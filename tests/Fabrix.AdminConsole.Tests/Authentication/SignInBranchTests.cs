@@ -13,6 +13,7 @@ namespace Fabrix.AdminConsole.Tests.Authentication;
 /// Which sign-in the console offers (issue 2 §8): Entra ID when AzureAd:ClientId is configured; the development sign-in
 /// only in Development and only when enabled; otherwise it refuses to start.
 /// </summary>
+[Collection(ConsoleAppTests.Name)]
 public sealed class SignInBranchTests : IDisposable
 {
     private const string TenantId = "8d3c1f0a-2b7e-4c55-9a61-0f2d4e6b7a10";
@@ -56,7 +57,7 @@ public sealed class SignInBranchTests : IDisposable
         using var factory = ConsoleAppFactory.Create("Development", DevSettings());
         using var client = factory.Client();
 
-        var signIn = await SignInAsync(client, "alice", [AdminRoles.PluginManager, AdminRoles.AuditViewer], "/plugins");
+        var signIn = await client.DevSignInAsync("alice", [AdminRoles.PluginManager, AdminRoles.AuditViewer], "/plugins");
 
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         Assert.Equal("/plugins", signIn.Headers.Location!.OriginalString);
@@ -76,7 +77,7 @@ public sealed class SignInBranchTests : IDisposable
         using var factory = ConsoleAppFactory.Create("Development", DevSettings());
         using var client = factory.Client();
 
-        var response = await SignInAsync(client, "alice", [], "/");
+        var response = await client.DevSignInAsync("alice", [], "/");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("Tick at least one role.", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
@@ -89,7 +90,7 @@ public sealed class SignInBranchTests : IDisposable
         using var factory = ConsoleAppFactory.Create("Development", DevSettings());
         using var client = factory.Client();
 
-        var response = await SignInAsync(client, "alice", [AdminRoles.Admin], "//evil.example/steal");
+        var response = await client.DevSignInAsync("alice", [AdminRoles.Admin], "//evil.example/steal");
 
         Assert.Equal("/", response.Headers.Location!.OriginalString);
     }
@@ -99,7 +100,7 @@ public sealed class SignInBranchTests : IDisposable
     {
         using var factory = ConsoleAppFactory.Create("Development", DevSettings());
         using var client = factory.Client();
-        await SignInAsync(client, "carol", [AdminRoles.AuditViewer], "/");
+        await client.DevSignInAsync("carol", [AdminRoles.AuditViewer], "/");
 
         var response = await client.GetAsync(new Uri("/plugins/install", UriKind.Relative), TestContext.Current.CancellationToken);
 
@@ -112,7 +113,7 @@ public sealed class SignInBranchTests : IDisposable
     {
         using var factory = ConsoleAppFactory.Create("Development", DevSettings());
         using var client = factory.Client();
-        await SignInAsync(client, "alice", [AdminRoles.Admin], "/");
+        await client.DevSignInAsync("alice", [AdminRoles.Admin], "/");
         var page = await client.GetStringAsync(new Uri("/plugins", UriKind.Relative), TestContext.Current.CancellationToken);
 
         using var form = new FormUrlEncodedContent([new("__RequestVerificationToken", ConsoleAppFactory.AntiforgeryToken(page))]);
@@ -248,20 +249,6 @@ public sealed class SignInBranchTests : IDisposable
             options.Configuration = configuration;
             options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(configuration);
         });
-
-    private static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string user, string[] roles, string returnUrl)
-    {
-        var page = await client.GetStringAsync(new Uri("/account/dev-signin", UriKind.Relative), TestContext.Current.CancellationToken);
-        var fields = new List<KeyValuePair<string, string>>
-        {
-            new("__RequestVerificationToken", ConsoleAppFactory.AntiforgeryToken(page)),
-            new("user", user),
-            new("returnUrl", returnUrl),
-        };
-        fields.AddRange(roles.Select(r => new KeyValuePair<string, string>("roles", r)));
-        using var form = new FormUrlEncodedContent(fields);
-        return await client.PostAsync(new Uri("/account/dev-signin", UriKind.Relative), form, TestContext.Current.CancellationToken);
-    }
 
     private static string Messages(Exception exception)
     {

@@ -2,6 +2,7 @@ using Fabrix.AdminConsole.Plugins;
 using Fabrix.AdminConsole.Registry;
 using Fabrix.AdminConsole.Tests.Support;
 using Fabrix.Contracts.Registry.V1;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -91,6 +92,36 @@ public sealed class PluginFeedTests : IAsyncDisposable
         }
 
         Assert.False(_feed.IsLoaded);
+    }
+
+    [Fact]
+    public async Task PluginFeed_ChangesArrive_RecordsStatusHealthAndVersionChangesButNotHeartbeats()
+    {
+        _catalog.Listed.Add(Support.Plugins.Summary("billing", PluginStatus.Active));
+        _catalog.Listed.Add(Support.Plugins.Summary("mailer", PluginStatus.Active));
+        _feed.Start();
+        await Eventually.TrueAsync(() => _feed.IsLoaded, "the list is loaded");
+
+        var seen = Support.Plugins.Summary("billing", PluginStatus.Active);
+        seen.LastSeenAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+        _catalog.Push(Kind.Upserted, seen);
+        var degraded = seen.Clone();
+        degraded.Health = HealthState.Degraded;
+        degraded.Version = "1.1.0";
+        _catalog.Push(Kind.Upserted, degraded);
+        _catalog.Push(Kind.Upserted, Support.Plugins.Summary("mailer", PluginStatus.Disabled));
+        _catalog.Push(Kind.Upserted, Support.Plugins.Summary("search", PluginStatus.Installed));
+        _catalog.Push(Kind.Removed, new PluginSummary { Id = "search" });
+
+        await Eventually.TrueAsync(() => _feed.RecentChanges.Count == 4, "four changes are recorded");
+        Assert.Equal(
+            [
+                ("search", "removed (uninstalled)"),
+                ("search", "appeared as installed"),
+                ("mailer", "active → disabled"),
+                ("billing", "health unknown → degraded; version 1.0.0 → 1.1.0"),
+            ],
+            _feed.RecentChanges.Select(c => (c.PluginId, c.Description)));
     }
 
     [Fact]

@@ -101,7 +101,26 @@ public sealed class GrpcPluginCatalogTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.FailedPrecondition, refusal.Status);
         Assert.Equal("user-management is installed; allowed: uninstall.", refusal.Message);
+        Assert.Equal(string.Empty, refusal.Reason);
         Assert.Equal("user-management maintenance", Assert.Single(_server!.Registry.Transitions));
+    }
+
+    [Fact]
+    public async Task DisableAsync_RefusedForActiveDependents_CarriesTheRefusalCode()
+    {
+        _server!.Registry.DisableFailure = new Status
+        {
+            Code = (int)Code.FailedPrecondition,
+            Message = "Cannot disable 'user-management': active plugins depend on it: billing.",
+            Details = { Any.Pack(new ErrorInfo { Reason = "ACTIVE_DEPENDENTS", Domain = "registry.fabrix" }) },
+        }.ToRpcException();
+
+        var refusal = await Assert.ThrowsAsync<RegistryException>(
+            () => Catalog().DisableAsync("user-management", "retire", cascade: false, TestContext.Current.CancellationToken));
+
+        Assert.Equal(StatusCode.FailedPrecondition, refusal.Status);
+        Assert.Equal(RegistryException.ActiveDependentsReason, refusal.Reason);
+        Assert.Equal("Cannot disable 'user-management': active plugins depend on it: billing.", refusal.Message);
     }
 
     [Fact]

@@ -65,6 +65,9 @@ internal sealed class RegistryStandIn : RegistryAdmin.RegistryAdminBase
 
     public RpcException? InstallFailure { get; set; }
 
+    /// <summary>When set, DisablePlugin without cascade fails with it instead of the illegal-transition refusal.</summary>
+    public RpcException? DisableFailure { get; set; }
+
     public override Task<ListPluginsResponse> ListPlugins(ListPluginsRequest request, ServerCallContext context)
     {
         Authorizations.Add(context.RequestHeaders.GetValue("authorization") ?? string.Empty);
@@ -87,7 +90,8 @@ internal sealed class RegistryStandIn : RegistryAdmin.RegistryAdminBase
         Transitions.Add($"{request.Id} {request.Reason}{(request.Cascade ? " cascade" : string.Empty)}");
         return request.Cascade
             ? Task.FromResult(new PluginDetail { Summary = new PluginSummary { Id = request.Id, Status = PluginStatus.Disabled } })
-            : throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, $"{request.Id} is installed; allowed: uninstall."));
+            : throw DisableFailure
+                ?? new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, $"{request.Id} is installed; allowed: uninstall."));
     }
 
     public override Task<PluginHealth> GetPluginHealth(GetPluginHealthRequest request, ServerCallContext context)
