@@ -6,6 +6,7 @@ builder.AddRegistryPersistence();
 builder.AddRegistryAudit();
 builder.AddRegistryEvents();
 builder.AddRegistryPlugins();
+builder.AddRegistryHealth();
 builder.AddRegistryTokens();
 builder.AddRegistryRegistration();
 builder.AddRegistryAdministration();

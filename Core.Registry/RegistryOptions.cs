@@ -28,9 +28,6 @@ internal sealed class RegistryOptions
     /// </summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>A plugin whose last heartbeat is younger than this is reported healthy; older or none, unknown.</summary>
-    public TimeSpan HeartbeatTtl { get; set; } = TimeSpan.FromSeconds(90);
-
     /// <summary>How often the outbox relay looks for unsent events even when nobody signalled a commit.</summary>
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 }
@@ -50,7 +47,6 @@ internal sealed class RegistryOptionsValidator : IValidateOptions<RegistryOption
         Range(failures, nameof(RegistryOptions.KeyRotationInterval), options.KeyRotationInterval, TimeSpan.FromMinutes(5), TimeSpan.FromDays(365));
         Range(failures, nameof(RegistryOptions.KeyRotationCheckPeriod), options.KeyRotationCheckPeriod, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         Range(failures, nameof(RegistryOptions.ClockSkew), options.ClockSkew, TimeSpan.Zero, TimeSpan.FromMinutes(10));
-        Range(failures, nameof(RegistryOptions.HeartbeatTtl), options.HeartbeatTtl, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
         Range(failures, nameof(RegistryOptions.OutboxPollInterval), options.OutboxPollInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         if (options.KeyRotationInterval <= options.TokenLifetime)
         {

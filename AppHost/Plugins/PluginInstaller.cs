@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fabrix.AppHost.Model;
+using Fabrix.Contracts.Manifests;
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
 using Google.Rpc;
@@ -33,6 +34,12 @@ internal static class PluginInstaller
 {
     /// <summary>Who the registry's audit log shows as the actor of the AppHost's installs.</summary>
     public const string AdministratorName = "apphost";
+
+    /// <summary>
+    /// google.rpc.ErrorInfo reasons of the registry's install refusals that can mean "this id and version are installed
+    /// with other content" (Core.Registry RefusalCodes.AlreadyInstalled, GovernanceCodes.VersionExists).
+    /// </summary>
+    private static readonly string[] InstalledWithOtherContentReasons = ["ALREADY_INSTALLED", "VERSION_EXISTS"];
 
     private static readonly TimeSpan ActivationWait = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
@@ -88,8 +95,48 @@ internal static class PluginInstaller
         catch (RpcException e)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            throw new AppHostException($"the registry refused to install {manifest.PluginId} from {RunContext.Display(manifest.Path)}: {Describe(e)}");
+            throw new AppHostException(RefusalMessage(e, installed, manifest, context.DataRoot));
         }
+    }
+
+    /// <summary>
+    /// The one-line error for a refused install. The refusal that needs explaining is the same id and version
+    /// installed with other content: an installed version cannot change, and the usual cause is a data folder used
+    /// before with another <c>--port-offset</c>, which gives the plugin's manifest another <c>health_check.port</c>.
+    /// </summary>
+    /// <param name="refusal">The registry's answer to the install.</param>
+    /// <param name="installed">What the registry held before the install (<c>GetPlugin</c>), null when nothing.</param>
+    /// <param name="manifest">The manifest this run tried to install.</param>
+    /// <param name="dataRoot">The data folder of this run.</param>
+    public static string RefusalMessage(RpcException refusal, PluginDetail? installed, PluginManifestFile manifest, string dataRoot)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        ArgumentNullException.ThrowIfNull(manifest);
+        var reason = refusal.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason;
+        var installedDigest = InstalledDigestOf(installed, manifest.Version);
+        if (refusal.StatusCode is not (StatusCode.AlreadyExists or StatusCode.FailedPrecondition)
+            || !InstalledWithOtherContentReasons.Contains(reason, StringComparer.Ordinal)
+            || installedDigest is null
+            || string.Equals(installedDigest, manifest.Digest, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"the registry refused to install {manifest.PluginId} from {RunContext.Display(manifest.Path)}: {Describe(refusal)}";
+        }
+
+        var what = $"plugin {manifest.PluginId} {manifest.Version} is already installed in the registry of data folder {RunContext.Display(dataRoot)}";
+        var registry = $"The registry said: {Describe(refusal)}";
+        var installedJson = string.Equals(installed!.Summary?.Version, manifest.Version, StringComparison.Ordinal) ? installed.ManifestJson : null;
+        if (!string.IsNullOrEmpty(installedJson) && RunManifest.DifferOnlyInHealthCheckPort(installedJson, manifest.Json)
+            && ManifestValidator.Validate(installedJson).Manifest?.HealthCheck is { } installedCheck && manifest.HealthCheck is { } check)
+        {
+            return $"{what} with health_check.port {installedCheck.Port}, but this run gives the plugin port {check.Port}: the folder was used "
+                + "before with another --port-offset (or --port), and an installed version cannot change. Run with a fresh --data directory, "
+                + $"or with the port offset this folder was used with. {registry}";
+        }
+
+        return $"{what} with a different manifest (installed digest {installedDigest}, {RunContext.Display(manifest.Path)} has {manifest.Digest}), "
+            + "and an installed version cannot change. If the folder was used before with another --port-offset (or --port), run with a "
+            + "fresh --data directory or with that port offset; if the manifest was edited, give it a new version and upgrade the plugin "
+            + $"(fabrix plugins upgrade), or use a fresh --data directory. {registry}";
     }
 
     /// <summary>
@@ -140,6 +187,22 @@ internal static class PluginInstaller
             cancellationToken.ThrowIfCancellationRequested();
             throw new AppHostException($"could not read plugin {manifest.PluginId} from the registry: {Describe(e)}");
         }
+    }
+
+    /// <summary>The digest the registry holds for <paramref name="version"/> of the plugin, null when it holds none.</summary>
+    private static string? InstalledDigestOf(PluginDetail? installed, string version)
+    {
+        if (installed is null)
+        {
+            return null;
+        }
+
+        if (string.Equals(installed.Summary?.Version, version, StringComparison.Ordinal) && !string.IsNullOrEmpty(installed.ManifestDigest))
+        {
+            return installed.ManifestDigest;
+        }
+
+        return installed.Versions.FirstOrDefault(v => string.Equals(v.Version, version, StringComparison.Ordinal))?.ManifestDigest;
     }
 
     private static Metadata Headers(RunContext context)

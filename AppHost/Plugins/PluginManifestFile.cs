@@ -5,6 +5,15 @@ namespace Fabrix.AppHost.Plugins;
 /// <summary>A plugin's manifest file, read and validated before anything starts (a bad manifest fails fast).</summary>
 internal sealed record PluginManifestFile(string Path, string Json, string PluginId, string Version, string Digest)
 {
+    /// <summary>The manifest's <c>health_check</c>, when it declares one.</summary>
+    public ManifestHealthCheck? HealthCheck { get; init; }
+
+    /// <summary>
+    /// The file this one is a copy of, when the AppHost wrote a copy adjusted to this run's ports
+    /// (<see cref="RunManifest"/>); null when this is the plugin's own file.
+    /// </summary>
+    public string? CopiedFrom { get; init; }
+
     public static PluginManifestFile Load(string path, string displayPath)
     {
         if (!File.Exists(path))
@@ -20,6 +29,9 @@ internal sealed record PluginManifestFile(string Path, string Json, string Plugi
             throw new AppHostException($"plugin manifest {displayPath} is not valid: {errors}");
         }
 
-        return new PluginManifestFile(path, json, result.Manifest.Id, result.Manifest.Version, ManifestDigest.Compute(json));
+        return new PluginManifestFile(path, json, result.Manifest.Id, result.Manifest.Version, ManifestDigest.Compute(json))
+        {
+            HealthCheck = result.Manifest.HealthCheck,
+        };
     }
 }

@@ -57,13 +57,19 @@ internal sealed class ProjectResource : IResource
     public IReadOnlyList<Endpoint> Endpoints => _endpoints;
 
     /// <summary>The gRPC endpoint when there is one (what clients and the CLI address), else the first endpoint.</summary>
-    public string? Url => (_endpoints.FirstOrDefault(e => e.Protocol == EndpointProtocol.Http2) ?? _endpoints.FirstOrDefault())?.Url;
+    public string? Url => (Http2Endpoint ?? _endpoints.FirstOrDefault())?.Url;
 
     public Endpoint? HttpEndpoint => _endpoints.FirstOrDefault(e => e.Protocol == EndpointProtocol.Http1);
 
-    /// <summary>The manifest installed through the registry before this project starts (null for non-plugins).</summary>
+    public Endpoint? Http2Endpoint => _endpoints.FirstOrDefault(e => e.Protocol == EndpointProtocol.Http2);
+
+    /// <summary>The manifest file of the plugin, relative to the repository root (null for non-plugins).</summary>
     public string? PluginManifestPath { get; private set; }
 
+    /// <summary>
+    /// The manifest installed through the registry before this project starts, set by <see cref="PrepareAsync"/>: the
+    /// file itself, or a copy whose <c>health_check.port</c> is this run's port (<see cref="RunManifest"/>).
+    /// </summary>
     public PluginManifestFile? PluginManifest { get; private set; }
 
     /// <summary>Shown prominently once everything runs (the console's URL and how to sign in).</summary>
@@ -132,7 +138,9 @@ internal sealed class ProjectResource : IResource
 
     /// <summary>
     /// Before this plugin starts, installs <paramref name="manifestPath"/> (relative to the repository root) through the
-    /// referenced <c>registry</c>, enabled on registration; also sets <c>Fabrix__Plugin__Address</c>.
+    /// referenced <c>registry</c>, enabled on registration; also sets <c>Fabrix__Plugin__Address</c>, and
+    /// <c>Fabrix__Plugin__ManifestPath</c> when the ports of this run make the AppHost adjust the manifest's
+    /// <c>health_check.port</c>.
     /// </summary>
     public ProjectResource WithPluginInstallation(string manifestPath)
     {
@@ -187,6 +195,12 @@ internal sealed class ProjectResource : IResource
             environment["Fabrix__Plugin__Address"] = http.Url;
         }
 
+        if (PluginManifest is { CopiedFrom: not null } copy)
+        {
+            // The plugin registers with the text that was installed, or the registry refuses it (digest mismatch).
+            environment[RunManifest.ManifestPathVariable] = copy.Path;
+        }
+
         foreach (var (variable, relativePath) in _dataDirectories)
         {
             environment[variable] = context.DataPath(relativePath);
@@ -217,7 +231,8 @@ internal sealed class ProjectResource : IResource
                 throw new AppHostException($"{Name} installs a plugin but references no '{RegistryName}' with a gRPC endpoint; add .WithReference(registry)");
             }
 
-            PluginManifest = PluginManifestFile.Load(context.RepositoryPath(PluginManifestPath), PluginManifestPath);
+            var manifest = PluginManifestFile.Load(context.RepositoryPath(PluginManifestPath), PluginManifestPath);
+            PluginManifest = RunManifest.ForRun(context, Name, manifest, HttpEndpoint, Http2Endpoint);
         }
 
         foreach (var (_, relativePath) in _dataDirectories)

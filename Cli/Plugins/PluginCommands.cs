@@ -9,8 +9,8 @@ namespace Fabrix.Cli.Plugins;
 
 /// <summary>
 /// <c>fabrix plugins list | show | install | enable | disable | unregister | uninstall</c> (and the version commands of
-/// <see cref="PluginVersionCommands"/>) against a running registry over gRPC (the RegistryAdmin service of
-/// <c>Contracts/fabrix/registry/v1/registry.proto</c>).
+/// <see cref="PluginVersionCommands"/>, and <c>health</c> of <see cref="PluginHealthCommand"/>) against a running
+/// registry over gRPC (the RegistryAdmin service of <c>Contracts/fabrix/registry/v1/registry.proto</c>).
 /// </summary>
 internal static class PluginCommands
 {
@@ -32,6 +32,7 @@ internal static class PluginCommands
         plugins.Subcommands.Add(PluginVersionCommands.Versions(context, options));
         plugins.Subcommands.Add(PluginVersionCommands.Upgrade(context, options));
         plugins.Subcommands.Add(PluginVersionCommands.Rollback(context, options));
+        plugins.Subcommands.Add(PluginHealthCommand.Build(context, options));
         return plugins;
     }
 

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace Fabrix.Cli.Plugins;
 
-/// <summary>Spectre.Console output for <c>plugins list</c>, <c>show</c>, <c>versions</c>, <c>upgrade</c> and <c>rollback</c>.</summary>
+/// <summary>Spectre.Console output for <c>plugins list</c>, <c>show</c>, <c>versions</c>, <c>upgrade</c>, <c>rollback</c> and <c>health</c>.</summary>
 internal static class PluginRendering
 {
     public static void Table(IAnsiConsole console, RepeatedField<PluginSummary> plugins)
@@ -138,6 +138,64 @@ internal static class PluginRendering
         console.MarkupLine($"[bold]{Markup.Escape(summary.Id)}[/]: {Markup.Escape(reason)}.");
         console.MarkupLine($"Pinned version {Markup.Escape(detail.PinnedVersion)} (digest {Markup.Escape(DigestPrefix(detail.ManifestDigest))}), status {PluginText.Status(summary.Status)}"
             + (detail.EnableOnRegister ? "; it becomes active again when it registers." : "; enable it after it registers."));
+    }
+
+    /// <summary>The <c>plugins health</c> view: the current state, then samples and state changes, newest first as the registry sends them.</summary>
+    public static void Health(IAnsiConsole console, PluginHealth health)
+    {
+        var facts = new Grid().AddColumn().AddColumn();
+        Fact(facts, "Plugin", health.PluginId);
+        Fact(facts, "State", PluginText.Health(health.State));
+        Fact(facts, "Since", PluginText.Time(health.Since));
+        Fact(facts, "Monitoring", string.IsNullOrEmpty(health.Monitoring) ? "-" : health.Monitoring);
+        Fact(facts, "Consecutive failures", PluginText.Count(health.ConsecutiveFailures));
+        Fact(facts, "Consecutive successes", PluginText.Count(health.ConsecutiveSuccesses));
+        Fact(facts, "Last heartbeat", PluginText.Time(health.LastHeartbeatAt));
+        console.Write(facts);
+
+        console.WriteLine();
+        console.MarkupLine("[bold]Recent samples[/] (newest first)");
+        if (health.Samples.Count == 0)
+        {
+            console.MarkupLine("No samples yet.");
+        }
+        else
+        {
+            var samples = new Table().AddColumns("AT", "SOURCE", "RESULT", "LATENCY", "STATE AFTER", "ERROR", "METRICS");
+            foreach (var sample in health.Samples)
+            {
+                samples.AddRow(
+                    Cell(PluginText.Time(sample.At)),
+                    Cell(sample.Source),
+                    Cell(sample.Success ? "ok" : "fail"),
+                    Cell(PluginText.Latency(sample)),
+                    Cell(PluginText.Health(sample.StateAfter)),
+                    Cell(string.IsNullOrEmpty(sample.Error) ? "-" : sample.Error),
+                    Cell(PluginText.Metrics(sample.Metrics)));
+            }
+
+            console.Write(samples);
+        }
+
+        console.WriteLine();
+        console.MarkupLine("[bold]State changes[/] (newest first)");
+        if (health.Transitions.Count == 0)
+        {
+            console.MarkupLine("No state changes yet.");
+        }
+        else
+        {
+            var transitions = new Table().AddColumns("AT", "CHANGE", "REASON");
+            foreach (var transition in health.Transitions)
+            {
+                transitions.AddRow(
+                    Cell(PluginText.Time(transition.At)),
+                    Cell($"{PluginText.Health(transition.FromState)} -> {PluginText.Health(transition.ToState)}"),
+                    Cell(string.IsNullOrEmpty(transition.Reason) ? "-" : transition.Reason));
+            }
+
+            console.Write(transitions);
+        }
     }
 
     private static Table VersionTable(IEnumerable<PluginVersionInfo> versions)

@@ -46,9 +46,9 @@ internal static class AdministrationExtensions
                 AdminRoles.CanManagePlugins(AdministratorAccess.RolesOf(context.User))));
         builder.Services.AddSingleton(new AdministratorAuthenticationMode(mode));
         builder.Services.AddSingleton<AdministratorAccess>();
-        builder.Services.AddSingleton<PluginDetails>();
         builder.Services.AddSingleton<PluginAdministration>();
         builder.Services.AddSingleton<PluginVersionAdministration>();
+        builder.Services.AddSingleton<PluginHealthAdministration>();
         return builder;
     }
 

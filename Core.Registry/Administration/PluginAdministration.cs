@@ -19,8 +19,6 @@ namespace Fabrix.Core.Registry.Administration;
 /// </summary>
 internal sealed class PluginAdministration(
     RegistryDatabase database,
-    PluginProjection projection,
-    PluginDetails details,
     LifecycleJournal journal,
     AuditLog audit)
 {
@@ -89,7 +87,7 @@ internal sealed class PluginAdministration(
                 ["stored_version_reused"] = stored is not null,
                 ["enable_on_register"] = enableOnRegister,
             }, cancellationToken);
-            var detail = await details.ReadAsync(transaction, plugin, cancellationToken);
+            var detail = await PluginDetails.ReadAsync(transaction, plugin, cancellationToken);
             journal.UpsertAfterCommit(transaction, plugin);
             await transaction.CommitAsync(cancellationToken);
 
@@ -176,7 +174,7 @@ internal sealed class PluginAdministration(
             }
 
             await AuditLog.SucceededAsync(transaction, caller, action, id, why, auditDetails, cancellationToken);
-            var detail = await details.ReadAsync(transaction, plugin, cancellationToken);
+            var detail = await PluginDetails.ReadAsync(transaction, plugin, cancellationToken);
             journal.UpsertAfterCommit(transaction, plugin);
             await transaction.CommitAsync(cancellationToken);
             return detail;
@@ -189,14 +187,14 @@ internal sealed class PluginAdministration(
             await using var transaction = await database.BeginAsync(cancellationToken);
             var plugin = await PluginStore.FindAsync(transaction, id, forUpdate: false, cancellationToken)
                 ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.Read, id, NotFound(id), null, cancellationToken);
-            return await details.ReadAsync(transaction, plugin, cancellationToken);
+            return await PluginDetails.ReadAsync(transaction, plugin, cancellationToken);
         }, cancellationToken);
 
     public async Task<IReadOnlyList<PluginSummary>> ListAsync(PluginStatus status, string? search, CancellationToken cancellationToken)
     {
         await using var transaction = await database.BeginAsync(cancellationToken);
         var plugins = await PluginStore.ListAsync(transaction, PluginLifecycle.FromProto(status), search, cancellationToken);
-        return [.. plugins.Select(projection.ToSummary)];
+        return [.. plugins.Select(PluginProjection.ToSummary)];
     }
 
     /// <summary>

@@ -5,14 +5,14 @@ using Fabrix.Core.Registry.Plugins;
 namespace Fabrix.Core.Registry.Administration;
 
 /// <summary>Reads everything the detail view shows, inside the caller's transaction (so it matches what it just changed).</summary>
-internal sealed class PluginDetails(PluginProjection projection)
+internal static class PluginDetails
 {
-    public async Task<PluginDetail> ReadAsync(RegistryTransaction transaction, PluginRecord plugin, CancellationToken cancellationToken)
+    public static async Task<PluginDetail> ReadAsync(RegistryTransaction transaction, PluginRecord plugin, CancellationToken cancellationToken)
     {
         var history = await PluginStore.ListLifecycleEventsAsync(transaction, plugin.Id, cancellationToken);
         var token = await PluginStore.FindLatestTokenAsync(transaction, plugin.Id, cancellationToken);
         var dependents = await PluginStore.ListDependentsAsync(transaction, plugin.Id, cancellationToken);
         var versions = PluginVersions.Describe(await PluginStore.ListManifestVersionsAsync(transaction, plugin.Id, cancellationToken), plugin.ManifestRevision);
-        return projection.ToDetail(plugin, history, token, dependents, versions);
+        return PluginProjection.ToDetail(plugin, history, token, dependents, versions);
     }
 }

@@ -22,7 +22,6 @@ namespace Fabrix.Core.Registry.Administration;
 /// </summary>
 internal sealed class PluginVersionAdministration(
     RegistryDatabase database,
-    PluginDetails details,
     LifecycleJournal journal,
     AuditLog audit)
 {
@@ -193,7 +192,7 @@ internal sealed class PluginVersionAdministration(
         auditDetails["to"] = PluginLifecycle.StateName(decision.To);
         auditDetails["enable_on_register"] = enableOnRegister;
         await AuditLog.SucceededAsync(transaction, caller, action, plugin.Id, reason, auditDetails, cancellationToken);
-        var detail = await details.ReadAsync(transaction, pinned, cancellationToken);
+        var detail = await PluginDetails.ReadAsync(transaction, pinned, cancellationToken);
         journal.UpsertAfterCommit(transaction, pinned);
         await transaction.CommitAsync(cancellationToken);
         return detail;

@@ -10,13 +10,14 @@ namespace Fabrix.Core.Registry.Administration;
 
 /// <summary>
 /// The administrator API over gRPC (registry.proto <c>RegistryAdmin</c>). Each call is authorized here, in the service:
-/// reads (including the versions of a plugin) need any administrator role; changes (including upgrade, its preview,
+/// reads (including the versions and the health of a plugin) need any administrator role; changes (including upgrade, its preview,
 /// and rollback) need <c>admin</c> or <c>plugin_manager</c>.
 /// </summary>
 internal sealed class RegistryAdminService(
     AdministratorAccess access,
     PluginAdministration administration,
     PluginVersionAdministration versions,
+    PluginHealthAdministration health,
     PluginChangeBroadcaster broadcaster,
     TimeProvider timeProvider) : RegistryAdmin.RegistryAdminBase
 {
@@ -79,6 +80,12 @@ internal sealed class RegistryAdminService(
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Manage, VersionAuditActions.Rollback, request.Id);
         return await versions.RollbackAsync(request.Id, request.Version, request.Reason, caller, context.CancellationToken);
+    }
+
+    public override async Task<PluginHealth> GetPluginHealth(GetPluginHealthRequest request, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Read, AuditActions.Read, request.Id);
+        return await health.GetAsync(request.Id, request.SampleLimit, caller, context.CancellationToken);
     }
 
     /// <summary>

@@ -31,6 +31,9 @@ internal static class AuditActions
     public const string Unregister = "plugin.unregister";
     public const string RenewToken = "plugin.token.renew";
     public const string Heartbeat = "plugin.heartbeat";
+
+    /// <summary>A change of a plugin's health state, recorded by the health monitor as actor <c>system</c>.</summary>
+    public const string Health = "plugin.health";
     public const string Read = "plugin.read";
     public const string Watch = "plugin.watch";
     public const string RotateSigningKey = "signing_key.rotate";

@@ -115,6 +115,13 @@ internal sealed partial class HealthMonitor(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_options.Enabled)
+        {
+            LogDisabled(logger);
+            liveness.Disable();
+            return;
+        }
+
         using var timer = new PeriodicTimer(_options.Tick, timeProvider);
         try
         {
@@ -355,6 +362,9 @@ internal sealed partial class HealthMonitor(
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Stopped watching the health of plugin {PluginId}: it is no longer active")]
     private static partial void LogStoppedWatching(ILogger logger, string pluginId);
+
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "Health monitoring is off (Fabrix:Registry:Health:Enabled = false): no plugin is probed and heartbeat TTLs are not enforced")]
+    private static partial void LogDisabled(ILogger logger);
 
     [LoggerMessage(EventId = 1310, Level = LogLevel.Error, Message = "A health monitor tick failed; the loop goes on")]
     private static partial void LogTickFailed(ILogger logger, Exception exception);

@@ -19,6 +19,7 @@ internal sealed class HealthMonitorLiveness(TimeProvider timeProvider, IOptions<
     private long _completedTicks;
     private int _plugins;
     private int _inFlight;
+    private bool _disabled;
     private (DateTimeOffset At, string Error)? _tickFailure;
     private (DateTimeOffset At, string Error)? _refreshFailure;
     private (DateTimeOffset At, string Error)? _pruneFailure;
@@ -48,8 +49,16 @@ internal sealed class HealthMonitorLiveness(TimeProvider timeProvider, IOptions<
 
     public void PruneFailed(DateTimeOffset at, Exception exception) => Set(ref _pruneFailure, at, exception);
 
+    /// <summary>Monitoring is switched off by configuration: nothing to report on, and nothing wrong.</summary>
+    public void Disable() => Volatile.Write(ref _disabled, true);
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (Volatile.Read(ref _disabled))
+        {
+            return Task.FromResult(HealthCheckResult.Healthy("health monitoring is off (Fabrix:Registry:Health:Enabled = false)"));
+        }
+
         lock (_lock)
         {
             var now = timeProvider.GetUtcNow();

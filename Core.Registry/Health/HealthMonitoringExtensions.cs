@@ -9,6 +9,19 @@ namespace Microsoft.Extensions.Hosting;
 internal static class HealthMonitoringExtensions
 {
     /// <summary>
+    /// Health monitoring as the registry runs it: <see cref="AddHealthMonitoring"/> with the PostgreSQL
+    /// <see cref="HealthStore"/> (history, state, audit and the NATS event through the outbox) and the watch-stream
+    /// <see cref="HealthPublisher"/>.
+    /// </summary>
+    public static WebApplicationBuilder AddRegistryHealth(this WebApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton<IHealthStore, HealthStore>();
+        builder.Services.TryAddSingleton<IHealthPublisher, HealthPublisher>();
+        builder.Services.AddHealthMonitoring();
+        return builder;
+    }
+
+    /// <summary>
     /// Registers <c>Fabrix:Registry:Health</c> (validated on start), the HTTP and gRPC probes on one named
     /// <see cref="HttpClient"/>, <see cref="HealthMonitor"/> (a singleton and a hosted service: inject it to pass
     /// heartbeats and refresh requests), the history retention service, and the <c>health-monitor</c> health check.

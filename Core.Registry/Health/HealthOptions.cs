@@ -11,6 +11,13 @@ internal sealed class HealthOptions
 {
     public const string SectionName = "Fabrix:Registry:Health";
 
+    /// <summary>
+    /// Whether this registry instance monitors plugins (default true). Turn it off on every instance but one when the
+    /// registry runs more than once (the monitor assumes a single instance), or where health is not wanted; with it
+    /// off, heartbeats are still accepted and stored, and health stays as last recorded.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Time between two probes of one plugin (issue 3: every 10 s).</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
 

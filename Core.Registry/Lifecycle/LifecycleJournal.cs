@@ -1,6 +1,7 @@
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;
 using Google.Protobuf.WellKnownTypes;
@@ -10,9 +11,11 @@ namespace Fabrix.Core.Registry.Lifecycle;
 /// <summary>
 /// Records a transition everywhere it must appear, inside the caller's transaction: the lifecycle_events row, the
 /// outbox rows for <c>fabrix.plugin.&lt;id&gt;.lifecycle</c> and <c>fabrix.policy.changed</c>, and (after commit) the
-/// in-process watch feed.
+/// in-process watch feed and the health monitor, which reloads what it watches (an enabled plugin starts being probed,
+/// a disabled one stops, a re-registration may bring a new address).
 /// </summary>
-internal sealed partial class LifecycleJournal(EventOutbox outbox, PluginChangeBroadcaster broadcaster, PluginProjection projection, ILogger<LifecycleJournal> logger)
+internal sealed partial class LifecycleJournal(EventOutbox outbox, PluginChangeBroadcaster broadcaster, HealthMonitor healthMonitor,
+    ILogger<LifecycleJournal> logger)
 {
     public async Task RecordAsync(RegistryTransaction transaction, string pluginId, PluginState from, PluginState to, LifecycleTrigger trigger,
         Caller caller, string reason, CancellationToken cancellationToken)
@@ -29,6 +32,7 @@ internal sealed partial class LifecycleJournal(EventOutbox outbox, PluginChangeB
         var fromName = PluginLifecycle.StateName(from);
         var toName = PluginLifecycle.StateName(to);
         transaction.AfterCommit(() => LogTransition(logger, pluginId, fromName, toName, triggerName, caller.Actor));
+        transaction.AfterCommit(healthMonitor.RequestRefresh);
     }
 
     /// <summary>Tells watchers about <paramref name="plugin"/>'s new state once the transaction commits.</summary>
@@ -38,7 +42,7 @@ internal sealed partial class LifecycleJournal(EventOutbox outbox, PluginChangeB
         transaction.AfterCommit(() => broadcaster.Publish(new PluginChange
         {
             Kind = PluginChange.Types.Kind.Upserted,
-            Plugin = projection.ToSummary(plugin),
+            Plugin = PluginProjection.ToSummary(plugin),
             At = at,
         }));
     }
@@ -55,6 +59,6 @@ internal sealed partial class LifecycleJournal(EventOutbox outbox, PluginChangeB
         }));
     }
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Plugin {PluginId}: {From} -> {To} ({Trigger}) by {Actor}")]
+    [LoggerMessage(EventId = 1600, Level = LogLevel.Information, Message = "Plugin {PluginId}: {From} -> {To} ({Trigger}) by {Actor}")]
     private static partial void LogTransition(ILogger logger, string pluginId, string from, string to, string trigger, string actor);
 }

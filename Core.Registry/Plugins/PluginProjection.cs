@@ -1,18 +1,17 @@
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Lifecycle;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Extensions.Options;
 
 namespace Fabrix.Core.Registry.Plugins;
 
 /// <summary>
 /// Stored plugins as the API shows them. Health is not a lifecycle state (ARCHITECTURE.md "Lifecycle and health"):
-/// it is derived here from passive heartbeats — healthy while the last heartbeat is younger than
-/// <see cref="RegistryOptions.HeartbeatTtl"/>, unknown otherwise. Active polling will refine it.
+/// it is what the health monitor last recorded for an active plugin, and <c>unknown</c> for any other, because only
+/// active plugins are monitored.
 /// </summary>
-internal sealed class PluginProjection(TimeProvider timeProvider, IOptions<RegistryOptions> options)
+internal static class PluginProjection
 {
-    public PluginSummary ToSummary(PluginRecord plugin)
+    public static PluginSummary ToSummary(PluginRecord plugin)
     {
         var summary = new PluginSummary
         {
@@ -44,7 +43,7 @@ internal sealed class PluginProjection(TimeProvider timeProvider, IOptions<Regis
     /// The detail view: the pinned manifest (its version is <c>pinned_version</c>), history, token metadata, the
     /// installed plugins that depend on it directly, and every installed version newest first.
     /// </summary>
-    public PluginDetail ToDetail(PluginRecord plugin, IReadOnlyList<LifecycleEventRecord> history, TokenRecord? token,
+    public static PluginDetail ToDetail(PluginRecord plugin, IReadOnlyList<LifecycleEventRecord> history, TokenRecord? token,
         IReadOnlyList<string> dependents, IReadOnlyList<PluginVersionView> versions)
     {
         var detail = new PluginDetail
@@ -90,8 +89,6 @@ internal sealed class PluginProjection(TimeProvider timeProvider, IOptions<Regis
         Pinned = version.Pinned,
     };
 
-    private HealthState HealthOf(PluginRecord plugin) =>
-        plugin.LastHeartbeatAt is { } heartbeat && timeProvider.GetUtcNow() - heartbeat <= options.Value.HeartbeatTtl
-            ? HealthState.Healthy
-            : HealthState.Unknown;
+    private static HealthState HealthOf(PluginRecord plugin) =>
+        plugin.Status == PluginState.Active ? Health.HealthStateNames.ToContract(plugin.Health) : HealthState.Unknown;
 }

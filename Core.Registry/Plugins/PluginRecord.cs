@@ -1,8 +1,12 @@
+using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Lifecycle;
 
 namespace Fabrix.Core.Registry.Plugins;
 
-/// <summary>An installed plugin as stored: its pinned manifest revision (the version allowed to register), lifecycle state and registration facts.</summary>
+/// <summary>
+/// An installed plugin as stored: its pinned manifest revision (the version allowed to register), lifecycle state,
+/// registration facts and the health the monitor last recorded (meaningful while it is active).
+/// </summary>
 internal sealed record PluginRecord(
     string Id,
     PluginState Status,
@@ -21,7 +25,8 @@ internal sealed record PluginRecord(
     DateTimeOffset? RegisteredAt,
     DateTimeOffset? LastSeenAt,
     DateTimeOffset? LastHeartbeatAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    HealthState Health);
 
 /// <summary>One persisted lifecycle transition.</summary>
 internal sealed record LifecycleEventRecord(

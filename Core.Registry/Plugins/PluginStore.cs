@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fabrix.Contracts.Manifests;
+using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Persistence;
 using Npgsql;
@@ -13,7 +14,7 @@ internal static class PluginStore
     private const string SelectPlugin = """
         select p.id, p.status, p.manifest_revision, p.name, p.version, p.description, p.contracts, p.traits,
                p.dependencies, m.manifest_json, p.manifest_digest, p.enable_on_register, p.address, p.installed_at,
-               p.registered_at, p.last_seen_at, p.last_heartbeat_at, p.updated_at
+               p.registered_at, p.last_seen_at, p.last_heartbeat_at, p.updated_at, p.health_state
         from plugins p
         join plugin_manifests m on m.plugin_id = p.id and m.revision = p.manifest_revision
         """;
@@ -316,5 +317,6 @@ internal static class PluginStore
         RegisteredAt: reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
         LastSeenAt: reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
         LastHeartbeatAt: reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTimeOffset>(16),
-        UpdatedAt: reader.GetFieldValue<DateTimeOffset>(17));
+        UpdatedAt: reader.GetFieldValue<DateTimeOffset>(17),
+        Health: HealthStateNames.Parse(reader.GetString(18)));
 }

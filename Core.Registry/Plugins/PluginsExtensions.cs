@@ -1,6 +1,5 @@
 using Fabrix.Core.Registry;
 using Fabrix.Core.Registry.Lifecycle;
-using Fabrix.Core.Registry.Plugins;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +11,6 @@ internal static class PluginsExtensions
     public static WebApplicationBuilder AddRegistryPlugins(this WebApplicationBuilder builder)
     {
         builder.Services.TryAddRegistryOptions();
-        builder.Services.AddSingleton<PluginProjection>();
         builder.Services.AddSingleton<LifecycleJournal>();
         return builder;
     }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Fabrix.Contracts.Manifests;
 using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Errors;
+using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;
@@ -23,9 +24,10 @@ internal sealed record HeartbeatReceipt(PluginState Status, DateTimeOffset Recei
 /// </summary>
 internal sealed class PluginRegistration(
     RegistryDatabase database,
-        LifecycleJournal journal,
-        PluginTokenIssuer issuer,
+    LifecycleJournal journal,
+    PluginTokenIssuer issuer,
     PluginTokenValidator validator,
+    HealthMonitor healthMonitor,
     AuditLog audit)
 {
     public const int MaxMetrics = 64;
@@ -108,8 +110,10 @@ internal sealed class PluginRegistration(
     }
 
     /// <summary>
-    /// Records a heartbeat. Successful heartbeats are telemetry, not decisions: they update last-seen and health but
-    /// write no audit row (one every few seconds per plugin would drown the log); refused ones are audited.
+    /// Records a heartbeat. Successful heartbeats are telemetry, not decisions: they update last-seen and, for an active
+    /// plugin, go to the <see cref="HealthMonitor"/> (a success for a plugin that relies on heartbeats; its health
+    /// transitions are audited there), but write no audit row themselves (one every few seconds per plugin would drown
+    /// the log); refused ones are audited.
     /// </summary>
     public Task<HeartbeatReceipt> HeartbeatAsync(PluginIdentity identity, string pluginId, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken)
     {
@@ -150,6 +154,11 @@ internal sealed class PluginRegistration(
             plugin = await PluginStore.RecordHeartbeatAsync(transaction, plugin, metrics, cancellationToken);
             journal.UpsertAfterCommit(transaction, plugin);
             await transaction.CommitAsync(cancellationToken);
+            if (plugin.Status == PluginState.Active)
+            {
+                await healthMonitor.HeartbeatReceivedAsync(plugin.Id, metrics, cancellationToken);
+            }
+
             return new HeartbeatReceipt(plugin.Status, transaction.Now);
         }, cancellationToken);
     }

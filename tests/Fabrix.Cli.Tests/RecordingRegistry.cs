@@ -52,6 +52,9 @@ internal sealed class RecordingRegistryAdmin : RegistryAdmin.RegistryAdminBase
     public const string RefusedId = "refused-plugin";
     public const string StuckId = "stuck-plugin";
 
+    /// <summary>An installed plugin with no health samples or transitions yet.</summary>
+    public const string QuietId = "quiet-plugin";
+
     public List<string> Authorizations { get; } = [];
 
     public List<object> Requests { get; } = [];
@@ -128,6 +131,66 @@ internal sealed class RecordingRegistryAdmin : RegistryAdmin.RegistryAdminBase
         return Task.FromResult(new UninstallPluginResponse { Id = request.Id });
     }
 
+    /// <summary>
+    /// user-management: degraded after a failed HTTP probe, with an older successful probe and a heartbeat;
+    /// <see cref="QuietId"/>: no history; anything else: NOT_FOUND with the registry's ErrorInfo detail.
+    /// </summary>
+    public override Task<PluginHealth> GetPluginHealth(GetPluginHealthRequest request, ServerCallContext context)
+    {
+        Record(request, context);
+        if (request.Id == QuietId)
+        {
+            return Task.FromResult(new PluginHealth { PluginId = QuietId, State = HealthState.Unknown, Monitoring = "probe:http" });
+        }
+
+        if (request.Id != "user-management")
+        {
+            var status = new Google.Rpc.Status { Code = (int)Code.NotFound, Message = $"Plugin '{request.Id}' is not installed." };
+            status.Details.Add(Any.Pack(new ErrorInfo { Reason = "NOT_FOUND", Domain = "registry.fabrix" }));
+            throw status.ToRpcException();
+        }
+
+        var health = new PluginHealth
+        {
+            PluginId = request.Id,
+            State = HealthState.Degraded,
+            Since = At(10, 0, 30),
+            ConsecutiveFailures = 1,
+            ConsecutiveSuccesses = 0,
+            LastHeartbeatAt = At(10, 0, 5),
+            Monitoring = "probe:http",
+        };
+        health.Samples.Add(new HealthSample
+        {
+            At = At(10, 0, 30),
+            Source = "probe",
+            Success = false,
+            LatencyMs = 2000,
+            Error = "HTTP 503 from /health",
+            StateAfter = HealthState.Degraded,
+        });
+        var ok = new HealthSample { At = At(10, 0, 15), Source = "probe", Success = true, LatencyMs = 42, StateAfter = HealthState.Healthy };
+        ok.Metrics.Add("uptime_seconds", 12);
+        ok.Metrics.Add("memory.working_set_mb", 80.5);
+        health.Samples.Add(ok);
+        health.Samples.Add(new HealthSample { At = At(10, 0, 5), Source = "heartbeat", Success = true, StateAfter = HealthState.Unknown });
+        health.Transitions.Add(new HealthTransition
+        {
+            FromState = HealthState.Healthy,
+            ToState = HealthState.Degraded,
+            At = At(10, 0, 30),
+            Reason = "1 consecutive probe failure",
+        });
+        health.Transitions.Add(new HealthTransition
+        {
+            FromState = HealthState.Unknown,
+            ToState = HealthState.Healthy,
+            At = At(10, 0, 15),
+            Reason = "1 successful probe",
+        });
+        return Task.FromResult(health);
+    }
+
     private void Record(object request, ServerCallContext context)
     {
         lock (Requests)
@@ -136,6 +199,9 @@ internal sealed class RecordingRegistryAdmin : RegistryAdmin.RegistryAdminBase
             Authorizations.Add(context.RequestHeaders.GetValue("authorization") ?? string.Empty);
         }
     }
+
+    private static Timestamp At(int hour, int minute, int second) =>
+        Timestamp.FromDateTimeOffset(new DateTimeOffset(2025, 3, 4, hour, minute, second, TimeSpan.Zero));
 
     private static PluginSummary Summary(string id, PluginStatus status)
     {

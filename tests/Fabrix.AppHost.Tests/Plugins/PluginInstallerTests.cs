@@ -1,13 +1,22 @@
+using Fabrix.AppHost.Model;
 using Fabrix.AppHost.Plugins;
 using Fabrix.AppHost.Tests.Support;
 using Fabrix.Contracts.Manifests;
 using Fabrix.Contracts.Registry.V1;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
 
 namespace Fabrix.AppHost.Tests.Plugins;
 
 public sealed class PluginInstallerTests
 {
     private const string Digest = "3f1c0a";
+
+    private const string HealthCheck = """{ "type": "http", "port": 5200, "path": "/health" }""";
+
+    private const string AlreadyInstalledReason =
+        "Plugin 'sample-plugin' is already installed and active with a different manifest (version 1.0.0): to add a version, upgrade it; to start over, unregister it, then install.";
 
     [Fact]
     public void Decide_NotInstalled_Installs() =>
@@ -78,6 +87,107 @@ public sealed class PluginInstallerTests
         var error = Assert.Throws<AppHostException>(() => PluginManifestFile.Load("/nonexistent/manifest.json", "Plugins.Samples/X/manifest.json"));
 
         Assert.Equal("plugin manifest Plugins.Samples/X/manifest.json not found", error.Message);
+    }
+
+    [Fact]
+    public void RefusalMessage_SameVersionInstalledWithAnotherHealthCheckPort_SaysSoAndSuggestsAFreshDataFolderOrTheSameOffset()
+    {
+        var installed = Installed(RunManifest.WithHealthCheckPort(RunManifestTests.ManifestJson(HealthCheck), 5200));
+        var manifest = Manifest(RunManifest.WithHealthCheckPort(RunManifestTests.ManifestJson(HealthCheck), 5210));
+
+        var message = PluginInstaller.RefusalMessage(AlreadyInstalledRefusal(), installed, manifest, "/srv/fabrix-data");
+
+        Assert.StartsWith(
+            "plugin sample-plugin 1.0.0 is already installed in the registry of data folder /srv/fabrix-data with health_check.port 5200, "
+                + "but this run gives the plugin port 5210: the folder was used before with another --port-offset (or --port), and an "
+                + "installed version cannot change. Run with a fresh --data directory, or with the port offset this folder was used with. ",
+            message,
+            StringComparison.Ordinal);
+        Assert.EndsWith("The registry said: AlreadyExists: " + AlreadyInstalledReason, message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', message);
+    }
+
+    [Fact]
+    public void RefusalMessage_SameVersionInstalledWithOtherContent_NamesBothDigests()
+    {
+        var installed = Installed(RunManifestTests.ManifestJson(HealthCheck).Replace("Sample Plugin", "Renamed Plugin", StringComparison.Ordinal));
+        var manifest = Manifest(RunManifestTests.ManifestJson(HealthCheck));
+
+        var message = PluginInstaller.RefusalMessage(AlreadyInstalledRefusal(), installed, manifest, "/srv/fabrix-data");
+
+        Assert.StartsWith(
+            $"plugin sample-plugin 1.0.0 is already installed in the registry of data folder /srv/fabrix-data with a different manifest "
+                + $"(installed digest {installed.ManifestDigest}, {RunContext.Display(manifest.Path)} has {manifest.Digest}), and an installed "
+                + "version cannot change. If the folder was used before with another --port-offset (or --port), run with a fresh --data "
+                + "directory or with that port offset; ",
+            message,
+            StringComparison.Ordinal);
+        Assert.Contains("give it a new version", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RefusalMessage_VersionExistsAmongEarlierVersions_NamesTheDigestOfThatVersion()
+    {
+        var manifest = Manifest(RunManifestTests.ManifestJson(HealthCheck));
+        var installed = Detail(PluginStatus.Unregistered, "1111");
+        installed.Summary.Version = "1.1.0";
+        installed.Versions.Add(new PluginVersionInfo { Version = "1.1.0", ManifestDigest = "1111" });
+        installed.Versions.Add(new PluginVersionInfo { Version = "1.0.0", ManifestDigest = "0000" });
+        var refusal = Refusal(Code.AlreadyExists, "VERSION_EXISTS", "Plugin 'sample-plugin' version 1.0.0 is already installed with different content.");
+
+        var message = PluginInstaller.RefusalMessage(refusal, installed, manifest, "/srv/fabrix-data");
+
+        Assert.Contains($"with a different manifest (installed digest 0000, {RunContext.Display(manifest.Path)} has {manifest.Digest})", message, StringComparison.Ordinal);
+        Assert.Contains("fresh --data directory", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RefusalMessage_AnotherVersionIsInstalled_IsTheRegistrysReason()
+    {
+        var manifest = Manifest(RunManifestTests.ManifestJson(HealthCheck));
+        var installed = Detail(PluginStatus.Active, "1111");
+        installed.Summary.Version = "1.1.0";
+
+        var message = PluginInstaller.RefusalMessage(AlreadyInstalledRefusal(), installed, manifest, "/srv/fabrix-data");
+
+        Assert.Equal($"the registry refused to install sample-plugin from {RunContext.Display(manifest.Path)}: AlreadyExists: {AlreadyInstalledReason}", message);
+    }
+
+    [Fact]
+    public void RefusalMessage_OtherRefusal_IsTheRegistrysReason()
+    {
+        var manifest = Manifest(RunManifestTests.ManifestJson(HealthCheck));
+        var refusal = Refusal(Code.FailedPrecondition, "PLATFORM_INCOMPATIBLE", "Plugin 'sample-plugin' needs Fabrix >=2.0.0.");
+
+        var message = PluginInstaller.RefusalMessage(refusal, installed: null, manifest, "/srv/fabrix-data");
+
+        Assert.Equal($"the registry refused to install sample-plugin from {RunContext.Display(manifest.Path)}: FailedPrecondition: Plugin 'sample-plugin' needs Fabrix >=2.0.0.", message);
+    }
+
+    private static RpcException AlreadyInstalledRefusal() => Refusal(Code.AlreadyExists, "ALREADY_INSTALLED", AlreadyInstalledReason);
+
+    /// <summary>A refusal as the registry sends it: the status and a google.rpc.ErrorInfo with the refusal code.</summary>
+    private static RpcException Refusal(Code code, string reason, string message)
+    {
+        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        status.Details.Add(Any.Pack(new ErrorInfo { Reason = reason, Domain = "registry.fabrix" }));
+        return status.ToRpcException();
+    }
+
+    private static PluginDetail Installed(string json) => new()
+    {
+        Summary = new PluginSummary { Id = "sample-plugin", Version = "1.0.0", Status = PluginStatus.Active },
+        ManifestJson = json,
+        ManifestDigest = ManifestDigest.Compute(json),
+    };
+
+    private static PluginManifestFile Manifest(string json)
+    {
+        var manifest = ManifestValidator.Validate(json).Manifest!;
+        return new PluginManifestFile("/srv/fabrix-data/plugins/sample-plugin/manifest.json", json, manifest.Id, manifest.Version, ManifestDigest.Compute(json))
+        {
+            HealthCheck = manifest.HealthCheck,
+        };
     }
 
     private static PluginDetail Detail(PluginStatus status, string digest) => new()

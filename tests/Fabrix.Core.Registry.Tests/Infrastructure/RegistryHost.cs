@@ -70,6 +70,9 @@ public sealed class RegistryHost(PostgresServer postgres, NatsServer nats) : IAs
         ["Fabrix:Registry:KeyRingPath"] = KeyRingPath,
         ["Fabrix:DevAdmin:KeyFile"] = DevKeyPath,
         ["Fabrix:Registry:OutboxPollInterval"] = "00:00:00.500",
+        // Off unless a test is about health: probes of the test plugins' made-up addresses would add health audit rows
+        // to tests that assert exact audit trails. HealthMonitoringTests switch it on.
+        ["Fabrix:Registry:Health:Enabled"] = "false",
     };
 
     /// <summary>Starts another registry instance on the same database and key ring (a restart when the first is disposed).</summary>

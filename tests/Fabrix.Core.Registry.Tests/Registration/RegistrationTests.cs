@@ -287,7 +287,7 @@ public sealed class RegistrationTests(RegistryHost host) : IClassFixture<Registr
     }
 
     [Fact]
-    public async Task HeartbeatRest_OwnPlugin_UpdatesLastSeenAndHealth()
+    public async Task HeartbeatRest_OwnRegisteredPlugin_UpdatesLastSeen_HealthStaysUnknownUntilActive()
     {
         var id = TestManifests.NewId("beat");
         await host.InstallAsync(id);
@@ -302,7 +302,8 @@ public sealed class RegistrationTests(RegistryHost host) : IClassFixture<Registr
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal("registered", body.GetProperty("status").GetString());
         var detail = await host.Admin.GetPluginAsync(new GetPluginRequest { Id = id }, host.Manager, cancellationToken: Ct);
-        Assert.Equal(HealthState.Healthy, detail.Summary.Health);
+        // Only active plugins are monitored (HealthMonitoringTests cover heartbeats of active ones).
+        Assert.Equal(HealthState.Unknown, detail.Summary.Health);
         Assert.Equal(body.GetProperty("received_at").GetDateTimeOffset(), detail.Summary.LastSeenAt.ToDateTimeOffset());
     }
 

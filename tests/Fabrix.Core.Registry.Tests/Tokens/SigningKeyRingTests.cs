@@ -1,4 +1,5 @@
 using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;
@@ -168,7 +169,7 @@ public sealed class SigningKeyRingTests(PostgresServer postgres) : IAsyncLifetim
     {
         var issuer = new PluginTokenIssuer(ring, Options.Create(_options));
         var plugin = new PluginRecord(pluginId, PluginState.Active, 1, pluginId, "1.0.0", string.Empty, ["IdentityPlugin"], ["handles_pii"], [],
-            "{}", new string('a', 64), false, "http://127.0.0.1:1", _time.GetUtcNow(), null, null, null, _time.GetUtcNow());
+            "{}", new string('a', 64), false, "http://127.0.0.1:1", _time.GetUtcNow(), null, null, null, _time.GetUtcNow(), HealthState.Unknown);
         await using var transaction = await _database.BeginAsync(Ct);
         var token = await issuer.IssueAsync(transaction, plugin, Ct);
         await transaction.CommitAsync(Ct);
