@@ -48,6 +48,8 @@ internal static class HealthMonitoringExtensions
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 EnableMultipleHttp2Connections = true,
             })
+            // Nor a trace per probe: transitions are logged, samples stored.
+            .AddHttpMessageHandler(UntracedRequests.Handler)
             // The factory's per-request logs (one per probe) would drown the log; transitions are logged instead.
             .RemoveAllLoggers();
 

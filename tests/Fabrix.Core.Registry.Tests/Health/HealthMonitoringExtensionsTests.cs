@@ -43,4 +43,32 @@ public sealed class HealthMonitoringExtensionsTests
 
         Assert.Equal(4, HealthPolicy.Resolve(options, "user-management").HealthyAfterSuccesses);
     }
+
+    [Fact]
+    public async Task ProbeClient_MarksEveryRequestUntraced_SoTheServiceDefaultsSkipTracingIt()
+    {
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddHealthMonitoring();
+        var terminal = new RecordingHandler();
+        services.AddHttpClient(HealthProbeClient.Name).ConfigurePrimaryHttpMessageHandler(() => terminal);
+        using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient(HealthProbeClient.Name);
+        using var other = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:1/health");
+
+        using var response = await client.GetAsync(new Uri("http://127.0.0.1:1/health"), TestContext.Current.CancellationToken);
+
+        Assert.True(UntracedRequests.IsUntraced(Assert.Single(terminal.Requests)));
+        Assert.False(UntracedRequests.IsUntraced(other));
+    }
+
+    private sealed class RecordingHandler : HttpMessageHandler
+    {
+        public List<HttpRequestMessage> Requests { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requests.Add(request);
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK));
+        }
+    }
 }
