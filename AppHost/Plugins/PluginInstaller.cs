@@ -37,7 +37,7 @@ internal static class PluginInstaller
 
     /// <summary>
     /// google.rpc.ErrorInfo reasons of the registry's install refusals that can mean "this id and version are installed
-    /// with other content" (Core.Registry RefusalCodes.AlreadyInstalled, GovernanceCodes.VersionExists).
+    /// with other content" (Core.Registry RefusalCodes.AlreadyInstalled, RefusalCodes.VersionExists).
     /// </summary>
     private static readonly string[] InstalledWithOtherContentReasons = ["ALREADY_INSTALLED", "VERSION_EXISTS"];
 

@@ -110,7 +110,7 @@ internal sealed class PluginAdministration(
             if (dependents.Count > 0)
             {
                 throw await audit.RefuseAsync(transaction, caller, AuditActions.Uninstall, id,
-                    Refusal.Of(RefusalKind.FailedPrecondition, GovernanceCodes.InstalledDependents,
+                    Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.InstalledDependents,
                         $"Plugin '{id}' cannot be uninstalled: installed plugins depend on it: {string.Join(", ", dependents)}. Uninstall them, or pin versions of them that do not depend on it, first."),
                     new JsonObject { ["dependents"] = Names(dependents) }, cancellationToken);
             }
@@ -220,7 +220,7 @@ internal sealed class PluginAdministration(
         if (!cascade)
         {
             throw await audit.RefuseAsync(transaction, caller, action, plugin.Id,
-                Refusal.Of(RefusalKind.FailedPrecondition, GovernanceCodes.ActiveDependents,
+                Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.ActiveDependents,
                     $"Cannot {verb} '{plugin.Id}': active plugins depend on it: {string.Join(", ", dependents)}. Disable them first, or ask for a cascade " +
                     $"(cascade = true; fabrix plugins {verb} {plugin.Id} --cascade), which disables them first."),
                 new JsonObject { ["dependents"] = Names(dependents) }, cancellationToken);

@@ -44,14 +44,14 @@ internal sealed class PluginVersionAdministration(
     public Task<UpgradePreview> PreviewAsync(string manifestJson, Caller caller, CancellationToken cancellationToken)
     {
         var target = ManifestIds.Of(manifestJson);
-        return audit.RecordFailuresAsync(caller, VersionAuditActions.PreviewUpgrade, target, async () =>
+        return audit.RecordFailuresAsync(caller, AuditActions.PreviewUpgrade, target, async () =>
         {
-            var (validation, digest) = await ValidateAsync(manifestJson, VersionAuditActions.PreviewUpgrade, target, caller, cancellationToken);
+            var (validation, digest) = await ValidateAsync(manifestJson, AuditActions.PreviewUpgrade, target, caller, cancellationToken);
             await using var transaction = await database.BeginAsync(cancellationToken);
-            var plan = await PlanAsync(transaction, validation.Manifest!, digest, VersionAuditActions.PreviewUpgrade, caller, cancellationToken);
+            var plan = await PlanAsync(transaction, validation.Manifest!, digest, AuditActions.PreviewUpgrade, caller, cancellationToken);
             if (plan.Cycle is { } cycle)
             {
-                throw await audit.RefuseAsync(transaction, caller, VersionAuditActions.PreviewUpgrade, plan.Plugin.Id,
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.PreviewUpgrade, plan.Plugin.Id,
                     DependencyRules.CycleRefusal(plan.Candidate.Id, plan.Candidate.Version, cycle), null, cancellationToken);
             }
 
@@ -75,25 +75,25 @@ internal sealed class PluginVersionAdministration(
     public Task<PluginDetail> UpgradeAsync(string manifestJson, bool approvePermissions, string reason, Caller caller, CancellationToken cancellationToken)
     {
         var target = ManifestIds.Of(manifestJson);
-        return audit.RecordFailuresAsync(caller, VersionAuditActions.Upgrade, target, async () =>
+        return audit.RecordFailuresAsync(caller, AuditActions.Upgrade, target, async () =>
         {
-            var (validation, digest) = await ValidateAsync(manifestJson, VersionAuditActions.Upgrade, target, caller, cancellationToken);
+            var (validation, digest) = await ValidateAsync(manifestJson, AuditActions.Upgrade, target, caller, cancellationToken);
             var manifest = validation.Manifest!;
             await using var transaction = await database.BeginAsync(cancellationToken);
             await DependencyRules.LockAsync(transaction, cancellationToken);
             await transaction.LockAsync(PluginRegistration.LockKey(manifest.Id), cancellationToken);
-            var plan = await PlanAsync(transaction, manifest, digest, VersionAuditActions.Upgrade, caller, cancellationToken);
+            var plan = await PlanAsync(transaction, manifest, digest, AuditActions.Upgrade, caller, cancellationToken);
             var attempt = new JsonObject { ["from_version"] = plan.Plugin.Version, ["to_version"] = manifest.Version, ["digest"] = digest };
             if ((PlatformRules.Check(manifest) ?? DependencyRules.CheckCandidate(plan.Dependencies, manifest)) is { } refusal)
             {
-                throw await audit.RefuseAsync(transaction, caller, VersionAuditActions.Upgrade, manifest.Id, refusal, attempt, cancellationToken);
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.Upgrade, manifest.Id, refusal, attempt, cancellationToken);
             }
 
             if (plan.Diff.RequiresApproval && !approvePermissions)
             {
                 attempt["diff"] = Lines(plan.Diff.Lines);
-                throw await audit.RefuseAsync(transaction, caller, VersionAuditActions.Upgrade, manifest.Id,
-                    Refusal.Of(RefusalKind.FailedPrecondition, GovernanceCodes.ApprovalRequired,
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.Upgrade, manifest.Id,
+                    Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.ApprovalRequired,
                         $"Upgrading '{manifest.Id}' from {plan.Plugin.Version} to {manifest.Version} asks for more permissions, which need explicit approval: " +
                         $"{string.Join("; ", plan.Diff.Lines)}. Review them, then approve (approve_permissions = true; fabrix plugins upgrade <manifest> --approve)."),
                     attempt, cancellationToken);
@@ -105,7 +105,7 @@ internal sealed class PluginVersionAdministration(
                 ["permissions_approved"] = plan.Diff.RequiresApproval && approvePermissions,
                 ["diff"] = Lines(plan.Diff.Lines),
             };
-            return await PinAsync(transaction, plan.Plugin, manifest, version, LifecycleTrigger.Upgrade, VersionAuditActions.Upgrade, reason, upgradeDetails,
+            return await PinAsync(transaction, plan.Plugin, manifest, version, LifecycleTrigger.Upgrade, AuditActions.Upgrade, reason, upgradeDetails,
                 caller, cancellationToken);
         }, cancellationToken);
     }
@@ -115,36 +115,36 @@ internal sealed class PluginVersionAdministration(
     /// validation, support this Fabrix, and have its dependencies installed without a cycle.
     /// </summary>
     public Task<PluginDetail> RollbackAsync(string id, string version, string reason, Caller caller, CancellationToken cancellationToken) =>
-        audit.RecordFailuresAsync(caller, VersionAuditActions.Rollback, id, async () =>
+        audit.RecordFailuresAsync(caller, AuditActions.Rollback, id, async () =>
         {
             await using var transaction = await database.BeginAsync(cancellationToken);
             await DependencyRules.LockAsync(transaction, cancellationToken);
             await transaction.LockAsync(PluginRegistration.LockKey(id), cancellationToken);
             var plugin = await PluginStore.FindAsync(transaction, id, forUpdate: true, cancellationToken)
-                ?? throw await audit.RefuseAsync(transaction, caller, VersionAuditActions.Rollback, id, NotFound(id), null, cancellationToken);
+                ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.Rollback, id, NotFound(id), null, cancellationToken);
             var versions = await PluginStore.ListManifestVersionsAsync(transaction, id, cancellationToken);
             var attempt = new JsonObject { ["from_version"] = plugin.Version, ["to_version"] = version };
             var stored = PluginVersions.Find(versions, version);
             if (stored is null)
             {
                 var installed = PluginVersions.Describe(versions, plugin.ManifestRevision).Select(v => v.Version);
-                throw await audit.RefuseAsync(transaction, caller, VersionAuditActions.Rollback, id,
-                    Refusal.Of(RefusalKind.NotFound, GovernanceCodes.VersionNotInstalled,
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.Rollback, id,
+                    Refusal.Of(RefusalKind.NotFound, RefusalCodes.VersionNotInstalled,
                         $"Version '{version}' of '{id}' is not installed; installed versions: {string.Join(", ", installed)}."),
                     attempt, cancellationToken);
             }
 
             if (string.Equals(stored.Digest, plugin.ManifestDigest, StringComparison.Ordinal))
             {
-                throw await audit.RefuseAsync(transaction, caller, VersionAuditActions.Rollback, id,
-                    Refusal.Of(RefusalKind.FailedPrecondition, GovernanceCodes.VersionAlreadyPinned, $"Version {version} of '{id}' is already pinned."),
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.Rollback, id,
+                    Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.VersionAlreadyPinned, $"Version {version} of '{id}' is already pinned."),
                     attempt, cancellationToken);
             }
 
             var validation = ManifestValidator.Validate(stored.ManifestJson);
             if (validation.Manifest is not { } manifest)
             {
-                throw await audit.RefuseAsync(transaction, caller, VersionAuditActions.Rollback, id,
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.Rollback, id,
                     new Refusal(RefusalKind.FailedPrecondition, RefusalCodes.ManifestNoLongerValid,
                         $"Version {version} of '{id}' no longer passes validation ({validation.Errors.Count} error(s)) and cannot be pinned.",
                         [.. validation.Errors.Select(e => new FieldViolation(e.Path, e.Message))]),
@@ -154,11 +154,11 @@ internal sealed class PluginVersionAdministration(
             var snapshot = await DependencyRules.LoadAsync(transaction, cancellationToken);
             if ((PlatformRules.Check(manifest) ?? DependencyRules.CheckCandidate(snapshot, manifest)) is { } refusal)
             {
-                throw await audit.RefuseAsync(transaction, caller, VersionAuditActions.Rollback, id, refusal, attempt, cancellationToken);
+                throw await audit.RefuseAsync(transaction, caller, AuditActions.Rollback, id, refusal, attempt, cancellationToken);
             }
 
             var diff = ManifestValidator.Validate(plugin.ManifestJson).Manifest is { } pinned ? ManifestPermissionDiff.Compute(pinned, manifest).Describe() : [];
-            return await PinAsync(transaction, plugin, manifest, stored, LifecycleTrigger.Rollback, VersionAuditActions.Rollback, reason,
+            return await PinAsync(transaction, plugin, manifest, stored, LifecycleTrigger.Rollback, AuditActions.Rollback, reason,
                 new JsonObject { ["diff"] = Lines(diff) }, caller, cancellationToken);
         }, cancellationToken);
 
@@ -222,7 +222,7 @@ internal sealed class PluginVersionAdministration(
     private async Task<UpgradePlan> PlanAsync(RegistryTransaction transaction, PluginManifest candidate, string digest, string action, Caller caller,
         CancellationToken cancellationToken)
     {
-        var plugin = await PluginStore.FindAsync(transaction, candidate.Id, forUpdate: action == VersionAuditActions.Upgrade, cancellationToken)
+        var plugin = await PluginStore.FindAsync(transaction, candidate.Id, forUpdate: action == AuditActions.Upgrade, cancellationToken)
             ?? throw await audit.RefuseAsync(transaction, caller, action, candidate.Id,
                 Refusal.Of(RefusalKind.NotFound, RefusalCodes.NotFound, $"Plugin '{candidate.Id}' is not installed: install it first (an upgrade adds a version to an installed plugin)."),
                 null, cancellationToken);

@@ -66,19 +66,19 @@ internal sealed class RegistryAdminService(
 
     public override async Task<UpgradePreview> PreviewUpgrade(UpgradePluginRequest request, ServerCallContext context)
     {
-        var caller = await AuthorizeAsync(context, AdminPermission.Manage, VersionAuditActions.PreviewUpgrade, ManifestIds.Of(request.ManifestJson));
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.PreviewUpgrade, ManifestIds.Of(request.ManifestJson));
         return await versions.PreviewAsync(request.ManifestJson, caller, context.CancellationToken);
     }
 
     public override async Task<PluginDetail> UpgradePlugin(UpgradePluginRequest request, ServerCallContext context)
     {
-        var caller = await AuthorizeAsync(context, AdminPermission.Manage, VersionAuditActions.Upgrade, ManifestIds.Of(request.ManifestJson));
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.Upgrade, ManifestIds.Of(request.ManifestJson));
         return await versions.UpgradeAsync(request.ManifestJson, request.ApprovePermissions, request.Reason, caller, context.CancellationToken);
     }
 
     public override async Task<PluginDetail> RollbackPlugin(RollbackPluginRequest request, ServerCallContext context)
     {
-        var caller = await AuthorizeAsync(context, AdminPermission.Manage, VersionAuditActions.Rollback, request.Id);
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.Rollback, request.Id);
         return await versions.RollbackAsync(request.Id, request.Version, request.Reason, caller, context.CancellationToken);
     }
 

@@ -38,6 +38,11 @@ internal static class AuditActions
     public const string Watch = "plugin.watch";
     public const string RotateSigningKey = "signing_key.rotate";
 
+    // Versions (issue 3 section 3). Reading the versions is Read like every other read.
+    public const string Upgrade = "plugin.upgrade";
+    public const string PreviewUpgrade = "plugin.upgrade.preview";
+    public const string Rollback = "plugin.rollback";
+
     // Reading the audit log is itself audited (issue 3 section 4).
     public const string QueryAudit = "audit.query";
     public const string ExportAudit = "audit.export";

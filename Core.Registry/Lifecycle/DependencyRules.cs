@@ -79,7 +79,7 @@ internal static class DependencyRules
                 .Where(d => missing.Contains(d.dependency, StringComparer.Ordinal))
                 .Select(d => new FieldViolation($"$.dependencies[{d.index}]", $"The dependency '{d.dependency}' is not installed."))
                 .ToList();
-            return new Refusal(RefusalKind.FailedPrecondition, GovernanceCodes.DependenciesNotInstalled,
+            return new Refusal(RefusalKind.FailedPrecondition, RefusalCodes.DependenciesNotInstalled,
                 $"Plugin '{candidate.Id}' {candidate.Version} depends on plugins that are not installed: {string.Join(", ", missing)}. Install them first.",
                 violations);
         }
@@ -100,7 +100,7 @@ internal static class DependencyRules
         }
         catch (DependencyCycleException exception)
         {
-            return ([], new Refusal(RefusalKind.FailedPrecondition, GovernanceCodes.DependencyCycle,
+            return ([], new Refusal(RefusalKind.FailedPrecondition, RefusalCodes.DependencyCycle,
                 $"The plugins that depend on '{pluginId}' form a dependency cycle: {exception.Cycle.Text}. Break it by upgrading or rolling back one of them.",
                 [new FieldViolation("$.dependencies", exception.Cycle.Text)]));
         }
@@ -108,7 +108,7 @@ internal static class DependencyRules
 
     /// <summary>Refusal for a plugin whose dependencies (would) close <paramref name="cycle"/>.</summary>
     public static Refusal CycleRefusal(string pluginId, string version, DependencyCycle cycle) =>
-        new(RefusalKind.FailedPrecondition, GovernanceCodes.DependencyCycle,
+        new(RefusalKind.FailedPrecondition, RefusalCodes.DependencyCycle,
             $"Plugin '{pluginId}' {version} is in a dependency cycle: {cycle.Text}.",
             [new FieldViolation("$.dependencies", $"The dependencies form a cycle: {cycle.Text}.")]);
 

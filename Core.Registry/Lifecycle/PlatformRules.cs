@@ -16,7 +16,7 @@ internal static class PlatformRules
         var result = PlatformCompatibility.Check(manifest);
         return result.IsCompatible
             ? null
-            : new Refusal(RefusalKind.FailedPrecondition, GovernanceCodes.PlatformIncompatible, result.Reason!,
+            : new Refusal(RefusalKind.FailedPrecondition, RefusalCodes.PlatformIncompatible, result.Reason!,
                 [new FieldViolation("$.platform", result.Reason!)]);
     }
 }

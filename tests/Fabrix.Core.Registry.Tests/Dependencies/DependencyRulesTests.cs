@@ -15,7 +15,7 @@ public sealed class DependencyRulesTests
         var refusal = DependencyRules.CheckCandidate(snapshot, Candidate("c", "a", "x", "b", "y"));
 
         Assert.NotNull(refusal);
-        Assert.Equal((RefusalKind.FailedPrecondition, GovernanceCodes.DependenciesNotInstalled), (refusal.Kind, refusal.Code));
+        Assert.Equal((RefusalKind.FailedPrecondition, RefusalCodes.DependenciesNotInstalled), (refusal.Kind, refusal.Code));
         Assert.Contains("not installed: x, y.", refusal.Reason, StringComparison.Ordinal);
         Assert.Equal(["$.dependencies[1]", "$.dependencies[3]"], refusal.Violations.Select(v => v.Field));
     }
@@ -28,7 +28,7 @@ public sealed class DependencyRulesTests
         var refusal = DependencyRules.CheckCandidate(snapshot, Candidate("a", "c"));
 
         Assert.NotNull(refusal);
-        Assert.Equal(GovernanceCodes.DependencyCycle, refusal.Code);
+        Assert.Equal(RefusalCodes.DependencyCycle, refusal.Code);
         Assert.Contains("a → c → b → a", refusal.Reason, StringComparison.Ordinal);
     }
 
