@@ -103,12 +103,16 @@ public sealed class HealthMonitoringTests(PostgresServer postgres, NatsServer na
         // Nothing arrives: one TTL after the monitor started watching, the plugin is unhealthy.
         var expired = await NextTransitionAsync(subscription);
         await WaitUntilAsync(async () => (await SummaryAsync(admin, id)).Health == ContractHealthState.Unhealthy);
-        for (var beat = 0; beat < 2; beat++)
+        // One heartbeat over REST, one over gRPC: both count.
+        using (var response = await _host.PostWithTokenAsync($"/plugins/{id}/heartbeat", token,
+                   new JsonObject { ["metrics"] = new JsonObject { ["queue_depth"] = 3 } }, factory))
         {
-            using var response = await _host.PostWithTokenAsync($"/plugins/{id}/heartbeat", token,
-                new JsonObject { ["metrics"] = new JsonObject { ["queue_depth"] = 3 } }, factory);
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
         }
+
+        var grpcBeat = new HeartbeatRequest { PluginId = id };
+        grpcBeat.Metrics["queue_depth"] = 3;
+        await new PluginRegistry.PluginRegistryClient(channel).HeartbeatAsync(grpcBeat, RegistryHost.PluginHeaders(token), cancellationToken: Ct);
 
         var recovered = await NextTransitionAsync(subscription);
         var health = await admin.GetPluginHealthAsync(new GetPluginHealthRequest { Id = id }, _host.Manager, cancellationToken: Ct);
