@@ -20,6 +20,7 @@ internal sealed partial class HealthMonitor(
     IOptions<HealthOptions> options,
     TimeProvider timeProvider,
     HealthMonitorLiveness liveness,
+    IHealthLeadership leadership,
     ILogger<HealthMonitor> logger) : BackgroundService
 {
     private readonly HealthOptions _options = options.Value;
@@ -45,14 +46,16 @@ internal sealed partial class HealthMonitor(
     public void RequestRefresh() => Volatile.Write(ref _refreshRequested, 1);
 
     /// <summary>
-    /// Records a heartbeat that the registry authenticated (issue 3 §1 "Passive heartbeats"). For a plugin that relies
-    /// on heartbeats it counts as a successful probe, with the heartbeat's metrics as the sample's. For a plugin with a
-    /// <c>health_check</c> it only proves the plugin can reach core; its probe alone decides its health, so a plugin
-    /// whose health endpoint fails cannot heartbeat itself back to healthy. Returns the plugin's health, or null when
-    /// the plugin is not monitored (not active, or not loaded yet: the next refresh takes its last heartbeat from the
-    /// store).
+    /// Records a heartbeat that the registry authenticated and stored at <paramref name="receivedAt"/> (issue 3 §1
+    /// "Passive heartbeats"). For a plugin that relies on heartbeats it counts as a successful probe, with the
+    /// heartbeat's metrics as the sample's. For a plugin with a <c>health_check</c> it only proves the plugin can reach
+    /// core; its probe alone decides its health, so a plugin whose health endpoint fails cannot heartbeat itself back to
+    /// healthy. Returns the plugin's health, or null when this instance does not monitor the plugin (not active, not
+    /// loaded yet, or another registry instance leads): the leader's next refresh then finds the stored heartbeat. A
+    /// heartbeat is counted once, whichever way arrives first (<paramref name="receivedAt"/> is the stored time).
     /// </summary>
-    public async Task<HealthState?> HeartbeatReceivedAsync(string pluginId, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken)
+    public async Task<HealthState?> HeartbeatReceivedAsync(string pluginId, DateTimeOffset receivedAt, IReadOnlyDictionary<string, double> metrics,
+        CancellationToken cancellationToken)
     {
         if (!_plugins.TryGetValue(pluginId, out var plugin))
         {
@@ -67,14 +70,7 @@ internal sealed partial class HealthMonitor(
                 return null;
             }
 
-            var now = timeProvider.GetUtcNow();
-            plugin.LastHeartbeatAt = now;
-            if (plugin.Target.ReliesOnHeartbeats)
-            {
-                var sample = new HealthSample(plugin.PluginId, now, HealthSampleSource.Heartbeat, true, null, "heartbeat received", metrics);
-                await ObserveLockedAsync(plugin, HealthSignal.Success, sample, cancellationToken);
-            }
-
+            await ApplyHeartbeatLockedAsync(plugin, receivedAt, metrics, "heartbeat received", cancellationToken);
             return plugin.Status.State;
         }
         finally
@@ -97,6 +93,7 @@ internal sealed partial class HealthMonitor(
         {
             if (plugin.Target.ReliesOnHeartbeats)
             {
+                await CatchUpStoredHeartbeatAsync(plugin, cancellationToken);
                 await ExpireIfSilentAsync(plugin, now, cancellationToken);
             }
             else if (plugin.NextDueAt <= now && plugin.TryBeginProbe())
@@ -122,21 +119,56 @@ internal sealed partial class HealthMonitor(
             return;
         }
 
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            liveness.StandingBy(timeProvider.GetUtcNow());
+            IHealthLease lease;
+            try
+            {
+                lease = await leadership.AcquireAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await using (lease)
+            {
+                LogLeading(logger);
+                liveness.Leading(timeProvider.GetUtcNow());
+                using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
+                await LeadAsync(leading.Token);
+            }
+        }
+    }
+
+    /// <summary>The loop, for as long as this instance leads; then it forgets every plugin (the next leader reloads them).</summary>
+    private async Task LeadAsync(CancellationToken cancellationToken)
+    {
         using var timer = new PeriodicTimer(_options.Tick, timeProvider);
         try
         {
             do
             {
-                await TickSafelyAsync(stoppingToken);
+                await TickSafelyAsync(cancellationToken);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
+            while (await timer.WaitForNextTickAsync(cancellationToken));
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
 
-        // Probes observe the stopping token; wait for them so none records into a disposed store.
+        // Probes observe the token; wait for them so none records into a disposed store or after leadership ended.
         await WhenProbesCompleteAsync();
+        foreach (var (pluginId, plugin) in _plugins)
+        {
+            if (_plugins.TryRemove(pluginId, out _))
+            {
+                plugin.Remove();
+            }
+        }
+
+        _nextRefreshAt = DateTimeOffset.MinValue;
     }
 
     public override void Dispose()
@@ -221,6 +253,49 @@ internal sealed partial class HealthMonitor(
             added[i].NextDueAt = due[i];
             _plugins[added[i].PluginId] = added[i];
             LogStartedWatching(logger, added[i].PluginId, added[i].Target.ReliesOnHeartbeats, added[i].Probe?.Endpoint, added[i].Status.State);
+        }
+    }
+
+    /// <summary>
+    /// A heartbeat another registry instance received (or this one, before the plugin was loaded) reaches the monitor
+    /// through the store: the refresh brings its time and metrics, and it counts like one received here.
+    /// </summary>
+    private async Task CatchUpStoredHeartbeatAsync(MonitoredPlugin plugin, CancellationToken cancellationToken)
+    {
+        if (plugin.Target.LastHeartbeatAt is not { } stored || plugin.LastHeartbeatAt >= stored)
+        {
+            return;
+        }
+
+        await plugin.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!plugin.Removed)
+            {
+                await ApplyHeartbeatLockedAsync(plugin, stored, plugin.Target.LastHeartbeatMetrics ?? HealthProbeResult.NoMetrics,
+                    "heartbeat received (by another registry instance)", cancellationToken);
+            }
+        }
+        finally
+        {
+            plugin.Gate.Release();
+        }
+    }
+
+    /// <summary>Counts a heartbeat once: one not newer than the last one counted is ignored. The caller holds the gate.</summary>
+    private async Task ApplyHeartbeatLockedAsync(MonitoredPlugin plugin, DateTimeOffset receivedAt, IReadOnlyDictionary<string, double> metrics, string detail,
+        CancellationToken cancellationToken)
+    {
+        if (plugin.LastHeartbeatAt >= receivedAt)
+        {
+            return;
+        }
+
+        plugin.LastHeartbeatAt = receivedAt;
+        if (plugin.Target.ReliesOnHeartbeats)
+        {
+            var sample = new HealthSample(plugin.PluginId, receivedAt, HealthSampleSource.Heartbeat, true, null, detail, metrics);
+            await ObserveLockedAsync(plugin, HealthSignal.Success, sample, cancellationToken);
         }
     }
 
@@ -362,6 +437,9 @@ internal sealed partial class HealthMonitor(
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Stopped watching the health of plugin {PluginId}: it is no longer active")]
     private static partial void LogStoppedWatching(ILogger logger, string pluginId);
+
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Information, Message = "This registry instance runs the health monitor")]
+    private static partial void LogLeading(ILogger logger);
 
     [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "Health monitoring is off (Fabrix:Registry:Health:Enabled = false): no plugin is probed and heartbeat TTLs are not enforced")]
     private static partial void LogDisabled(ILogger logger);

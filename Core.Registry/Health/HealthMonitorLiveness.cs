@@ -13,7 +13,8 @@ internal sealed class HealthMonitorLiveness(TimeProvider timeProvider, IOptions<
     /// <summary>Allowance on top of three ticks for a slow store call inside a tick.</summary>
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(5);
 
-    private readonly DateTimeOffset _createdAt = timeProvider.GetUtcNow();
+    private DateTimeOffset _tickingSince = timeProvider.GetUtcNow();
+    private bool _standingBy;
     private readonly Lock _lock = new();
     private DateTimeOffset? _lastTickAt;
     private long _completedTicks;
@@ -49,6 +50,30 @@ internal sealed class HealthMonitorLiveness(TimeProvider timeProvider, IOptions<
 
     public void PruneFailed(DateTimeOffset at, Exception exception) => Set(ref _pruneFailure, at, exception);
 
+    /// <summary>Another registry instance leads (or this one has not led yet): no ticks are expected here.</summary>
+    public void StandingBy(DateTimeOffset at)
+    {
+        lock (_lock)
+        {
+            _standingBy = true;
+            _tickingSince = at;
+            _lastTickAt = null;
+            _plugins = 0;
+            _inFlight = 0;
+        }
+    }
+
+    /// <summary>This instance leads from <paramref name="at"/>: ticks are expected from now on.</summary>
+    public void Leading(DateTimeOffset at)
+    {
+        lock (_lock)
+        {
+            _standingBy = false;
+            _tickingSince = at;
+            _lastTickAt = null;
+        }
+    }
+
     /// <summary>Monitoring is switched off by configuration: nothing to report on, and nothing wrong.</summary>
     public void Disable() => Volatile.Write(ref _disabled, true);
 
@@ -67,13 +92,19 @@ internal sealed class HealthMonitorLiveness(TimeProvider timeProvider, IOptions<
                 ["last_tick_at"] = _lastTickAt?.ToString("O") ?? "never",
                 ["plugins"] = _plugins,
                 ["probes_in_flight"] = _inFlight,
+                ["role"] = _standingBy ? "standby" : "leader",
             };
+            if (_standingBy)
+            {
+                return Task.FromResult(HealthCheckResult.Healthy("standing by: another registry instance runs the health monitor", data));
+            }
+
             var stale = (options.Value.Tick * 3) + Slack;
-            var reference = _lastTickAt ?? _createdAt;
+            var reference = _lastTickAt ?? _tickingSince;
             if (now - reference > stale)
             {
                 return Task.FromResult(HealthCheckResult.Unhealthy(
-                    _lastTickAt is null ? $"the health monitor has not completed a tick since {_createdAt:O}" : $"the health monitor's last completed tick was at {_lastTickAt:O}",
+                    _lastTickAt is null ? $"the health monitor has not completed a tick since {_tickingSince:O}" : $"the health monitor's last completed tick was at {_lastTickAt:O}",
                     data: data));
             }
 

@@ -10,13 +10,15 @@ internal static class HealthMonitoringExtensions
 {
     /// <summary>
     /// Health monitoring as the registry runs it: <see cref="AddHealthMonitoring"/> with the PostgreSQL
-    /// <see cref="HealthStore"/> (history, state, audit and the NATS event through the outbox) and the watch-stream
-    /// <see cref="HealthPublisher"/>.
+    /// <see cref="HealthStore"/> (history, state, audit and the NATS event through the outbox), the watch-stream
+    /// <see cref="HealthPublisher"/>, and leadership through a PostgreSQL advisory lock, so that one registry instance
+    /// monitors however many run.
     /// </summary>
     public static WebApplicationBuilder AddRegistryHealth(this WebApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton<IHealthStore, HealthStore>();
         builder.Services.TryAddSingleton<IHealthPublisher, HealthPublisher>();
+        builder.Services.TryAddSingleton<IHealthLeadership, PostgresHealthLeadership>();
         builder.Services.AddHealthMonitoring();
         return builder;
     }
@@ -65,6 +67,7 @@ internal static class HealthMonitoringExtensions
         services.TryAddSingleton<IHealthProbe, HealthProber>();
         services.TryAddSingleton(_ => new HealthSchedule(Random.Shared));
         services.TryAddSingleton<HealthMonitorLiveness>();
+        services.TryAddSingleton<IHealthLeadership, SingleInstanceLeadership>();
         services.TryAddSingleton<HealthMonitor>();
         services.AddHostedService(provider => provider.GetRequiredService<HealthMonitor>());
         services.AddHostedService<HealthHistoryRetention>();

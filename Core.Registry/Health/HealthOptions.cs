@@ -12,8 +12,8 @@ internal sealed class HealthOptions
     public const string SectionName = "Fabrix:Registry:Health";
 
     /// <summary>
-    /// Whether this registry instance monitors plugins (default true). Turn it off on every instance but one when the
-    /// registry runs more than once (the monitor assumes a single instance), or where health is not wanted; with it
+    /// Whether this registry instance takes part in health monitoring (default true). Several instances elect one
+    /// monitor among themselves, so this is not needed for scaling out; turn it off where health is not wanted. With it
     /// off, heartbeats are still accepted and stored, and health stays as last recorded.
     /// </summary>
     public bool Enabled { get; set; } = true;

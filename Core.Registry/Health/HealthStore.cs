@@ -29,7 +29,7 @@ internal sealed class HealthStore(RegistryDatabase database, EventOutbox outbox)
         await using var transaction = await database.BeginAsync(cancellationToken);
         await using var command = transaction.CreateCommand("""
             select p.id, p.address, p.manifest_digest, m.manifest_json, p.health_state, p.health_consecutive_failures,
-                   p.health_consecutive_successes, p.last_heartbeat_at
+                   p.health_consecutive_successes, p.last_heartbeat_at, p.heartbeat_metrics::text
             from plugins p
             join plugin_manifests m on m.plugin_id = p.id and m.revision = p.manifest_revision
             where p.status = 'active'
@@ -47,7 +47,8 @@ internal sealed class HealthStore(RegistryDatabase database, EventOutbox outbox)
                     Address: reader.IsDBNull(1) ? null : reader.GetString(1),
                     HealthCheck: healthCheck,
                     Status: new HealthStatus(HealthStateNames.Parse(reader.GetString(4)), reader.GetInt32(5), reader.GetInt32(6)),
-                    LastHeartbeatAt: reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7)));
+                    LastHeartbeatAt: reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+                    LastHeartbeatMetrics: reader.IsDBNull(8) ? null : ReadMetrics(reader.GetString(8))));
             }
         }
 

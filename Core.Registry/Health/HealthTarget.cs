@@ -5,14 +5,15 @@ namespace Fabrix.Core.Registry.Health;
 /// <summary>
 /// A plugin the monitor watches, as <see cref="IHealthStore.LoadTargetsAsync"/> returns it: every <c>active</c>
 /// plugin, with its registered address, its manifest's <c>health_check</c> (null when it relies on heartbeats), its
-/// persisted status and its last heartbeat.
+/// persisted status and its last stored heartbeat with the metrics it carried.
 /// </summary>
 internal sealed record HealthTarget(
     string PluginId,
     string? Address,
     ManifestHealthCheck? HealthCheck,
     HealthStatus Status,
-    DateTimeOffset? LastHeartbeatAt)
+    DateTimeOffset? LastHeartbeatAt,
+    IReadOnlyDictionary<string, double>? LastHeartbeatMetrics = null)
 {
     /// <summary>A plugin that declares no <c>health_check</c> is judged by its heartbeats (issue 3 §1).</summary>
     public bool ReliesOnHeartbeats => HealthCheck is null;

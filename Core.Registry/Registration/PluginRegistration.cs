@@ -156,7 +156,7 @@ internal sealed class PluginRegistration(
             await transaction.CommitAsync(cancellationToken);
             if (plugin.Status == PluginState.Active)
             {
-                await healthMonitor.HeartbeatReceivedAsync(plugin.Id, metrics, cancellationToken);
+                await healthMonitor.HeartbeatReceivedAsync(plugin.Id, transaction.Now, metrics, cancellationToken);
             }
 
             return new HeartbeatReceipt(plugin.Status, transaction.Now);

@@ -1,12 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Fabrix.Testing;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using NATS.Client.Core;
 using ContractHealthState = Fabrix.Contracts.Registry.V1.HealthState;
 
@@ -194,6 +197,44 @@ public sealed class HealthMonitoringTests(PostgresServer postgres, NatsServer na
         Assert.StartsWith("none: the plugin is disabled", health.Monitoring, StringComparison.Ordinal);
         Assert.NotEmpty(health.Samples);
         Assert.Equal(ContractHealthState.Unknown, (await SummaryAsync(admin, id)).Health);
+    }
+
+    [Fact]
+    public async Task TwoRegistryInstances_OneMonitors_HeartbeatsToTheStandbyCount_AndTheStandbyTakesOver()
+    {
+        var (first, firstChannel) = _host.Start(MonitoringSettings());
+        await WaitUntilAsync(async () => await RoleAsync(first) == "leader");
+        var (second, _) = _host.Start(MonitoringSettings());
+        await WaitUntilAsync(async () => await RoleAsync(second) == "standby");
+        var admin = new RegistryAdmin.RegistryAdminClient(firstChannel);
+        var id = TestManifests.NewId("clustered");
+        await admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = TestManifests.Json(id), EnableOnRegister = true }, _host.Manager, cancellationToken: Ct);
+        var token = (await RegisterAsync(id, firstChannel)).Token;
+
+        // Every heartbeat goes to the standby; the leader finds them in the database and counts them.
+        await WaitUntilAsync(async () =>
+        {
+            using var response = await _host.PostWithTokenAsync($"/plugins/{id}/heartbeat", token, new JsonObject(), second);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
+            return (await SummaryAsync(admin, id)).Health == ContractHealthState.Healthy;
+        });
+        var rolesWhileBoth = (await RoleAsync(first), await RoleAsync(second));
+        await first.DisposeAsync();
+
+        // The standby takes over and goes on judging the plugin: without heartbeats it expires after its TTL.
+        await WaitUntilAsync(async () => await RoleAsync(second) == "leader");
+        await WaitUntilAsync(async () => await _host.ScalarAsync<long>(
+            "select count(*) from health_transitions where plugin_id = @id and to_state = 'unhealthy'", ("id", id)) == 1);
+
+        Assert.Equal(("leader", "standby"), rolesWhileBoth);
+        Assert.Equal("unhealthy", await _host.ScalarAsync<string>("select health_state from plugins where id = @id", ("id", id)));
+    }
+
+    private static async Task<string?> RoleAsync(RegistryFactory factory)
+    {
+        var liveness = factory.Services.GetRequiredService<HealthMonitorLiveness>();
+        var result = await liveness.CheckHealthAsync(new HealthCheckContext(), Ct);
+        return result.Data.TryGetValue("role", out var role) ? role as string : null;
     }
 
     [Theory]

@@ -49,7 +49,7 @@ public sealed class HeartbeatTtlTests
         for (var i = 0; i < 10; i++)
         {
             await harness.AdvanceAsync(TimeSpan.FromSeconds(10));
-            await harness.Monitor.HeartbeatReceivedAsync("chatty", Metrics, TestContext.Current.CancellationToken);
+            await harness.HeartbeatAsync("chatty", Metrics);
         }
 
         Assert.Equal(HealthState.Healthy, harness.Monitor.StatusOf("chatty")!.State);
@@ -63,8 +63,8 @@ public sealed class HeartbeatTtlTests
         using var harness = new MonitorHarness(store);
         await harness.TickAsync();
 
-        var afterFirst = await harness.Monitor.HeartbeatReceivedAsync("beating", Metrics, TestContext.Current.CancellationToken);
-        var afterSecond = await harness.Monitor.HeartbeatReceivedAsync("beating", Metrics, TestContext.Current.CancellationToken);
+        var afterFirst = await harness.HeartbeatAsync("beating", Metrics);
+        var afterSecond = await harness.HeartbeatAsync("beating", Metrics);
 
         Assert.Equal((HealthState.Unknown, HealthState.Healthy), (afterFirst, afterSecond));
         var transition = Assert.Single(store.Transitions);
@@ -80,9 +80,9 @@ public sealed class HeartbeatTtlTests
         await harness.TickAsync();
         await harness.AdvanceAsync(Ttl + TimeSpan.FromSeconds(1));
 
-        await harness.Monitor.HeartbeatReceivedAsync("returning", Metrics, TestContext.Current.CancellationToken);
+        await harness.HeartbeatAsync("returning", Metrics);
         var afterOne = harness.Monitor.StatusOf("returning")!.State;
-        await harness.Monitor.HeartbeatReceivedAsync("returning", Metrics, TestContext.Current.CancellationToken);
+        await harness.HeartbeatAsync("returning", Metrics);
         await harness.AdvanceAsync(TimeSpan.FromSeconds(1));
 
         Assert.Equal(HealthState.Unhealthy, afterOne);
@@ -98,7 +98,7 @@ public sealed class HeartbeatTtlTests
         using var harness = new MonitorHarness(store);
         await harness.TickAsync();
         await harness.AdvanceAsync(TimeSpan.FromSeconds(20));
-        await harness.Monitor.HeartbeatReceivedAsync("stopping", Metrics, TestContext.Current.CancellationToken);
+        await harness.HeartbeatAsync("stopping", Metrics);
 
         await harness.AdvanceAsync(TimeSpan.FromSeconds(1), count: 30);
         var atTtl = harness.Monitor.StatusOf("stopping")!.State;
@@ -133,8 +133,8 @@ public sealed class HeartbeatTtlTests
         harness.Probe.Script("probed", "F");
         await harness.TickAsync();
 
-        var state = await harness.Monitor.HeartbeatReceivedAsync("probed", Metrics, TestContext.Current.CancellationToken);
-        await harness.Monitor.HeartbeatReceivedAsync("probed", Metrics, TestContext.Current.CancellationToken);
+        var state = await harness.HeartbeatAsync("probed", Metrics);
+        await harness.HeartbeatAsync("probed", Metrics);
 
         Assert.Equal(HealthState.Degraded, state);
         Assert.Equal(HealthState.Degraded, harness.Monitor.StatusOf("probed")!.State);
@@ -160,7 +160,7 @@ public sealed class HeartbeatTtlTests
         using var harness = new MonitorHarness(new InMemoryHealthStore([HeartbeatTarget("known")]));
         await harness.TickAsync();
 
-        var state = await harness.Monitor.HeartbeatReceivedAsync("disabled-plugin", Metrics, TestContext.Current.CancellationToken);
+        var state = await harness.HeartbeatAsync("disabled-plugin", Metrics);
 
         Assert.Null(state);
     }
@@ -178,5 +178,42 @@ public sealed class HeartbeatTtlTests
 
         Assert.Equal(HealthState.Unknown, harness.Monitor.StatusOf("patient")!.State);
         Assert.Equal(HealthState.Unhealthy, harness.Monitor.StatusOf("strict")!.State);
+    }
+
+    [Fact]
+    public async Task RunTick_HeartbeatStoredByAnotherInstance_CountsOnceLikeOneReceivedHere()
+    {
+        var store = new InMemoryHealthStore([HeartbeatTarget("elsewhere")]);
+        using var harness = new MonitorHarness(store, new HealthOptions { Jitter = 0, TargetRefreshInterval = TimeSpan.FromSeconds(1) });
+        await harness.TickAsync();
+
+        // Two heartbeats stored by a standby instance, seen by the leader's refreshes; each is seen by several.
+        for (var beat = 1; beat <= 2; beat++)
+        {
+            var at = harness.Time.GetUtcNow();
+            store.Set(HeartbeatTarget("elsewhere", harness.Monitor.StatusOf("elsewhere"), at) with { LastHeartbeatMetrics = Metrics });
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(1), count: 3);
+        }
+
+        var heartbeats = store.Observations.Where(o => o.Sample.Source == HealthSampleSource.Heartbeat).ToList();
+        Assert.Equal(2, heartbeats.Count);
+        Assert.All(heartbeats, o => Assert.Equal(42, o.Sample.Metrics["uptime_seconds"]));
+        Assert.Equal(HealthState.Healthy, harness.Monitor.StatusOf("elsewhere")!.State);
+    }
+
+    [Fact]
+    public async Task HeartbeatReceived_SameStoredHeartbeatAlsoSeenByRefresh_CountsOnce()
+    {
+        var store = new InMemoryHealthStore([HeartbeatTarget("both-ways")]);
+        using var harness = new MonitorHarness(store, new HealthOptions { Jitter = 0, TargetRefreshInterval = TimeSpan.FromSeconds(1) });
+        await harness.TickAsync();
+        var at = harness.Time.GetUtcNow();
+
+        await harness.Monitor.HeartbeatReceivedAsync("both-ways", at, Metrics, TestContext.Current.CancellationToken);
+        store.Set(HeartbeatTarget("both-ways", harness.Monitor.StatusOf("both-ways"), at));
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(1), count: 3);
+
+        Assert.Single(store.Observations, o => o.Sample.Source == HealthSampleSource.Heartbeat);
+        Assert.Equal(HealthState.Unknown, harness.Monitor.StatusOf("both-ways")!.State);
     }
 }

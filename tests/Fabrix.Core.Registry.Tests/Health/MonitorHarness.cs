@@ -16,8 +16,10 @@ internal sealed class MonitorHarness : IDisposable
         Options = options ?? new HealthOptions { Jitter = 0 };
         var wrapped = Microsoft.Extensions.Options.Options.Create(Options);
         Liveness = new HealthMonitorLiveness(Time, wrapped);
-        Monitor = new HealthMonitor(Store, Publisher, Probe, new HealthSchedule(new Random(seed)), wrapped, Time, Liveness, NullLogger<HealthMonitor>.Instance);
+        Monitor = new HealthMonitor(Store, Publisher, Probe, new HealthSchedule(new Random(seed)), wrapped, Time, Liveness, new SingleInstanceLeadership(), NullLogger<HealthMonitor>.Instance);
     }
+
+    private DateTimeOffset _lastHeartbeatAt = DateTimeOffset.MinValue;
 
     public InMemoryHealthStore Store { get; }
 
@@ -32,6 +34,22 @@ internal sealed class MonitorHarness : IDisposable
     public HealthMonitorLiveness Liveness { get; }
 
     public HealthMonitor Monitor { get; }
+
+    /// <summary>
+    /// A heartbeat the registry stored now: times strictly increase, as stored times of distinct heartbeats do, even
+    /// when fake time has not moved between two.
+    /// </summary>
+    public Task<HealthState?> HeartbeatAsync(string pluginId, IReadOnlyDictionary<string, double> metrics)
+    {
+        var at = Time.GetUtcNow();
+        if (at <= _lastHeartbeatAt)
+        {
+            at = _lastHeartbeatAt.AddTicks(10);
+        }
+
+        _lastHeartbeatAt = at;
+        return Monitor.HeartbeatReceivedAsync(pluginId, at, metrics, TestContext.Current.CancellationToken);
+    }
 
     /// <summary>Runs one tick and waits until every probe it started is recorded.</summary>
     public async Task TickAsync()
