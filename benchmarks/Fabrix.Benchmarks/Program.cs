@@ -1,11 +1,38 @@
+using System.Runtime.InteropServices;
 using Fabrix.Benchmarks;
+using Npgsql;
 
 // dotnet run -c Release --project benchmarks/Fabrix.Benchmarks -- health --plugins 500 --interval 1s --duration 20s
-if (!BenchmarkArguments.TryParse(args, out var arguments, out var error))
+if (!BenchmarkArguments.TryParse(args, Environment.GetEnvironmentVariable(BenchmarkArguments.ConnectionVariable), out var arguments, out var error))
 {
     Console.Error.WriteLine(error);
     Console.Error.WriteLine(BenchmarkArguments.Usage);
     return 2;
 }
 
-return await HealthPollingBenchmark.RunAsync(arguments, Console.Out);
+// The first Ctrl-C or SIGTERM stops the run cleanly (the benchmark database is dropped); a second one ends it at once.
+using var cancellation = new CancellationTokenSource();
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = !cancellation.IsCancellationRequested;
+    cancellation.Cancel();
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+try
+{
+    return await HealthPollingBenchmark.RunAsync(arguments, Console.Out, cancellation.Token);
+}
+catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+{
+    Console.Error.WriteLine("cancelled");
+    return 130;
+}
+catch (NpgsqlException exception)
+{
+    // A server that cannot be reached, a refused password, a role without CREATEDB: one line, not a stack trace.
+    Console.Error.WriteLine($"error: PostgreSQL ({BenchmarkArguments.ConnectionVariable} / --connection): {exception.Message}");
+    return 1;
+}

@@ -49,6 +49,26 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task PluginsHealth_SamplePlugin_ShowsItHealthyWithProbeSamplesAndMetrics()
+    {
+        await platform.WaitForPluginAsync("user-management", p => p.Summary.Health == HealthState.Healthy, TimeSpan.FromMinutes(2));
+
+        var (exitCode, output) = await RunCliAsync("plugins", "health", "user-management", "--json", "--samples", "5", "--registry", platform.RegistryGrpcUrl,
+            "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(0, exitCode);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.Equal("healthy", root.GetProperty("state").GetString());
+        Assert.Equal("probe:http", root.GetProperty("monitoring").GetString());
+        var samples = root.GetProperty("samples").EnumerateArray().ToList();
+        Assert.InRange(samples.Count, 2, 5);
+        Assert.True(samples[0].GetProperty("success").GetBoolean());
+        Assert.True(samples[0].GetProperty("metrics").GetProperty("uptime_seconds").GetDouble() > 0);
+        Assert.Contains(root.GetProperty("transitions").EnumerateArray(), t => t.GetProperty("to_state").GetString() == "healthy");
+    }
+
+    [Fact]
     public async Task PluginsDisable_AsAuditViewer_IsRefusedWithExitCode1()
     {
         var (exitCode, output) = await RunCliAsync("plugins", "disable", "user-management", "--registry", platform.RegistryGrpcUrl, "--role", AdminRoles.AuditViewer);
