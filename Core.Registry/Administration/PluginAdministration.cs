@@ -186,7 +186,7 @@ internal sealed class PluginAdministration(
         {
             await using var transaction = await database.BeginAsync(cancellationToken);
             var plugin = await PluginStore.FindAsync(transaction, id, forUpdate: false, cancellationToken)
-                ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.Read, id, NotFound(id), null, cancellationToken);
+                ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.Read, id, Refusal.PluginNotFound(id), null, cancellationToken);
             return await PluginDetails.ReadAsync(transaction, plugin, cancellationToken);
         }, cancellationToken);
 
@@ -256,7 +256,7 @@ internal sealed class PluginAdministration(
     {
         await transaction.LockAsync(PluginRegistration.LockKey(id), cancellationToken);
         return await PluginStore.FindAsync(transaction, id, forUpdate: true, cancellationToken)
-            ?? throw await audit.RefuseAsync(transaction, caller, action, id, NotFound(id), null, cancellationToken);
+            ?? throw await audit.RefuseAsync(transaction, caller, action, id, Refusal.PluginNotFound(id), null, cancellationToken);
     }
 
     private async Task<LifecycleDecision> DecideAsync(RegistryTransaction transaction, PluginRecord plugin, LifecycleTrigger trigger, string action,
@@ -275,8 +275,6 @@ internal sealed class PluginAdministration(
 
     private static JsonArray Names(IEnumerable<string> ids) => new([.. ids.Select(i => (JsonNode)i)]);
 
-    private static Refusal NotFound(string id) =>
-        Refusal.Of(RefusalKind.NotFound, RefusalCodes.NotFound, $"Plugin '{id}' is not installed.");
 
     private static string ReasonOr(string reason, string fallback) => string.IsNullOrWhiteSpace(reason) ? fallback : reason.Trim();
 }

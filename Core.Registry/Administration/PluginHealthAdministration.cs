@@ -41,7 +41,7 @@ internal sealed class PluginHealthAdministration(RegistryDatabase database, Audi
             await using var transaction = await database.BeginAsync(cancellationToken);
             var plugin = await PluginStore.FindAsync(transaction, id, forUpdate: false, cancellationToken)
                 ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.Read, id,
-                    Refusal.Of(RefusalKind.NotFound, RefusalCodes.NotFound, $"Plugin '{id}' is not installed."), null, cancellationToken);
+                    Refusal.PluginNotFound(id), null, cancellationToken);
             var health = await ReadStatusAsync(transaction, plugin, cancellationToken);
             health.Samples.Add(await ReadSamplesAsync(transaction, id, sampleLimit == 0 ? DefaultSampleLimit : sampleLimit, cancellationToken));
             health.Transitions.Add(await ReadTransitionsAsync(transaction, id, cancellationToken));
@@ -71,7 +71,7 @@ internal sealed class PluginHealthAdministration(RegistryDatabase database, Audi
             ConsecutiveFailures = active ? reader.GetInt32(2) : 0,
             ConsecutiveSuccesses = active ? reader.GetInt32(3) : 0,
             Monitoring = active
-                ? healthCheck is null ? "heartbeat" : $"probe:{healthCheck.Type}"
+                ? HealthContractNames.Monitoring(healthCheck)
                 : $"none: the plugin is {PluginLifecycle.StateName(plugin.Status)} (only active plugins are monitored)",
         };
         if (active && !reader.IsDBNull(1))
@@ -103,13 +103,16 @@ internal sealed class PluginHealthAdministration(RegistryDatabase database, Audi
             var sample = new ContractHealthSample
             {
                 At = Timestamp.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(0)),
-                Source = reader.GetString(1) is "http" or "grpc" ? "probe" : "heartbeat",
+                Source = HealthStore.ParseSource(reader.GetString(1)).Source(),
                 Success = success,
                 LatencyMs = reader.IsDBNull(3) ? 0 : reader.GetInt32(3),
                 Error = success || reader.IsDBNull(4) ? string.Empty : reader.GetString(4),
                 StateAfter = HealthStateNames.Parse(reader.GetString(6)).ToContract(),
             };
-            sample.Metrics.Add(HealthStore.ReadMetrics(reader.GetString(5)));
+            foreach (var (name, value) in HealthStore.ReadMetrics(reader.GetString(5)))
+            {
+                sample.Metrics[name] = value;
+            }
             samples.Add(sample);
         }
 

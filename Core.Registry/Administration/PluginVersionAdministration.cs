@@ -31,7 +31,7 @@ internal sealed class PluginVersionAdministration(
         {
             await using var transaction = await database.BeginAsync(cancellationToken);
             var plugin = await PluginStore.FindAsync(transaction, id, forUpdate: false, cancellationToken)
-                ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.Read, id, NotFound(id), null, cancellationToken);
+                ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.Read, id, Refusal.PluginNotFound(id), null, cancellationToken);
             var versions = await PluginStore.ListManifestVersionsAsync(transaction, id, cancellationToken);
             return [.. PluginVersions.Describe(versions, plugin.ManifestRevision).Select(PluginProjection.ToVersionInfo)];
         }, cancellationToken);
@@ -121,7 +121,7 @@ internal sealed class PluginVersionAdministration(
             await DependencyRules.LockAsync(transaction, cancellationToken);
             await transaction.LockAsync(PluginRegistration.LockKey(id), cancellationToken);
             var plugin = await PluginStore.FindAsync(transaction, id, forUpdate: true, cancellationToken)
-                ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.Rollback, id, NotFound(id), null, cancellationToken);
+                ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.Rollback, id, Refusal.PluginNotFound(id), null, cancellationToken);
             var versions = await PluginStore.ListManifestVersionsAsync(transaction, id, cancellationToken);
             var attempt = new JsonObject { ["from_version"] = plugin.Version, ["to_version"] = version };
             var stored = PluginVersions.Find(versions, version);
@@ -270,8 +270,6 @@ internal sealed class PluginVersionAdministration(
 
     private static JsonArray Lines(IEnumerable<string> lines) => new([.. lines.Select(l => (JsonNode)l)]);
 
-    private static Refusal NotFound(string id) =>
-        Refusal.Of(RefusalKind.NotFound, RefusalCodes.NotFound, $"Plugin '{id}' is not installed.");
 
     private sealed record UpgradePlan(
         PluginRecord Plugin,

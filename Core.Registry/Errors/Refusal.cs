@@ -36,6 +36,9 @@ internal sealed record Refusal(RefusalKind Kind, string Code, string Reason, IRe
 
     public static Refusal Of(RefusalKind kind, string code, string reason) => new(kind, code, reason, []);
 
+    /// <summary>An administrator asked about a plugin id that is not installed (NOT_FOUND).</summary>
+    public static Refusal PluginNotFound(string id) => Of(RefusalKind.NotFound, RefusalCodes.NotFound, $"Plugin '{id}' is not installed.");
+
     public RegistryRefusalException ToException() => new(this);
 }
 

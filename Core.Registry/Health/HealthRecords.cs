@@ -1,3 +1,4 @@
+using Fabrix.Contracts.Manifests;
 using System.Text.Json.Serialization;
 
 namespace Fabrix.Core.Registry.Health;
@@ -67,8 +68,11 @@ internal static class HealthContractNames
         source is HealthSampleSource.Http or HealthSampleSource.Grpc ? "probe" : "heartbeat";
 
     /// <summary><c>probe:http</c>, <c>probe:grpc</c> or <c>heartbeat</c> (no <c>health_check</c> declared).</summary>
-    public static string Monitoring(this HealthTarget target) =>
-        target.HealthCheck is { } check ? $"probe:{check.Type}" : "heartbeat";
+    public static string Monitoring(this HealthTarget target) => Monitoring(target.HealthCheck);
+
+    /// <inheritdoc cref="Monitoring(HealthTarget)"/>
+    public static string Monitoring(ManifestHealthCheck? healthCheck) =>
+        healthCheck is { } check ? $"probe:{check.Type}" : "heartbeat";
 }
 
 /// <summary>NATS subjects of health events.</summary>

@@ -5,6 +5,7 @@ using Fabrix.Contracts.Manifests;
 using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Events;
 using Fabrix.Core.Registry.Persistence;
+using Fabrix.Core.Registry.Plugins;
 using NpgsqlTypes;
 
 namespace Fabrix.Core.Registry.Health;
@@ -128,6 +129,15 @@ internal sealed class HealthStore(RegistryDatabase database, EventOutbox outbox)
         return pruned;
     }
 
+    /// <summary>A stored <c>health_samples.source</c> back as a <see cref="HealthSampleSource"/>.</summary>
+    internal static HealthSampleSource ParseSource(string name) => name switch
+    {
+        "http" => HealthSampleSource.Http,
+        "grpc" => HealthSampleSource.Grpc,
+        "heartbeat" => HealthSampleSource.Heartbeat,
+        _ => HealthSampleSource.HeartbeatTtl,
+    };
+
     /// <summary>The stored name of a sample's source (<c>health_samples.source</c>).</summary>
     internal static string SourceName(HealthSampleSource source) => source switch
     {
@@ -186,30 +196,11 @@ internal sealed class HealthStore(RegistryDatabase database, EventOutbox outbox)
     /// <summary>The pinned manifest's <c>health_check</c>; installed manifests were validated, so null means none declared.</summary>
     private static ManifestHealthCheck? HealthCheckOf(string manifestJson) => ManifestValidator.Validate(manifestJson).Manifest?.HealthCheck;
 
-    private static string MetricsJson(IReadOnlyDictionary<string, double> metrics)
-    {
-        var json = new JsonObject();
-        foreach (var (name, value) in metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
-        {
-            json[name] = value;
-        }
+    /// <summary>Metrics as jsonb, in the same form as <c>plugins.heartbeat_metrics</c>.</summary>
+    private static string MetricsJson(IReadOnlyDictionary<string, double> metrics) =>
+        JsonSerializer.Serialize(metrics, PluginJsonContext.Default.IReadOnlyDictionaryStringDouble);
 
-        return json.ToJsonString();
-    }
-
-    /// <summary>Reads a <c>health_samples.metrics</c> value back.</summary>
-    internal static Dictionary<string, double> ReadMetrics(string json)
-    {
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        using var document = JsonDocument.Parse(json);
-        foreach (var property in document.RootElement.EnumerateObject())
-        {
-            if (property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetDouble(out var value))
-            {
-                metrics[property.Name] = value;
-            }
-        }
-
-        return metrics;
-    }
+    /// <summary>Reads a <c>health_samples.metrics</c> or <c>plugins.heartbeat_metrics</c> value back.</summary>
+    internal static IReadOnlyDictionary<string, double> ReadMetrics(string json) =>
+        JsonSerializer.Deserialize(json, PluginJsonContext.Default.IReadOnlyDictionaryStringDouble) ?? HealthProbeResult.NoMetrics;
 }

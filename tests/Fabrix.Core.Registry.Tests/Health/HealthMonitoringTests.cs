@@ -172,29 +172,28 @@ public sealed class HealthMonitoringTests(PostgresServer postgres, NatsServer na
     [Fact]
     public async Task Disable_StopsMonitoring_AndHealthReadsAsUnknown()
     {
-        var (_, channel) = _host.Start(MonitoringSettings());
+        var (factory, channel) = _host.Start(MonitoringSettings());
         var admin = new RegistryAdmin.RegistryAdminClient(channel);
+        var monitor = factory.Services.GetRequiredService<HealthMonitor>();
+        var liveness = factory.Services.GetRequiredService<HealthMonitorLiveness>();
         var id = TestManifests.NewId("paused");
         await InstallProbedAsync(admin, id);
         await RegisterAsync(id, channel);
         await WaitUntilAsync(async () => (await SummaryAsync(admin, id)).Health == ContractHealthState.Healthy);
 
         await admin.DisablePluginAsync(new PluginTransitionRequest { Id = id, Reason = "maintenance" }, _host.Manager, cancellationToken: Ct);
-        // Once the monitor reloaded its targets no more samples are written for the disabled plugin: no new sample
-        // over five probe intervals.
+        // The lifecycle change makes the monitor drop the plugin; a probe still in flight then records nothing.
+        await WaitUntilAsync(() => Task.FromResult(monitor.StatusOf(id) is null));
         var settled = await SampleCountAsync(id);
-        await WaitUntilAsync(async () =>
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(1500), Ct);
-            var now = await SampleCountAsync(id);
-            var stable = now == settled;
-            settled = now;
-            return stable;
-        });
+        // Fifteen more ticks of the loop: five probe intervals in which an active plugin would have been probed.
+        var ticks = liveness.CompletedTicks;
+        await WaitUntilAsync(() => Task.FromResult(liveness.CompletedTicks >= ticks + 15));
+        var afterwards = await SampleCountAsync(id);
         var health = await admin.GetPluginHealthAsync(new GetPluginHealthRequest { Id = id }, _host.Manager, cancellationToken: Ct);
 
         Assert.Equal(ContractHealthState.Unknown, health.State);
         Assert.StartsWith("none: the plugin is disabled", health.Monitoring, StringComparison.Ordinal);
+        Assert.Equal(settled, afterwards);
         Assert.NotEmpty(health.Samples);
         Assert.Equal(ContractHealthState.Unknown, (await SummaryAsync(admin, id)).Health);
     }
