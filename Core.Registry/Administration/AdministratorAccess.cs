@@ -31,7 +31,10 @@ internal sealed class AdministratorAccess(IAuthenticationSchemeProvider schemes,
     public const string ReadPolicy = "registry.read";
     public const string ManagePolicy = "registry.manage";
 
-    public async Task<Caller> AuthorizeAsync(HttpContext httpContext, AdminPermission permission, string action, string target, CancellationToken cancellationToken)
+    // allowedRoles: the roles that may really do the action, named in the refusal when narrower than the permission's
+    // (the audit log: admin and audit_viewer only, issue 7 section 9); null names the permission's roles.
+    public async Task<Caller> AuthorizeAsync(HttpContext httpContext, AdminPermission permission, string action, string target, CancellationToken cancellationToken,
+        IReadOnlyList<string>? allowedRoles = null)
     {
         var principal = await AuthenticateAsync(httpContext);
         if (principal is null)
@@ -47,7 +50,7 @@ internal sealed class AdministratorAccess(IAuthenticationSchemeProvider schemes,
         var result = await authorization.AuthorizeAsync(principal, policy);
         if (!result.Succeeded)
         {
-            var required = permission == AdminPermission.Manage ? AdminRoles.LifecycleManagers : AdminRoles.All;
+            var required = allowedRoles ?? (permission == AdminPermission.Manage ? AdminRoles.LifecycleManagers : AdminRoles.All);
             throw await audit.RefuseAsync(caller, action, target,
                 Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.MissingRole,
                     $"{caller.Actor} (roles: {(roles.Count == 0 ? "none" : string.Join(", ", roles))}) may not {action}: it requires one of {string.Join(", ", required)}."),

@@ -22,7 +22,7 @@ internal sealed class AuditAccess(AdministratorAccess administrators, AuditLog a
 
     public async Task<Caller> AuthorizeAsync(HttpContext httpContext, string action, CancellationToken cancellationToken)
     {
-        var caller = await administrators.AuthorizeAsync(httpContext, AdminPermission.Read, action, Target, cancellationToken);
+        var caller = await administrators.AuthorizeAsync(httpContext, AdminPermission.Read, action, Target, cancellationToken, Readers);
         if (!CanRead(caller.Roles))
         {
             throw await audit.RefuseAsync(caller, action, Target,

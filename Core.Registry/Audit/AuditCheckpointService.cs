@@ -4,16 +4,19 @@ using Microsoft.Extensions.Options;
 namespace Fabrix.Core.Registry.Audit;
 
 /// <summary>
-/// Signs a checkpoint of the audit chain at start-up and then every <see cref="AuditOptions.CheckpointInterval"/> (on the
-/// injected clock), when the head or the signing key moved. Checkpoints themselves are not audited: an audit row per
-/// checkpoint would move the head and make every tick write one. A failed attempt, or a chain that no longer contains
-/// the last checkpoint's row, is logged and reported through health; the loop goes on.
+/// Creates the anchor stream and signs a checkpoint of the audit chain at start-up, then every
+/// <see cref="AuditOptions.CheckpointInterval"/> (on the injected clock), when the head or the signing key moved.
+/// Checkpoints themselves are not audited: an audit row per checkpoint would move the head and make every tick write
+/// one. A refusal to sign (the head does not extend the last signed checkpoint) turns <see cref="AuditChainHealth"/>
+/// Degraded; a failed attempt (database or NATS unreachable) is logged and reported under background work; the loop
+/// goes on.
 /// </summary>
 internal sealed partial class AuditCheckpointService(
     AuditCheckpoints checkpoints,
     TimeProvider timeProvider,
     IOptions<AuditOptions> options,
     BackgroundWorkHealth health,
+    AuditChainHealth chainHealth,
     ILogger<AuditCheckpointService> logger) : BackgroundService
 {
     public const string WorkName = "audit-checkpoints";
@@ -42,12 +45,14 @@ internal sealed partial class AuditCheckpointService(
             var attempt = await checkpoints.WriteIfMovedAsync(stoppingToken);
             if (attempt.Outcome == CheckpointOutcome.ChainBroken)
             {
-                health.Failed(WorkName, new InvalidOperationException($"The audit chain is broken: {attempt.Problem}."));
+                chainHealth.Broken(attempt.Problem!);
             }
             else
             {
-                health.Succeeded(WorkName);
+                chainHealth.Extends();
             }
+
+            health.Succeeded(WorkName);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {

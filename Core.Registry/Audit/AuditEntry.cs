@@ -47,4 +47,19 @@ internal static class AuditActions
     public const string QueryAudit = "audit.query";
     public const string ExportAudit = "audit.export";
     public const string VerifyAudit = "audit.verify";
+    public const string ListCheckpoints = "audit.checkpoints.list";
+
+    /// <summary>
+    /// Actions that are never changes (issue 7 section 5, <c>AuditFilter.changes_only</c>): reads, token renewals,
+    /// heartbeats, upgrade previews, and health transitions. Health transitions are the monitor's telemetry about a
+    /// plugin, not a lifecycle or administration decision, and a flapping plugin would drown real changes; they stay
+    /// in the plugin's health view and the full log. Every <c>audit.*</c> action is a read too. Every other action that
+    /// succeeded is a change: install, uninstall, register (including re-registration from a new address), enable,
+    /// disable, unregister, upgrade, rollback, signing key rotation and registration credential actions; an action
+    /// added later counts as a change unless it is listed here.
+    /// </summary>
+    public static IReadOnlyList<string> NotChanges { get; } = [Read, Watch, RenewToken, Heartbeat, Health, PreviewUpgrade];
+
+    public static bool IsChange(string action, string outcome) =>
+        outcome == "succeeded" && !NotChanges.Contains(action, StringComparer.Ordinal) && !action.StartsWith("audit.", StringComparison.Ordinal);
 }

@@ -5,7 +5,8 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// The append-only, hash-chained audit log (ARCHITECTURE.md "Audit", issue 3 section 4): appends, signed checkpoints,
-/// verification, queries and export over gRPC, and <c>GET /audit/verify</c>.
+/// verification, queries and export over gRPC, and <c>GET /audit/verify</c>; the anchor stream, the audit-chain health check
+/// and the folding of repeated refusals (issue 7 sections 2 and 5).
 /// </summary>
 internal static class AuditExtensions
 {
@@ -16,7 +17,13 @@ internal static class AuditExtensions
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<AuditAccess>();
         builder.Services.AddSingleton<AuditQueries>();
+        builder.Services.AddSingleton<AuditAnchorStream>();
         builder.Services.AddSingleton<AuditCheckpoints>();
+        builder.Services.AddSingleton<AuditChainHealth>();
+        builder.Services.AddSingleton<AuditRefusalFolding>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AuditRefusalFolding>());
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddHealthChecks().AddCheck<AuditChainHealth>("audit-chain");
         builder.Services.AddSingleton<AuditVerifier>();
         builder.Services.AddSingleton<AuditLogReader>();
         builder.Services.AddHostedService<AuditCheckpointService>();

@@ -15,7 +15,7 @@ namespace Fabrix.Core.Registry.Audit;
 /// and waits for the chain). Changes are audited inside the transaction that makes them; refusals and failures in a
 /// transaction of their own, after the refused work was rolled back.
 /// </summary>
-internal sealed partial class AuditLog(RegistryDatabase database, ILogger<AuditLog> logger)
+internal sealed partial class AuditLog(RegistryDatabase database, AuditRefusalFolding folding, IHttpContextAccessor httpContext, ILogger<AuditLog> logger)
 {
     public static async Task AppendAsync(RegistryTransaction transaction, AuditEntry entry, CancellationToken cancellationToken)
     {
@@ -86,7 +86,10 @@ internal sealed partial class AuditLog(RegistryDatabase database, ILogger<AuditL
         return await RefuseAsync(caller, action, target, refusal, details, cancellationToken);
     }
 
-    /// <summary>Audits a refusal in its own transaction and returns the exception to throw.</summary>
+    /// <summary>
+    /// Audits a refusal in its own transaction and returns the exception to throw. Repeats of an identical refusal from
+    /// the same client address are folded into one counted row (<see cref="AuditRefusalFolding"/>).
+    /// </summary>
     public async Task<RegistryRefusalException> RefuseAsync(Caller caller, string action, string target, Refusal refusal,
         JsonObject? details, CancellationToken cancellationToken)
     {
@@ -99,6 +102,14 @@ internal sealed partial class AuditLog(RegistryDatabase database, ILogger<AuditL
                 .ToArray());
         }
 
+        var address = httpContext.HttpContext?.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        details["client_address"] = address;
+        if (folding.TryFold(new AuditRefusalFolding.RefusalSource(caller.Actor, action, target, refusal.Code, address), refusal.Reason, caller.CorrelationId, details))
+        {
+            return refusal.ToException();
+        }
+
+        details["count"] = 1;
         await using (var transaction = await database.BeginAsync(cancellationToken))
         {
             await AppendAsync(transaction, new AuditEntry(caller.Actor, action, target, AuditOutcome.Refused, refusal.Reason, caller.CorrelationId, details), cancellationToken);

@@ -12,7 +12,7 @@ namespace Fabrix.Core.Registry.Audit;
 /// audited with its result before it is returned, an export before its first byte leaves. Shared by gRPC
 /// (<see cref="AuditLogService"/>) and REST (<see cref="AuditEndpoints"/>).
 /// </summary>
-internal sealed class AuditLogReader(AuditLog audit, AuditQueries queries, AuditVerifier verifier)
+internal sealed class AuditLogReader(AuditLog audit, AuditQueries queries, AuditVerifier verifier, AuditAnchorStream anchors)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 500;
@@ -121,21 +121,54 @@ internal sealed class AuditLogReader(AuditLog audit, AuditQueries queries, Audit
         }, cancellationToken);
 
     public Task<AuditVerification> VerifyAsync(Caller caller, CancellationToken cancellationToken) =>
+        VerifyAsync(caller, [], cancellationToken);
+
+    /// <summary>Verifies, also comparing <paramref name="fileAnchors"/> (checkpoints the caller kept offline).</summary>
+    public Task<AuditVerification> VerifyAsync(Caller caller, IReadOnlyList<AuditCheckpoint> fileAnchors, CancellationToken cancellationToken) =>
         audit.RecordFailuresAsync(caller, AuditActions.VerifyAudit, AuditAccess.Target, async () =>
         {
-            var result = await verifier.VerifyAsync(cancellationToken);
+            var result = await verifier.VerifyAsync(fileAnchors, cancellationToken);
             var reason = result.Intact
                 ? $"audit chain intact: {result.RowsChecked} rows checked"
                 : $"audit chain broken at row {result.FirstBrokenSequence}: {result.Problem}";
+            if (result.StaleHead)
+            {
+                reason += $"; stale head: {result.RowsAfterLatestCheckpoint} rows after the latest checkpoint";
+            }
+
             await audit.SucceededAsync(caller, AuditActions.VerifyAudit, AuditAccess.Target, reason, new JsonObject
             {
                 ["intact"] = result.Intact,
                 ["rows_checked"] = result.RowsChecked,
                 ["first_broken_sequence"] = result.FirstBrokenSequence,
                 ["checkpoint_sequence"] = result.Checkpoint?.Sequence,
+                ["checkpoint_number"] = result.Checkpoint?.Number,
                 ["checkpoint_valid"] = result.CheckpointValid,
+                ["checkpoint_chain_valid"] = result.CheckpointChainValid,
+                ["anchor_stream_checked"] = result.AnchorStreamChecked,
+                ["stream_anchors_compared"] = result.StreamAnchorsCompared,
+                ["file_anchors_compared"] = result.FileAnchorsCompared,
+                ["anchor_findings"] = result.AnchorFindings.Count,
+                ["stale_head"] = result.StaleHead,
             }, cancellationToken);
             return result;
+        }, cancellationToken);
+
+    /// <summary>Every anchor in the anchor stream, oldest first; audited as an export of the checkpoints.</summary>
+    public Task<long> ListCheckpointsAsync(Caller caller, Func<AuditCheckpoint, Task> send, CancellationToken cancellationToken) =>
+        audit.RecordFailuresAsync(caller, AuditActions.ListCheckpoints, AuditAccess.Target, async () =>
+        {
+            var last = await anchors.LastSequenceAsync(cancellationToken);
+            await audit.SucceededAsync(caller, AuditActions.ListCheckpoints, AuditAccess.Target,
+                "exported the anchor stream's checkpoints", new JsonObject { ["stream"] = anchors.StreamName }, cancellationToken);
+            long count = 0;
+            await foreach (var anchor in anchors.ReadAllAsync(last, cancellationToken))
+            {
+                await send(anchor.Checkpoint);
+                count++;
+            }
+
+            return count;
         }, cancellationToken);
 
     public static AuditRecord ToRecord(AuditStoredRow row)
@@ -166,22 +199,56 @@ internal sealed class AuditLogReader(AuditLog audit, AuditQueries queries, Audit
             FirstBrokenSequence = result.FirstBrokenSequence,
             Problem = result.Problem,
             CheckpointValid = result.CheckpointValid,
+            CheckpointsChecked = result.CheckpointsChecked,
+            CheckpointChainValid = result.CheckpointChainValid,
+            AnchorStreamChecked = result.AnchorStreamChecked,
+            AnchorStreamProblem = result.AnchorStreamProblem,
+            StreamAnchorsCompared = result.StreamAnchorsCompared,
+            FileAnchorsCompared = result.FileAnchorsCompared,
+            StaleHead = result.StaleHead,
+            RowsAfterLatestCheckpoint = result.RowsAfterLatestCheckpoint,
+            LatestCheckpointAgeSeconds = result.LatestCheckpointAgeSeconds,
         };
+        response.AnchorFindings.Add(result.AnchorFindings.Select(f => new Contracts.Registry.V1.AuditAnchorFinding
+        {
+            Source = f.Source,
+            Number = f.Number,
+            Kind = f.Kind,
+            Problem = f.Problem,
+        }));
         if (result.Checkpoint is { } checkpoint)
         {
-            response.LatestCheckpoint = new Contracts.Registry.V1.AuditCheckpoint
-            {
-                Sequence = checkpoint.Sequence,
-                HeadHash = checkpoint.HeadHash,
-                RowCount = checkpoint.RowCount,
-                At = Timestamp.FromDateTimeOffset(checkpoint.At),
-                KeyId = checkpoint.KeyId,
-                Signature = checkpoint.Signature,
-            };
+            response.LatestCheckpoint = ToContract(checkpoint);
         }
 
         return response;
     }
+
+    public static Contracts.Registry.V1.AuditCheckpoint ToContract(AuditCheckpoint checkpoint) => new()
+    {
+        Number = checkpoint.Number,
+        Sequence = checkpoint.Sequence,
+        HeadHash = checkpoint.HeadHash,
+        RowCount = checkpoint.RowCount,
+        At = Timestamp.FromDateTimeOffset(checkpoint.At),
+        KeyId = checkpoint.KeyId,
+        PreviousCheckpointHash = checkpoint.PreviousCheckpointHash ?? string.Empty,
+        Version = checkpoint.Version,
+        Signature = checkpoint.Signature,
+        CheckpointHash = checkpoint.Hash,
+    };
+
+    /// <summary>A checkpoint the caller supplies (an offline anchor); its signature is checked like any other.</summary>
+    public static AuditCheckpoint FromContract(Contracts.Registry.V1.AuditCheckpoint checkpoint) => new(
+        checkpoint.Number,
+        checkpoint.Sequence,
+        checkpoint.HeadHash,
+        checkpoint.RowCount,
+        checkpoint.At?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch,
+        checkpoint.KeyId,
+        checkpoint.PreviousCheckpointHash.Length == 0 ? null : checkpoint.PreviousCheckpointHash,
+        checkpoint.Version == 0 ? 2 : checkpoint.Version,
+        checkpoint.Signature);
 
     private static readonly string[] s_outcomes = ["succeeded", "refused", "failed"];
 
@@ -201,7 +268,7 @@ internal sealed class AuditLogReader(AuditLog audit, AuditQueries queries, Audit
             violations.Add(new FieldViolation("filter.outcome", $"Must be one of {string.Join(", ", s_outcomes)} (or empty for any); was '{outcome}'."));
         }
 
-        return new AuditQueryFilter(from, to, Exact(filter.Actor), Exact(filter.Action), Exact(filter.Target), outcome);
+        return new AuditQueryFilter(from, to, Exact(filter.Actor), Exact(filter.Action), Exact(filter.Target), outcome, filter.ChangesOnly);
     }
 
     private static string? Exact(string value) => value.Length == 0 ? null : value;
@@ -225,6 +292,11 @@ internal sealed class AuditLogReader(AuditLog audit, AuditQueries queries, Audit
             {
                 description[name] = value;
             }
+        }
+
+        if (filter.ChangesOnly)
+        {
+            description["changes_only"] = true;
         }
 
         return new JsonObject { ["filter"] = description };

@@ -27,6 +27,15 @@ internal sealed class AuditLogService(AuditAccess access, AuditLogReader reader)
     public override async Task<VerifyAuditResponse> VerifyAudit(VerifyAuditRequest request, ServerCallContext context)
     {
         var caller = await access.AuthorizeAsync(context.GetHttpContext(), AuditActions.VerifyAudit, context.CancellationToken);
-        return AuditLogReader.ToResponse(await reader.VerifyAsync(caller, context.CancellationToken));
+        var anchors = request.Anchors.Select(AuditLogReader.FromContract).ToList();
+        return AuditLogReader.ToResponse(await reader.VerifyAsync(caller, anchors, context.CancellationToken));
+    }
+
+    public override async Task ListAuditCheckpoints(ListAuditCheckpointsRequest request, IServerStreamWriter<Contracts.Registry.V1.AuditCheckpoint> responseStream,
+        ServerCallContext context)
+    {
+        var caller = await access.AuthorizeAsync(context.GetHttpContext(), AuditActions.ListCheckpoints, context.CancellationToken);
+        await reader.ListCheckpointsAsync(caller, checkpoint => responseStream.WriteAsync(AuditLogReader.ToContract(checkpoint), context.CancellationToken),
+            context.CancellationToken);
     }
 }

@@ -21,6 +21,25 @@ internal sealed class AuditOptions
 
     /// <summary>How often a signed checkpoint of the chain head is written (only when the head or the signing key moved).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// JetStream stream holding every signed checkpoint (DenyDelete, DenyPurge); created by the registry at start.
+    /// One per registry database: two deployments sharing a NATS server need different names and subjects.
+    /// </summary>
+    public string AnchorStream { get; set; } = "FABRIX_AUDIT_ANCHORS";
+
+    /// <summary>The subject the anchors are published on (the stream's only subject).</summary>
+    public string AnchorSubject { get; set; } = "fabrix.audit.anchors";
+
+    /// <summary>
+    /// Identical refusals from one source (actor, action, target, refusal code, client address) within this window are
+    /// folded: the first is written at once, the repeats as one row with their count when the window closes
+    /// (issue 7 section 5).
+    /// </summary>
+    public TimeSpan RefusalFoldWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Distinct refusal sources counted at once; past it, refusals are written one row each (never dropped).</summary>
+    public int RefusalFoldMaxSources { get; set; } = 10_000;
 }
 
 /// <summary>Reports every bad <c>Fabrix:Registry:Audit</c> key at once.</summary>
@@ -39,6 +58,29 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
             failures.Add($"{AuditOptions.SectionName}:CheckpointInterval must be between 00:00:01 and 1.00:00:00 (was {options.CheckpointInterval}).");
         }
 
+        if (!IsToken(options.AnchorStream, allowDots: false))
+        {
+            failures.Add($"{AuditOptions.SectionName}:AnchorStream must be a JetStream stream name (letters, digits, '-' and '_'; was '{options.AnchorStream}').");
+        }
+
+        if (!IsToken(options.AnchorSubject, allowDots: true) || options.AnchorSubject.StartsWith('.') || options.AnchorSubject.EndsWith('.') || options.AnchorSubject.Contains("..", StringComparison.Ordinal))
+        {
+            failures.Add($"{AuditOptions.SectionName}:AnchorSubject must be a NATS subject without wildcards, such as fabrix.audit.anchors (was '{options.AnchorSubject}').");
+        }
+
+        if (options.RefusalFoldWindow < TimeSpan.FromSeconds(1) || options.RefusalFoldWindow > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{AuditOptions.SectionName}:RefusalFoldWindow must be between 00:00:01 and 01:00:00 (was {options.RefusalFoldWindow}).");
+        }
+
+        if (options.RefusalFoldMaxSources is < 1 or > 1_000_000)
+        {
+            failures.Add($"{AuditOptions.SectionName}:RefusalFoldMaxSources must be between 1 and 1000000 (was {options.RefusalFoldMaxSources}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static bool IsToken(string? value, bool allowDots) =>
+        !string.IsNullOrEmpty(value) && value.Length <= 200 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' || (allowDots && c == '.'));
 }

@@ -9,13 +9,17 @@ using Npgsql;
 
 namespace Fabrix.Core.Registry.Audit;
 
-/// <summary>Query filters: <see cref="From"/> inclusive, <see cref="To"/> exclusive, the rest exact matches (null = any).</summary>
-internal sealed record AuditQueryFilter(DateTimeOffset? From, DateTimeOffset? To, string? Actor, string? Action, string? Target, string? Outcome)
+/// <summary>
+/// Query filters: <see cref="From"/> inclusive, <see cref="To"/> exclusive, the rest exact matches (null = any);
+/// <see cref="ChangesOnly"/> keeps only changes (<see cref="AuditActions.IsChange"/>) that succeeded.
+/// </summary>
+internal sealed record AuditQueryFilter(DateTimeOffset? From, DateTimeOffset? To, string? Actor, string? Action, string? Target, string? Outcome,
+    bool ChangesOnly = false)
 {
     /// <summary>Identifies the filter and order inside a page token, so a token cannot continue a different query.</summary>
     public string Fingerprint(bool newestFirst)
     {
-        var text = string.Join('\n', From?.UtcTicks, To?.UtcTicks, Actor, Action, Target, Outcome, newestFirst);
+        var text = string.Join('\n', From?.UtcTicks, To?.UtcTicks, Actor, Action, Target, Outcome, newestFirst, ChangesOnly);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 8));
     }
 }
@@ -173,6 +177,12 @@ internal sealed class AuditQueries(RegistryDatabase database)
                 conditions.Add($"{column} = @{column}");
                 command.Parameters.AddWithValue(column, value);
             }
+        }
+
+        if (filter.ChangesOnly)
+        {
+            conditions.Add("outcome = 'succeeded' and not (action = any(@not_changes) or action like 'audit.%')");
+            command.Parameters.AddWithValue("not_changes", AuditActions.NotChanges.ToArray());
         }
 
         return string.Join(" and ", conditions);

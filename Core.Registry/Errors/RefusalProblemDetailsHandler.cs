@@ -24,7 +24,12 @@ internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService proble
             {
                 Title = "The request is invalid.",
             }
-            : new ProblemDetails { Title = TitleOf(refusal.Kind) };
+            : new ProblemDetails
+            {
+                Title = refusal.Kind == RefusalKind.Unauthenticated && httpContext.GetEndpoint()?.Metadata.GetMetadata<AuthenticationTitle>() is { } title
+                    ? title.Title
+                    : TitleOf(refusal.Kind),
+            };
         details.Status = status;
         details.Detail = refusal.Reason;
         details.Extensions["code"] = refusal.Code;
@@ -63,3 +68,9 @@ internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService proble
         _ => "The request failed.",
     };
 }
+
+/// <summary>
+/// Endpoint metadata naming who must authenticate, used as the title of a 401 (default: a plugin token). The audit
+/// endpoints say "administrator" (issue 7 section 9).
+/// </summary>
+internal sealed record AuthenticationTitle(string Title);

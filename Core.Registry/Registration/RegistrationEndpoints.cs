@@ -15,7 +15,7 @@ internal static class RegistrationEndpoints
 {
     public static IEndpointRouteBuilder MapRegistrationEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var plugins = endpoints.MapGroup("/plugins");
+        var plugins = endpoints.MapGroup("/plugins").RequireRateLimiting(RateLimiting.UnauthenticatedRateLimiting.PolicyName);
         plugins.MapPost("/register", RegisterAsync);
         plugins.MapPost("/token", RenewAsync);
         plugins.MapPost("/{id}/heartbeat", HeartbeatAsync);

@@ -14,7 +14,7 @@ internal static class RegistrationExtensions
     public static WebApplication MapRegistryRegistration(this WebApplication app)
     {
         app.MapRegistrationEndpoints();
-        app.MapGrpcService<PluginRegistryService>();
+        app.MapGrpcService<PluginRegistryService>().RequireRateLimiting(Fabrix.Core.Registry.RateLimiting.UnauthenticatedRateLimiting.PolicyName);
         return app;
     }
 }

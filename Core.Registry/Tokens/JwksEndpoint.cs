@@ -16,7 +16,7 @@ internal static class JwksEndpoint
             // Validators cache the set and refetch on an unknown kid; a short max-age bounds staleness after rotation.
             context.Response.Headers.CacheControl = "public, max-age=60";
             return TypedResults.Json(document, TokenJsonContext.Default.JsonWebKeySetDocument, contentType: "application/jwk-set+json");
-        });
+        }).RequireRateLimiting(RateLimiting.UnauthenticatedRateLimiting.PolicyName);
         return endpoints;
     }
 }
