@@ -67,9 +67,15 @@ internal sealed class AuditVerifier(
 {
     public const int BatchSize = 1000;
 
-    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken) => await VerifyAsync([], cancellationToken);
+    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken) => await VerifyAsync([], compareAnchorStream: true, cancellationToken);
 
-    public async Task<AuditVerification> VerifyAsync(IReadOnlyList<AuditCheckpoint> fileAnchors, CancellationToken cancellationToken)
+    public Task<AuditVerification> VerifyAsync(IReadOnlyList<AuditCheckpoint> fileAnchors, CancellationToken cancellationToken) =>
+        VerifyAsync(fileAnchors, compareAnchorStream: true, cancellationToken);
+
+    /// <param name="fileAnchors">Checkpoints the caller kept offline, compared like the anchor stream.</param>
+    /// <param name="compareAnchorStream">False verifies from the database alone (what an attacker who also controls NATS leaves).</param>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    public async Task<AuditVerification> VerifyAsync(IReadOnlyList<AuditCheckpoint> fileAnchors, bool compareAnchorStream, CancellationToken cancellationToken)
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
@@ -92,7 +98,8 @@ internal sealed class AuditVerifier(
 
                 try
                 {
-                    streamLast = await anchors.LastSequenceAsync(cancellationToken);
+                    streamLast = compareAnchorStream ? await anchors.LastSequenceAsync(cancellationToken) : 0;
+                    streamProblem = compareAnchorStream ? string.Empty : "not compared (database-only verification)";
                 }
                 catch (Exception exception) when (exception is NatsException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
                 {

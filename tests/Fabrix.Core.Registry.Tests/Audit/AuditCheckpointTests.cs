@@ -20,7 +20,7 @@ using static Fabrix.Core.Registry.Tests.Audit.AuditTestSupport;
 namespace Fabrix.Core.Registry.Tests.Audit;
 
 /// <summary>Signed checkpoints: verifiable by anyone with the JWKS, written only when the head moves, on a fake clock.</summary>
-public sealed class AuditCheckpointTests(RegistryHost host, PostgresServer postgres) : IClassFixture<RegistryHost>
+public sealed class AuditCheckpointTests(RegistryHost host, PostgresServer postgres, NatsServer nats) : IClassFixture<RegistryHost>
 {
     [Fact]
     public async Task Checkpoint_Signature_VerifiesWithThePublicKeyFromTheJwks()
@@ -39,7 +39,7 @@ public sealed class AuditCheckpointTests(RegistryHost host, PostgresServer postg
         });
         // The documented signed text, rebuilt here from its parts rather than taken from the product.
         var text = string.Create(CultureInfo.InvariantCulture,
-            $"fabrix.audit.checkpoint.v1|{checkpoint.Sequence}|{checkpoint.HeadHash}|{checkpoint.RowCount}|{checkpoint.At.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}|{checkpoint.KeyId}");
+            $"fabrix.audit.checkpoint.v2|{checkpoint.Number}|{checkpoint.Sequence}|{checkpoint.HeadHash}|{checkpoint.RowCount}|{checkpoint.At.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}|{checkpoint.KeyId}|{checkpoint.PreviousCheckpointHash}");
         Assert.True(key.VerifyData(Encoding.UTF8.GetBytes(text), Base64Url.DecodeFromChars(checkpoint.Signature), HashAlgorithmName.SHA256));
         Assert.Equal(await host.HeadAsync(), checkpoint.Sequence);
         Assert.Equal(await host.ScalarAsync<long>("select count(*) from audit_log"), checkpoint.RowCount);
@@ -72,9 +72,12 @@ public sealed class AuditCheckpointTests(RegistryHost host, PostgresServer postg
         {
             var protection = DataProtectionProvider.Create(keyRing, builder => builder.SetApplicationName("fabrix-core-registry"));
             var ring = new SigningKeyRing(database, protection, Options.Create(new RegistryOptions { KeyRingPath = keyRing.FullName }), NullLogger<SigningKeyRing>.Instance);
-            var checkpoints = new AuditCheckpoints(database, ring, protection, time, NullLogger<AuditCheckpoints>.Instance);
-            var options = Options.Create(new AuditOptions { CheckpointInterval = TimeSpan.FromMinutes(1) });
-            using var service = new AuditCheckpointService(checkpoints, time, options, new BackgroundWorkHealth(time), NullLogger<AuditCheckpointService>.Instance);
+            var stream = $"ANCHORS_{Guid.NewGuid():N}";
+            var options = Options.Create(new AuditOptions { CheckpointInterval = TimeSpan.FromMinutes(1), AnchorStream = stream, AnchorSubject = $"anchors.{stream}" });
+            await using var connection = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = nats.Url });
+            var checkpoints = new AuditCheckpoints(database, ring, new AuditAnchorStream(connection, options), protection, time, NullLogger<AuditCheckpoints>.Instance);
+            using var service = new AuditCheckpointService(checkpoints, time, options, new BackgroundWorkHealth(time), new AuditChainHealth(time),
+                NullLogger<AuditCheckpointService>.Instance);
             async Task<long> CountAsync()
             {
                 await using var command = dataSource.CreateCommand("select count(*) from audit_checkpoints");
@@ -119,10 +122,12 @@ public sealed class AuditCheckpointTests(RegistryHost host, PostgresServer postg
         {
             var database = host.Factory.Services.GetRequiredService<RegistryDatabase>();
             var protection = DataProtectionProvider.Create(foreignRing, builder => builder.SetApplicationName("fabrix-core-registry"));
-            var checkpoints = new AuditCheckpoints(database, host.Factory.Services.GetRequiredService<SigningKeyRing>(), protection,
+            var anchors = host.Factory.Services.GetRequiredService<AuditAnchorStream>();
+            var checkpoints = new AuditCheckpoints(database, host.Factory.Services.GetRequiredService<SigningKeyRing>(), anchors, protection,
                 TimeProvider.System, NullLogger<AuditCheckpoints>.Instance);
 
-            var result = await new AuditVerifier(database, checkpoints).VerifyAsync(Ct);
+            var result = await new AuditVerifier(database, checkpoints, anchors, TimeProvider.System,
+                host.Factory.Services.GetRequiredService<IOptions<AuditOptions>>()).VerifyAsync(Ct);
 
             Assert.False(result.Intact);
             Assert.False(result.CheckpointValid);

@@ -2,7 +2,10 @@ using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Grpc.Core;
+using Fabrix.Core.Registry.Audit;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using AuditCheckpoint = Fabrix.Contracts.Registry.V1.AuditCheckpoint;
 using AuditLogClient = Fabrix.Contracts.Registry.V1.AuditLog.AuditLogClient;
 
 namespace Fabrix.Core.Registry.Tests.Audit;
@@ -51,6 +54,50 @@ internal static class AuditTestSupport
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(Ct);
     }
+
+    /// <summary>Signs a checkpoint now (or finds the head already signed) and returns it.</summary>
+    public static async Task<Fabrix.Core.Registry.Audit.AuditCheckpoint> WriteCheckpointAsync(this RegistryHost host)
+    {
+        var attempt = await host.Factory.Services.GetRequiredService<AuditCheckpoints>().WriteIfMovedAsync(Ct);
+        Assert.Contains(attempt.Outcome, (CheckpointOutcome[])[CheckpointOutcome.Written, CheckpointOutcome.Unchanged]);
+        Assert.Equal(await host.HeadAsync(), attempt.Checkpoint!.Sequence);
+        return attempt.Checkpoint;
+    }
+
+    /// <summary>Every checkpoint of the anchor stream, as <c>fabrix audit anchors export</c> reads them.</summary>
+    public static async Task<List<AuditCheckpoint>> ExportAnchorsAsync(this RegistryHost host)
+    {
+        using var call = host.AuditClient().ListAuditCheckpoints(new ListAuditCheckpointsRequest(), host.Viewer(), cancellationToken: Ct);
+        var anchors = new List<AuditCheckpoint>();
+        await foreach (var checkpoint in call.ResponseStream.ReadAllAsync(Ct))
+        {
+            anchors.Add(checkpoint);
+        }
+
+        return anchors;
+    }
+
+    /// <summary>
+    /// SQL that edits row <paramref name="from"/> and recomputes hash and prev_hash of it and every later row with the
+    /// database's own <c>audit_row_hash</c>: a rewrite that leaves every link intact.
+    /// </summary>
+    public static string RehashSql(long from) => $$"""
+        do $$
+        declare
+            r record;
+            previous text;
+        begin
+            update audit_log set reason = 'rewritten by someone with superuser rights' where id = {{from}};
+            select hash into previous from audit_log where id = {{from - 1}};
+            for r in select * from audit_log where id >= {{from}} order by id loop
+                update audit_log set prev_hash = previous,
+                    hash = audit_row_hash(r.id, r.at, r.actor, r.action, r.target, r.outcome, r.reason, r.correlation_id, r.details, previous)
+                where id = r.id
+                returning hash into previous;
+            end loop;
+        end
+        $$
+        """;
 
     /// <summary>A fresh registry on a fresh database for a test that breaks the chain.</summary>
     public static async Task<RegistryHost> StartIsolatedAsync(Fabrix.Testing.PostgresServer postgres, Fabrix.Testing.NatsServer nats)

@@ -73,12 +73,21 @@ public sealed class RegistryHost(PostgresServer postgres, NatsServer nats) : IAs
         // Off unless a test is about health: probes of the test plugins' made-up addresses would add health audit rows
         // to tests that assert exact audit trails. HealthMonitoringTests switch it on.
         ["Fabrix:Registry:Health:Enabled"] = "false",
+        // Every test registry shares the assembly's NATS server: each needs its own anchor stream.
+        ["Fabrix:Registry:Audit:AnchorStream"] = AnchorStream,
+        ["Fabrix:Registry:Audit:AnchorSubject"] = $"fabrix.audit.anchors.{AnchorStream}",
+        // Tests call the plugin API far faster than plugins do; RateLimitingTests switch it on.
+        ["Fabrix:Registry:RateLimiting:Enabled"] = "false",
     };
 
+    /// <summary>This registry's anchor stream on the shared NATS server.</summary>
+    public string AnchorStream { get; } = $"ANCHORS_{Guid.NewGuid():N}";
+
     /// <summary>Starts another registry instance on the same database and key ring (a restart when the first is disposed).</summary>
-    public (RegistryFactory Factory, GrpcChannel Channel) Start(Dictionary<string, string?>? settings = null)
+    public (RegistryFactory Factory, GrpcChannel Channel) Start(Dictionary<string, string?>? settings = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configureServices = null)
     {
-        var factory = new RegistryFactory(settings ?? Settings());
+        var factory = new RegistryFactory(settings ?? Settings(), configureServices: configureServices);
         _factories.Add(factory);
         var channel = GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler() });
         return (factory, channel);
