@@ -24,6 +24,9 @@ internal static class AuditCommands
         options.AddTo(audit);
         audit.Subcommands.Add(Query(context, options));
         audit.Subcommands.Add(Verify(context, options));
+        var anchors = new Command("anchors", "The signed checkpoints kept outside the database (the registry's JetStream anchor stream).");
+        anchors.Subcommands.Add(ExportAnchors(context, options));
+        audit.Subcommands.Add(anchors);
         return audit;
     }
 
@@ -73,12 +76,44 @@ internal static class AuditCommands
 
     private static Command Verify(CliContext context, RegistryOptions options)
     {
-        var command = new Command("verify", "Walk the audit hash chain and check the latest signed checkpoint. Exit 0 intact, 1 broken.");
+        var anchorsFile = new Option<string?>("--anchors")
+        {
+            Description = "A file from 'fabrix audit anchors export' kept offline: every checkpoint in it must be in the registry's database, unchanged.",
+        };
+        var command = new Command("verify",
+            "Walk the audit hash chain, check the checkpoint chain and compare it with the anchor stream (and --anchors). Exit 0 intact, 1 broken or stale head.")
+        {
+            anchorsFile,
+        };
         command.SetAction((parseResult, cancellationToken) => RunAsync(context, options, parseResult, async (client, headers) =>
         {
-            var result = await client.VerifyAuditAsync(new VerifyAuditRequest(), headers, Deadline(context), cancellationToken);
+            var request = new VerifyAuditRequest();
+            if (parseResult.GetValue(anchorsFile) is { } path)
+            {
+                request.Anchors.Add(await AnchorsFile.ReadAsync(context, path, cancellationToken));
+            }
+
+            var result = await client.VerifyAuditAsync(request, headers, Deadline(context), cancellationToken);
             AuditRendering.Verification(context.CreateConsole(), result);
-            return result.Intact ? ExitCodes.Ok : ExitCodes.Refused;
+            return result.Intact && !result.StaleHead ? ExitCodes.Ok : ExitCodes.Refused;
+        }));
+        return command;
+    }
+
+    private static Command ExportAnchors(CliContext context, RegistryOptions options)
+    {
+        var output = new Option<string?>("--output") { Description = "Write to this file instead of standard output (keep it offline)." };
+        var command = new Command("export", "Every signed checkpoint of the anchor stream, one JSON object per line, oldest first.") { output };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(context, options, parseResult, async (client, headers) =>
+        {
+            var path = parseResult.GetValue(output);
+            var count = await AnchorsFile.ExportAsync(context, client, headers, path, cancellationToken);
+            if (path is not null)
+            {
+                await context.Out.WriteLineAsync($"Wrote {count} checkpoint{(count == 1 ? string.Empty : "s")} to {path}. Keep it where the registry's database administrators cannot change it; verify with: fabrix audit verify --anchors {path}");
+            }
+
+            return ExitCodes.Ok;
         }));
         return command;
     }

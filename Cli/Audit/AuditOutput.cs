@@ -175,5 +175,24 @@ internal static class AuditRendering
         {
             console.MarkupLine("No signed checkpoint yet: a truncated tail cannot be detected until the registry writes one (every minute while the log grows).");
         }
+
+        console.MarkupLine($"Checkpoint chain: {result.CheckpointsChecked} checkpoint{(result.CheckpointsChecked == 1 ? string.Empty : "s")} checked, {(result.CheckpointChainValid ? "[green]unbroken[/]" : "[red]broken[/]")}.");
+        console.MarkupLine(result.AnchorStreamChecked
+            ? $"Anchor stream: {result.StreamAnchorsCompared} anchor{(result.StreamAnchorsCompared == 1 ? string.Empty : "s")} compared."
+            : $"[yellow]Anchor stream not compared[/]: {Markup.Escape(result.AnchorStreamProblem)}");
+        if (result.FileAnchorsCompared > 0)
+        {
+            console.MarkupLine($"Anchors file: {result.FileAnchorsCompared} anchor{(result.FileAnchorsCompared == 1 ? string.Empty : "s")} compared.");
+        }
+
+        foreach (var finding in result.AnchorFindings)
+        {
+            console.MarkupLine($"[red]Anchor {finding.Number} {Markup.Escape(finding.Kind)}[/] ({Markup.Escape(finding.Source)}): {Markup.Escape(finding.Problem)}");
+        }
+
+        if (result.StaleHead)
+        {
+            console.MarkupLine($"[red]Stale head[/]: {result.RowsAfterLatestCheckpoint} row{(result.RowsAfterLatestCheckpoint == 1 ? string.Empty : "s")} after the latest checkpoint, which is {result.LatestCheckpointAgeSeconds} s old: the registry stopped signing (see its /health and critical log) or checkpoints were deleted.");
+        }
     }
 }

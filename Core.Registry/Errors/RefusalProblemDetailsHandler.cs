@@ -26,7 +26,7 @@ internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService proble
             }
             : new ProblemDetails
             {
-                Title = refusal.Kind == RefusalKind.Unauthenticated && httpContext.GetEndpoint()?.Metadata.GetMetadata<AuthenticationTitle>() is { } title
+                Title = refusal.Kind == RefusalKind.Unauthenticated && (httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint())?.Metadata.GetMetadata<AuthenticationTitle>() is { } title
                     ? title.Title
                     : TitleOf(refusal.Kind),
             };

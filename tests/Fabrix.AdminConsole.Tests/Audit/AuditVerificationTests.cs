@@ -58,4 +58,36 @@ public sealed class AuditVerificationTests
         Assert.Equal(Severity.Error, severity);
         Assert.Equal("Broken: The log has 35 rows but the checkpoint signed 40. 35 rows checked, checkpoint invalid (row 40, key kid-2026-11).", text);
     }
+
+    [Fact]
+    public void Describe_AnchorMissingFromDatabase_NamesItPlainly()
+    {
+        var response = new VerifyAuditResponse
+        {
+            Intact = false, RowsChecked = 40, FirstBrokenSequence = 40, Problem = "row 40: hash differs from anchored checkpoint 7 (rows rewritten and re-hashed?)",
+            CheckpointValid = true, LatestCheckpoint = Checkpoint, AnchorStreamChecked = true, StreamAnchorsCompared = 7,
+        };
+        response.AnchorFindings.Add(new AuditAnchorFinding
+        {
+            Source = "anchor_stream", Number = 7, Kind = "missing", Problem = "checkpoint 7 (row 40) is in the anchor stream but missing from the database (deleted?)",
+        });
+
+        var (severity, text) = AuditVerification.Describe(response);
+
+        Assert.Equal(Severity.Error, severity);
+        Assert.Contains("1 anchor(s) do not match the database; first: checkpoint 7 (row 40) is in the anchor stream but missing from the database (deleted?).", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Describe_StaleHead_WarnsEvenWhenIntact()
+    {
+        var (severity, text) = AuditVerification.Describe(new VerifyAuditResponse
+        {
+            Intact = true, RowsChecked = 45, CheckpointValid = true, LatestCheckpoint = Checkpoint, AnchorStreamChecked = true, StreamAnchorsCompared = 3,
+            StaleHead = true, RowsAfterLatestCheckpoint = 5, LatestCheckpointAgeSeconds = 1200,
+        });
+
+        Assert.Equal(Severity.Warning, severity);
+        Assert.EndsWith("All 3 anchors in the anchor stream match. Stale head: 5 rows after the latest checkpoint, signed 20 min ago; the registry has stopped signing or checkpoints were deleted.", text, StringComparison.Ordinal);
+    }
 }

@@ -36,7 +36,7 @@ internal static class AuditTestSupport
         return ids;
     }
 
-    public static Task<long> HeadAsync(this RegistryHost host) => host.ScalarAsync<long>("select max(id) from audit_log");
+    public static Task<long> HeadAsync(this RegistryHost host) => host.ScalarAsync<long>("select coalesce(max(id), 0) from audit_log");
 
     /// <summary>
     /// Runs SQL the way an attacker with superuser rights would: triggers off for the session
