@@ -42,6 +42,55 @@ public sealed class AuditCommandsTests(RealRegistry registries) : IClassFixture<
     }
 
     [Fact]
+    public async Task AnchorsExport_ToFileThenVerifyWithIt_OneCheckpointPerLineAndIntact()
+    {
+        var registry = await registries.StartAsync();
+        await registry.InstallAsync("anchored", 2);
+        await registry.WaitForCheckpointOfHeadAsync();
+
+        var export = await Cli(registry).RunAsync("audit", "anchors", "export", "--output", "anchors.jsonl", "--role", AdminRoles.AuditViewer);
+        var lines = await File.ReadAllLinesAsync(Path.Combine(_directory.Path, "anchors.jsonl"), TestContext.Current.CancellationToken);
+        var verify = await Cli(registry).RunAsync("audit", "verify", "--anchors", "anchors.jsonl", "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(0, export.ExitCode);
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line => Assert.True(JsonDocument.Parse(line).RootElement.GetProperty("number").GetString() is { Length: > 0 }));
+        Assert.Contains($"Wrote {lines.Length} checkpoint", export.Output, StringComparison.Ordinal);
+        Assert.Equal(0, verify.ExitCode);
+        Assert.Contains($"Anchors file: {lines.Length} anchor", verify.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_AnchorsFileAfterRehashAndCheckpointDeletion_ExitsOneNamingTheMissingCheckpoint()
+    {
+        var registry = await registries.StartAsync();
+        await registry.InstallAsync("rewritten", 4);
+        await registry.WaitForCheckpointOfHeadAsync();
+        await Cli(registry).RunAsync("audit", "anchors", "export", "--output", "anchors.jsonl", "--role", AdminRoles.AuditViewer);
+        var from = await registry.ScalarAsync("select max(id) - 2 from audit_log");
+        var deleted = await registry.ScalarAsync($"select min(number) from audit_checkpoints where sequence >= {from}");
+        await registry.TamperAsync(Fabrix.Testing.AuditTampering.RehashSql(from) + $"; delete from audit_checkpoints where sequence >= {from}");
+
+        var result = await Cli(registry).RunAsync("audit", "verify", "--anchors", "anchors.jsonl", "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Audit log BROKEN", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"Anchor {deleted} missing (anchors_file): checkpoint {deleted}", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_AnchorsFileNotAnExport_UsageErrorExitsTwo()
+    {
+        var registry = await registries.StartAsync();
+        await File.WriteAllTextAsync(Path.Combine(_directory.Path, "anchors.jsonl"), "not json\n", TestContext.Current.CancellationToken);
+
+        var result = await Cli(registry).RunAsync("audit", "verify", "--anchors", "anchors.jsonl", "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("anchors.jsonl line 1 is not a checkpoint", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Verify_AsPluginManagerOnly_RefusedExitOne()
     {
         var registry = await registries.StartAsync();

@@ -45,12 +45,18 @@ public sealed class RealRegistry : IAsyncLifetime
     public async Task<RunningRegistry> StartAsync()
     {
         var connectionString = await _postgres.CreateDatabaseAsync("cliaudit");
+        var stream = $"ANCHORS_{Guid.NewGuid():N}";
         var factory = new RegistryHostFactory(new Dictionary<string, string?>
         {
             ["ConnectionStrings:registry"] = connectionString,
             ["ConnectionStrings:nats"] = _nats.Url,
             ["Fabrix:Registry:KeyRingPath"] = Path.Combine(_root, "keyring-" + Guid.NewGuid().ToString("N")),
             ["Fabrix:DevAdmin:KeyFile"] = DevKeyPath,
+            // Registries share one NATS server here: each needs its own anchor stream. Checkpoints every second, so
+            // a test can wait for one that covers its rows.
+            ["Fabrix:Registry:Audit:AnchorStream"] = stream,
+            ["Fabrix:Registry:Audit:AnchorSubject"] = $"anchors.{stream}",
+            ["Fabrix:Registry:Audit:CheckpointInterval"] = "00:00:01",
         });
         _started.Add(factory);
         var registry = new RunningRegistry(factory, connectionString, DevelopmentAdminToken.LoadKey(DevKeyPath));
@@ -120,6 +126,18 @@ public sealed class RunningRegistry(WebApplicationFactory<RegistryApp> factory, 
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Waits until a signed checkpoint covers the current head.</summary>
+    public async Task WaitForCheckpointOfHeadAsync()
+    {
+        var head = await ScalarAsync("select max(id) from audit_log");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await ScalarAsync("select coalesce(max(sequence), 0) from audit_checkpoints") < head)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no audit checkpoint covered row {head} within 30 s");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
     }
 
     /// <summary>The registry signs a checkpoint right after start; waiting for it keeps the tests' row numbers stable.</summary>

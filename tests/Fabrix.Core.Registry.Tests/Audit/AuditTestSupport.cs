@@ -77,27 +77,7 @@ internal static class AuditTestSupport
         return anchors;
     }
 
-    /// <summary>
-    /// SQL that edits row <paramref name="from"/> and recomputes hash and prev_hash of it and every later row with the
-    /// database's own <c>audit_row_hash</c>: a rewrite that leaves every link intact.
-    /// </summary>
-    public static string RehashSql(long from) => $$"""
-        do $$
-        declare
-            r record;
-            previous text;
-        begin
-            update audit_log set reason = 'rewritten by someone with superuser rights' where id = {{from}};
-            select hash into previous from audit_log where id = {{from - 1}};
-            for r in select * from audit_log where id >= {{from}} order by id loop
-                update audit_log set prev_hash = previous,
-                    hash = audit_row_hash(r.id, r.at, r.actor, r.action, r.target, r.outcome, r.reason, r.correlation_id, r.details, previous)
-                where id = r.id
-                returning hash into previous;
-            end loop;
-        end
-        $$
-        """;
+    public static string RehashSql(long from) => Fabrix.Testing.AuditTampering.RehashSql(from);
 
     /// <summary>A fresh registry on a fresh database for a test that breaks the chain.</summary>
     public static async Task<RegistryHost> StartIsolatedAsync(Fabrix.Testing.PostgresServer postgres, Fabrix.Testing.NatsServer nats)
