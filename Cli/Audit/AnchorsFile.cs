@@ -65,7 +65,7 @@ internal static class AnchorsFile
             {
                 anchors.Add(s_parser.Parse<AuditCheckpoint>(lines[i]));
             }
-            catch (InvalidProtocolBufferException ex)
+            catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidJsonException)
             {
                 throw new CliFailureException($"{path} line {i + 1} is not a checkpoint from 'fabrix audit anchors export': {ex.Message}", ExitCodes.UsageOrIo);
             }
