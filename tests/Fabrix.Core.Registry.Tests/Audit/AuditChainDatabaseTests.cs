@@ -118,6 +118,10 @@ public sealed class AuditChainDatabaseTests(RegistryHost host, PostgresServer po
 
         var settings = host.Settings();
         settings["ConnectionStrings:registry"] = connectionString;
+        // Another database needs another anchor stream (the class's registry has its own on the same NATS).
+        var stream = $"LEGACY_{Guid.NewGuid():N}";
+        settings["Fabrix:Registry:Audit:AnchorStream"] = stream;
+        settings["Fabrix:Registry:Audit:AnchorSubject"] = $"anchors.{stream}";
         var (_, channel) = host.Start(settings);
         var verification = await new Contracts.Registry.V1.AuditLog.AuditLogClient(channel)
             .VerifyAuditAsync(new VerifyAuditRequest(), host.Viewer(), cancellationToken: Ct);

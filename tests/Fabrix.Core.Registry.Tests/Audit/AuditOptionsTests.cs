@@ -41,4 +41,25 @@ public sealed class AuditOptionsTests(RegistryHost host) : IClassFixture<Registr
 
         Assert.Equal(valid, result.Succeeded);
     }
+
+    [Fact]
+    public async Task Start_BadAnchorFoldingAndRateLimitKeys_FailsNamingEveryKey()
+    {
+        var settings = host.Settings();
+        settings["Fabrix:Registry:Audit:AnchorStream"] = "has.dots";
+        settings["Fabrix:Registry:Audit:AnchorSubject"] = "wild.*";
+        settings["Fabrix:Registry:Audit:RefusalFoldWindow"] = "02:00:00";
+        settings["Fabrix:Registry:Audit:RefusalFoldMaxSources"] = "0";
+        settings["Fabrix:Registry:RateLimiting:PermitLimit"] = "0";
+        settings["Fabrix:Registry:RateLimiting:Window"] = "00:00:00";
+        await using var factory = new RegistryFactory(settings);
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.Server);
+
+        foreach (var key in (string[])["Audit:AnchorStream", "Audit:AnchorSubject", "Audit:RefusalFoldWindow", "Audit:RefusalFoldMaxSources",
+                     "RateLimiting:PermitLimit", "RateLimiting:Window"])
+        {
+            Assert.Contains($"Fabrix:Registry:{key}", error.Message, StringComparison.Ordinal);
+        }
+    }
 }
