@@ -50,6 +50,8 @@ internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService proble
         RefusalKind.PermissionDenied => StatusCodes.Status403Forbidden,
         RefusalKind.NotFound => StatusCodes.Status404NotFound,
         RefusalKind.FailedPrecondition or RefusalKind.AlreadyExists => StatusCodes.Status409Conflict,
+        RefusalKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+        RefusalKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -60,6 +62,8 @@ internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService proble
         RefusalKind.NotFound => "No such plugin.",
         RefusalKind.FailedPrecondition => "The plugin's lifecycle does not allow this.",
         RefusalKind.AlreadyExists => "The plugin is already installed.",
+        RefusalKind.UnsupportedMediaType => "The request body must be application/json.",
+        RefusalKind.TooLarge => "The request body is too large.",
         _ => "The request failed.",
     };
 }
