@@ -28,6 +28,15 @@ public static class DevelopmentAdminToken
     /// <summary>Environment variable the AppHost sets for every service and the CLI reads.</summary>
     public const string KeyFileEnvironmentVariable = "Fabrix__DevAdmin__KeyFile";
 
+    /// <summary>
+    /// Configuration key of a file holding only the public key (PEM <c>PUBLIC KEY</c>): what a plugin gets to check
+    /// administrator tokens without being able to mint them.
+    /// </summary>
+    public const string PublicKeyFileConfigurationKey = "Fabrix:DevAdmin:PublicKeyFile";
+
+    /// <summary>Environment variable form of <see cref="PublicKeyFileConfigurationKey"/>.</summary>
+    public const string PublicKeyFileEnvironmentVariable = "Fabrix__DevAdmin__PublicKeyFile";
+
     /// <summary>Default lifetime of a minted token.</summary>
     public static TimeSpan DefaultLifetime { get; } = TimeSpan.FromMinutes(10);
 
@@ -64,7 +73,22 @@ public static class DevelopmentAdminToken
         return path;
     }
 
-    /// <summary>Loads the signing key from a key file written by <see cref="EnsureKeyFile"/>.</summary>
+    /// <summary>Writes the public half of the key in <paramref name="keyFile"/> to <paramref name="publicKeyFile"/> (PEM), replacing it. Returns the path.</summary>
+    public static string WritePublicKeyFile(string keyFile, string publicKeyFile)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyFile);
+        ArgumentException.ThrowIfNullOrWhiteSpace(publicKeyFile);
+        using var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(keyFile));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(publicKeyFile))!);
+        File.WriteAllText(publicKeyFile, key.ExportSubjectPublicKeyInfoPem());
+        return publicKeyFile;
+    }
+
+    /// <summary>
+    /// Loads the key from a key file written by <see cref="EnsureKeyFile"/>, or only its public half from a file written
+    /// by <see cref="WritePublicKeyFile"/> (enough to validate tokens). The key id is the same either way.
+    /// </summary>
     public static ECDsaSecurityKey LoadKey(string path)
     {
         var ecdsa = ECDsa.Create();
