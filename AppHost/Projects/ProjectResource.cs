@@ -255,7 +255,7 @@ internal sealed class ProjectResource : IResource
 
             var manifest = PluginManifestFile.Load(context.RepositoryPath(PluginManifestPath), PluginManifestPath);
             PluginManifest = RunManifest.ForRun(context, Name, manifest, HttpEndpoint, Http2Endpoint);
-            DevelopmentAdminToken.WritePublicKeyFile(context.DevAdminKeyFile, context.DevAdminPublicKeyFile);
+            DevelopmentAdminToken.WritePublicKeyFile(DevelopmentAdminToken.EnsureKeyFile(context.DevAdminKeyFile), context.DevAdminPublicKeyFile);
         }
 
         foreach (var (_, relativePath) in _dataDirectories)
