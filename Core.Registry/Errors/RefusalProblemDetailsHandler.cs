@@ -24,7 +24,11 @@ internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService proble
             {
                 Title = "The request is invalid.",
             }
-            : new ProblemDetails { Title = TitleOf(refusal.Kind) };
+            : new ProblemDetails
+            {
+                // A registration proves itself with its credential, not a token: say which one is missing.
+                Title = refusal.Code == RefusalCodes.InvalidRegistrationCredential ? "A valid registration credential is required." : TitleOf(refusal.Kind),
+            };
         details.Status = status;
         details.Detail = refusal.Reason;
         details.Extensions["code"] = refusal.Code;

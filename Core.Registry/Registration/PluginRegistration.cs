@@ -246,7 +246,7 @@ internal sealed class PluginRegistration(
                     details["credential_id"] = presented.CredentialId;
                 }
 
-                throw await audit.RefuseAsync(anonymous, AuditActions.Register, claimedId,
+                throw await audit.RefuseAsync(anonymous, AuditActions.Register, Bound(claimedId),
                     Refusal.Of(RefusalKind.Unauthenticated, RefusalCodes.InvalidRegistrationCredential, authentication.Failure!), details, cancellationToken);
             }
 

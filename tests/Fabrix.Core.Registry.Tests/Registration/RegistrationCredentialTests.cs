@@ -393,6 +393,7 @@ public sealed class RegistrationCredentialTests(RegistryHost host) : IClassFixtu
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal("INVALID_REGISTRATION_CREDENTIAL", problem.GetProperty("code").GetString());
+        Assert.Equal("A valid registration credential is required.", problem.GetProperty("title").GetString());
         Assert.Contains(reason, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var row = (await host.AuditRowsAsync(id)).Last(r => r.Action == "plugin.register");
         Assert.Equal(("refused", "anonymous"), (row.Outcome, row.Actor));
