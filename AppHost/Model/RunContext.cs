@@ -37,6 +37,12 @@ internal sealed class RunContext
     /// <summary>Development administrator key (PEM) handed to every service (SHARED.md runtime conventions).</summary>
     public string DevAdminKeyFile => Path.Combine(DataRoot, "keys", "dev-admin.pem");
 
+    /// <summary>
+    /// The public half of <see cref="DevAdminKeyFile"/>, handed to plugins instead of the key itself (issue 7): a plugin
+    /// checks administrator tokens but must not be able to mint them.
+    /// </summary>
+    public string DevAdminPublicKeyFile => Path.Combine(DataRoot, "keys", "dev-admin.pub.pem");
+
     public string LogPathFor(string resourceName) => Path.Combine(LogsDirectory, resourceName + ".log");
 
     public string PidFileFor(string resourceName) => Path.Combine(RunDirectory, resourceName + ".pid");

@@ -28,7 +28,8 @@ internal enum InstallAction
 /// <summary>
 /// Installs a sample plugin through the registry's administrator API before the plugin starts, as an administrator
 /// would (issue 2: "an installation may ask to be enabled as soon as it registers, which is how the AppHost brings up
-/// the samples"). Idempotent: a second run finds the same manifest digest and leaves the installation alone.
+/// the samples"). Idempotent: a second run finds the same manifest digest and leaves the installation alone, but
+/// rotates its registration credential to have one to hand the plugin (issue 7).
 /// </summary>
 internal static class PluginInstaller
 {
@@ -61,7 +62,12 @@ internal static class PluginInstaller
             : InstallAction.Replace;
     }
 
-    public static async Task EnsureInstalledAsync(RunContext context, string registryGrpcUrl, PluginManifestFile manifest, CancellationToken cancellationToken)
+    /// <summary>
+    /// Installs the plugin unless it is installed with this manifest, and returns its registration credential: the one
+    /// the install issued, or, when it was installed before (a rerun on the same data folder), a new one from
+    /// RotateRegistrationCredential, because a credential's secret is shown only once and the AppHost keeps none.
+    /// </summary>
+    public static async Task<string> EnsureInstalledAsync(RunContext context, string registryGrpcUrl, PluginManifestFile manifest, CancellationToken cancellationToken)
     {
         using var channel = GrpcChannel.ForAddress(registryGrpcUrl);
         var client = new RegistryAdmin.RegistryAdminClient(channel);
@@ -70,7 +76,7 @@ internal static class PluginInstaller
         if (action == InstallAction.Skip)
         {
             context.Reporter.Info($"  Plugin {manifest.PluginId} {manifest.Version} is already installed with this manifest");
-            return;
+            return await RotateCredentialAsync(context, client, manifest, cancellationToken);
         }
 
         try
@@ -91,11 +97,35 @@ internal static class PluginInstaller
             {
                 context.Reporter.Warning($"{RunContext.Display(manifest.Path)}: {warning.Path}: {warning.Message}");
             }
+
+            return response.RegistrationCredential?.Secret is { Length: > 0 } secret
+                ? secret
+                : throw new AppHostException($"the registry installed {manifest.PluginId} but returned no registration credential");
         }
         catch (RpcException e)
         {
             cancellationToken.ThrowIfCancellationRequested();
             throw new AppHostException(RefusalMessage(e, installed, manifest, context.DataRoot));
+        }
+    }
+
+    private static async Task<string> RotateCredentialAsync(RunContext context, RegistryAdmin.RegistryAdminClient client, PluginManifestFile manifest,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await client.RotateRegistrationCredentialAsync(
+                new RegistrationCredentialRequest { Id = manifest.PluginId, Reason = "AppHost start: handing the plugin a fresh credential" },
+                Headers(context),
+                deadline: Deadline(context),
+                cancellationToken: cancellationToken);
+            context.Reporter.Info($"  Rotated the registration credential of {manifest.PluginId} (credential {response.Credential.Info.CredentialId})");
+            return response.Credential.Secret;
+        }
+        catch (RpcException e)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new AppHostException($"could not rotate the registration credential of {manifest.PluginId}: {Describe(e)}");
         }
     }
 

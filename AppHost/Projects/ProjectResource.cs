@@ -18,6 +18,9 @@ internal sealed class ProjectResource : IResource
     /// <summary>Name of the service a plugin installation goes through (its gRPC endpoint).</summary>
     public const string RegistryName = "registry";
 
+    /// <summary>The SDK's <c>Fabrix:Plugin:RegistrationCredential</c> as an environment variable.</summary>
+    public const string RegistrationCredentialVariable = "Fabrix__Plugin__RegistrationCredential";
+
     /// <summary>Variables a parent shell may carry that would fight the Kestrel endpoints the AppHost assigns.</summary>
     private static readonly string[] InheritedUrlVariables = ["ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "URLS"];
 
@@ -34,6 +37,7 @@ internal sealed class ProjectResource : IResource
     private readonly List<KeyValuePair<string, string>> _dataDirectories = [];
     private readonly ResourceProcess _process;
     private string? _dotnet;
+    private string? _registrationCredential;
 
     public ProjectResource(string name, string projectPath, Func<string, string, int, int> resolvePort)
     {
@@ -138,7 +142,9 @@ internal sealed class ProjectResource : IResource
 
     /// <summary>
     /// Before this plugin starts, installs <paramref name="manifestPath"/> (relative to the repository root) through the
-    /// referenced <c>registry</c>, enabled on registration; also sets <c>Fabrix__Plugin__Address</c>, and
+    /// referenced <c>registry</c>, enabled on registration, and hands the plugin its registration credential
+    /// (<c>Fabrix__Plugin__RegistrationCredential</c>: issued by the install, or rotated when the plugin was already
+    /// installed, since the secret is shown only once); also sets <c>Fabrix__Plugin__Address</c>, and
     /// <c>Fabrix__Plugin__ManifestPath</c> when the ports of this run make the AppHost adjust the manifest's
     /// <c>health_check.port</c>.
     /// </summary>
@@ -172,8 +178,18 @@ internal sealed class ProjectResource : IResource
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["DOTNET_ENVIRONMENT"] = "Development",
             ["OTEL_SERVICE_NAME"] = Name,
-            [DevelopmentAdminToken.KeyFileEnvironmentVariable] = context.DevAdminKeyFile,
         };
+
+        // Core services sign administrator calls with the development key; a plugin only checks them (issue 7), so it
+        // gets the public half and could not mint an administrator token if it tried.
+        if (PluginManifestPath is null)
+        {
+            environment[DevelopmentAdminToken.KeyFileEnvironmentVariable] = context.DevAdminKeyFile;
+        }
+        else
+        {
+            environment[DevelopmentAdminToken.PublicKeyFileEnvironmentVariable] = context.DevAdminPublicKeyFile;
+        }
 
         foreach (var endpoint in _endpoints)
         {
@@ -193,6 +209,12 @@ internal sealed class ProjectResource : IResource
         if (PluginManifestPath is not null && HttpEndpoint is { } http)
         {
             environment["Fabrix__Plugin__Address"] = http.Url;
+        }
+
+        if (_registrationCredential is not null)
+        {
+            // Issued (or rotated) by the installation just before the start: the plugin proves its identity with it.
+            environment[RegistrationCredentialVariable] = _registrationCredential;
         }
 
         if (PluginManifest is { CopiedFrom: not null } copy)
@@ -233,6 +255,7 @@ internal sealed class ProjectResource : IResource
 
             var manifest = PluginManifestFile.Load(context.RepositoryPath(PluginManifestPath), PluginManifestPath);
             PluginManifest = RunManifest.ForRun(context, Name, manifest, HttpEndpoint, Http2Endpoint);
+            DevelopmentAdminToken.WritePublicKeyFile(DevelopmentAdminToken.EnsureKeyFile(context.DevAdminKeyFile), context.DevAdminPublicKeyFile);
         }
 
         foreach (var (_, relativePath) in _dataDirectories)
@@ -251,7 +274,7 @@ internal sealed class ProjectResource : IResource
         var targetPath = TargetPath ?? throw new InvalidOperationException($"{Name} was not built.");
         if (PluginManifest is not null)
         {
-            await PluginInstaller.EnsureInstalledAsync(context, RegistryGrpcUrl(), PluginManifest, cancellationToken);
+            _registrationCredential = await PluginInstaller.EnsureInstalledAsync(context, RegistryGrpcUrl(), PluginManifest, cancellationToken);
         }
 
         var environment = BuildEnvironment(context).ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal);

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Fabrix.Cli.Plugins;
 
 /// <summary>
-/// <c>fabrix plugins list | show | install | enable | disable | unregister | uninstall</c> (and the version commands of
+/// <c>fabrix plugins list | show | install | enable | disable | unregister | uninstall</c> (plus <c>credential rotate | revoke</c>, and the version commands of
 /// <see cref="PluginVersionCommands"/>, and <c>health</c> of <see cref="PluginHealthCommand"/>) against a running
 /// registry over gRPC (the RegistryAdmin service of <c>Contracts/fabrix/registry/v1/registry.proto</c>).
 /// </summary>
@@ -33,6 +33,7 @@ internal static class PluginCommands
         plugins.Subcommands.Add(PluginVersionCommands.Upgrade(context, options));
         plugins.Subcommands.Add(PluginVersionCommands.Rollback(context, options));
         plugins.Subcommands.Add(PluginHealthCommand.Build(context, options));
+        plugins.Subcommands.Add(PluginCredentialCommands.Build(context, options));
         return plugins;
     }
 
@@ -69,7 +70,12 @@ internal static class PluginCommands
     {
         var manifest = new Argument<string>("manifest") { Description = "Manifest file (JSON) to approve." };
         var enableOnRegister = new Option<bool>("--enable-on-register") { Description = "Make the plugin active as soon as it registers." };
-        var command = new Command("install", "Install (approve) a plugin manifest. The manifest is validated locally first.") { manifest, enableOnRegister };
+        var json = PluginCredentialCommands.JsonOption();
+        var command = new Command("install",
+            "Install (approve) a plugin manifest. The manifest is validated locally first. Prints the plugin's registration credential, once.")
+        {
+            manifest, enableOnRegister, json,
+        };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var file = parseResult.GetRequiredValue(manifest);
@@ -83,12 +89,26 @@ internal static class PluginCommands
             {
                 var request = new InstallPluginRequest { ManifestJson = report.Text!, EnableOnRegister = parseResult.GetValue(enableOnRegister) };
                 var response = await client.InstallPluginAsync(request, headers, Deadline(context), cancellationToken);
-                var console = context.CreateConsole();
                 var summary = response.Plugin.Summary;
+                if (parseResult.GetValue(json))
+                {
+                    var report = new InstalledPluginReport(summary.Id, summary.Version, PluginText.Status(summary.Status), response.Plugin.EnableOnRegister,
+                        response.RegistrationCredential is { } issued ? PluginCredentialCommands.Report(issued) : null,
+                        [.. response.Warnings.Select(w => new InstallWarningReport(w.Path, w.Message))]);
+                    await context.Out.WriteLineAsync(JsonSerializer.Serialize(report, CredentialJsonContext.Default.InstalledPluginReport));
+                    return ExitCodes.Ok;
+                }
+
+                var console = context.CreateConsole();
                 console.MarkupLine($"Installed [bold]{Markup.Escape(summary.Id)}[/] {Markup.Escape(summary.Version)} (status {PluginText.Status(summary.Status)}{(response.Plugin.EnableOnRegister ? ", enabled on register" : string.Empty)}).");
                 foreach (var warning in response.Warnings)
                 {
                     console.MarkupLine($"  [yellow]warning[/] [bold]{Markup.Escape(warning.Path)}[/]: {Markup.Escape(warning.Message)}");
+                }
+
+                if (response.RegistrationCredential is { } credential)
+                {
+                    await PluginCredentialCommands.ShowIssuedAsync(context, summary.Id, credential);
                 }
 
                 return ExitCodes.Ok;

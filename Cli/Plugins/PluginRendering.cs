@@ -50,6 +50,12 @@ internal static class PluginRendering
         Fact(facts, "Platform", string.IsNullOrEmpty(detail.PlatformRange) ? "any Fabrix version" : detail.PlatformRange);
         Fact(facts, "Enable on register", detail.EnableOnRegister ? "yes" : "no");
         Fact(facts, "Address", string.IsNullOrEmpty(detail.Address) ? "-" : detail.Address);
+        if (!string.IsNullOrEmpty(detail.PreviousAddress))
+        {
+            Fact(facts, "Previous address", $"{detail.PreviousAddress} (the latest registration came from a new address)");
+        }
+
+        Fact(facts, "Registration credential", Credential(detail.RegistrationCredential));
         Fact(facts, "Installed", PluginText.Time(summary.InstalledAt));
         Fact(facts, "Registered", PluginText.Time(summary.RegisteredAt));
         Fact(facts, "Last seen", PluginText.Time(summary.LastSeenAt));
@@ -82,6 +88,18 @@ internal static class PluginRendering
         console.WriteLine();
         console.MarkupLine("[bold]Manifest[/]");
         console.WriteLine(PluginCommands.Pretty(detail.ManifestJson));
+    }
+
+    private static string Credential(RegistrationCredentialInfo? credential)
+    {
+        if (credential is null || string.IsNullOrEmpty(credential.CredentialId))
+        {
+            return "none (fabrix plugins credential rotate issues one)";
+        }
+
+        var text = $"{credential.CredentialId}, issued {PluginText.Time(credential.IssuedAt)} by {credential.IssuedBy}";
+        text += credential.LastUsedAt is null ? ", never used" : $", last used {PluginText.Time(credential.LastUsedAt)}";
+        return credential.RevokedAt is null ? text : $"{text}, REVOKED {PluginText.Time(credential.RevokedAt)} by {credential.RevokedBy}";
     }
 
     /// <summary>The <c>plugins versions</c> table: newest first as the registry sends them.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Fabrix.Contracts.Manifests;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Audit;
+using Fabrix.Core.Registry.Credentials;
 using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Persistence;
@@ -78,9 +79,13 @@ internal sealed class PluginAdministration(
             var version = stored ?? await PluginStore.AddManifestVersionAsync(transaction, manifest, manifestJson, digest, caller.Actor, cancellationToken);
             var plugin = await PluginStore.InstallAsync(transaction, manifest, version, enableOnRegister, cancellationToken);
             var reason = from == PluginState.NotInstalled ? "installed" : "reinstalled";
+            // Every install and reinstall issues a fresh registration credential (issue 7 section 1); a reinstall's
+            // supersedes the one of the earlier installation.
+            var (credential, credentialRecord) = await CredentialStore.IssueAsync(transaction, plugin.Id, caller.Actor, cancellationToken);
             await journal.RecordAsync(transaction, plugin.Id, from, decision.To, LifecycleTrigger.Install, caller, reason, cancellationToken);
             await AuditLog.SucceededAsync(transaction, caller, AuditActions.Install, plugin.Id, reason, new JsonObject
             {
+                ["credential_id"] = credential.CredentialId,
                 ["version"] = manifest.Version,
                 ["revision"] = plugin.ManifestRevision,
                 ["digest"] = digest,
@@ -91,7 +96,7 @@ internal sealed class PluginAdministration(
             journal.UpsertAfterCommit(transaction, plugin);
             await transaction.CommitAsync(cancellationToken);
 
-            var response = new InstallPluginResponse { Plugin = detail };
+            var response = new InstallPluginResponse { Plugin = detail, RegistrationCredential = CredentialProjection.ToIssued(credential, credentialRecord) };
             response.Warnings.Add(validation.Warnings.Select(w => new Contracts.Registry.V1.ManifestIssue { Path = w.Path, Message = w.Message }));
             return response;
         }, cancellationToken);

@@ -1,4 +1,5 @@
 using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Registry.Credentials;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;
 
@@ -13,6 +14,12 @@ internal static class PluginDetails
         var token = await PluginStore.FindLatestTokenAsync(transaction, plugin.Id, cancellationToken);
         var dependents = await PluginStore.ListDependentsAsync(transaction, plugin.Id, cancellationToken);
         var versions = PluginVersions.Describe(await PluginStore.ListManifestVersionsAsync(transaction, plugin.Id, cancellationToken), plugin.ManifestRevision);
-        return PluginProjection.ToDetail(plugin, history, token, dependents, versions);
+        var detail = PluginProjection.ToDetail(plugin, history, token, dependents, versions);
+        if (await CredentialStore.FindCurrentAsync(transaction, plugin.Id, cancellationToken) is { } credential)
+        {
+            detail.RegistrationCredential = CredentialProjection.ToInfo(credential);
+        }
+
+        return detail;
     }
 }

@@ -1,5 +1,6 @@
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Audit;
+using Fabrix.Core.Registry.Credentials;
 using Fabrix.Core.Registry.Events;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Plugins;
@@ -11,13 +12,14 @@ namespace Fabrix.Core.Registry.Administration;
 /// <summary>
 /// The administrator API over gRPC (registry.proto <c>RegistryAdmin</c>). Each call is authorized here, in the service:
 /// reads (including the versions and the health of a plugin) need any administrator role; changes (including upgrade, its preview,
-/// and rollback) need <c>admin</c> or <c>plugin_manager</c>.
+/// rollback, and rotating or revoking the registration credential) need <c>admin</c> or <c>plugin_manager</c>.
 /// </summary>
 internal sealed class RegistryAdminService(
     AdministratorAccess access,
     PluginAdministration administration,
     PluginVersionAdministration versions,
     PluginHealthAdministration health,
+    CredentialAdministration credentials,
     PluginChangeBroadcaster broadcaster,
     TimeProvider timeProvider) : RegistryAdmin.RegistryAdminBase
 {
@@ -86,6 +88,18 @@ internal sealed class RegistryAdminService(
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Read, AuditActions.Read, request.Id);
         return await health.GetAsync(request.Id, request.SampleLimit, caller, context.CancellationToken);
+    }
+
+    public override async Task<RotateRegistrationCredentialResponse> RotateRegistrationCredential(RegistrationCredentialRequest request, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.RotateCredential, request.Id);
+        return await credentials.RotateAsync(request.Id, request.Reason, caller, context.CancellationToken);
+    }
+
+    public override async Task<PluginDetail> RevokeRegistrationCredential(RegistrationCredentialRequest request, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.RevokeCredential, request.Id);
+        return await credentials.RevokeAsync(request.Id, request.Reason, caller, context.CancellationToken);
     }
 
     /// <summary>

@@ -43,6 +43,10 @@ internal static class AuditActions
     public const string PreviewUpgrade = "plugin.upgrade.preview";
     public const string Rollback = "plugin.rollback";
 
+    // Registration credentials (issue 7 section 1). Issuing one at install is part of plugin.install.
+    public const string RotateCredential = "plugin.credential.rotate";
+    public const string RevokeCredential = "plugin.credential.revoke";
+
     // Reading the audit log is itself audited (issue 3 section 4).
     public const string QueryAudit = "audit.query";
     public const string ExportAudit = "audit.export";

@@ -64,6 +64,8 @@ internal sealed class GrpcRefusalInterceptor : Interceptor
         RefusalKind.NotFound => Google.Rpc.Code.NotFound,
         RefusalKind.FailedPrecondition => Google.Rpc.Code.FailedPrecondition,
         RefusalKind.AlreadyExists => Google.Rpc.Code.AlreadyExists,
+        RefusalKind.UnsupportedMediaType => Google.Rpc.Code.InvalidArgument,
+        RefusalKind.TooLarge => Google.Rpc.Code.ResourceExhausted,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown refusal kind."),
     };
 }

@@ -20,6 +20,12 @@ internal enum RefusalKind
 
     /// <summary>The plugin is already installed (ALREADY_EXISTS, 409).</summary>
     AlreadyExists,
+
+    /// <summary>A REST body that is not <c>application/json</c> (HTTP 415; gRPC INVALID_ARGUMENT, which has no media types).</summary>
+    UnsupportedMediaType,
+
+    /// <summary>A request over its size bound (HTTP 413, gRPC RESOURCE_EXHAUSTED).</summary>
+    TooLarge,
 }
 
 /// <summary>A problem with one field of a request; <see cref="Field"/> is a JSON path such as <c>$.security.data_classification[1]</c>.</summary>
@@ -56,6 +62,19 @@ internal static class RefusalCodes
     public const string DependenciesNotActive = "DEPENDENCIES_NOT_ACTIVE";
     public const string ManifestNoLongerValid = "MANIFEST_NO_LONGER_VALID";
     public const string NotOwnPlugin = "NOT_OWN_PLUGIN";
+
+    // Issue 7: registration credentials and request bounds.
+    /// <summary>The registration credential is missing, wrong, rotated away or revoked (UNAUTHENTICATED, 401).</summary>
+    public const string InvalidRegistrationCredential = "INVALID_REGISTRATION_CREDENTIAL";
+
+    /// <summary>Revoke when there is no credential, or it is already revoked.</summary>
+    public const string CredentialAlreadyRevoked = "CREDENTIAL_ALREADY_REVOKED";
+
+    /// <summary>A REST body whose Content-Type is not application/json (HTTP 415).</summary>
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+
+    /// <summary>A request body over the endpoint's bound (HTTP 413, gRPC RESOURCE_EXHAUSTED).</summary>
+    public const string RequestTooLarge = "REQUEST_TOO_LARGE";
 
     // Issue 3: dependencies and versions.
     /// <summary>A declared dependency is not installed (install, upgrade, rollback).</summary>

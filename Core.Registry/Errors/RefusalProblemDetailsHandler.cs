@@ -26,9 +26,12 @@ internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService proble
             }
             : new ProblemDetails
             {
-                Title = refusal.Kind == RefusalKind.Unauthenticated && (httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint())?.Metadata.GetMetadata<AuthenticationTitle>() is { } title
-                    ? title.Title
-                    : TitleOf(refusal.Kind),
+                // A registration proves itself with its credential, not a token; an endpoint may name the token it wants.
+                Title = refusal.Code == RefusalCodes.InvalidRegistrationCredential
+                    ? "A valid registration credential is required."
+                    : refusal.Kind == RefusalKind.Unauthenticated && (httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint())?.Metadata.GetMetadata<AuthenticationTitle>() is { } title
+                        ? title.Title
+                        : TitleOf(refusal.Kind),
             };
         details.Status = status;
         details.Detail = refusal.Reason;
@@ -55,6 +58,8 @@ internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService proble
         RefusalKind.PermissionDenied => StatusCodes.Status403Forbidden,
         RefusalKind.NotFound => StatusCodes.Status404NotFound,
         RefusalKind.FailedPrecondition or RefusalKind.AlreadyExists => StatusCodes.Status409Conflict,
+        RefusalKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+        RefusalKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -65,6 +70,8 @@ internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService proble
         RefusalKind.NotFound => "No such plugin.",
         RefusalKind.FailedPrecondition => "The plugin's lifecycle does not allow this.",
         RefusalKind.AlreadyExists => "The plugin is already installed.",
+        RefusalKind.UnsupportedMediaType => "The request body must be application/json.",
+        RefusalKind.TooLarge => "The request body is too large.",
         _ => "The request failed.",
     };
 }

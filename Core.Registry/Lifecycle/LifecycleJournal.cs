@@ -18,9 +18,10 @@ internal sealed partial class LifecycleJournal(EventOutbox outbox, PluginChangeB
     ILogger<LifecycleJournal> logger)
 {
     public async Task RecordAsync(RegistryTransaction transaction, string pluginId, PluginState from, PluginState to, LifecycleTrigger trigger,
-        Caller caller, string reason, CancellationToken cancellationToken)
+        Caller caller, string reason, CancellationToken cancellationToken, string? address = null, string? previousAddress = null)
     {
-        await PluginStore.AppendLifecycleEventAsync(transaction, pluginId, from, to, trigger, caller.Actor, reason, caller.CorrelationId, cancellationToken);
+        await PluginStore.AppendLifecycleEventAsync(transaction, pluginId, from, to, trigger, caller.Actor, reason, caller.CorrelationId, cancellationToken,
+            address, previousAddress);
         var triggerName = PluginLifecycle.TriggerName(trigger);
         await outbox.EnqueueAsync(transaction, EventSubjects.Lifecycle(pluginId),
             new PluginLifecycleChanged(pluginId, PluginLifecycle.ToDatabase(from), PluginLifecycle.ToDatabase(to), triggerName,

@@ -56,6 +56,7 @@ internal static class PluginProjection
             UpdatedAt = Timestamp.FromDateTimeOffset(plugin.UpdatedAt),
             PinnedVersion = plugin.Version,
             PlatformRange = ManifestIds.PlatformOf(plugin.ManifestJson) ?? string.Empty,
+            PreviousAddress = plugin.PreviousAddress ?? string.Empty,
         };
         detail.Dependents.Add(dependents);
         detail.Versions.Add(versions.Select(ToVersionInfo));
@@ -66,6 +67,8 @@ internal static class PluginProjection
             At = Timestamp.FromDateTimeOffset(e.At),
             Actor = e.Actor,
             Reason = e.Reason,
+            Address = e.Address ?? string.Empty,
+            PreviousAddress = e.PreviousAddress ?? string.Empty,
         }));
         if (token is not null)
         {

@@ -26,7 +26,8 @@ internal sealed record PluginRecord(
     DateTimeOffset? LastSeenAt,
     DateTimeOffset? LastHeartbeatAt,
     DateTimeOffset UpdatedAt,
-    HealthState Health);
+    HealthState Health,
+    string? PreviousAddress = null);
 
 /// <summary>One persisted lifecycle transition.</summary>
 internal sealed record LifecycleEventRecord(
@@ -35,7 +36,9 @@ internal sealed record LifecycleEventRecord(
     string Trigger,
     DateTimeOffset At,
     string Actor,
-    string Reason);
+    string Reason,
+    string? Address = null,
+    string? PreviousAddress = null);
 
 /// <summary>Metadata of an issued token; the token itself is never stored.</summary>
 internal sealed record TokenRecord(Guid Jti, string PluginId, string KeyId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt);

@@ -14,7 +14,7 @@ internal static class PluginStore
     private const string SelectPlugin = """
         select p.id, p.status, p.manifest_revision, p.name, p.version, p.description, p.contracts, p.traits,
                p.dependencies, m.manifest_json, p.manifest_digest, p.enable_on_register, p.address, p.installed_at,
-               p.registered_at, p.last_seen_at, p.last_heartbeat_at, p.updated_at, p.health_state
+               p.registered_at, p.last_seen_at, p.last_heartbeat_at, p.updated_at, p.health_state, p.previous_address
         from plugins p
         join plugin_manifests m on m.plugin_id = p.id and m.revision = p.manifest_revision
         """;
@@ -26,6 +26,14 @@ internal static class PluginStore
         command.Parameters.AddWithValue("id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    /// <summary>Whether <paramref name="id"/> is installed (in any state): one index lookup, nothing read.</summary>
+    public static async Task<bool> ExistsAsync(RegistryTransaction transaction, string id, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.CreateCommand("select exists (select 1 from plugins where id = @id)");
+        command.Parameters.AddWithValue("id", id);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public static async Task<IReadOnlyList<PluginRecord>> ListAsync(RegistryTransaction transaction, PluginState? status, string? search, CancellationToken cancellationToken)
@@ -107,7 +115,7 @@ internal static class PluginStore
                 status = 'installed', manifest_revision = excluded.manifest_revision, name = excluded.name,
                 version = excluded.version, description = excluded.description, contracts = excluded.contracts,
                 traits = excluded.traits, dependencies = excluded.dependencies, manifest_digest = excluded.manifest_digest,
-                enable_on_register = excluded.enable_on_register, address = null, installed_at = excluded.installed_at,
+                enable_on_register = excluded.enable_on_register, address = null, previous_address = null, installed_at = excluded.installed_at,
                 registered_at = null, last_seen_at = null, last_heartbeat_at = null, heartbeat_metrics = null,
                 updated_at = excluded.updated_at
             """))
@@ -185,18 +193,28 @@ internal static class PluginStore
         return plugin with { Status = status, UpdatedAt = transaction.Now };
     }
 
+    /// <summary>
+    /// Records a registration from <paramref name="address"/>. When the plugin was registered from another address
+    /// before, that one becomes <see cref="PluginRecord.PreviousAddress"/> (issue 7: a re-registration from a new
+    /// address is visible); from the same address, there is no previous address.
+    /// </summary>
     public static async Task<PluginRecord> RecordRegistrationAsync(RegistryTransaction transaction, PluginRecord plugin, PluginState status, string address, CancellationToken cancellationToken)
     {
+        var previous = plugin.Address is { } old && !string.Equals(old, address, StringComparison.Ordinal) ? old : null;
         await using var command = transaction.CreateCommand("""
-            update plugins set status = @status, address = @address, registered_at = @now, last_seen_at = @now, updated_at = @now
+            update plugins set status = @status, address = @address, previous_address = @previous, registered_at = @now, last_seen_at = @now, updated_at = @now
             where id = @id
             """);
         command.Parameters.AddWithValue("id", plugin.Id);
         command.Parameters.AddWithValue("status", LifecycleText(status));
         command.Parameters.AddWithValue("address", address);
+        command.Parameters.Add(new NpgsqlParameter("previous", NpgsqlDbType.Text) { Value = (object?)previous ?? DBNull.Value });
         command.Parameters.AddWithValue("now", transaction.Now);
         await command.ExecuteNonQueryAsync(cancellationToken);
-        return plugin with { Status = status, Address = address, RegisteredAt = transaction.Now, LastSeenAt = transaction.Now, UpdatedAt = transaction.Now };
+        return plugin with
+        {
+            Status = status, Address = address, PreviousAddress = previous, RegisteredAt = transaction.Now, LastSeenAt = transaction.Now, UpdatedAt = transaction.Now,
+        };
     }
 
     public static async Task<PluginRecord> RecordSeenAsync(RegistryTransaction transaction, PluginRecord plugin, CancellationToken cancellationToken)
@@ -232,12 +250,14 @@ internal static class PluginStore
     }
 
     public static async Task AppendLifecycleEventAsync(RegistryTransaction transaction, string pluginId, PluginState from, PluginState to,
-        LifecycleTrigger trigger, string actor, string reason, string correlationId, CancellationToken cancellationToken)
+        LifecycleTrigger trigger, string actor, string reason, string correlationId, CancellationToken cancellationToken, string? address = null, string? previousAddress = null)
     {
         await using var command = transaction.CreateCommand("""
-            insert into lifecycle_events (plugin_id, from_status, to_status, trigger, at, actor, reason, correlation_id)
-            values (@plugin_id, @from, @to, @trigger, @at, @actor, @reason, @correlation_id)
+            insert into lifecycle_events (plugin_id, from_status, to_status, trigger, at, actor, reason, correlation_id, address, previous_address)
+            values (@plugin_id, @from, @to, @trigger, @at, @actor, @reason, @correlation_id, @address, @previous_address)
             """);
+        command.Parameters.Add(new NpgsqlParameter("address", NpgsqlDbType.Text) { Value = (object?)address ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("previous_address", NpgsqlDbType.Text) { Value = (object?)previousAddress ?? DBNull.Value });
         command.Parameters.AddWithValue("plugin_id", pluginId);
         command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Text) { Value = (object?)PluginLifecycle.ToDatabase(from) ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Text) { Value = (object?)PluginLifecycle.ToDatabase(to) ?? DBNull.Value });
@@ -252,7 +272,7 @@ internal static class PluginStore
     public static async Task<IReadOnlyList<LifecycleEventRecord>> ListLifecycleEventsAsync(RegistryTransaction transaction, string pluginId, CancellationToken cancellationToken)
     {
         await using var command = transaction.CreateCommand("""
-            select from_status, to_status, trigger, at, actor, reason from lifecycle_events where plugin_id = @id order by id
+            select from_status, to_status, trigger, at, actor, reason, address, previous_address from lifecycle_events where plugin_id = @id order by id
             """);
         command.Parameters.AddWithValue("id", pluginId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -265,7 +285,9 @@ internal static class PluginStore
                 reader.GetString(2),
                 reader.GetFieldValue<DateTimeOffset>(3),
                 reader.GetString(4),
-                reader.GetString(5)));
+                reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7)));
         }
 
         return events;
@@ -318,5 +340,6 @@ internal static class PluginStore
         LastSeenAt: reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
         LastHeartbeatAt: reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTimeOffset>(16),
         UpdatedAt: reader.GetFieldValue<DateTimeOffset>(17),
-        Health: HealthStateNames.Parse(reader.GetString(18)));
+        Health: HealthStateNames.Parse(reader.GetString(18)),
+        PreviousAddress: reader.IsDBNull(19) ? null : reader.GetString(19));
 }

@@ -1,13 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fabrix.Contracts.Manifests;
+using System.Text;
 using Fabrix.Core.Registry.Audit;
+using Fabrix.Core.Registry.Credentials;
 using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;
 using Fabrix.Core.Registry.Tokens;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Fabrix.Core.Registry.Registration;
 
@@ -28,31 +31,68 @@ internal sealed class PluginRegistration(
     PluginTokenIssuer issuer,
     PluginTokenValidator validator,
     HealthMonitor healthMonitor,
+    IRegistrationAuthenticator authenticator,
     AuditLog audit)
 {
     public const int MaxMetrics = 64;
 
-    /// <summary>Registers with manifest text (gRPC).</summary>
-    public Task<TokenGrant> RegisterAsync(string manifestJson, string? address, CancellationToken cancellationToken)
+    /// <summary>
+    /// Bound of a registration (REST body, gRPC manifest text): a manifest is far smaller (the input lane bounds it), and
+    /// nothing larger is parsed, let alone validated (issue 7 section 3).
+    /// </summary>
+    public const int MaxRegisterBytes = 128 * 1024;
+
+    /// <summary>Bound of the other plugin REST bodies (token renewal, heartbeat with at most <see cref="MaxMetrics"/> metrics).</summary>
+    public const int MaxSmallBodyBytes = 16 * 1024;
+
+    /// <summary>A claimed plugin id is recorded (audit target and <c>claimed_plugin_id</c>) cut to this length.</summary>
+    public const int MaxClaimedIdLength = 128;
+
+    /// <summary>
+    /// Registers with manifest text (gRPC). Cheap checks first (issue 7 section 3): the size, then only the id, then that
+    /// it is installed, then the credential; only an authenticated registration has its manifest validated.
+    /// </summary>
+    public async Task<TokenGrant> RegisterAsync(string manifestJson, string? address, string? credential, CancellationToken cancellationToken)
     {
+        if (Encoding.UTF8.GetByteCount(manifestJson) > MaxRegisterBytes)
+        {
+            throw await RefuseTooLargeAsync(AuditActions.Register, MaxRegisterBytes, cancellationToken);
+        }
+
+        var claimed = ClaimedIdOf(manifestJson);
+        var (caller, authentication) = await AuthenticateRegistrationAsync(claimed, credential, cancellationToken);
         var validation = ManifestValidator.Validate(manifestJson);
-        return RegisterAsync(validation, validation.IsValid ? ManifestDigest.Compute(manifestJson) : null, ManifestIds.Of(manifestJson), address, cancellationToken);
+        return await RegisterAsync(caller, authentication, validation, validation.IsValid ? ManifestDigest.Compute(manifestJson) : null, claimed!, address, cancellationToken);
     }
 
-    /// <summary>Registers with a parsed manifest (REST).</summary>
-    public Task<TokenGrant> RegisterAsync(JsonElement manifest, string? address, CancellationToken cancellationToken)
+    /// <summary>Registers with a parsed manifest (REST); the body's size and media type were checked by the endpoint.</summary>
+    public async Task<TokenGrant> RegisterAsync(JsonElement manifest, string? address, string? credential, CancellationToken cancellationToken)
     {
+        var claimed = ClaimedIdOf(manifest);
+        var (caller, authentication) = await AuthenticateRegistrationAsync(claimed, credential, cancellationToken);
         var validation = ManifestValidator.Validate(manifest);
-        return RegisterAsync(validation, validation.IsValid ? ManifestDigest.Compute(manifest) : null, ManifestIds.Of(manifest), address, cancellationToken);
+        return await RegisterAsync(caller, authentication, validation, validation.IsValid ? ManifestDigest.Compute(manifest) : null, claimed!, address, cancellationToken);
     }
+
+    /// <summary>Audits a request refused for its media type or size (anonymous: nothing was read) and returns the exception to throw.</summary>
+    public Task<RegistryRefusalException> RefuseRequestAsync(string action, Refusal refusal, CancellationToken cancellationToken) =>
+        audit.RefuseAsync(Caller.Anonymous(), action, ManifestIds.Unknown, refusal, null, cancellationToken);
+
+    public Task<RegistryRefusalException> RefuseTooLargeAsync(string action, int limit, CancellationToken cancellationToken) =>
+        RefuseRequestAsync(action, Refusal.Of(RefusalKind.TooLarge, RefusalCodes.RequestTooLarge,
+            $"The request is larger than {limit / 1024} KiB, the bound of {action}."), cancellationToken);
 
     /// <summary>Audits a malformed REST request body and returns the exception to throw.</summary>
     public Task<RegistryRefusalException> RefuseMalformedAsync(string action, string target, IReadOnlyList<FieldViolation> violations, CancellationToken cancellationToken,
         PluginIdentity? identity = null) =>
-        audit.RefuseAsync(identity is null ? Caller.Anonymous() : Caller.Plugin(identity.PluginId), action, target, Refusal.Invalid("The request is malformed.", violations), null, cancellationToken);
+        audit.RefuseAsync(identity is null ? Caller.Anonymous() : Caller.Plugin(identity.PluginId), action, Bound(target), Refusal.Invalid("The request is malformed.", violations),
+            identity is null ? Claimed(target) : null, cancellationToken);
 
-    /// <summary>Authenticates a plugin token; an invalid one is audited and refused with UNAUTHENTICATED.</summary>
-    public async Task<PluginIdentity> AuthenticateAsync(string? authorizationHeader, string action, string target, CancellationToken cancellationToken)
+    /// <summary>
+    /// Authenticates a plugin token; an invalid one is audited under the actor <c>anonymous</c> with the id the caller
+    /// claims (the path's id, else the unverified token's subject) as <c>claimed_plugin_id</c>, and refused with UNAUTHENTICATED.
+    /// </summary>
+    public async Task<PluginIdentity> AuthenticateAsync(string? authorizationHeader, string action, string? claimedPluginId, CancellationToken cancellationToken)
     {
         var validation = await validator.ValidateAsync(authorizationHeader, cancellationToken);
         if (validation.Identity is { } identity)
@@ -60,9 +100,10 @@ internal sealed class PluginRegistration(
             return identity;
         }
 
-        throw await audit.RefuseAsync(Caller.Anonymous(), action, target,
+        var claimed = claimedPluginId ?? UnverifiedSubjectOf(authorizationHeader);
+        throw await audit.RefuseAsync(Caller.Anonymous(), action, Bound(claimed),
             Refusal.Of(RefusalKind.Unauthenticated, RefusalCodes.Unauthenticated, $"A valid plugin token is required: {validation.Failure}."),
-            null, cancellationToken);
+            Claimed(claimed), cancellationToken);
     }
 
     public Task<TokenGrant> RenewAsync(PluginIdentity identity, CancellationToken cancellationToken)
@@ -163,9 +204,59 @@ internal sealed class PluginRegistration(
         }, cancellationToken);
     }
 
-    private async Task<TokenGrant> RegisterAsync(ManifestValidationResult validation, string? digest, string pluginId, string? address, CancellationToken cancellationToken)
+    /// <summary>
+    /// The cheap half of a registration, before its manifest is validated: the claimed id must be present and installed,
+    /// and the proof of identity must hold (<see cref="IRegistrationAuthenticator"/>). Until then the caller is
+    /// <c>anonymous</c>, and refusals carry the claimed id as <c>claimed_plugin_id</c> (never <c>plugin:&lt;id&gt;</c>).
+    /// </summary>
+    private async Task<(Caller Caller, RegistrationAuthentication Authentication)> AuthenticateRegistrationAsync(string? claimedId, string? credential,
+        CancellationToken cancellationToken)
     {
-        var caller = pluginId == ManifestIds.Unknown ? Caller.Anonymous() : Caller.Plugin(pluginId);
+        var anonymous = Caller.Anonymous();
+        if (claimedId is null)
+        {
+            throw await audit.RefuseAsync(anonymous, AuditActions.Register, ManifestIds.Unknown,
+                Refusal.Invalid("The registration names no plugin.", [new FieldViolation("$.id", "Required: the id of the installed plugin.")]),
+                null, cancellationToken);
+        }
+
+        return await audit.RecordFailuresAsync(anonymous, AuditActions.Register, Bound(claimedId), async () =>
+        {
+            bool installed;
+            await using (var transaction = await database.BeginAsync(cancellationToken))
+            {
+                installed = await PluginStore.ExistsAsync(transaction, claimedId, cancellationToken);
+            }
+
+            if (!installed)
+            {
+                throw await audit.RefuseAsync(anonymous, AuditActions.Register, Bound(claimedId),
+                    Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.NotInstalled,
+                        $"Plugin '{Bound(claimedId)}' is not installed: an administrator must install (approve) its manifest before it can register."),
+                    Claimed(claimedId), cancellationToken);
+            }
+
+            var authentication = await authenticator.AuthenticateAsync(claimedId, credential, cancellationToken);
+            if (!authentication.Succeeded)
+            {
+                var details = Claimed(claimedId);
+                if (RegistrationSecret.Parse(credential) is { } presented)
+                {
+                    // The credential id is public; the secret never goes anywhere.
+                    details["credential_id"] = presented.CredentialId;
+                }
+
+                throw await audit.RefuseAsync(anonymous, AuditActions.Register, Bound(claimedId),
+                    Refusal.Of(RefusalKind.Unauthenticated, RefusalCodes.InvalidRegistrationCredential, authentication.Failure!), details, cancellationToken);
+            }
+
+            return (anonymous with { Actor = Caller.Plugin(claimedId).Actor }, authentication);
+        }, cancellationToken);
+    }
+
+    private async Task<TokenGrant> RegisterAsync(Caller caller, RegistrationAuthentication authentication, ManifestValidationResult validation, string? digest,
+        string pluginId, string? address, CancellationToken cancellationToken)
+    {
         return await audit.RecordFailuresAsync(caller, AuditActions.Register, pluginId, async () =>
         {
             var violations = validation.Errors.Select(e => new FieldViolation(e.Path, e.Message)).ToList();
@@ -188,10 +279,18 @@ internal sealed class PluginRegistration(
             var plugin = await PluginStore.FindAsync(transaction, manifest.Id, forUpdate: true, cancellationToken);
             if (plugin is null)
             {
+                // Uninstalled since the cheap check.
                 throw await audit.RefuseAsync(transaction, caller, AuditActions.Register, manifest.Id,
                     Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.NotInstalled,
                         $"Plugin '{manifest.Id}' is not installed: an administrator must install (approve) its manifest before it can register."),
                     null, cancellationToken);
+            }
+
+            // Under the plugin's lock, which rotation and revocation take too: one that committed since the cheap check wins.
+            if (await authenticator.ConfirmAsync(transaction, plugin.Id, authentication, cancellationToken) is { } stale)
+            {
+                throw await audit.RefuseAsync(transaction, caller with { Actor = Caller.AnonymousActor }, AuditActions.Register, plugin.Id,
+                    Refusal.Of(RefusalKind.Unauthenticated, RefusalCodes.InvalidRegistrationCredential, stale), Claimed(plugin.Id), cancellationToken);
             }
 
             if (!string.Equals(digest, plugin.ManifestDigest, StringComparison.Ordinal))
@@ -217,9 +316,22 @@ internal sealed class PluginRegistration(
             var from = plugin.Status;
             plugin = await PluginStore.RecordRegistrationAsync(transaction, plugin, decision.To, address!, cancellationToken);
             var reason = from == decision.To ? "registered again (restart)" : "registered";
-            await journal.RecordAsync(transaction, plugin.Id, from, decision.To, LifecycleTrigger.Register, caller, reason, cancellationToken);
+            if (plugin.PreviousAddress is { } previousAddress)
+            {
+                reason += $" from a new address (was {previousAddress})";
+            }
+
+            await journal.RecordAsync(transaction, plugin.Id, from, decision.To, LifecycleTrigger.Register, caller, reason, cancellationToken,
+                address, plugin.PreviousAddress);
             await AuditLog.SucceededAsync(transaction, caller, AuditActions.Register, plugin.Id, reason,
-                new JsonObject { ["address"] = address, ["from"] = PluginLifecycle.StateName(from), ["to"] = PluginLifecycle.StateName(decision.To) },
+                new JsonObject
+                {
+                    ["address"] = address,
+                    ["previous_address"] = plugin.PreviousAddress,
+                    ["from"] = PluginLifecycle.StateName(from),
+                    ["to"] = PluginLifecycle.StateName(decision.To),
+                    ["credential_id"] = authentication.CredentialId,
+                },
                 cancellationToken);
 
             if (plugin is { Status: PluginState.Registered, EnableOnRegister: true })
@@ -304,4 +416,51 @@ internal sealed class PluginRegistration(
     };
 
     internal static string LockKey(string pluginId) => $"fabrix.registry.plugin:{pluginId}";
+
+    /// <summary>A caller-supplied id as recorded: at most <see cref="MaxClaimedIdLength"/> characters.</summary>
+    internal static string Bound(string? claimed) =>
+        string.IsNullOrEmpty(claimed) ? ManifestIds.Unknown : claimed.Length <= MaxClaimedIdLength ? claimed : claimed[..MaxClaimedIdLength];
+
+    private static JsonObject Claimed(string? claimed) => new() { ["claimed_plugin_id"] = Bound(claimed) };
+
+    /// <summary>The manifest's <c>id</c> as a non-empty string, without validating anything else; null when absent.</summary>
+    private static string? ClaimedIdOf(JsonElement manifest) =>
+        manifest.ValueKind == JsonValueKind.Object && manifest.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
+            && id.GetString() is { Length: > 0 } text
+            ? text
+            : null;
+
+    private static string? ClaimedIdOf(string manifestJson)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(manifestJson);
+            return ClaimedIdOf(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The subject an invalid token claims, for the audit row only (never trusted).</summary>
+    private static string? UnverifiedSubjectOf(string? authorizationHeader)
+    {
+        const string bearer = "Bearer ";
+        if (authorizationHeader is null || !authorizationHeader.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) || authorizationHeader.Length > 8192)
+        {
+            return null;
+        }
+
+        var handler = new JsonWebTokenHandler();
+        var token = authorizationHeader[bearer.Length..].Trim();
+        try
+        {
+            return handler.CanReadToken(token) ? handler.ReadJsonWebToken(token).Subject : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
 }

@@ -11,13 +11,13 @@ internal sealed class PluginRegistryService(PluginRegistration registration) : P
 {
     public override async Task<TokenResponse> Register(RegisterRequest request, ServerCallContext context)
     {
-        var grant = await registration.RegisterAsync(request.ManifestJson, request.Address, context.CancellationToken);
+        var grant = await registration.RegisterAsync(request.ManifestJson, request.Address, request.RegistrationCredential, context.CancellationToken);
         return ToResponse(grant);
     }
 
     public override async Task<TokenResponse> RenewToken(RenewTokenRequest request, ServerCallContext context)
     {
-        var identity = await registration.AuthenticateAsync(AuthorizationOf(context), AuditActions.RenewToken, "unknown", context.CancellationToken);
+        var identity = await registration.AuthenticateAsync(AuthorizationOf(context), AuditActions.RenewToken, null, context.CancellationToken);
         var grant = await registration.RenewAsync(identity, context.CancellationToken);
         return ToResponse(grant);
     }

@@ -4,12 +4,16 @@ using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Plugins;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
 
 namespace Fabrix.Core.Registry.Registration;
 
 /// <summary>
 /// The plugin REST API (seed 004: <c>POST /plugins/register</c>), on the HTTP/1.1 endpoint. Refusals are thrown as
 /// <see cref="RegistryRefusalException"/> and become ProblemDetails in <see cref="RefusalProblemDetailsHandler"/>.
+/// Every body must be <c>application/json</c> (else 415: a browser's cross-origin "simple" POST is <c>text/plain</c>,
+/// and no CORS policy is added, so a page cannot call these endpoints) and within its bound (else 413), checked
+/// before anything is parsed (issue 7).
 /// </summary>
 internal static class RegistrationEndpoints
 {
@@ -24,7 +28,7 @@ internal static class RegistrationEndpoints
 
     private static async Task<JsonHttpResult<TokenResponseBody>> RegisterAsync(HttpRequest request, PluginRegistration registration, CancellationToken cancellationToken)
     {
-        using var body = await ReadBodyAsync(request, registration, AuditActions.Register, ManifestIds.Unknown, required: true, cancellationToken);
+        using var body = await ReadBodyAsync(request, registration, AuditActions.Register, ManifestIds.Unknown, PluginRegistration.MaxRegisterBytes, required: true, cancellationToken);
         var root = body!.RootElement;
         var problems = new List<FieldViolation>();
         if (!root.TryGetProperty("manifest", out var manifest) || manifest.ValueKind != JsonValueKind.Object)
@@ -32,39 +36,36 @@ internal static class RegistrationEndpoints
             problems.Add(new FieldViolation("manifest", "Required: the plugin manifest as a JSON object."));
         }
 
-        string? address = null;
-        if (root.TryGetProperty("address", out var addressElement))
-        {
-            if (addressElement.ValueKind == JsonValueKind.String)
-            {
-                address = addressElement.GetString();
-            }
-            else if (addressElement.ValueKind != JsonValueKind.Null)
-            {
-                problems.Add(new FieldViolation("address", "Must be a string: the plugin's absolute http(s) base address."));
-            }
-        }
-
+        var address = OptionalString(root, "address", "Must be a string: the plugin's absolute http(s) base address.", problems);
+        var credential = OptionalString(root, "registration_credential", "Must be a string: the registration credential issued at install (fxrc_...).", problems);
         if (problems.Count > 0)
         {
             throw await registration.RefuseMalformedAsync(AuditActions.Register, ManifestIds.Of(manifest), problems, cancellationToken);
         }
 
-        var grant = await registration.RegisterAsync(manifest, address, cancellationToken);
+        var grant = await registration.RegisterAsync(manifest, address, credential, cancellationToken);
         return TokenResult(grant);
     }
 
     private static async Task<JsonHttpResult<TokenResponseBody>> RenewAsync(HttpRequest request, PluginRegistration registration, CancellationToken cancellationToken)
     {
-        var identity = await registration.AuthenticateAsync(request.Headers.Authorization, AuditActions.RenewToken, "unknown", cancellationToken);
+        // No body is needed; one that is sent must still be JSON within the bound.
+        using var body = await ReadBodyAsync(request, registration, AuditActions.RenewToken, ManifestIds.Unknown, PluginRegistration.MaxSmallBodyBytes, required: false, cancellationToken);
+        var identity = await registration.AuthenticateAsync(request.Headers.Authorization, AuditActions.RenewToken, null, cancellationToken);
         var grant = await registration.RenewAsync(identity, cancellationToken);
         return TokenResult(grant);
     }
 
     private static async Task<JsonHttpResult<HeartbeatResponseBody>> HeartbeatAsync(string id, HttpRequest request, PluginRegistration registration, CancellationToken cancellationToken)
     {
+        RefuseMediaTypeEarly(request, out var mediaTypeRefusal);
+        if (mediaTypeRefusal is not null)
+        {
+            throw await registration.RefuseRequestAsync(AuditActions.Heartbeat, mediaTypeRefusal, cancellationToken);
+        }
+
         var identity = await registration.AuthenticateAsync(request.Headers.Authorization, AuditActions.Heartbeat, id, cancellationToken);
-        using var body = await ReadBodyAsync(request, registration, AuditActions.Heartbeat, id, required: false, cancellationToken);
+        using var body = await ReadBodyAsync(request, registration, AuditActions.Heartbeat, id, PluginRegistration.MaxSmallBodyBytes, required: false, cancellationToken);
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         if (body is not null && body.RootElement.TryGetProperty("metrics", out var metricsElement) && metricsElement.ValueKind != JsonValueKind.Null)
         {
@@ -99,29 +100,95 @@ internal static class RegistrationEndpoints
             RegistrationJsonContext.Default.HeartbeatResponseBody);
     }
 
+    private static string? OptionalString(JsonElement root, string name, string problem, List<FieldViolation> problems)
+    {
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind == JsonValueKind.String)
+        {
+            return element.GetString();
+        }
+
+        problems.Add(new FieldViolation(name, problem));
+        return null;
+    }
+
     private static JsonHttpResult<TokenResponseBody> TokenResult(TokenGrant grant) =>
         TypedResults.Json(new TokenResponseBody(grant.Plugin.Id, grant.Token.Token, "Bearer", grant.Token.KeyId, grant.Token.ExpiresAt,
             PluginLifecycle.StateName(grant.Plugin.Status)), RegistrationJsonContext.Default.TokenResponseBody);
 
-    /// <summary>Parses the body as one JSON object; null when optional and empty. A malformed body is an audited 400.</summary>
-    private static async Task<JsonDocument?> ReadBodyAsync(HttpRequest request, PluginRegistration registration, string action, string target,
-        bool required, CancellationToken cancellationToken)
+    /// <summary>Whether the request carries a body (a length above zero, or chunked).</summary>
+    private static bool HasBody(HttpRequest request) =>
+        request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
+    /// <summary>A refusal when the request has a body (or says it has a media type) that is not <c>application/json</c>.</summary>
+    private static void RefuseMediaTypeEarly(HttpRequest request, out Refusal? refusal)
     {
-        JsonDocument? document = null;
+        refusal = null;
+        var contentType = request.ContentType;
+        if (!HasBody(request) && string.IsNullOrEmpty(contentType))
+        {
+            return;
+        }
+
+        if (contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
+            && mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        refusal = Refusal.Of(RefusalKind.UnsupportedMediaType, RefusalCodes.UnsupportedMediaType,
+            $"The request body must be application/json, not '{(string.IsNullOrEmpty(contentType) ? "none" : contentType.Length > 64 ? contentType[..64] : contentType)}'.");
+    }
+
+    /// <summary>
+    /// Checks the media type (415) and size (413), then parses the body as one JSON object; null when optional and
+    /// absent. A malformed body is an audited 400. The size is checked from Content-Length before reading and again
+    /// while reading (a chunked body has no length), so nothing over the bound is buffered.
+    /// </summary>
+    private static async Task<JsonDocument?> ReadBodyAsync(HttpRequest request, PluginRegistration registration, string action, string target,
+        int limit, bool required, CancellationToken cancellationToken)
+    {
+        RefuseMediaTypeEarly(request, out var mediaTypeRefusal);
+        if (mediaTypeRefusal is null && required && string.IsNullOrEmpty(request.ContentType))
+        {
+            mediaTypeRefusal = Refusal.Of(RefusalKind.UnsupportedMediaType, RefusalCodes.UnsupportedMediaType, "The request body must be application/json.");
+        }
+
+        if (mediaTypeRefusal is not null)
+        {
+            throw await registration.RefuseRequestAsync(action, mediaTypeRefusal, cancellationToken);
+        }
+
+        if (request.ContentLength > limit)
+        {
+            throw await registration.RefuseTooLargeAsync(action, limit, cancellationToken);
+        }
+
+        if (!required && !HasBody(request))
+        {
+            return null;
+        }
+
+        if (await ReadBoundedAsync(request.Body, limit, cancellationToken) is not { } buffer)
+        {
+            throw await registration.RefuseTooLargeAsync(action, limit, cancellationToken);
+        }
+
         try
         {
-            if (request.ContentLength is 0 && !required)
-            {
-                return null;
-            }
-
-            document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
+            var document = JsonDocument.Parse(buffer);
             if (document.RootElement.ValueKind == JsonValueKind.Object)
             {
                 return document;
             }
+
+            document.Dispose();
         }
-        catch (JsonException) when (!required && request.ContentLength is null or 0)
+        catch (JsonException) when (!required && buffer.Length == 0)
         {
             return null;
         }
@@ -129,7 +196,42 @@ internal static class RegistrationEndpoints
         {
         }
 
-        document?.Dispose();
         throw await registration.RefuseMalformedAsync(action, target, [new FieldViolation("$", "The request body must be a JSON object.")], cancellationToken);
+    }
+
+    /// <summary>The body, or null when it is longer than <paramref name="limit"/> bytes (reading stops there).</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBoundedAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[Math.Min(limit + 1, 16 * 1024)];
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (buffer.Length > limit)
+                {
+                    return null;
+                }
+
+                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit + 1));
+            }
+
+            int read;
+            try
+            {
+                read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return null;
+            }
+
+            if (read == 0)
+            {
+                return buffer.AsMemory(0, length);
+            }
+
+            length += read;
+        }
     }
 }

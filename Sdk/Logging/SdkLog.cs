@@ -56,4 +56,10 @@ internal static partial class SdkLog
 
     [LoggerMessage(7032, LogLevel.Information, "Plugin {PluginId} heartbeats are getting through again")]
     public static partial void HeartbeatRecovered(ILogger logger, string pluginId);
+
+    [LoggerMessage(7040, LogLevel.Information, "Plugin API: administrator tokens are checked with the development key {KeyId} ({Path})")]
+    public static partial void DevelopmentAdminKeyLoaded(ILogger logger, string keyId, string path);
+
+    [LoggerMessage(7041, LogLevel.Warning, "Plugin API: no key to check administrator tokens ({Key} is unset or the environment is not Development): every call to a protected endpoint is refused")]
+    public static partial void NoAdministratorKey(ILogger logger, string key);
 }

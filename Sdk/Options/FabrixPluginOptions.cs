@@ -34,6 +34,21 @@ public sealed class FabrixPluginOptions
     /// </summary>
     public string? Address { get; set; }
 
+    /// <summary>
+    /// The registration credential an administrator received when installing the plugin, <c>fxrc_…</c>
+    /// (<c>Fabrix:Plugin:RegistrationCredential</c>, environment variable <c>Fabrix__Plugin__RegistrationCredential</c>).
+    /// The manifest is public, so it proves nothing: the registry refuses a registration without this. The SDK sends it
+    /// only in the registration call and never logs it. Set this or <see cref="RegistrationCredentialFile"/>.
+    /// </summary>
+    public string? RegistrationCredential { get; set; }
+
+    /// <summary>
+    /// Path of a file holding the registration credential (<c>Fabrix:Plugin:RegistrationCredentialFile</c>), e.g. a
+    /// mounted Kubernetes secret. Surrounding whitespace is ignored. The file is read at every registration attempt, so a
+    /// rotated secret written to it is picked up without a restart. Used when <see cref="RegistrationCredential"/> is unset.
+    /// </summary>
+    public string? RegistrationCredentialFile { get; set; }
+
     /// <summary>How often a heartbeat is sent while registered (<c>Fabrix:Plugin:HeartbeatInterval</c>). Default 10 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -31,6 +31,20 @@ internal sealed class FabrixPluginOptionsValidator : IValidateOptions<FabrixPlug
             failures.Add($"{Prefix}{nameof(options.Address)} '{options.Address}' is not an absolute http or https URL.");
         }
 
+        if (string.IsNullOrWhiteSpace(options.RegistrationCredential))
+        {
+            if (string.IsNullOrWhiteSpace(options.RegistrationCredentialFile))
+            {
+                failures.Add($"{Prefix}{nameof(options.RegistrationCredential)} (or {Prefix}{nameof(options.RegistrationCredentialFile)}, a file holding it) is required: " +
+                    "the registration credential (fxrc_...) shown once when an administrator installed the plugin; " +
+                    "fabrix plugins credential rotate <id> issues a new one.");
+            }
+            else if (!File.Exists(options.RegistrationCredentialFile))
+            {
+                failures.Add($"{Prefix}{nameof(options.RegistrationCredentialFile)} names '{options.RegistrationCredentialFile}', which does not exist.");
+            }
+        }
+
         RequireRange(failures, nameof(options.HeartbeatInterval), options.HeartbeatInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         RequireRange(failures, nameof(options.RetryBaseDelay), options.RetryBaseDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5));
         RequireRange(failures, nameof(options.RetryMaxDelay), options.RetryMaxDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));

@@ -89,7 +89,7 @@ internal sealed class PluginRegistrationService : BackgroundService
     private async Task<PluginToken> RegisterAsync(string address, CancellationToken stoppingToken)
     {
         var (token, status) = await _registerPipeline.ExecuteAsync(
-            async ct => Accept(await _client.RegisterAsync(_context.ManifestJson, address, ct).ConfigureAwait(false)),
+            async ct => Accept(await _client.RegisterAsync(_context.ManifestJson, address, RegistrationCredentialSource.Read(_options), ct).ConfigureAwait(false)),
             stoppingToken).ConfigureAwait(false);
 
         _context.SetRegistered(token, status);

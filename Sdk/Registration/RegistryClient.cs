@@ -37,9 +37,10 @@ internal sealed class RegistryClient : IDisposable
         _client = new PluginRegistry.PluginRegistryClient(_channel);
     }
 
-    public Task<TokenResponse> RegisterAsync(string manifestJson, string address, CancellationToken cancellationToken) =>
+    public Task<TokenResponse> RegisterAsync(string manifestJson, string address, string registrationCredential, CancellationToken cancellationToken) =>
         CallAsync(
-            ct => _client.RegisterAsync(new RegisterRequest { ManifestJson = manifestJson, Address = address }, cancellationToken: ct).ResponseAsync,
+            ct => _client.RegisterAsync(
+                new RegisterRequest { ManifestJson = manifestJson, Address = address, RegistrationCredential = registrationCredential }, cancellationToken: ct).ResponseAsync,
             cancellationToken);
 
     public Task<TokenResponse> RenewTokenAsync(PluginToken token, CancellationToken cancellationToken) =>

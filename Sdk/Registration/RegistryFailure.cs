@@ -65,6 +65,9 @@ internal static class RegistryFailure
             "with this exact manifest (fabrix plugins install manifest.json, or the console's Install page)",
         RpcException { StatusCode: StatusCode.FailedPrecondition } =>
             $"the plugin is disabled or unregistered: ask an administrator to enable '{pluginId}', or to install it again if it was unregistered",
+        RpcException { StatusCode: StatusCode.Unauthenticated } =>
+            $"the registration credential was refused (missing, wrong, rotated or revoked): ask an administrator for a new one " +
+            $"(fabrix plugins credential rotate {pluginId}) and set it as {FabrixPluginOptions.SectionName}:{nameof(FabrixPluginOptions.RegistrationCredential)}",
         RpcException { StatusCode: StatusCode.InvalidArgument } =>
             "the registry rejected the manifest or the plugin address: fix them and restart the plugin",
         _ => "the registry refused the plugin",

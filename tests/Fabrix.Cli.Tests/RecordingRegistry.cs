@@ -91,7 +91,7 @@ internal sealed class RecordingRegistryAdmin : RegistryAdmin.RegistryAdminBase
             throw status.ToRpcException();
         }
 
-        var response = new InstallPluginResponse { Plugin = Detail("user-management", PluginStatus.Installed) };
+        var response = new InstallPluginResponse { Plugin = Detail("user-management", PluginStatus.Installed), RegistrationCredential = Credential("1111222233334444") };
         response.Plugin.EnableOnRegister = request.EnableOnRegister;
         response.Warnings.Add(new ManifestIssue { Path = "$.traits[2]", Message = "The trait 'x' carries no platform rule." });
         return Task.FromResult(response);
@@ -130,6 +130,36 @@ internal sealed class RecordingRegistryAdmin : RegistryAdmin.RegistryAdminBase
         Record(request, context);
         return Task.FromResult(new UninstallPluginResponse { Id = request.Id });
     }
+
+    public override Task<RotateRegistrationCredentialResponse> RotateRegistrationCredential(RegistrationCredentialRequest request, ServerCallContext context)
+    {
+        Record(request, context);
+        return Task.FromResult(new RotateRegistrationCredentialResponse { Plugin = Detail(request.Id, PluginStatus.Active), Credential = Credential("5555666677778888") });
+    }
+
+    public override Task<PluginDetail> RevokeRegistrationCredential(RegistrationCredentialRequest request, ServerCallContext context)
+    {
+        Record(request, context);
+        if (request.Id == RefusedId)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, $"Plugin '{request.Id}' has no registration credential to revoke."));
+        }
+
+        var detail = Detail(request.Id, PluginStatus.Active);
+        detail.RegistrationCredential = Credential("1111222233334444").Info;
+        detail.RegistrationCredential.RevokedAt = At(11, 0, 0);
+        detail.RegistrationCredential.RevokedBy = "user:alice";
+        return Task.FromResult(detail);
+    }
+
+    /// <summary>A credential as the registry issues it; the secret ends with <see cref="SecretTail"/>.</summary>
+    public static RegistrationCredential Credential(string credentialId) => new()
+    {
+        Secret = $"fxrc_{credentialId}_{SecretTail}{credentialId}",
+        Info = new RegistrationCredentialInfo { CredentialId = credentialId, IssuedAt = At(10, 0, 0), IssuedBy = "user:alice" },
+    };
+
+    public const string SecretTail = "Zm9yLXRlc3RzLW9ubHktbm90LWEtc2VjcmV0";
 
     /// <summary>
     /// user-management: degraded after a failed HTTP probe, with an older successful probe and a heartbeat;

@@ -95,6 +95,10 @@ public sealed partial class PlatformFixture : IAsyncLifetime
         return new RegistryAdmin.RegistryAdminClient(invoker);
     }
 
+    /// <summary>A development administrator token, minted from the platform's key as the console and the CLI do.</summary>
+    public string AdminToken(string user = "e2e", params string[] roles) =>
+        DevelopmentAdminToken.Mint(DevelopmentAdminToken.LoadKey(DevAdminKeyFile), user, roles.Length == 0 ? [AdminRoles.Admin] : roles, TimeProvider.System);
+
     /// <summary>Polls the registry until <paramref name="condition"/> holds for the plugin, or fails with what was last seen.</summary>
     public async Task<PluginDetail> WaitForPluginAsync(string id, Func<PluginDetail, bool> condition, TimeSpan timeout)
     {

@@ -50,6 +50,7 @@ public sealed class PlatformTests(PlatformFixture platform)
     public async Task SamplePlugin_UserApi_StoresProfilesInItsDatabase()
     {
         using var http = new HttpClient { BaseAddress = new Uri(platform.SamplePluginUrl) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", platform.AdminToken());
         var id = "e2e-" + Guid.NewGuid().ToString("N")[..8];
 
         var created = await http.PostAsJsonAsync("/api/users", new { id, display_name = "Ada Lovelace", email = $"{id}@example.com", department = "Engineering" }, TestContext.Current.CancellationToken);
@@ -59,6 +60,26 @@ public sealed class PlatformTests(PlatformFixture platform)
         Assert.Equal(System.Net.HttpStatusCode.OK, fetched.StatusCode);
         using var body = JsonDocument.Parse(await fetched.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal("Ada Lovelace", body.RootElement.GetProperty("display_name").GetString());
+    }
+
+    [Fact]
+    public async Task SamplePlugin_UserApiWithoutToken_Is401()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(platform.SamplePluginUrl) };
+
+        var created = await http.PostAsJsonAsync("/api/users", new { id = "intruder", display_name = "Mallory", email = "mallory@example.com" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, created.StatusCode);
+    }
+
+    [Fact]
+    public async Task SamplePlugin_RegisteredWithTheCredentialTheAppHostHandedIt()
+    {
+        var plugin = await platform.WaitForPluginAsync(SamplePluginId, p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
+
+        Assert.Equal("user:apphost", plugin.RegistrationCredential.IssuedBy);
+        Assert.NotNull(plugin.RegistrationCredential.LastUsedAt);
+        Assert.Null(plugin.RegistrationCredential.RevokedAt);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Fabrix.Plugins.Sdk;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Fabrix.Plugins.Samples.UserManagement.UserProfiles;
@@ -13,7 +14,9 @@ internal static class UserProfileEndpoints
 
     public static RouteGroupBuilder MapUserProfileEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var users = endpoints.MapGroup("/api/users").WithTags("Users");
+        // Issue 7 section 8: the manifest says authentication_required; until caller-context tokens exist, a core-issued
+        // administrator token is required (401/403 ProblemDetails otherwise).
+        var users = endpoints.MapGroup("/api/users").WithTags("Users").RequireFabrixToken();
         users.MapGet("/{id}", GetAsync).WithName("GetUserProfile");
         users.MapGet("/", ListAsync).WithName("ListUserProfiles");
         users.MapPost("/", CreateAsync).WithName("CreateUserProfile");

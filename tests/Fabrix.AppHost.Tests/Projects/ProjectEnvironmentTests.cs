@@ -68,6 +68,30 @@ public sealed class ProjectEnvironmentTests
     }
 
     [Fact]
+    public async Task Plugin_GetsOnlyThePublicHalfOfTheDevelopmentAdminKey()
+    {
+        await using var run = new TestRun();
+        var (builder, _) = await PlatformAsync(run);
+
+        var env = Project(builder, "user-management").BuildEnvironment(run.Context);
+
+        Assert.False(env.ContainsKey("Fabrix__DevAdmin__KeyFile"));
+        Assert.Equal(Path.Combine(run.DataRoot, "keys", "dev-admin.pub.pem"), env["Fabrix__DevAdmin__PublicKeyFile"]);
+    }
+
+    [Fact]
+    public async Task Plugin_BeforeItsInstallation_HasNoRegistrationCredentialYet()
+    {
+        await using var run = new TestRun();
+        var (builder, _) = await PlatformAsync(run);
+
+        var env = Project(builder, "user-management").BuildEnvironment(run.Context);
+
+        // The credential comes from the install (or a rotation) in StartAsync, never from configuration files.
+        Assert.False(env.ContainsKey(ProjectResource.RegistrationCredentialVariable));
+    }
+
+    [Fact]
     public async Task PortOffset_ShiftsEveryEndpointAndEveryReference()
     {
         await using var run = new TestRun();

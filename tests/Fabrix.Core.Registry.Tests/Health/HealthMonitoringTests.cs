@@ -288,8 +288,10 @@ public sealed class HealthMonitoringTests(PostgresServer postgres, NatsServer na
     private async Task<TokenResponse> RegisterAsync(string id, Grpc.Net.Client.GrpcChannel channel)
     {
         var installed = await new RegistryAdmin.RegistryAdminClient(channel).GetPluginAsync(new GetPluginRequest { Id = id }, _host.Manager, cancellationToken: Ct);
+        var credential = (await _host.RotateCredentialAsync(id, channel)).Credential.Secret;
         return await new PluginRegistry.PluginRegistryClient(channel).RegisterAsync(
-            new RegisterRequest { ManifestJson = installed.ManifestJson, Address = _plugin!.Address.ToString().TrimEnd('/') }, cancellationToken: Ct);
+            new RegisterRequest { ManifestJson = installed.ManifestJson, Address = _plugin!.Address.ToString().TrimEnd('/'), RegistrationCredential = credential },
+            cancellationToken: Ct);
     }
 
     private async Task<PluginSummary> SummaryAsync(RegistryAdmin.RegistryAdminClient admin, string id) =>

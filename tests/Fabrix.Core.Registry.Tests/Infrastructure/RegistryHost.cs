@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -19,6 +20,7 @@ namespace Fabrix.Core.Registry.Tests.Infrastructure;
 public sealed class RegistryHost(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
 {
     private readonly List<RegistryFactory> _factories = [];
+    private readonly ConcurrentDictionary<string, string> _credentials = new(StringComparer.Ordinal);
     private string? _root;
 
     public string ConnectionString { get; private set; } = string.Empty;
@@ -102,14 +104,42 @@ public sealed class RegistryHost(PostgresServer postgres, NatsServer nats) : IAs
 
     public static Metadata PluginHeaders(string token) => new() { { "authorization", $"Bearer {token}" } };
 
-    public async Task<PluginDetail> InstallAsync(string id, bool enableOnRegister = false, string? manifestJson = null) =>
-        (await Admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = manifestJson ?? TestManifests.Json(id), EnableOnRegister = enableOnRegister }, Manager)).Plugin;
+    /// <summary>Installs as a plugin manager; the registration credential the install returned is kept for the register helpers.</summary>
+    public async Task<PluginDetail> InstallAsync(string id, bool enableOnRegister = false, string? manifestJson = null)
+    {
+        var response = await Admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = manifestJson ?? TestManifests.Json(id), EnableOnRegister = enableOnRegister }, Manager);
+        _credentials[response.Plugin.Summary.Id] = response.RegistrationCredential.Secret;
+        return response.Plugin;
+    }
 
-    /// <summary>POST /plugins/register as a plugin would.</summary>
-    public async Task<HttpResponseMessage> RegisterRestAsync(JsonNode manifest, string address = "http://127.0.0.1:5300", RegistryFactory? factory = null)
+    /// <summary>The latest registration credential issued to <paramref name="id"/> through <see cref="InstallAsync"/> or <see cref="RotateCredentialAsync"/>.</summary>
+    public string? CredentialOf(string id) => _credentials.GetValueOrDefault(id);
+
+    /// <summary>Rotates the credential of <paramref name="id"/> as a plugin manager and keeps the new one.</summary>
+    public async Task<RotateRegistrationCredentialResponse> RotateCredentialAsync(string id, GrpcChannel? channel = null)
+    {
+        var admin = channel is null ? Admin : new RegistryAdmin.RegistryAdminClient(channel);
+        var response = await admin.RotateRegistrationCredentialAsync(new RegistrationCredentialRequest { Id = id }, Manager);
+        _credentials[id] = response.Credential.Secret;
+        return response;
+    }
+
+    /// <summary>
+    /// POST /plugins/register as a plugin would, with <paramref name="credential"/>, by default the one kept for the
+    /// manifest's id (an empty string sends none).
+    /// </summary>
+    public async Task<HttpResponseMessage> RegisterRestAsync(JsonNode manifest, string address = "http://127.0.0.1:5300", RegistryFactory? factory = null,
+        string? credential = null)
     {
         using var client = (factory ?? Factory).CreateClient();
-        return await client.PostAsJsonAsync("/plugins/register", new JsonObject { ["manifest"] = manifest.DeepClone(), ["address"] = address });
+        var id = manifest["id"]?.GetValueKind() == JsonValueKind.String ? manifest["id"]!.GetValue<string>() : string.Empty;
+        var body = new JsonObject { ["manifest"] = manifest.DeepClone(), ["address"] = address };
+        if ((credential ?? CredentialOf(id)) is { Length: > 0 } presented)
+        {
+            body["registration_credential"] = presented;
+        }
+
+        return await client.PostAsJsonAsync("/plugins/register", body);
     }
 
     public async Task<JsonElement> RegisterRestOkAsync(string id, string address = "http://127.0.0.1:5300")

@@ -51,7 +51,7 @@ public sealed class RegistrationTests(RegistryHost host) : IClassFixture<Registr
         var id = TestManifests.NewId("grpc");
         await host.InstallAsync(id);
 
-        var response = await host.Plugins.RegisterAsync(new RegisterRequest { ManifestJson = TestManifests.Json(id), Address = "http://127.0.0.1:6000" }, cancellationToken: Ct);
+        var response = await host.Plugins.RegisterAsync(new RegisterRequest { ManifestJson = TestManifests.Json(id), Address = "http://127.0.0.1:6000", RegistrationCredential = host.CredentialOf(id) }, cancellationToken: Ct);
 
         Assert.Equal(PluginStatus.Registered, response.Status);
         Assert.True((await ValidateAgainstJwksAsync(response.Token)).IsValid);
@@ -83,7 +83,7 @@ public sealed class RegistrationTests(RegistryHost host) : IClassFixture<Registr
     }
 
     [Fact]
-    public async Task RegisterRest_NotInstalled_Returns403WithReasonAndIsAudited()
+    public async Task RegisterRest_NotInstalled_Returns403WithReasonAndIsAuditedAsAnonymous()
     {
         var id = TestManifests.NewId("stranger");
 
@@ -94,7 +94,8 @@ public sealed class RegistrationTests(RegistryHost host) : IClassFixture<Registr
         Assert.Contains("is not installed", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal("NOT_INSTALLED", problem.GetProperty("code").GetString());
         var row = Assert.Single(await host.AuditRowsAsync(id));
-        Assert.Equal(("plugin.register", "refused", $"plugin:{id}"), (row.Action, row.Outcome, row.Actor));
+        Assert.Equal(("plugin.register", "refused", "anonymous"), (row.Action, row.Outcome, row.Actor));
+        Assert.Equal(id, JsonDocument.Parse(row.Details).RootElement.GetProperty("claimed_plugin_id").GetString());
         Assert.Contains("is not installed", row.Reason, StringComparison.Ordinal);
     }
 
@@ -133,7 +134,9 @@ public sealed class RegistrationTests(RegistryHost host) : IClassFixture<Registr
     [Fact]
     public async Task RegisterRest_InvalidManifest_Returns400WithErrorsKeyedByJsonPath()
     {
-        var manifest = TestManifests.Manifest(TestManifests.NewId("bad"));
+        var id = TestManifests.NewId("bad");
+        await host.InstallAsync(id);
+        var manifest = TestManifests.Manifest(id);
         manifest["security"]!["authentication_required"] = false;
         manifest["security"]!["data_classification"] = new System.Text.Json.Nodes.JsonArray("pii", "secret");
 
@@ -161,14 +164,31 @@ public sealed class RegistrationTests(RegistryHost host) : IClassFixture<Registr
     [Fact]
     public async Task RegisterGrpc_InvalidManifest_IsInvalidArgumentWithBadRequestFieldPaths()
     {
-        var manifest = TestManifests.Manifest("Not_A_Valid_Id");
+        var id = TestManifests.NewId("badgrpc");
+        await host.InstallAsync(id);
+        var manifest = TestManifests.Manifest(id);
+        manifest["security"]!["authentication_required"] = false;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            host.Plugins.RegisterAsync(new RegisterRequest { ManifestJson = manifest.ToJsonString(), Address = "http://127.0.0.1:1", RegistrationCredential = host.CredentialOf(id) },
+                cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var badRequest = error.GetRpcStatus()!.GetDetail<BadRequest>()!;
+        Assert.Contains(badRequest.FieldViolations, v => v.Field == "$.security.authentication_required");
+    }
+
+    [Fact]
+    public async Task RegisterGrpc_ManifestWithoutId_IsInvalidArgumentAtIdPath()
+    {
+        var manifest = TestManifests.Manifest(TestManifests.NewId("noid"));
+        manifest.Remove("id");
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             host.Plugins.RegisterAsync(new RegisterRequest { ManifestJson = manifest.ToJsonString(), Address = "http://127.0.0.1:1" }, cancellationToken: Ct).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        var badRequest = error.GetRpcStatus()!.GetDetail<BadRequest>()!;
-        Assert.Contains(badRequest.FieldViolations, v => v.Field == "$.id");
+        Assert.Contains(error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations, v => v.Field == "$.id");
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed class VersionTests(RegistryHost host) : IClassFixture<RegistryHost
 
         using var old = await host.RegisterRestAsync(TestManifests.Manifest(id, "1.0.0"));
         var oldGrpc = await Assert.ThrowsAsync<RpcException>(() => host.Plugins.RegisterAsync(
-            new RegisterRequest { ManifestJson = TestManifests.Json(id, "1.0.0"), Address = "http://127.0.0.1:5300" }, cancellationToken: Ct).ResponseAsync);
+            new RegisterRequest { ManifestJson = TestManifests.Json(id, "1.0.0"), Address = "http://127.0.0.1:5300", RegistrationCredential = host.CredentialOf(id) }, cancellationToken: Ct).ResponseAsync);
         await host.RegisterOkAsync(TestManifests.Manifest(id, "1.1.0"));
 
         Assert.Equal(HttpStatusCode.Forbidden, old.StatusCode);

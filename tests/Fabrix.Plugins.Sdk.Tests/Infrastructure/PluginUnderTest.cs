@@ -50,10 +50,14 @@ public sealed class PluginUnderTest : IAsyncDisposable
     /// <summary>The Kestrel address the plugin listens on (known after start).</summary>
     public string Address => App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
+    /// <summary>A registration credential in the registry's format; the tests look for it in every log line.</summary>
+    public const string Credential = "fxrc_0123456789abcdef_S3cr3t-Value_That-Must-Never-Be-Logged-0000";
+
     /// <summary>Settings every test plugin gets unless overridden: fast backoff, heartbeats out of the way.</summary>
     public static Dictionary<string, string?> DefaultSettings(string registryAddress) => new()
     {
         ["services:registry:grpc:0"] = registryAddress,
+        ["Fabrix:Plugin:RegistrationCredential"] = Credential,
         ["Fabrix:Plugin:RetryBaseDelay"] = "00:00:01",
         ["Fabrix:Plugin:RetryMaxDelay"] = "00:00:05",
         ["Fabrix:Plugin:RefusedRetryInterval"] = "00:01:00",
