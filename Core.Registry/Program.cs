@@ -2,6 +2,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddRegistryErrors();
+builder.AddRegistryRequests();
 builder.AddRegistryPersistence();
 builder.AddRegistryAudit();
 builder.AddRegistryEvents();
@@ -14,6 +15,7 @@ builder.AddRegistryAdministration();
 var app = builder.Build();
 
 app.UseRegistryErrors();
+app.UseRegistryRequests();
 app.MapDefaultEndpoints();
 app.MapRegistryTokens();
 app.MapRegistryRegistration();
