@@ -77,6 +77,7 @@ internal sealed class PluginAdministration(
             var stored = ordering.Outcome == ManifestVersionOutcome.Identical ? PluginVersions.FindByDigest(versions, digest) : null;
             var version = stored ?? await PluginStore.AddManifestVersionAsync(transaction, manifest, manifestJson, digest, caller.Actor, cancellationToken);
             var plugin = await PluginStore.InstallAsync(transaction, manifest, version, enableOnRegister, cancellationToken);
+            var confusable = await ConfusablePluginNames.WarningsAsync(transaction, manifest, cancellationToken);
             var reason = from == PluginState.NotInstalled ? "installed" : "reinstalled";
             await journal.RecordAsync(transaction, plugin.Id, from, decision.To, LifecycleTrigger.Install, caller, reason, cancellationToken);
             await AuditLog.SucceededAsync(transaction, caller, AuditActions.Install, plugin.Id, reason, new JsonObject
@@ -92,7 +93,7 @@ internal sealed class PluginAdministration(
             await transaction.CommitAsync(cancellationToken);
 
             var response = new InstallPluginResponse { Plugin = detail };
-            response.Warnings.Add(validation.Warnings.Select(w => new Contracts.Registry.V1.ManifestIssue { Path = w.Path, Message = w.Message }));
+            response.Warnings.Add(validation.Warnings.Concat(confusable).Select(w => new Contracts.Registry.V1.ManifestIssue { Path = w.Path, Message = w.Message }));
             return response;
         }, cancellationToken);
     }
