@@ -78,7 +78,7 @@ internal sealed class RegistryAdminService(
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.Upgrade, ManifestIds.Of(request.ManifestJson));
         await arguments.RequireAsync(caller, AuditActions.Upgrade, ManifestIds.Of(request.ManifestJson),
-            [("reason", RequestArguments.TextProblem(request.Reason, RequestArguments.MaxReasonLength))], context.CancellationToken);
+            [("reason", RequestArguments.ReasonProblem(request.Reason))], context.CancellationToken);
         return await versions.UpgradeAsync(request.ManifestJson, request.ApprovePermissions, request.Reason, caller, context.CancellationToken);
     }
 
@@ -89,7 +89,7 @@ internal sealed class RegistryAdminService(
         [
             ("id", RequestArguments.IdProblem(request.Id)),
             ("version", RequestArguments.TextProblem(request.Version, RequestArguments.MaxVersionLength)),
-            ("reason", RequestArguments.TextProblem(request.Reason, RequestArguments.MaxReasonLength)),
+            ("reason", RequestArguments.ReasonProblem(request.Reason)),
         ], context.CancellationToken);
         return await versions.RollbackAsync(request.Id, request.Version, request.Reason, caller, context.CancellationToken);
     }
@@ -144,7 +144,7 @@ internal sealed class RegistryAdminService(
     /// <summary>The id and the reason of a change, checked before anything reads the database (issue 7 section 4).</summary>
     private Task RequireIdAndReasonAsync(Caller caller, string action, string id, string reason, ServerCallContext context) =>
         arguments.RequireAsync(caller, action, id,
-            [("id", RequestArguments.IdProblem(id)), ("reason", RequestArguments.TextProblem(reason, RequestArguments.MaxReasonLength))],
+            [("id", RequestArguments.IdProblem(id)), ("reason", RequestArguments.ReasonProblem(reason))],
             context.CancellationToken);
 
     private Task<Caller> AuthorizeAsync(ServerCallContext context, AdminPermission permission, string action, string target) =>

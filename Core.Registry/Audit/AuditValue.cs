@@ -32,7 +32,7 @@ internal static class AuditValue
         Actor = Bounded(entry.Actor, MaxIdentifierLength),
         Action = Bounded(entry.Action, MaxIdentifierLength),
         Target = Bounded(entry.Target, MaxIdentifierLength),
-        Reason = Bounded(entry.Reason, MaxReasonLength),
+        Reason = Bounded(entry.Reason, MaxReasonLength, keepLineBreaks: true),
         CorrelationId = Bounded(entry.CorrelationId, MaxIdentifierLength),
         Details = entry.Details is null ? null : (JsonObject)Bounded(entry.Details, depth: 0)!,
     };
@@ -40,15 +40,19 @@ internal static class AuditValue
     /// <summary>A caller-supplied value as a log line may carry it: escaped and at most <see cref="MaxIdentifierLength"/> characters.</summary>
     public static string ForLog(string? value) => Bounded(value, MaxIdentifierLength);
 
-    /// <summary><paramref name="value"/> with hidden characters escaped, cut in the middle when longer than <paramref name="maxLength"/>.</summary>
-    public static string Bounded(string? value, int maxLength)
+    /// <summary>
+    /// <paramref name="value"/> with hidden characters escaped, cut in the middle when longer than <paramref name="maxLength"/>.
+    /// With <paramref name="keepLineBreaks"/> (the reason column: an administrator may write several lines), tab, LF and
+    /// CR stay as they are.
+    /// </summary>
+    public static string Bounded(string? value, int maxLength, bool keepLineBreaks = false)
     {
         if (string.IsNullOrEmpty(value))
         {
             return value ?? string.Empty;
         }
 
-        var escaped = NeedsEscaping(value) ? Escape(value) : value;
+        var escaped = NeedsEscaping(value, keepLineBreaks) ? Escape(value, keepLineBreaks) : value;
         if (escaped.Length <= maxLength)
         {
             return escaped;
@@ -114,7 +118,7 @@ internal static class AuditValue
         }
     }
 
-    private static bool NeedsEscaping(string value)
+    private static bool NeedsEscaping(string value, bool keepLineBreaks)
     {
         // A lone surrogate is not text: Escape re-encodes the value rune by rune, which replaces it with U+FFFD.
         if (value.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0)
@@ -124,7 +128,7 @@ internal static class AuditValue
 
         foreach (var rune in value.EnumerateRunes())
         {
-            if (IsHidden(rune))
+            if (IsHidden(rune, keepLineBreaks))
             {
                 return true;
             }
@@ -133,12 +137,12 @@ internal static class AuditValue
         return false;
     }
 
-    private static string Escape(string value)
+    private static string Escape(string value, bool keepLineBreaks)
     {
         var builder = new StringBuilder(value.Length + 16);
         foreach (var rune in value.EnumerateRunes())
         {
-            if (IsHidden(rune))
+            if (IsHidden(rune, keepLineBreaks))
             {
                 builder.Append(rune.Value <= 0xFFFF ? $"\\u{rune.Value:X4}" : $"\\U{rune.Value:X8}");
             }
@@ -152,8 +156,10 @@ internal static class AuditValue
     }
 
     /// <summary>Characters that would hide, reorder or break text: controls, format characters (bidi, zero-width), line and paragraph separators.</summary>
-    private static bool IsHidden(Rune rune) => Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
-        or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate;
+    private static bool IsHidden(Rune rune, bool keepLineBreaks) =>
+        !(keepLineBreaks && rune.Value is '\t' or '\n' or '\r')
+        && Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
+            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate;
 }
 
 /// <summary>

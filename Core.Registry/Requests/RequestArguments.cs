@@ -33,6 +33,13 @@ internal sealed class RequestArguments(AuditLog audit)
         return ManifestText.ControlProblem(value) is { } problem ? "The text " + problem + "." : null;
     }
 
+    /// <summary>
+    /// Why <paramref name="value"/> is not an acceptable reason, or null: at most <see cref="MaxReasonLength"/> characters,
+    /// no control character except tab and line breaks (a reason may span lines; the audit export quotes them).
+    /// </summary>
+    public static string? ReasonProblem(string value) =>
+        TextProblem(value.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' '), MaxReasonLength);
+
     /// <summary>Refuses (audited) unless <paramref name="value"/> is a plugin id.</summary>
     public Task RequireIdAsync(Caller caller, string action, string field, string value, CancellationToken cancellationToken) =>
         RequireAsync(caller, action, value, [(field, IdProblem(value))], cancellationToken);

@@ -71,6 +71,14 @@ public sealed class AuditValueTests
     }
 
     [Fact]
+    public void Sanitise_ReasonWithLineBreaks_KeepsThemButEscapesOtherControls()
+    {
+        var entry = AuditValue.Sanitise(new AuditEntry("user:a", "plugin.disable", "echo", AuditOutcome.Succeeded, "first line\nsecond\tthird\u001B[31m", "c"));
+
+        Assert.Equal("first line\nsecond\tthird\\u001B[31m", entry.Reason);
+    }
+
+    [Fact]
     public void LogText_ToString_Bounded()
     {
         Assert.True(new LogText(new string('x', 1_000_000)).ToString().Length <= AuditValue.MaxIdentifierLength);
