@@ -169,6 +169,36 @@ public sealed class InputBoundaryTests(RegistryHost host) : IClassFixture<Regist
         Assert.Equal(StatusCode.OK, status);
     }
 
+    [Fact]
+    public async Task RestHeartbeat_IdNotAPluginId_BadRequestNamingIdAndAudited()
+    {
+        var id = TestManifests.NewId("beat");
+        await host.InstallAsync(id);
+        var token = (await host.RegisterRestOkAsync(id)).GetProperty("token").GetString()!;
+        var badId = id.ToUpperInvariant() + new string('X', 70);
+
+        using var response = await host.PostWithTokenAsync($"/plugins/{badId}/heartbeat", token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"id\"", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        var row = Assert.Single(await host.AuditRowsAsync(badId));
+        Assert.Equal(("plugin.heartbeat", "refused", $"plugin:{id}"), (row.Action, row.Outcome, row.Actor));
+    }
+
+    [Fact]
+    public async Task GrpcHeartbeat_PluginIdWithNul_InvalidArgumentNamingPluginId()
+    {
+        var id = TestManifests.NewId("gbeat");
+        await host.InstallAsync(id);
+        var token = (await host.RegisterRestOkAsync(id)).GetProperty("token").GetString()!;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            host.Plugins.HeartbeatAsync(new HeartbeatRequest { PluginId = id + "\0" }, RegistryHost.PluginHeaders(token), cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(["plugin_id"], Violations(error).Select(v => v.Field));
+    }
+
     private Task<long> MalformedRowsAsync() =>
         host.ScalarAsync<long>("select count(*) from audit_log where action = 'request.malformed' and outcome = 'refused' and actor = 'anonymous'");
 
