@@ -3,6 +3,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddRegistryErrors();
 builder.AddRegistryRateLimiting();
+builder.AddRegistryRequests();
 builder.AddRegistryPersistence();
 builder.AddRegistryAudit();
 builder.AddRegistryEvents();
@@ -16,6 +17,7 @@ var app = builder.Build();
 
 app.UseRegistryErrors();
 app.UseRegistryRateLimiting();
+app.UseRegistryRequests();
 app.MapDefaultEndpoints();
 app.MapRegistryTokens();
 app.MapRegistryRegistration();

@@ -46,8 +46,8 @@ internal static class PluginCommands
         command.SetAction((parseResult, cancellationToken) => RunAsync(context, options, parseResult, async (client, headers) =>
         {
             var request = new ListPluginsRequest { Status = PluginText.ParseStatus(parseResult.GetValue(status)), Search = parseResult.GetValue(search) ?? string.Empty };
-            var response = await client.ListPluginsAsync(request, headers, Deadline(context), cancellationToken);
-            PluginRendering.Table(context.CreateConsole(), response.Plugins);
+            var plugins = await PluginPages.AllAsync(client, request, headers, () => Deadline(context), cancellationToken);
+            PluginRendering.Table(context.CreateConsole(), plugins);
             return ExitCodes.Ok;
         }));
         return command;

@@ -7,7 +7,7 @@ namespace Fabrix.Cli.Plugins;
 /// <summary>Spectre.Console output for <c>plugins list</c>, <c>show</c>, <c>versions</c>, <c>upgrade</c>, <c>rollback</c> and <c>health</c>.</summary>
 internal static class PluginRendering
 {
-    public static void Table(IAnsiConsole console, RepeatedField<PluginSummary> plugins)
+    public static void Table(IAnsiConsole console, IReadOnlyList<PluginSummary> plugins)
     {
         if (plugins.Count == 0)
         {

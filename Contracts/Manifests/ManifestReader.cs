@@ -12,10 +12,16 @@ namespace Fabrix.Contracts.Manifests;
 /// </summary>
 internal sealed class ManifestReader
 {
-    public const int MaxIdLength = 64;
+    public const int MaxIdLength = ManifestBounds.MaxIdLength;
 
-    /// <summary>Longest version text accepted (the Semver library's guard against pathological input; the schema's maxLength).</summary>
+    /// <summary>
+    /// Longest version text the Semver library is asked to parse (its guard against pathological input). Manifests are
+    /// bounded tighter (<see cref="ManifestBounds.MaxVersionLength"/>); this one also reads versions stored before that bound.
+    /// </summary>
     public const int MaxVersionLength = 1024;
+
+    /// <summary>Longest value of a closed vocabulary (contracts, classifications, levels, types) read before it is compared.</summary>
+    private const int MaxVocabularyLength = 64;
     public const int MinPort = 1;
     public const int MaxPort = 65535;
     public const double MinMemoryLimit = 64;
@@ -50,14 +56,14 @@ internal sealed class ManifestReader
         var schemaPath = JsonPath.Property(JsonPath.Root, "$schema");
         if (fields.TryGetValue("$schema", out var schemaElement))
         {
-            ReadString(schemaElement, schemaPath);
+            ReadString(schemaElement, schemaPath, ManifestBounds.MaxSchemaReferenceLength);
         }
 
         var id = ReadId(fields);
         var name = ReadName(fields);
         var version = ReadVersion(fields);
         var description = fields.TryGetValue("description", out var descriptionElement)
-            ? ReadString(descriptionElement, "$.description")
+            ? ReadDisplayText(descriptionElement, "$.description", ManifestBounds.MaxDescriptionLength, "description")
             : null;
         var contracts = ReadContracts(fields);
         var traits = ReadTraits(fields);
@@ -107,7 +113,7 @@ internal sealed class ManifestReader
             return null;
         }
 
-        var value = ReadString(element, path);
+        var value = ReadString(element, path, int.MaxValue);
         if (value is null)
         {
             return null;
@@ -136,6 +142,8 @@ internal sealed class ManifestReader
             return $"must be at most {MaxIdLength} characters long, but has {value.Length.ToString(CultureInfo.InvariantCulture)}.";
         }
 
+        // The value is echoed only when it is printable ASCII: it reaches messages, audit rows and logs (issue 7 section 4).
+        var shown = value.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E) ? string.Empty : $"'{value}' ";
         var previousHyphen = true;
         foreach (var c in value)
         {
@@ -143,7 +151,7 @@ internal sealed class ManifestReader
             {
                 if (previousHyphen)
                 {
-                    return $"'{value}' must use lowercase letters, digits and single hyphens between them (e.g. user-management).";
+                    return $"{shown}must use lowercase letters, digits and single hyphens between them (e.g. user-management).";
                 }
 
                 previousHyphen = true;
@@ -154,12 +162,12 @@ internal sealed class ManifestReader
             }
             else
             {
-                return $"'{value}' must use lowercase letters, digits and single hyphens between them (e.g. user-management).";
+                return $"{shown}must use lowercase letters, digits and single hyphens between them (e.g. user-management).";
             }
         }
 
         return previousHyphen
-            ? $"'{value}' must use lowercase letters, digits and single hyphens between them (e.g. user-management)."
+            ? $"{shown}must use lowercase letters, digits and single hyphens between them (e.g. user-management)."
             : null;
     }
 
@@ -171,10 +179,23 @@ internal sealed class ManifestReader
             return null;
         }
 
-        var value = ReadString(element, path);
+        var value = ReadDisplayText(element, path, ManifestBounds.MaxNameLength, "display name");
         if (value is not null && string.IsNullOrWhiteSpace(value))
         {
             Error(path, "The display name must not be empty.");
+            return null;
+        }
+
+        return value;
+    }
+
+    /// <summary>A name or description: bounded, and free of bidirectional controls and invisible characters (<see cref="ManifestText.DisplayProblem"/>).</summary>
+    private string? ReadDisplayText(JsonElement element, string path, int maxLength, string what)
+    {
+        var value = ReadString(element, path, maxLength);
+        if (value is not null && ManifestText.DisplayProblem(value) is { } problem)
+        {
+            Error(path, $"The {what} {problem}.");
             return null;
         }
 
@@ -189,7 +210,7 @@ internal sealed class ManifestReader
             return null;
         }
 
-        var value = ReadString(element, path);
+        var value = ReadString(element, path, ManifestBounds.MaxVersionLength);
         if (value is null)
         {
             return null;
@@ -220,7 +241,7 @@ internal sealed class ManifestReader
             return null;
         }
 
-        var value = ReadString(element, path);
+        var value = ReadString(element, path, int.MaxValue);
         if (value is null)
         {
             return null;
@@ -245,7 +266,7 @@ internal sealed class ManifestReader
             return null;
         }
 
-        var items = ReadStringArray(element, path);
+        var items = ReadStringArray(element, path, ManifestBounds.MaxContracts, MaxVocabularyLength, "contracts");
         if (items is null)
         {
             return null;
@@ -292,7 +313,7 @@ internal sealed class ManifestReader
             return null;
         }
 
-        var items = ReadStringArray(element, path);
+        var items = ReadStringArray(element, path, ManifestBounds.MaxTraits, ManifestBounds.MaxTraitLength, "traits");
         if (items is null)
         {
             return null;
@@ -377,7 +398,7 @@ internal sealed class ManifestReader
             return null;
         }
 
-        var items = ReadStringArray(element, path);
+        var items = ReadStringArray(element, path, ManifestBounds.MaxDependencies, ManifestBounds.MaxIdLength, "dependencies");
         if (items is null)
         {
             return null;
@@ -423,7 +444,7 @@ internal sealed class ManifestReader
             return null;
         }
 
-        var items = ReadStringArray(element, path);
+        var items = ReadStringArray(element, path, ManifestBounds.MaxAllowedDomains, AllowedDomain.MaxLength, "allowed domains");
         if (items is null)
         {
             return null;
@@ -469,6 +490,18 @@ internal sealed class ManifestReader
             return null;
         }
 
+        var count = 0;
+        foreach (var _ in element.EnumerateObject())
+        {
+            count++;
+        }
+
+        if (count > ManifestBounds.MaxEndpoints)
+        {
+            Error(path, $"There are {Count(count)} endpoints; at most {Count(ManifestBounds.MaxEndpoints)} are allowed.");
+            return null;
+        }
+
         var endpoints = new Dictionary<string, string>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in element.EnumerateObject())
@@ -485,13 +518,19 @@ internal sealed class ManifestReader
                 continue;
             }
 
+            if (ManifestText.CodePointLength(key) > ManifestBounds.MaxEndpointNameLength)
+            {
+                Error(entryPath, $"An endpoint name may have at most {Count(ManifestBounds.MaxEndpointNameLength)} characters.");
+                continue;
+            }
+
             if (!seen.Add(key))
             {
                 Error(entryPath, $"The endpoint '{key}' is declared more than once.");
                 continue;
             }
 
-            var value = ReadString(property.Value, entryPath);
+            var value = ReadString(property.Value, entryPath, ManifestBounds.MaxPathLength);
             if (value is null)
             {
                 continue;
@@ -547,7 +586,7 @@ internal sealed class ManifestReader
         List<string>? classification = null;
         if (Required(security, "data_classification", classificationPath, out var classes))
         {
-            var items = ReadStringArray(classes, classificationPath);
+            var items = ReadStringArray(classes, classificationPath, ManifestBounds.MaxDataClassifications, MaxVocabularyLength, "data classifications");
             if (items is not null)
             {
                 if (items.Count == 0)
@@ -605,7 +644,7 @@ internal sealed class ManifestReader
         const string controlsPath = "$.compliance.hipaa_controls";
         if (compliance.TryGetValue("hipaa_controls", out var controlsElement))
         {
-            var items = ReadStringArray(controlsElement, controlsPath);
+            var items = ReadStringArray(controlsElement, controlsPath, ManifestBounds.MaxHipaaControls, ManifestBounds.MaxHipaaControlLength, "HIPAA controls");
             if (items is not null)
             {
                 controls = [];
@@ -636,7 +675,7 @@ internal sealed class ManifestReader
         const string auditPath = "$.compliance.audit_level";
         if (compliance.TryGetValue("audit_level", out var auditElement))
         {
-            var value = ReadString(auditElement, auditPath);
+            var value = ReadString(auditElement, auditPath, MaxVocabularyLength);
             if (value is not null)
             {
                 if (ManifestVocabulary.AuditLevels.Contains(value, StringComparer.Ordinal))
@@ -751,7 +790,7 @@ internal sealed class ManifestReader
         const string typePath = "$.health_check.type";
         if (Required(members, "type", typePath, out var typeElement))
         {
-            type = ReadString(typeElement, typePath);
+            type = ReadString(typeElement, typePath, MaxVocabularyLength);
             if (type is not null && !ManifestVocabulary.HealthCheckTypes.Contains(type, StringComparer.Ordinal))
             {
                 Error(typePath, $"Unknown health check type '{type}'; expected http or grpc.");
@@ -785,7 +824,7 @@ internal sealed class ManifestReader
         const string pathPath = "$.health_check.path";
         if (members.TryGetValue("path", out var pathElement))
         {
-            healthPath = ReadString(pathElement, pathPath);
+            healthPath = ReadString(pathElement, pathPath, ManifestBounds.MaxPathLength);
             var problem = healthPath is null ? null : EndpointPath.Problem(healthPath);
             if (problem is not null)
             {
@@ -868,6 +907,7 @@ internal sealed class ManifestReader
             else if (!known.Contains(name))
             {
                 Warning(memberPath, $"Unknown property '{name}' is ignored.");
+                CheckUnknown(property.Value, memberPath);
             }
         }
 
@@ -879,6 +919,20 @@ internal sealed class ManifestReader
         try
         {
             var name = property.Name;
+            if (ManifestText.CodePointLength(name) > ManifestBounds.MaxPropertyNameLength)
+            {
+                path = parentPath;
+                Error(parentPath, $"A property name is longer than {Count(ManifestBounds.MaxPropertyNameLength)} characters.");
+                return null;
+            }
+
+            if (ManifestText.ControlProblem(name) is { } problem)
+            {
+                path = parentPath;
+                Error(parentPath, "A property name " + problem + ".");
+                return null;
+            }
+
             path = JsonPath.Property(parentPath, name);
             return name;
         }
@@ -901,7 +955,11 @@ internal sealed class ManifestReader
         return false;
     }
 
-    private string? ReadString(JsonElement element, string path)
+    /// <summary>
+    /// A string value, or null after an error: not a string, invalid Unicode, a control character (issue 7 section 4:
+    /// refused in every string), or longer than <paramref name="maxLength"/> code points.
+    /// </summary>
+    private string? ReadString(JsonElement element, string path, int maxLength)
     {
         if (element.ValueKind != JsonValueKind.String)
         {
@@ -909,19 +967,73 @@ internal sealed class ManifestReader
             return null;
         }
 
+        string value;
         try
         {
-            return element.GetString();
+            value = element.GetString()!;
         }
         catch (InvalidOperationException)
         {
             Error(path, "The string contains invalid Unicode (an unpaired surrogate).");
             return null;
         }
+
+        var length = ManifestText.CodePointLength(value);
+        if (length > maxLength)
+        {
+            Error(path, $"The string is {Count(length)} characters long; at most {Count(maxLength)} are allowed here.");
+            return null;
+        }
+
+        if (ManifestText.ControlProblem(value) is { } problem)
+        {
+            Error(path, "The string " + problem + ".");
+            return null;
+        }
+
+        return value;
     }
 
-    /// <summary>Items of an array of strings with their paths; a null value marks an item that is not a string.</summary>
-    private List<(string? Value, string Path)>? ReadStringArray(JsonElement element, string path)
+    private static string Count(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The values of a member the validator does not know: never interpreted, but still text of the manifest, so
+    /// control characters and over-long property names are refused there too (issue 7 section 4).
+    /// </summary>
+    private void CheckUnknown(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                ReadString(element, path, int.MaxValue);
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckUnknown(item, JsonPath.Index(path, index++));
+                }
+
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (PropertyName(property, path, out var memberPath) is not null)
+                    {
+                        CheckUnknown(property.Value, memberPath);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Items of an array of strings with their paths; a null value marks an item that is not a string (or is too long,
+    /// or holds a control character). More than <paramref name="maxItems"/> items is one error at the array, and no item
+    /// is looked at: the count bound is checked before any per-item work (issue 7 section 3).
+    /// </summary>
+    private List<(string? Value, string Path)>? ReadStringArray(JsonElement element, string path, int maxItems, int maxItemLength, string itemsName)
     {
         if (element.ValueKind != JsonValueKind.Array)
         {
@@ -929,12 +1041,19 @@ internal sealed class ManifestReader
             return null;
         }
 
-        var items = new List<(string? Value, string Path)>();
+        var count = element.GetArrayLength();
+        if (count > maxItems)
+        {
+            Error(path, $"There are {Count(count)} {itemsName}; at most {Count(maxItems)} are allowed.");
+            return null;
+        }
+
+        var items = new List<(string? Value, string Path)>(count);
         var index = 0;
         foreach (var item in element.EnumerateArray())
         {
             var itemPath = JsonPath.Index(path, index++);
-            items.Add((ReadString(item, itemPath), itemPath));
+            items.Add((ReadString(item, itemPath, maxItemLength), itemPath));
         }
 
         return items;
@@ -957,5 +1076,17 @@ internal sealed class ManifestReader
 
     private void Warning(string path, string message) => _warnings.Add(new ManifestIssue(path, message));
 
-    private ManifestValidationResult Result(PluginManifest? manifest) => new(_errors.ToArray(), _warnings.ToArray(), manifest);
+    private ManifestValidationResult Result(PluginManifest? manifest) => new(Capped(_errors, "error"), Capped(_warnings, "warning"), manifest);
+
+    /// <summary>At most <see cref="ManifestBounds.MaxIssues"/> findings, then one that counts the rest: responses and audit rows stay bounded.</summary>
+    private static ManifestIssue[] Capped(List<ManifestIssue> issues, string kind)
+    {
+        if (issues.Count <= ManifestBounds.MaxIssues)
+        {
+            return [.. issues];
+        }
+
+        var rest = issues.Count - ManifestBounds.MaxIssues;
+        return [.. issues.Take(ManifestBounds.MaxIssues), new ManifestIssue(JsonPath.Root, $"{Count(rest)} more {kind}(s) not shown.")];
+    }
 }

@@ -49,6 +49,7 @@ internal static class AdministrationExtensions
         builder.Services.AddSingleton<PluginAdministration>();
         builder.Services.AddSingleton<PluginVersionAdministration>();
         builder.Services.AddSingleton<PluginHealthAdministration>();
+        builder.Services.AddSingleton<PluginListing>();
         return builder;
     }
 

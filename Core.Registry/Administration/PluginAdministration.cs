@@ -78,6 +78,7 @@ internal sealed class PluginAdministration(
             var stored = ordering.Outcome == ManifestVersionOutcome.Identical ? PluginVersions.FindByDigest(versions, digest) : null;
             var version = stored ?? await PluginStore.AddManifestVersionAsync(transaction, manifest, manifestJson, digest, caller.Actor, cancellationToken);
             var plugin = await PluginStore.InstallAsync(transaction, manifest, version, enableOnRegister, cancellationToken);
+            var confusable = await ConfusablePluginNames.WarningsAsync(transaction, manifest, cancellationToken);
             var reason = from == PluginState.NotInstalled ? "installed" : "reinstalled";
             // Every install and reinstall issues a fresh registration credential (issue 7 section 1); a reinstall's
             // supersedes the one of the earlier installation.
@@ -97,7 +98,7 @@ internal sealed class PluginAdministration(
             await transaction.CommitAsync(cancellationToken);
 
             var response = new InstallPluginResponse { Plugin = detail, RegistrationCredential = CredentialProjection.ToIssued(credential, credentialRecord) };
-            response.Warnings.Add(validation.Warnings.Select(w => new Contracts.Registry.V1.ManifestIssue { Path = w.Path, Message = w.Message }));
+            response.Warnings.Add(validation.Warnings.Concat(confusable).Select(w => new Contracts.Registry.V1.ManifestIssue { Path = w.Path, Message = w.Message }));
             return response;
         }, cancellationToken);
     }

@@ -4,6 +4,7 @@ using Fabrix.Core.Registry.Credentials;
 using Fabrix.Core.Registry.Events;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Plugins;
+using Fabrix.Core.Registry.Requests;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -20,6 +21,8 @@ internal sealed class RegistryAdminService(
     PluginVersionAdministration versions,
     PluginHealthAdministration health,
     CredentialAdministration credentials,
+    PluginListing listing,
+    RequestArguments arguments,
     PluginChangeBroadcaster broadcaster,
     TimeProvider timeProvider) : RegistryAdmin.RegistryAdminBase
 {
@@ -32,21 +35,21 @@ internal sealed class RegistryAdminService(
     public override async Task<UninstallPluginResponse> UninstallPlugin(UninstallPluginRequest request, ServerCallContext context)
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.Uninstall, request.Id);
+        await RequireIdAndReasonAsync(caller, AuditActions.Uninstall, request.Id, request.Reason, context);
         return await administration.UninstallAsync(request.Id, request.Reason, caller, context.CancellationToken);
     }
 
     public override async Task<PluginDetail> GetPlugin(GetPluginRequest request, ServerCallContext context)
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Read, AuditActions.Read, request.Id);
+        await arguments.RequireIdAsync(caller, AuditActions.Read, "id", request.Id, context.CancellationToken);
         return await administration.GetAsync(request.Id, caller, context.CancellationToken);
     }
 
     public override async Task<ListPluginsResponse> ListPlugins(ListPluginsRequest request, ServerCallContext context)
     {
-        await AuthorizeAsync(context, AdminPermission.Read, AuditActions.Read, "plugins");
-        var response = new ListPluginsResponse();
-        response.Plugins.Add(await administration.ListAsync(request.Status, request.Search, context.CancellationToken));
-        return response;
+        var caller = await AuthorizeAsync(context, AdminPermission.Read, AuditActions.Read, PluginListing.Target);
+        return await listing.ListAsync(request, caller, context.CancellationToken);
     }
 
     public override Task<PluginDetail> EnablePlugin(PluginTransitionRequest request, ServerCallContext context) =>
@@ -61,6 +64,7 @@ internal sealed class RegistryAdminService(
     public override async Task<ListPluginVersionsResponse> ListPluginVersions(ListPluginVersionsRequest request, ServerCallContext context)
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Read, AuditActions.Read, request.Id);
+        await arguments.RequireIdAsync(caller, AuditActions.Read, "id", request.Id, context.CancellationToken);
         var response = new ListPluginVersionsResponse();
         response.Versions.Add(await versions.ListAsync(request.Id, caller, context.CancellationToken));
         return response;
@@ -75,18 +79,27 @@ internal sealed class RegistryAdminService(
     public override async Task<PluginDetail> UpgradePlugin(UpgradePluginRequest request, ServerCallContext context)
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.Upgrade, ManifestIds.Of(request.ManifestJson));
+        await arguments.RequireAsync(caller, AuditActions.Upgrade, ManifestIds.Of(request.ManifestJson),
+            [("reason", RequestArguments.ReasonProblem(request.Reason))], context.CancellationToken);
         return await versions.UpgradeAsync(request.ManifestJson, request.ApprovePermissions, request.Reason, caller, context.CancellationToken);
     }
 
     public override async Task<PluginDetail> RollbackPlugin(RollbackPluginRequest request, ServerCallContext context)
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.Rollback, request.Id);
+        await arguments.RequireAsync(caller, AuditActions.Rollback, request.Id,
+        [
+            ("id", RequestArguments.IdProblem(request.Id)),
+            ("version", RequestArguments.TextProblem(request.Version, RequestArguments.MaxVersionLength)),
+            ("reason", RequestArguments.ReasonProblem(request.Reason)),
+        ], context.CancellationToken);
         return await versions.RollbackAsync(request.Id, request.Version, request.Reason, caller, context.CancellationToken);
     }
 
     public override async Task<PluginHealth> GetPluginHealth(GetPluginHealthRequest request, ServerCallContext context)
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Read, AuditActions.Read, request.Id);
+        await arguments.RequireIdAsync(caller, AuditActions.Read, "id", request.Id, context.CancellationToken);
         return await health.GetAsync(request.Id, request.SampleLimit, caller, context.CancellationToken);
     }
 
@@ -138,8 +151,15 @@ internal sealed class RegistryAdminService(
     private async Task<PluginDetail> TransitionAsync(PluginTransitionRequest request, LifecycleTrigger trigger, string action, ServerCallContext context)
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Manage, action, request.Id);
+        await RequireIdAndReasonAsync(caller, action, request.Id, request.Reason, context);
         return await administration.TransitionAsync(request.Id, trigger, request.Reason, request.Cascade, caller, context.CancellationToken);
     }
+
+    /// <summary>The id and the reason of a change, checked before anything reads the database (issue 7 section 4).</summary>
+    private Task RequireIdAndReasonAsync(Caller caller, string action, string id, string reason, ServerCallContext context) =>
+        arguments.RequireAsync(caller, action, id,
+            [("id", RequestArguments.IdProblem(id)), ("reason", RequestArguments.ReasonProblem(reason))],
+            context.CancellationToken);
 
     private Task<Caller> AuthorizeAsync(ServerCallContext context, AdminPermission permission, string action, string target) =>
         access.AuthorizeAsync(context.GetHttpContext(), permission, action, target, context.CancellationToken);

@@ -19,6 +19,8 @@ internal sealed partial class AuditLog(RegistryDatabase database, AuditRefusalFo
 {
     public static async Task AppendAsync(RegistryTransaction transaction, AuditEntry entry, CancellationToken cancellationToken)
     {
+        // Caller-supplied values are stored bounded and sanitised (issue 7 section 4); the hash covers what is stored.
+        entry = AuditValue.Sanitise(entry);
         await transaction.LockAsync(AuditChain.LockKey, cancellationToken);
 
         // One round trip under the lock: the head, and the details as PostgreSQL will store them (jsonb normalises
@@ -116,7 +118,7 @@ internal sealed partial class AuditLog(RegistryDatabase database, AuditRefusalFo
             await transaction.CommitAsync(cancellationToken);
         }
 
-        LogRefused(logger, action, target, caller.Actor, refusal.Code);
+        LogRefused(logger, action, new LogText(target), new LogText(caller.Actor), refusal.Code);
         return refusal.ToException();
     }
 
@@ -132,7 +134,7 @@ internal sealed partial class AuditLog(RegistryDatabase database, AuditRefusalFo
         }
         catch (Exception exception) when (exception is not RegistryRefusalException and not OperationCanceledException)
         {
-            LogFailed(logger, exception, action, target);
+            LogFailed(logger, exception, action, new LogText(target));
             try
             {
                 await using var transaction = await database.BeginAsync(cancellationToken);
@@ -142,7 +144,7 @@ internal sealed partial class AuditLog(RegistryDatabase database, AuditRefusalFo
             }
             catch (Exception auditException) when (auditException is NpgsqlException or InvalidOperationException or TimeoutException)
             {
-                LogAuditUnavailable(logger, auditException, action, target);
+                LogAuditUnavailable(logger, auditException, action, new LogText(target));
             }
 
             throw;
@@ -158,11 +160,11 @@ internal sealed partial class AuditLog(RegistryDatabase database, AuditRefusalFo
     };
 
     [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Refused {Action} on {Target} for {Actor}: {Code}")]
-    private static partial void LogRefused(ILogger logger, string action, string target, string actor, string code);
+    private static partial void LogRefused(ILogger logger, string action, LogText target, LogText actor, string code);
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Error, Message = "{Action} on {Target} failed")]
-    private static partial void LogFailed(ILogger logger, Exception exception, string action, string target);
+    private static partial void LogFailed(ILogger logger, Exception exception, string action, LogText target);
 
     [LoggerMessage(EventId = 1502, Level = LogLevel.Critical, Message = "Could not audit the failure of {Action} on {Target}")]
-    private static partial void LogAuditUnavailable(ILogger logger, Exception exception, string action, string target);
+    private static partial void LogAuditUnavailable(ILogger logger, Exception exception, string action, LogText target);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Fabrix.Contracts.Manifests;
 
 namespace Fabrix.Core.Registry.Plugins;
 
@@ -9,24 +10,39 @@ internal static class ManifestIds
 
     public static string Of(string manifestJson)
     {
+        // Bounded first: a best-effort audit target must not cost a parse of a megabyte (issue 7 section 3).
+        if (ManifestValidator.SizeProblem(manifestJson) is not null)
+        {
+            return Unknown;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(manifestJson);
             return Of(document.RootElement);
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
             return Unknown;
         }
     }
 
-    public static string Of(JsonElement manifest) =>
-        manifest.ValueKind == JsonValueKind.Object
-        && manifest.TryGetProperty("id", out var id)
-        && id.ValueKind == JsonValueKind.String
-        && id.GetString() is { Length: > 0 and <= 64 } text
-            ? text
-            : Unknown;
+    public static string Of(JsonElement manifest)
+    {
+        if (manifest.ValueKind != JsonValueKind.Object || !manifest.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String)
+        {
+            return Unknown;
+        }
+
+        try
+        {
+            return id.GetString() is { Length: > 0 and <= PluginIds.MaxLength } text ? text : Unknown;
+        }
+        catch (InvalidOperationException)
+        {
+            return Unknown;
+        }
+    }
 
     /// <summary>The manifest's <c>platform</c> range as stored, or null when it declares none.</summary>
     public static string? PlatformOf(string manifestJson)

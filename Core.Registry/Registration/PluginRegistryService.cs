@@ -1,6 +1,8 @@
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Audit;
+using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Lifecycle;
+using Fabrix.Core.Registry.Requests;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -25,6 +27,11 @@ internal sealed class PluginRegistryService(PluginRegistration registration) : P
     public override async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
     {
         var identity = await registration.AuthenticateAsync(AuthorizationOf(context), AuditActions.Heartbeat, request.PluginId, context.CancellationToken);
+        if (RequestArguments.IdProblem(request.PluginId) is { } problem)
+        {
+            throw await registration.RefuseMalformedAsync(AuditActions.Heartbeat, request.PluginId, [new FieldViolation("plugin_id", problem)], context.CancellationToken, identity);
+        }
+
         var receipt = await registration.HeartbeatAsync(identity, request.PluginId, request.Metrics, context.CancellationToken);
         return new HeartbeatResponse
         {

@@ -3,6 +3,7 @@ using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Plugins;
+using Fabrix.Core.Registry.Requests;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
@@ -65,6 +66,11 @@ internal static class RegistrationEndpoints
         }
 
         var identity = await registration.AuthenticateAsync(request.Headers.Authorization, AuditActions.Heartbeat, id, cancellationToken);
+        if (RequestArguments.IdProblem(id) is { } idProblem)
+        {
+            throw await registration.RefuseMalformedAsync(AuditActions.Heartbeat, id, [new FieldViolation("id", idProblem)], cancellationToken, identity);
+        }
+
         using var body = await ReadBodyAsync(request, registration, AuditActions.Heartbeat, id, PluginRegistration.MaxSmallBodyBytes, required: false, cancellationToken);
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         if (body is not null && body.RootElement.TryGetProperty("metrics", out var metricsElement) && metricsElement.ValueKind != JsonValueKind.Null)

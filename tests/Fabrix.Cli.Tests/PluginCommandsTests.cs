@@ -30,7 +30,7 @@ public sealed class PluginCommandsTests : IAsyncLifetime
         var result = await Cli().With("USER", "alice").RunAsync("plugins", "list");
 
         Assert.Equal(0, result.ExitCode);
-        var token = Bearer(Assert.Single(_registry.Admin.Authorizations));
+        var token = Bearer(Assert.Single(_registry.Admin.Authorizations.Distinct()));
         var validation = await new JsonWebTokenHandler().ValidateTokenAsync(token, DevelopmentAdminToken.ValidationParameters(DevelopmentAdminToken.LoadKey(_keyFile)));
         Assert.True(validation.IsValid, validation.Exception?.Message);
         Assert.Equal("alice", validation.ClaimsIdentity.Name);
@@ -42,7 +42,7 @@ public sealed class PluginCommandsTests : IAsyncLifetime
     {
         await Cli().RunAsync("plugins", "list", "--user", "bob", "--role", "audit_viewer", "--role", "plugin_manager");
 
-        var token = new JsonWebToken(Bearer(Assert.Single(_registry.Admin.Authorizations)));
+        var token = new JsonWebToken(Bearer(Assert.Single(_registry.Admin.Authorizations.Distinct())));
         Assert.Equal("bob", token.Subject);
         Assert.Equal(["audit_viewer", "plugin_manager"], token.Claims.Where(c => c.Type == DevelopmentAdminToken.RolesClaim).Select(c => c.Value));
     }
@@ -53,15 +53,27 @@ public sealed class PluginCommandsTests : IAsyncLifetime
         var result = await Cli().RunAsync("plugins", "list", "--status", "active", "--search", "user");
 
         Assert.Equal(0, result.ExitCode);
-        var request = Assert.IsType<ListPluginsRequest>(Assert.Single(_registry.Admin.Requests));
-        Assert.Equal(PluginStatus.Active, request.Status);
-        Assert.Equal("user", request.Search);
+        var requests = _registry.Admin.Requests.Cast<ListPluginsRequest>().ToList();
+        Assert.All(requests, r => Assert.Equal((PluginStatus.Active, "user"), (r.Status, r.Search)));
         Assert.Contains("STATUS", result.Output, StringComparison.Ordinal);
         Assert.True(
             result.Output.IndexOf("billing", StringComparison.Ordinal) < result.Output.IndexOf("user-management", StringComparison.Ordinal),
             result.Output);
         Assert.Contains("active", result.Output, StringComparison.Ordinal);
         Assert.Contains("handles_pii", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_TwoPages_FollowsTheTokenAndShowsEveryPlugin()
+    {
+        var result = await Cli().RunAsync("plugins", "list");
+
+        Assert.Equal(0, result.ExitCode);
+        var requests = _registry.Admin.Requests.Cast<ListPluginsRequest>().ToList();
+        Assert.Equal([string.Empty, RecordingRegistryAdmin.SecondPageToken], requests.Select(r => r.PageToken));
+        Assert.All(requests, r => Assert.Equal(200, r.PageSize));
+        Assert.Contains("user-management", result.Output, StringComparison.Ordinal);
+        Assert.Contains("billing", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -201,7 +213,7 @@ public sealed class PluginCommandsTests : IAsyncLifetime
     {
         await Cli().With("FABRIX_TOKEN", "entra-access-token").RunAsync("plugins", "list");
 
-        Assert.Equal("Bearer entra-access-token", Assert.Single(_registry.Admin.Authorizations));
+        Assert.Equal("Bearer entra-access-token", Assert.Single(_registry.Admin.Authorizations.Distinct()));
     }
 
     [Fact]
@@ -213,7 +225,7 @@ public sealed class PluginCommandsTests : IAsyncLifetime
         var result = await cli.RunAsync("plugins", "list");
 
         Assert.Equal(0, result.ExitCode);
-        var token = Bearer(Assert.Single(_registry.Admin.Authorizations));
+        var token = Bearer(Assert.Single(_registry.Admin.Authorizations.Distinct()));
         var key = DevelopmentAdminToken.LoadKey(Path.Combine(_directory.Path, ".fabrix", "keys", "dev-admin.pem"));
         Assert.True((await new JsonWebTokenHandler().ValidateTokenAsync(token, DevelopmentAdminToken.ValidationParameters(key))).IsValid);
     }

@@ -55,6 +55,9 @@ internal sealed class RecordingRegistryAdmin : RegistryAdmin.RegistryAdminBase
     /// <summary>An installed plugin with no health samples or transitions yet.</summary>
     public const string QuietId = "quiet-plugin";
 
+    /// <summary>The page token of the second (last) page of ListPlugins.</summary>
+    public const string SecondPageToken = "page-2";
+
     public List<string> Authorizations { get; } = [];
 
     public List<object> Requests { get; } = [];
@@ -62,9 +65,23 @@ internal sealed class RecordingRegistryAdmin : RegistryAdmin.RegistryAdminBase
     public override Task<ListPluginsResponse> ListPlugins(ListPluginsRequest request, ServerCallContext context)
     {
         Record(request, context);
-        var response = new ListPluginsResponse();
-        response.Plugins.Add(Summary("user-management", PluginStatus.Active));
-        response.Plugins.Add(Summary("billing", PluginStatus.Installed));
+
+        // Two pages, as a registry with more plugins than a page holds answers (issue 7 section 3).
+        var response = new ListPluginsResponse { TotalCount = 2 };
+        if (request.PageToken.Length == 0)
+        {
+            response.Plugins.Add(Summary("user-management", PluginStatus.Active));
+            response.NextPageToken = SecondPageToken;
+        }
+        else if (request.PageToken == SecondPageToken)
+        {
+            response.Plugins.Add(Summary("billing", PluginStatus.Installed));
+        }
+        else
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, "Not a page token issued by this registry."));
+        }
+
         return Task.FromResult(response);
     }
 

@@ -1,3 +1,4 @@
+using Fabrix.Contracts.Manifests;
 using static Fabrix.Contracts.Tests.Manifests.ManifestFixtures;
 
 namespace Fabrix.Contracts.Tests.Manifests;
@@ -25,6 +26,9 @@ internal static class ManifestCases
     private const string Surrogates = "A JSON Schema validator decodes strings leniently; unpaired surrogates are not text.";
     private const string HugeInteger = "NJsonSchema throws InvalidCastException on integers beyond 64 bits instead of failing validation.";
     private const string RangeSyntax = "The schema states only 'a non-blank string'; the npm range grammar and its meaning are the validator's (PlatformRange).";
+    private const string DocumentSize = "A JSON Schema constrains values, not the size in bytes of the document that holds them.";
+    private const string UnknownText = "additionalProperties stays open (forward compatibility), so the schema says nothing about the text inside unknown properties.";
+    private const string CategoryRule = "The schema lists the common bidirectional and invisible characters; the validator refuses every format (Cf), private-use and unassigned character by its Unicode category.";
 
     public static IReadOnlyList<ManifestCase> All { get; } = Build();
 
@@ -78,12 +82,26 @@ internal static class ManifestCases
         Invalid("name: missing", "$.name", Min(("name", null)));
         Invalid("name: unpaired surrogate", "$.name", Text(Echo).Replace("\"Echo\"", "\"\\ud800\"", StringComparison.Ordinal), Surrogates);
 
+        // name: bounds and characters (issue 7 sections 3 and 4).
+        Valid("name: 100 chars", Min(("name", Quote(new string('n', 100)))));
+        Valid("name: emoji and accents", Min(("name", Quote("Écho \U0001F680 plugin"))));
+        Valid("name: Cyrillic homoglyphs (warned at install, not refused)", Min(("name", Quote("User \u041Canagement"))));
+        Invalid("name: 101 chars", "$.name", Min(("name", Quote(new string('n', 101)))));
+        foreach (var (label, character) in HiddenCharacters)
+        {
+            Invalid($"name: {label}", "$.name", Min(("name", Quote("User Management" + character + "Plugin"))));
+        }
+
+        Invalid("name: Arabic number sign U+0600 (format)", "$.name", Min(("name", Quote("Echo\u0600"))), CategoryRule);
+        Invalid("name: private use U+E000", "$.name", Min(("name", Quote("Echo\uE000"))), CategoryRule);
+
         // version: strict SemVer 2.0.
         Valid("version: release", Min(("version", "\"10.20.30\"")));
         Valid("version: pre-release", Min(("version", "\"1.2.3-alpha.1\"")));
         Valid("version: pre-release and build", Min(("version", "\"1.0.0-rc.1+sha.5114f85\"")));
-        Valid("version: 1024 chars", Min(("version", Quote("1.0.0-" + new string('a', 1018)))));
-        Invalid("version: 1025 chars", "$.version", Min(("version", Quote("1.0.0-" + new string('a', 1019)))));
+        Valid("version: 256 chars", Min(("version", Quote("1.0.0-" + new string('a', 250)))));
+        Invalid("version: 257 chars", "$.version", Min(("version", Quote("1.0.0-" + new string('a', 251)))));
+        Invalid("version: 1024 chars", "$.version", Min(("version", Quote("1.0.0-" + new string('a', 1018)))));
         Invalid("version: two parts", "$.version", Min(("version", "\"1.0\"")));
         Invalid("version: four parts", "$.version", Min(("version", "\"1.0.0.0\"")));
         Invalid("version: leading v", "$.version", Min(("version", "\"v1.0.0\"")));
@@ -98,6 +116,29 @@ internal static class ManifestCases
         // description.
         Valid("description: absent", Min(("description", null)));
         Invalid("description: number", "$.description", Min(("description", "7")));
+        Valid("description: empty", Min(("description", "\"\"")));
+        Valid("description: 2000 chars", Min(("description", Quote(new string('d', 2000)))));
+        Invalid("description: 2001 chars", "$.description", Min(("description", Quote(new string('d', 2001)))));
+        Invalid("description: 3 MB", "$", Min(("description", Quote(new string('d', 3_000_000)))), DocumentSize);
+        foreach (var (label, character) in HiddenCharacters)
+        {
+            Invalid($"description: {label}", "$.description", Min(("description", Quote("Echoes" + character + "requests"))));
+        }
+
+        // The document (issue 7 section 3): 64 KiB of UTF-8, counted before anything is parsed.
+        Valid("document: exactly 64 KiB", Padded(ManifestBounds.MaxManifestBytes, 'x'), warningPath: "$.x_padding");
+        Valid("document: 64 KiB in multi-byte characters", Padded(ManifestBounds.MaxManifestBytes, 'é'), warningPath: "$.x_padding");
+        Invalid("document: 64 KiB and one byte", "$", Padded(ManifestBounds.MaxManifestBytes + 1, 'x'), DocumentSize);
+        Invalid("document: 64 KiB of text, more in UTF-8", "$", Padded(ManifestBounds.MaxManifestBytes + 1, 'é'), DocumentSize);
+
+        // Text anywhere: no control characters, also inside unknown properties and property names.
+        Valid("text: unknown property with plain text", Min(("x_vendor", "{\"note\":[\"a b\"]}")), warningPath: "$.x_vendor");
+        Invalid("text: NUL in an unknown property", "$.x_vendor.note[0]", Min(("x_vendor", "{\"note\":[\"a\\u0000b\"]}")), UnknownText);
+        Invalid("text: control character in a property name", "$.x_vendor", Min(("x_vendor", "{\"a\\u0007b\":1}")), UnknownText);
+        Invalid("text: property name of 257 chars", "$", Min((new string('k', 257), "1")), UnknownText);
+        Valid("$schema: 1024 chars", Min(("$schema", Quote("https://example.com/" + new string('s', 1004)))));
+        Invalid("$schema: 1025 chars", "$['$schema']", Min(("$schema", Quote("https://example.com/" + new string('s', 1005)))));
+        Invalid("$schema: control character", "$['$schema']", Min(("$schema", Quote("https://example.com/\u0001"))));
 
         // platform: optional npm-style range of Fabrix versions (issue 3 section 3).
         Valid("platform: absent", Min(("platform", null)));
@@ -117,6 +158,8 @@ internal static class ManifestCases
         Invalid("platform: array", "$.platform", Min(("platform", "[\">=1.0.0\"]")));
         Invalid("platform: object", "$.platform", Min(("platform", "{\"min\":\"1.0.0\"}")));
         Invalid("platform: null", "$.platform", Min(("platform", "null")));
+        Invalid("platform: tab", "$.platform", Min(("platform", Quote(">=1.0.0\t<2.0.0"))));
+        Invalid("platform: NUL", "$.platform", Min(("platform", Quote(">=1.0.0\u0000"))));
         foreach (var range in new[] { "latest", ">=1.0.0 <", "1.0.0.0", ">=01.0.0", "^1.x.3", "1.0.0 -", "- 1.0.0", "^1.2 ||", "||", ">2.0.0 <1.0.0", "1 2", "<0.0.0-0" })
         {
             Invalid($"platform: {Shorten(range)}", "$.platform", Min(("platform", Quote(range))), RangeSyntax);
@@ -131,6 +174,7 @@ internal static class ManifestCases
         Invalid("contracts: string", "$.contracts", Min(("contracts", "\"StoragePlugin\"")));
         Invalid("contracts: number item", "$.contracts[0]", Min(("contracts", "[1]")));
         Invalid("contracts: missing", "$.contracts", Min(("contracts", null)));
+        Invalid("contracts: 6 items", "$.contracts", Min(("contracts", Array(6, i => ManifestVocabulary.Contracts[i % 5]))));
 
         // traits.
         Valid("traits: other well-formed trait warns", Min(("traits", "[\"caches_results\"]")), warningPath: "$.traits[0]");
@@ -145,6 +189,11 @@ internal static class ManifestCases
         Invalid("traits: duplicate", "$.traits[1]", Min(("traits", "[\"stateless\",\"stateless\"]")));
         Invalid("traits: object", "$.traits", Min(("traits", "{\"stateless\":true}")));
         Invalid("traits: missing", "$.traits", Min(("traits", null)));
+        Valid("traits: 32", Min(("traits", Array(32, i => $"trait_{i}"))), warningPath: "$.traits[31]");
+        Invalid("traits: 33", "$.traits", Min(("traits", Array(33, i => $"trait_{i}"))));
+        Invalid("traits: 33 duplicates", "$.traits", Min(("traits", Array(33, _ => "stateless"))));
+        Valid("traits: 64 chars", Min(("traits", Array(1, _ => new string('t', 64)))), warningPath: "$.traits[0]");
+        Invalid("traits: 65 chars", "$.traits[0]", Min(("traits", Array(1, _ => new string('t', 65)))));
 
         // security.
         Invalid("security: missing", "$.security", Min(("security", null)));
@@ -160,6 +209,7 @@ internal static class ManifestCases
         Invalid("data_classification: duplicate", "$.security.data_classification[1]", Min(("security.data_classification", "[\"internal\",\"internal\"]")));
         Invalid("data_classification: string", "$.security.data_classification", Min(("security.data_classification", "\"public\"")));
         Invalid("data_classification: missing", "$.security.data_classification", Min(("security.data_classification", null)));
+        Invalid("data_classification: 6 items", "$.security.data_classification", Min(("security.data_classification", Array(6, i => ManifestVocabulary.DataClassifications[i % 5]))));
 
         // Trait rules: handles_pii.
         Valid("handles_pii: with pii and detailed audit", Min(("traits", "[\"handles_pii\"]"), ("security.data_classification", "[\"pii\"]"), ("compliance", "{\"audit_level\":\"detailed\"}")));
@@ -191,6 +241,9 @@ internal static class ManifestCases
         Invalid("hipaa_controls: duplicate", "$.compliance.hipaa_controls[1]", Full(("compliance.hipaa_controls", "[\"164.312(a)\",\"164.312(a)\"]")));
         Invalid("hipaa_controls: string", "$.compliance.hipaa_controls", Full(("compliance.hipaa_controls", "\"164.312(a)\"")));
         Valid("hipaa_controls: allowed without handles_phi", Min(("compliance", "{\"hipaa_controls\":[\"164.312(b)\"]}")));
+        Valid("hipaa_controls: 64", Full(("compliance.hipaa_controls", Array(64, i => $"164.{300 + i}(a)"))));
+        Invalid("hipaa_controls: 65", "$.compliance.hipaa_controls", Full(("compliance.hipaa_controls", Array(65, i => $"164.{300 + i}(a)"))));
+        Invalid("hipaa_controls: 33 chars", "$.compliance.hipaa_controls[0]", Full(("compliance.hipaa_controls", Array(1, _ => "164.312(a)(" + new string('1', 21) + ")"))));
 
         // pii/phi data need compliance with audit_level detailed|complete.
         Valid("pii data: complete audit", Min(("security.data_classification", "[\"pii\"]"), ("compliance", "{\"audit_level\":\"complete\"}")));
@@ -250,6 +303,8 @@ internal static class ManifestCases
         Invalid("allowed_domains: duplicate in another case", "$.allowed_domains[1]", Full(("allowed_domains", "[\"api.example.com\",\"API.example.com\"]")), CaseInsensitiveUnique);
         Invalid("allowed_domains: number item", "$.allowed_domains[0]", Full(("allowed_domains", "[1]")));
         Invalid("allowed_domains: string", "$.allowed_domains", Full(("allowed_domains", "\"api.example.com\"")));
+        Valid("allowed_domains: 32", Full(("allowed_domains", Array(32, i => $"api{i}.example.com"))));
+        Invalid("allowed_domains: 33", "$.allowed_domains", Full(("allowed_domains", Array(33, i => $"api{i}.example.com"))));
 
         // dependencies.
         Valid("dependencies: empty", Full(("dependencies", "[]")));
@@ -259,6 +314,9 @@ internal static class ManifestCases
         Invalid("dependencies: duplicate", "$.dependencies[1]", Full(("dependencies", "[\"billing\",\"billing\"]")));
         Invalid("dependencies: number item", "$.dependencies[0]", Full(("dependencies", "[3]")));
         Invalid("dependencies: string", "$.dependencies", Full(("dependencies", "\"billing\"")));
+        Valid("dependencies: 32", Full(("dependencies", Array(32, i => $"dep-{i}"))));
+        Invalid("dependencies: 33", "$.dependencies", Full(("dependencies", Array(33, i => $"dep-{i}"))));
+        Invalid("dependencies: NUL", "$.dependencies[0]", Full(("dependencies", "[\"billing\\u0000\"]")));
 
         // endpoints.
         Valid("endpoints: root path", Full(("endpoints", "{\"home\":\"/\"}")));
@@ -274,6 +332,13 @@ internal static class ManifestCases
         Invalid("endpoints: empty name", "$.endpoints['']", Full(("endpoints", "{\"\":\"/x\"}")));
         Invalid("endpoints: number path", "$.endpoints.health", Full(("endpoints", "{\"health\":5}")));
         Invalid("endpoints: array", "$.endpoints", Full(("endpoints", "[\"/health\"]")));
+        Valid("endpoints: 64", Full(("endpoints", Endpoints(64))));
+        Invalid("endpoints: 65", "$.endpoints", Full(("endpoints", Endpoints(65))));
+        Valid("endpoints: name of 64 chars", Full(("endpoints", $"{{{Quote(new string('e', 64))}:\"/x\"}}")));
+        Invalid("endpoints: name of 65 chars", $"$.endpoints.{new string('e', 65)}", Full(("endpoints", $"{{{Quote(new string('e', 65))}:\"/x\"}}")));
+        Invalid("endpoints: control character in a name", "$.endpoints", Full(("endpoints", "{\"a\\u0001\":\"/x\"}")));
+        Valid("endpoints: path of 512 chars", Full(("endpoints", $"{{\"health\":{Quote("/" + new string('p', 511))}}}")));
+        Invalid("endpoints: path of 513 chars", "$.endpoints.health", Full(("endpoints", $"{{\"health\":{Quote("/" + new string('p', 512))}}}")));
 
         // health_check.
         Valid("health_check: grpc without path", Full(("health_check", "{\"type\":\"grpc\",\"port\":5001}")));
@@ -296,6 +361,8 @@ internal static class ManifestCases
         Invalid("health_check: port string", "$.health_check.port", Full(("health_check.port", "\"8080\"")));
         Invalid("health_check: port missing", "$.health_check.port", Full(("health_check.port", null)));
         Invalid("health_check: string", "$.health_check", Full(("health_check", "\"http://localhost/health\"")));
+        Valid("health_check: path of 512 chars", Full(("health_check.path", Quote("/" + new string('h', 511)))));
+        Invalid("health_check: path of 513 chars", "$.health_check.path", Full(("health_check.path", Quote("/" + new string('h', 512)))));
 
         // resources.
         Valid("resources: lower bounds", Full(("resources", "{\"memory_limit\":64,\"cpu_limit\":0.1}")));
@@ -315,6 +382,34 @@ internal static class ManifestCases
         Invalid("resources: array", "$.resources", Full(("resources", "[512]")));
 
         return cases;
+    }
+
+    /// <summary>Characters refused in display text, each with a label (issue 7 section 4).</summary>
+    private static (string Label, string Character)[] HiddenCharacters =>
+    [
+        ("NUL", "\u0000"), ("tab", "\t"), ("newline", "\n"), ("DEL", "\u007F"), ("C1 control U+0085", "\u0085"),
+        ("RLO U+202E", "\u202E"), ("LRO U+202D", "\u202D"), ("RLE U+202B", "\u202B"), ("PDF U+202C", "\u202C"),
+        ("RLI U+2067", "\u2067"), ("LRI U+2066", "\u2066"), ("PDI U+2069", "\u2069"), ("RLM U+200F", "\u200F"),
+        ("LRM U+200E", "\u200E"), ("ALM U+061C", "\u061C"), ("zero-width space U+200B", "\u200B"),
+        ("ZWNJ U+200C", "\u200C"), ("ZWJ U+200D", "\u200D"), ("word joiner U+2060", "\u2060"),
+        ("invisible times U+2062", "\u2062"), ("BOM U+FEFF", "\uFEFF"), ("soft hyphen U+00AD", "\u00AD"),
+        ("combining grapheme joiner U+034F", "\u034F"), ("Hangul filler U+3164", "\u3164"),
+        ("variation selector U+FE0F", "\uFE0F"), ("variation selector U+E0100", "\U000E0100"),
+        ("tag character U+E0041", "\U000E0041"), ("line separator U+2028", "\u2028"), ("Mongolian selector U+180B", "\u180B"),
+    ];
+
+    private static string Array(int count, Func<int, string> item) => "[" + string.Join(",", Enumerable.Range(0, count).Select(i => Quote(item(i)))) + "]";
+
+    private static string Endpoints(int count) => "{" + string.Join(",", Enumerable.Range(0, count).Select(i => $"\"e{i}\":\"/e/{i}\"")) + "}";
+
+    /// <summary>The minimal manifest with an unknown <c>x_padding</c> string that makes it exactly <paramref name="bytes"/> bytes of UTF-8.</summary>
+    private static string Padded(int bytes, char filler)
+    {
+        var bare = Edit(Echo, ("x_padding", "\"\""));
+        var missing = bytes - System.Text.Encoding.UTF8.GetByteCount(bare);
+        var per = System.Text.Encoding.UTF8.GetByteCount(filler.ToString());
+        var padding = new string(filler, missing / per) + new string('x', missing % per);
+        return bare.Replace("\"x_padding\": \"\"", $"\"x_padding\": \"{padding}\"", StringComparison.Ordinal);
     }
 
     private static string Shorten(string value)

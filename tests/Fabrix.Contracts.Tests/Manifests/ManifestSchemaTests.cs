@@ -84,6 +84,35 @@ public sealed class ManifestSchemaTests
     }
 
     [Fact]
+    public void ManifestSchema_Bounds_MatchManifestBounds()
+    {
+        var properties = JsonDocument.Parse(ManifestSchema.Json).RootElement.GetProperty("properties");
+        int Number(JsonElement element, string name) => element.GetProperty(name).GetInt32();
+
+        Assert.Equal(ManifestBounds.MaxIdLength, Number(properties.GetProperty("id"), "maxLength"));
+        Assert.Equal(ManifestBounds.MaxNameLength, Number(properties.GetProperty("name"), "maxLength"));
+        Assert.Equal(ManifestBounds.MaxDescriptionLength, Number(properties.GetProperty("description"), "maxLength"));
+        Assert.Equal(ManifestBounds.MaxVersionLength, Number(properties.GetProperty("version"), "maxLength"));
+        Assert.Equal(ManifestBounds.MaxPlatformLength, Number(properties.GetProperty("platform"), "maxLength"));
+        Assert.Equal(ManifestBounds.MaxSchemaReferenceLength, Number(properties.GetProperty("$schema"), "maxLength"));
+        Assert.Equal(ManifestBounds.MaxContracts, Number(properties.GetProperty("contracts"), "maxItems"));
+        Assert.Equal(ManifestBounds.MaxTraits, Number(properties.GetProperty("traits"), "maxItems"));
+        Assert.Equal(ManifestBounds.MaxTraitLength, Number(properties.GetProperty("traits").GetProperty("items"), "maxLength"));
+        Assert.Equal(ManifestBounds.MaxDependencies, Number(properties.GetProperty("dependencies"), "maxItems"));
+        Assert.Equal(ManifestBounds.MaxIdLength, Number(properties.GetProperty("dependencies").GetProperty("items"), "maxLength"));
+        Assert.Equal(ManifestBounds.MaxAllowedDomains, Number(properties.GetProperty("allowed_domains"), "maxItems"));
+        Assert.Equal(ManifestBounds.MaxEndpoints, Number(properties.GetProperty("endpoints"), "maxProperties"));
+        Assert.Equal(ManifestBounds.MaxPathLength, Number(properties.GetProperty("endpoints").GetProperty("additionalProperties"), "maxLength"));
+        Assert.True(properties.GetProperty("endpoints").GetProperty("patternProperties").TryGetProperty($"^[\\s\\S]{{{ManifestBounds.MaxEndpointNameLength + 1}}}", out _));
+        Assert.Equal(ManifestBounds.MaxDataClassifications, Number(properties.GetProperty("security").GetProperty("properties").GetProperty("data_classification"), "maxItems"));
+        var hipaa = properties.GetProperty("compliance").GetProperty("properties").GetProperty("hipaa_controls");
+        Assert.Equal(ManifestBounds.MaxHipaaControls, Number(hipaa, "maxItems"));
+        Assert.Equal(ManifestBounds.MaxHipaaControlLength, Number(hipaa.GetProperty("items"), "maxLength"));
+        Assert.Equal(ManifestBounds.MaxPathLength, Number(properties.GetProperty("health_check").GetProperty("properties").GetProperty("path"), "maxLength"));
+        Assert.Contains("65,536 bytes", JsonDocument.Parse(ManifestSchema.Json).RootElement.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Schema_UnknownPropertiesEverywhere_StillValid()
     {
         var schema = await LoadSchemaAsync();
