@@ -91,9 +91,8 @@ internal sealed class RegistryException : Exception
             StatusCode.Unauthenticated => string.IsNullOrWhiteSpace(detail)
                 ? "The registry did not accept your sign-in."
                 : $"The registry did not accept your sign-in: {detail}",
-            // An unhandled fault in the registry: its detail is a framework string, not a sentence for an administrator.
-            StatusCode.Unknown or StatusCode.Internal or StatusCode.DataLoss =>
-                "The registry failed while answering; its log has the details.",
+            // An unhandled exception in the registry: gRPC's "Exception was thrown by handler.", not a sentence for an administrator.
+            StatusCode.Unknown => "The registry failed while answering; its log has the details.",
             _ => string.IsNullOrWhiteSpace(detail) ? $"The registry refused the call ({exception.StatusCode})." : detail,
         };
     }
