@@ -6,6 +6,10 @@ namespace Fabrix.EndToEnd.Tests;
 /// <summary>Valid manifests for browser tests: unique ids, so tests never collide on the shared platform.</summary>
 internal static class ConsoleManifests
 {
+    private static readonly string[] Contracts = ["IntegrationPlugin"];
+    private static readonly string[] Traits = ["audit_required"];
+    private static readonly string[] Classifications = ["internal"];
+
     public static string UniqueId(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
 
     public static string Manifest(string id, string name, string description) => JsonSerializer.Serialize(new
@@ -14,12 +18,12 @@ internal static class ConsoleManifests
         name,
         version = "1.0.0",
         description,
-        contracts = new[] { "IntegrationPlugin" },
-        traits = new[] { "audit_required" },
+        contracts = Contracts,
+        traits = Traits,
         dependencies = Array.Empty<string>(),
         allowed_domains = Array.Empty<string>(),
         endpoints = new { health = "/health" },
-        security = new { authentication_required = true, data_classification = new[] { "internal" } },
+        security = new { authentication_required = true, data_classification = Classifications },
         compliance = new { audit_level = "basic" },
     });
 

@@ -41,7 +41,7 @@ public sealed class CredentialBrowserTests(PlatformFixture platform, BrowserFixt
         await page.GotoAsync("/plugins/install");
         await page.GetByTestId("interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
 
-        await page.GetByTestId("manifest-input").Locator("textarea").FillAsync(ConsoleManifests.Manifest(id, "Credential test", "Installed by a browser test."));
+        await page.GetByTestId("manifest-input").FillAsync(ConsoleManifests.Manifest(id, "Credential test", "Installed by a browser test."));
         await page.GetByTestId("install-submit").ClickAsync();
 
         // Shown once, with the sentence that says so and a copy button.
@@ -68,7 +68,7 @@ public sealed class CredentialBrowserTests(PlatformFixture platform, BrowserFixt
 
         // Rotate: confirm, the new secret once, the metadata follows.
         await page.GetByTestId("credential-rotate").ClickAsync();
-        await page.GetByTestId("confirm-reason").Locator("input").FillAsync("browser test rotation");
+        await page.GetByTestId("confirm-reason").FillAsync("browser test rotation");
         await page.GetByTestId("confirm").ClickAsync();
         var rotatedElement = page.GetByTestId("credential-secret");
         await Expect(rotatedElement).ToBeVisibleAsync();

@@ -55,14 +55,14 @@ public sealed class LargeManifestBrowserTests(PlatformFixture platform, BrowserF
         Assert.True(Encoding.UTF8.GetByteCount(manifest) > 32 * 1024, "the manifest is larger than SignalR's default message limit");
         await page.GotoAsync("/plugins/install");
         await page.GetByTestId("interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        await page.GetByTestId("manifest-input").Locator("textarea").FillAsync(manifest);
+        await page.GetByTestId("manifest-input").FillAsync(manifest);
         await page.GetByTestId("install-submit").ClickAsync();
         await Expect(page.GetByTestId("install-succeeded")).ToContainTextAsync(viaConsole);
 
         await page.GotoAsync("/plugins");
         await page.GetByTestId("interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         await Expect(page.GetByTestId("plugins-table")).ToBeVisibleAsync();
-        await page.GetByTestId("plugin-search").Locator("input").FillAsync(_prefix);
+        await page.GetByTestId("plugin-search").FillAsync(_prefix);
         await Expect(page.Locator($"[data-testid^=plugin-row-{_prefix}]")).ToHaveCountAsync(InstalledThroughTheRegistry + 1);
         await Expect(page.GetByTestId("feed-problem")).ToHaveCountAsync(0);
         await Screenshots.TakeAsync(page, "plugins-large-manifests");
