@@ -1,15 +1,13 @@
 using Fabrix.AdminConsole.Authentication;
 using Fabrix.AdminConsole.Components;
 using Fabrix.AdminConsole.Registry;
-using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddConsoleAuthentication();
 builder.AddRegistryClient();
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddMudServices();
+builder.AddConsoleComponents();
 
 var app = builder.Build();
 

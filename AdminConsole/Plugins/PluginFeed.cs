@@ -16,8 +16,8 @@ internal sealed record PluginFeedEvent(DateTimeOffset At, string PluginId, strin
 
 /// <summary>
 /// The plugin list of one circuit, kept live from the registry's <c>WatchPlugins</c> stream. Each connection opens
-/// the stream, then reads the full list (so an empty registry, or plugins removed while disconnected, are handled
-/// too), then applies snapshot, upsert and remove messages in order. A failed or closed stream is reopened with
+/// the stream, then reads the full list page by page (so an empty registry, or plugins removed while disconnected, are
+/// handled too), then applies snapshot, upsert and remove messages in order. A failed or closed stream is reopened with
 /// exponential backoff. Pages subscribe to <see cref="Changed"/> and re-render through <c>InvokeAsync</c>.
 /// Scoped: disposing the circuit's scope stops the stream.
 /// </summary>
@@ -29,10 +29,14 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
     // The dashboard shows the latest few; older ones are in the audit log.
     private const int RecentChangesKept = 20;
 
+    // The registry's default page. A summary carries only manifest fields, so it is bounded by the manifest bound
+    // (64 KB, issue 7 section 3): 50 of them stay under the gRPC client's default 4 MB receive limit whatever they hold.
+    internal const int ListPageSize = 50;
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PluginSummary> _plugins = new(StringComparer.Ordinal);
-    private IReadOnlyList<PluginSummary> _view = [];
+    private PluginSummary[] _view = [];
     private IReadOnlyList<PluginFeedEvent> _recent = [];
     private Task? _running;
     private bool _disposed;
@@ -156,8 +160,7 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
         var next = changes.MoveNextAsync().AsTask();
         try
         {
-            var plugins = await catalog.ListAsync(connection.Token);
-            ReplaceAll(plugins);
+            ReplaceAll(await ListEveryPageAsync(connection.Token));
             while (await next)
             {
                 Apply(changes.Current);
@@ -174,6 +177,29 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
             await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             await changes.DisposeAsync();
         }
+    }
+
+    /// <summary>Every plugin, one page per call, following the registry's page tokens to the last page.</summary>
+    private async Task<List<PluginSummary>> ListEveryPageAsync(CancellationToken cancellationToken)
+    {
+        var plugins = new List<PluginSummary>();
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        var token = string.Empty;
+        do
+        {
+            var page = await catalog.ListPageAsync(
+                new ListPluginsRequest { PageSize = ListPageSize, PageToken = token }, cancellationToken);
+            plugins.AddRange(page.Plugins);
+            token = page.NextPageToken;
+            if (token.Length > 0 && !tokens.Add(token))
+            {
+                // A registry that hands back a token it already gave would keep the feed listing forever.
+                throw new RegistryException(Grpc.Core.StatusCode.Internal, "The registry repeated a page of the plugin list.", []);
+            }
+        }
+        while (token.Length > 0);
+
+        return plugins;
     }
 
     private static TimeSpan RetryDelayAfter(int failures)
@@ -216,27 +242,42 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
         lock (_gate)
         {
             var at = change.At?.ToDateTimeOffset() ?? timeProvider.GetUtcNow();
+            var plugin = change.Plugin;
+            if (plugin is not { Id.Length: > 0 })
+            {
+                return;
+            }
+
+            var before = _plugins.GetValueOrDefault(plugin.Id);
             switch (change.Kind)
             {
-                case PluginChange.Types.Kind.Snapshot when change.Plugin is { Id.Length: > 0 }:
-                    _plugins[change.Plugin.Id] = change.Plugin;
+                // The snapshot repeats, one message per plugin, what the list just read: nothing changes, nothing is
+                // published, so opening the stream costs no re-render per plugin however many there are.
+                case PluginChange.Types.Kind.Snapshot or PluginChange.Types.Kind.Upserted when plugin.Equals(before):
+                    return;
+                case PluginChange.Types.Kind.Snapshot:
+                    _plugins[plugin.Id] = plugin;
                     break;
-                case PluginChange.Types.Kind.Upserted when change.Plugin is { Id.Length: > 0 }:
-                    Record(at, change.Plugin.Id, Describe(_plugins.GetValueOrDefault(change.Plugin.Id), change.Plugin));
-                    _plugins[change.Plugin.Id] = change.Plugin;
+                case PluginChange.Types.Kind.Upserted:
+                    Record(at, plugin.Id, Describe(before, plugin));
+                    _plugins[plugin.Id] = plugin;
                     break;
-                case PluginChange.Types.Kind.Removed when change.Plugin is { Id.Length: > 0 }:
-                    if (_plugins.Remove(change.Plugin.Id))
-                    {
-                        Record(at, change.Plugin.Id, "removed (uninstalled)");
-                    }
-
+                case PluginChange.Types.Kind.Removed when before is not null:
+                    _plugins.Remove(plugin.Id);
+                    Record(at, plugin.Id, "removed (uninstalled)");
                     break;
                 default:
                     return;
             }
 
-            Publish();
+            if (before is not null && change.Kind != PluginChange.Types.Kind.Removed)
+            {
+                PublishReplaced(plugin);
+            }
+            else
+            {
+                Publish();
+            }
         }
 
         Changed?.Invoke();
@@ -299,8 +340,25 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
         Changed?.Invoke();
     }
 
+    // Called under _gate.
     private void Publish() =>
         Volatile.Write(ref _view, _plugins.Values.OrderBy(p => p.Id, StringComparer.Ordinal).ToArray());
+
+    // Called under _gate. A known plugin changed (a heartbeat, a transition): same ids, same order, one slot replaced,
+    // without sorting the whole list again.
+    private void PublishReplaced(PluginSummary plugin)
+    {
+        var next = (PluginSummary[])_view.Clone();
+        var index = Array.FindIndex(next, p => string.Equals(p.Id, plugin.Id, StringComparison.Ordinal));
+        if (index < 0)
+        {
+            Publish();
+            return;
+        }
+
+        next[index] = plugin;
+        Volatile.Write(ref _view, next);
+    }
 
     [LoggerMessage(EventId = 4202, Level = LogLevel.Error, Message = "Plugin change stream failed")]
     private static partial void LogStreamFailed(ILogger logger, Exception exception);

@@ -9,12 +9,8 @@ namespace Fabrix.AdminConsole.Registry;
 /// </summary>
 internal sealed class GrpcPluginCatalog(RegistryAdmin.RegistryAdminClient client, RegistryCalls calls) : IPluginCatalog
 {
-    public async Task<IReadOnlyList<PluginSummary>> ListAsync(CancellationToken cancellationToken)
-    {
-        var response = await calls.UnaryAsync(
-            options => client.ListPluginsAsync(new ListPluginsRequest(), options).ResponseAsync, cancellationToken);
-        return response.Plugins;
-    }
+    public Task<ListPluginsResponse> ListPageAsync(ListPluginsRequest request, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(options => client.ListPluginsAsync(request, options).ResponseAsync, cancellationToken);
 
     public async IAsyncEnumerable<PluginChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -68,6 +64,18 @@ internal sealed class GrpcPluginCatalog(RegistryAdmin.RegistryAdminClient client
     public Task<PluginHealth> GetHealthAsync(string id, int sampleLimit, CancellationToken cancellationToken) =>
         calls.UnaryAsync(
             options => client.GetPluginHealthAsync(new GetPluginHealthRequest { Id = id, SampleLimit = sampleLimit }, options).ResponseAsync,
+            cancellationToken);
+
+    public Task<RotateRegistrationCredentialResponse> RotateCredentialAsync(string id, string reason, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(
+            options => client.RotateRegistrationCredentialAsync(
+                new RegistrationCredentialRequest { Id = id, Reason = reason }, options).ResponseAsync,
+            cancellationToken);
+
+    public Task<PluginDetail> RevokeCredentialAsync(string id, string reason, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(
+            options => client.RevokeRegistrationCredentialAsync(
+                new RegistrationCredentialRequest { Id = id, Reason = reason }, options).ResponseAsync,
             cancellationToken);
 
     private static PluginTransitionRequest Transition(string id, string reason, bool cascade) =>

@@ -11,8 +11,11 @@ namespace Fabrix.AdminConsole.Registry;
 /// </summary>
 internal interface IPluginCatalog
 {
-    /// <summary>Every plugin, as the registry lists it now.</summary>
-    Task<IReadOnlyList<PluginSummary>> ListAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// One page of plugin summaries, ordered by id (issue 7 section 3: the registry never answers with every plugin in
+    /// one message). Follow <see cref="ListPluginsResponse.NextPageToken"/> until it is empty.
+    /// </summary>
+    Task<ListPluginsResponse> ListPageAsync(ListPluginsRequest request, CancellationToken cancellationToken);
 
     /// <summary>
     /// The registry's change stream: a snapshot message per plugin, then upserts and removals as they happen. The
@@ -45,6 +48,15 @@ internal interface IPluginCatalog
 
     /// <summary>Pins an earlier installed version: the plugin must register again with that manifest.</summary>
     Task<PluginDetail> RollbackAsync(string id, string version, string reason, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Issues a new registration credential (invalidating the previous one, also after a revoke); the response carries
+    /// the secret, which the registry never returns again.
+    /// </summary>
+    Task<RotateRegistrationCredentialResponse> RotateCredentialAsync(string id, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Revokes the registration credential: the plugin cannot register until a rotation issues a new one.</summary>
+    Task<PluginDetail> RevokeCredentialAsync(string id, string reason, CancellationToken cancellationToken);
 
     /// <summary>Current health, the newest <paramref name="sampleLimit"/> samples and the transitions, newest first.</summary>
     Task<PluginHealth> GetHealthAsync(string id, int sampleLimit, CancellationToken cancellationToken);

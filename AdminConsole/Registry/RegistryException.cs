@@ -47,7 +47,15 @@ internal sealed class RegistryException : Exception
     /// </summary>
     public string Reason { get; init; } = string.Empty;
 
-    /// <summary>Maps a failed call; the registry's status detail is the message an administrator needs.</summary>
+    /// <summary>The sentence shown when the registry cannot be reached at all (connection refused, reset, DNS, TLS).</summary>
+    public const string UnreachableMessage = "The registry cannot be reached.";
+
+    /// <summary>
+    /// Maps a failed call to what an administrator reads (issue 7 section 6): the registry's own message when the
+    /// registry answered, a plain sentence when it did not. Text the gRPC client produced itself ("Error starting gRPC
+    /// call. HttpRequestException: Connection refused ... SocketException ...") is never shown; it stays on
+    /// <see cref="Exception.InnerException"/> for whoever logs the exception.
+    /// </summary>
     public static RegistryException From(RpcException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -55,19 +63,46 @@ internal sealed class RegistryException : Exception
         var violations = status?.GetDetail<BadRequest>() is { } badRequest
             ? badRequest.FieldViolations.Select(v => new ManifestIssue(v.Field, v.Description)).ToArray()
             : [];
-        var message = exception.StatusCode switch
-        {
-            StatusCode.Unavailable => $"The registry is unavailable ({Describe(exception)}).",
-            StatusCode.DeadlineExceeded => "The registry did not answer in time.",
-            StatusCode.Unauthenticated => $"The registry did not accept your sign-in: {Describe(exception)}",
-            _ => Describe(exception),
-        };
-        return new RegistryException(exception.StatusCode, message, violations, exception)
+        return new RegistryException(exception.StatusCode, Sentence(exception), violations, exception)
         {
             Reason = status?.GetDetail<ErrorInfo>()?.Reason ?? string.Empty,
         };
     }
 
-    private static string Describe(RpcException exception) =>
-        string.IsNullOrWhiteSpace(exception.Status.Detail) ? exception.StatusCode.ToString() : exception.Status.Detail;
+    private static string Sentence(RpcException exception)
+    {
+        if (!AnsweredByRegistry(exception))
+        {
+            return exception.StatusCode switch
+            {
+                StatusCode.DeadlineExceeded => "The registry did not answer in time.",
+                StatusCode.ResourceExhausted => "The registry's answer is larger than the console accepts.",
+                StatusCode.Cancelled => "The call to the registry was cancelled.",
+                _ => UnreachableMessage,
+            };
+        }
+
+        var detail = exception.Status.Detail;
+        return exception.StatusCode switch
+        {
+            // The registry names the dependency it cannot reach ("The registry cannot reach its database."); shown as is.
+            StatusCode.Unavailable => string.IsNullOrWhiteSpace(detail) ? "The registry is unavailable." : detail,
+            StatusCode.DeadlineExceeded => "The registry did not answer in time.",
+            StatusCode.Unauthenticated => string.IsNullOrWhiteSpace(detail)
+                ? "The registry did not accept your sign-in."
+                : $"The registry did not accept your sign-in: {detail}",
+            // An unhandled exception in the registry: gRPC's "Exception was thrown by handler.", not a sentence for an administrator.
+            StatusCode.Unknown => "The registry failed while answering; its log has the details.",
+            _ => string.IsNullOrWhiteSpace(detail) ? $"The registry refused the call ({exception.StatusCode})." : detail,
+        };
+    }
+
+    /// <summary>
+    /// True when the status came from the registry (its trailers), false when the gRPC client made it up because no
+    /// answer arrived: the client then attaches the exception it caught (<see cref="Grpc.Core.Status.DebugException"/>),
+    /// or, when something other than the registry answered over HTTP (a proxy's 502/503), says "Bad gRPC response".
+    /// </summary>
+    private static bool AnsweredByRegistry(RpcException exception) =>
+        exception.Status.DebugException is null
+        && !exception.Status.Detail.StartsWith("Bad gRPC response", StringComparison.Ordinal);
 }

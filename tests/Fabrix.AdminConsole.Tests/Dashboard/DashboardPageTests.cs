@@ -1,5 +1,6 @@
 using Bunit;
 using Fabrix.AdminConsole.Dashboard;
+using Fabrix.AdminConsole.Plugins;
 using Fabrix.AdminConsole.Registry;
 using Fabrix.AdminConsole.Tests.Support;
 using Fabrix.Contracts.Identity;
@@ -66,14 +67,13 @@ public sealed class DashboardPageTests : ConsoleComponentTest
     }
 
     [Fact]
-    public void Dashboard_AuditReader_ShowsTheLatestChangesFromTheAuditLog()
+    public void Dashboard_AuditReader_AsksTheRegistryForTheLatestChangesOnly()
     {
         SignIn(AdminRoles.AuditViewer);
         AuditCatalog.Pages[string.Empty] = new QueryAuditResponse
         {
-            // Reads of the audit log (the dashboard's own among them) are audited too, but are not changes.
-            Records = { Record(43, "audit.query", "audit"), Record(42, "plugin.disable", "billing"), Record(41, "plugin.enable", "billing") },
-            TotalCount = 43,
+            Records = { Record(42, "plugin.disable", "billing"), Record(41, "plugin.enable", "billing") },
+            TotalCount = 2,
         };
 
         var page = RenderPage<DashboardPage>();
@@ -81,9 +81,44 @@ public sealed class DashboardPageTests : ConsoleComponentTest
         page.WaitForAssertion(() => Assert.Equal(["42", "41"], page.FindAll("[data-testid=recent-change]").Select(r => r.GetAttribute("data-sequence"))));
         Assert.Equal("audit", page.Find("[data-testid=recent-changes-source]").GetAttribute("data-source"));
         var (filter, pageSize, token) = Assert.Single(AuditCatalog.Queries);
-        Assert.Equal(new AuditFilter(), filter);
-        Assert.Equal(RecentAuditChanges.Fetched, pageSize);
+        // The registry leaves out refusals, reads and heartbeats, so a flood of refused calls cannot push changes off.
+        Assert.Equal(new AuditFilter { ChangesOnly = true }, filter);
+        Assert.Equal(RecentAuditChanges.Shown, pageSize);
         Assert.Equal(string.Empty, token);
+    }
+
+    [Fact]
+    public void Dashboard_MorePluginsThanOneListPage_CountsEveryPage()
+    {
+        SignIn(AdminRoles.PluginManager);
+        for (var i = 0; i < 130; i++)
+        {
+            Catalog.Listed.Add(Plugin($"bulk-{i:D3}", PluginStatus.Installed, HealthState.Unknown));
+        }
+
+        var page = RenderPage<DashboardPage>();
+
+        page.WaitForAssertion(() => Assert.Equal("(137 in all)", page.Find("[data-testid=count-total]").TextContent.Trim()));
+        Assert.Equal("131", page.Find("[data-testid=count-status-installed]").TextContent);
+        Assert.All(Catalog.ListRequests, r => Assert.Equal(PluginFeed.ListPageSize, r.PageSize));
+        Assert.Equal(3, Catalog.ListRequests.Count);
+    }
+
+    [Fact]
+    public void Dashboard_ManyNeedAttention_ShowsTheWorstAndSaysHowManyMore()
+    {
+        SignIn(AdminRoles.PluginManager);
+        for (var i = 0; i < 15; i++)
+        {
+            Catalog.Listed.Add(Plugin($"off-{i:D2}", PluginStatus.Disabled, HealthState.Unknown));
+        }
+
+        var page = RenderPage<DashboardPage>();
+
+        page.WaitForElement("[data-testid=attention-more]");
+        Assert.Equal(DashboardPage.AttentionShown, page.FindAll("[data-testid^=attention-reason-]").Count);
+        Assert.Contains("and 9 more", page.Find("[data-testid=attention-more]").TextContent, StringComparison.Ordinal);
+        Assert.Single(page.FindAll("[data-testid=attention-billing]"));
     }
 
     [Fact]

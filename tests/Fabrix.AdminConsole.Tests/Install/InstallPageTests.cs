@@ -100,7 +100,7 @@ public sealed class InstallPageTests : ConsoleComponentTest
     }
 
     [Fact]
-    public void InstallPage_ValidManifestSubmitted_InstallsAndOpensTheDetailPage()
+    public void InstallPage_ValidManifestSubmitted_InstallsAndOffersTheDetailPage()
     {
         var page = RenderPage<AdminConsole.Install.InstallPage>();
         page.Find("textarea[data-testid=manifest-input]").Change(Support.Plugins.ValidManifest);
@@ -109,7 +109,83 @@ public sealed class InstallPageTests : ConsoleComponentTest
         page.Find("[data-testid=install-submit]").Click();
 
         page.WaitForAssertion(() => Assert.Equal(["install enable_on_register=True"], Catalog.Calls));
+        page.WaitForElement("[data-testid=install-open]").Click();
         Assert.EndsWith("/plugins/user-management", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InstallPage_RegistryIssuesACredential_ShowsTheSecretOnceWithCopyAndTheShownOnceSentence()
+    {
+        const string Secret = "fxrc_c1_9NqQ2vYw7kLr3xTb";
+        Catalog.InstallAnswer = new Contracts.Registry.V1.InstallPluginResponse { RegistrationCredential = TestCredentials.Issued(Secret, "c1") };
+        var page = RenderPage<AdminConsole.Install.InstallPage>();
+        page.Find("textarea[data-testid=manifest-input]").Change(Support.Plugins.ValidManifest);
+
+        page.Find("[data-testid=install-submit]").Click();
+
+        Assert.Equal(Secret, page.WaitForElement("[data-testid=credential-secret]").TextContent.Trim());
+        Assert.Contains("shown once and never again: store it now", page.Find("[data-testid=credential-shown-once]").TextContent, StringComparison.Ordinal);
+        Assert.Single(page.FindAll("[data-testid=credential-copy]"));
+        Assert.DoesNotContain(Secret, SnackbarText(), StringComparison.Ordinal);
+        Assert.Contains("Installed user-management", SnackbarText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InstallPage_CredentialCopied_WritesTheSecretToTheClipboard()
+    {
+        const string Secret = "fxrc_c1_9NqQ2vYw7kLr3xTb";
+        Catalog.InstallAnswer = new Contracts.Registry.V1.InstallPluginResponse { RegistrationCredential = TestCredentials.Issued(Secret, "c1") };
+        var page = RenderPage<AdminConsole.Install.InstallPage>();
+        page.Find("textarea[data-testid=manifest-input]").Change(Support.Plugins.ValidManifest);
+        page.Find("[data-testid=install-submit]").Click();
+
+        page.WaitForElement("[data-testid=credential-copy]").Click();
+
+        var copy = Assert.Single(JSInterop.Invocations, i => i.Identifier == "navigator.clipboard.writeText");
+        Assert.Equal([Secret], copy.Arguments);
+        Assert.Equal("Copied to the clipboard.", page.WaitForElement("[data-testid=credential-copy-result]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void InstallPage_CredentialStored_DropsTheSecretAndOpensThePluginWithoutItInTheUrl()
+    {
+        const string Secret = "fxrc_c1_9NqQ2vYw7kLr3xTb";
+        Catalog.InstallAnswer = new Contracts.Registry.V1.InstallPluginResponse { RegistrationCredential = TestCredentials.Issued(Secret, "c1") };
+        var page = RenderPage<AdminConsole.Install.InstallPage>();
+        page.Find("textarea[data-testid=manifest-input]").Change(Support.Plugins.ValidManifest);
+        page.Find("[data-testid=install-submit]").Click();
+
+        page.WaitForElement("[data-testid=credential-done]").Click();
+
+        var uri = Services.GetRequiredService<NavigationManager>().Uri;
+        Assert.EndsWith("/plugins/user-management", uri, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, uri, StringComparison.Ordinal);
+        page.WaitForAssertion(() => Assert.DoesNotContain(Secret, page.Markup, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void InstallPage_RegistryAnswersWithWarnings_ShowsThemAtTheirPathsAfterTheInstall()
+    {
+        Catalog.InstallAnswer = new Contracts.Registry.V1.InstallPluginResponse
+        {
+            Warnings =
+            {
+                new Contracts.Registry.V1.ManifestIssue
+                {
+                    Path = "$.name",
+                    Message = "The name 'User Management Plugin' is confusable with the installed plugin 'user-management' (UTS #39).",
+                },
+            },
+        };
+        var page = RenderPage<AdminConsole.Install.InstallPage>();
+        page.Find("textarea[data-testid=manifest-input]").Change(Support.Plugins.ValidManifest);
+
+        page.Find("[data-testid=install-submit]").Click();
+
+        var warning = page.WaitForElement("[data-testid=install-warning]");
+        Assert.Equal("$.name", warning.GetAttribute("data-path"));
+        Assert.Contains("confusable with the installed plugin 'user-management'", warning.TextContent, StringComparison.Ordinal);
+        Assert.Single(page.FindAll("[data-testid=install-succeeded]"));
     }
 
     [Fact]

@@ -35,6 +35,47 @@ public sealed class PluginFeedTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task PluginFeed_MorePluginsThanOnePage_ReadsEveryPageFollowingTheTokens()
+    {
+        for (var i = 0; i < 120; i++)
+        {
+            _catalog.Listed.Add(Support.Plugins.Summary($"plugin-{i:D3}", PluginStatus.Active));
+        }
+
+        _feed.Start();
+        await Eventually.TrueAsync(() => _feed.IsLoaded, "the list is loaded");
+
+        Assert.Equal(120, _feed.Plugins.Count);
+        Assert.Equal([("", 50), ("50", 50), ("100", 50)], _catalog.ListRequests.Select(r => (r.PageToken, r.PageSize)));
+    }
+
+    [Fact]
+    public async Task PluginFeed_SnapshotRepeatsTheList_PublishesNoChange()
+    {
+        _catalog.Listed.Add(Support.Plugins.Summary("billing", PluginStatus.Active));
+        _feed.Start();
+        await Eventually.TrueAsync(() => _feed.IsLoaded, "the list is loaded");
+        // Changed runs on the feed's loop before the next message is applied: it sees each published state in turn.
+        var published = new List<PluginStatus>();
+        _feed.Changed += () =>
+        {
+            lock (published)
+            {
+                published.Add(_feed.Plugins[0].Status);
+            }
+        };
+
+        _catalog.Push(Kind.Snapshot, Support.Plugins.Summary("billing", PluginStatus.Active));
+        _catalog.Push(Kind.Upserted, Support.Plugins.Summary("billing", PluginStatus.Disabled));
+
+        await Eventually.TrueAsync(() => { lock (published) { return published.Contains(PluginStatus.Disabled); } }, "the upsert is published");
+        lock (published)
+        {
+            Assert.Equal([PluginStatus.Disabled], published);
+        }
+    }
+
+    [Fact]
     public async Task PluginFeed_StreamBreaks_ReconnectsAfterBackoffAndReloadsTheList()
     {
         _catalog.Listed.Add(Support.Plugins.Summary("billing", PluginStatus.Active));

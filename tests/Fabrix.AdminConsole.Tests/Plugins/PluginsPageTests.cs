@@ -175,9 +175,115 @@ public sealed class PluginsPageTests : ConsoleComponentTest
         Catalog.Listed.Add(Support.Plugins.Summary("user-management", PluginStatus.Active));
         var page = RenderPage<PluginsPage>();
 
-        page.WaitForElement("[data-testid=plugin-row-user-management]").Click();
+        page.WaitForElement("[data-testid=plugin-row-user-management]");
 
-        Assert.EndsWith("/plugins/user-management", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+        // Clicked again should a render replace the row between finding and clicking it.
+        page.WaitForAssertion(() =>
+        {
+            page.Find("[data-testid=plugin-row-user-management]").Click();
+            Assert.EndsWith("/plugins/user-management", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public void PluginsPage_MorePluginsThanAPage_ShowsOnePageAndPagesThrough()
+    {
+        SignIn(AdminRoles.AuditViewer);
+        for (var i = 0; i < 120; i++)
+        {
+            Catalog.Listed.Add(Support.Plugins.Summary($"plugin-{i:D3}", PluginStatus.Active));
+        }
+
+        var page = RenderPage<PluginsPage>();
+        page.WaitForAssertion(() => Assert.Equal(50, RowIds(page).Count));
+
+        Assert.Equal("plugin-row-plugin-000", RowIds(page)[0]);
+        Assert.Contains("1–50 of 120", page.Find("[data-testid=plugins-count]").TextContent, StringComparison.Ordinal);
+        Assert.True(page.Find("[data-testid=plugins-previous]").HasAttribute("disabled"));
+
+        page.Find("[data-testid=plugins-next]").Click();
+        page.WaitForAssertion(() => Assert.Equal("Page 2 of 3", page.Find("[data-testid=plugins-page]").TextContent.Trim()));
+        page.Find("[data-testid=plugins-next]").Click();
+
+        page.WaitForAssertion(() => Assert.Equal(20, RowIds(page).Count));
+        Assert.Equal("plugin-row-plugin-100", RowIds(page)[0]);
+        Assert.Contains("101–120 of 120", page.Find("[data-testid=plugins-count]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("Page 3 of 3", page.Find("[data-testid=plugins-page]").TextContent.Trim());
+        Assert.True(page.Find("[data-testid=plugins-next]").HasAttribute("disabled"));
+        // The registry was asked page by page, never for everything in one message.
+        Assert.Equal(["", "50", "100"], Catalog.ListRequests.Select(r => r.PageToken));
+    }
+
+    [Fact]
+    public void PluginsPage_ChangeArrivesForAPluginOnALaterPage_UpdatesItsRowLive()
+    {
+        SignIn(AdminRoles.AuditViewer);
+        for (var i = 0; i < 60; i++)
+        {
+            Catalog.Listed.Add(Support.Plugins.Summary($"plugin-{i:D3}", PluginStatus.Active));
+        }
+
+        var page = RenderPage<PluginsPage>();
+        page.WaitForElement("[data-testid=plugins-next]").Click();
+        page.WaitForAssertion(() => Assert.Equal("active", page.Find("[data-testid=status-plugin-055]").TextContent.Trim()));
+
+        Catalog.Push(Kind.Upserted, Support.Plugins.Summary("plugin-055", PluginStatus.Disabled));
+
+        page.WaitForAssertion(() => Assert.Equal("disabled", page.Find("[data-testid=status-plugin-055]").TextContent.Trim()));
+        Assert.Equal("Page 2 of 2", page.Find("[data-testid=plugins-page]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void PluginsPage_SearchOnALaterPage_StartsAgainFromTheFirstPage()
+    {
+        SignIn(AdminRoles.AuditViewer);
+        for (var i = 0; i < 60; i++)
+        {
+            Catalog.Listed.Add(Support.Plugins.Summary($"plugin-{i:D3}", PluginStatus.Active));
+        }
+
+        var page = RenderPage<PluginsPage>();
+        page.WaitForElement("[data-testid=plugins-next]").Click();
+        page.WaitForAssertion(() => Assert.Equal("Page 2 of 2", page.Find("[data-testid=plugins-page]").TextContent.Trim()));
+
+        page.Find("input[data-testid=plugin-search]").Input("plugin-00");
+
+        page.WaitForAssertion(() => Assert.Equal(10, RowIds(page).Count));
+        Assert.Equal("Page 1 of 1", page.Find("[data-testid=plugins-page]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void PluginsPage_RegistryUnreachable_SaysSoInAPlainSentence()
+    {
+        SignIn(AdminRoles.AuditViewer);
+        // What the gRPC client throws when nothing listens at the registry's address.
+        Catalog.ListFailure = RegistryException.From(new RpcException(new Status(
+            StatusCode.Unavailable,
+            "Error starting gRPC call. HttpRequestException: Connection refused (127.0.0.1:5101) SocketException: Connection refused",
+            new HttpRequestException("Connection refused (127.0.0.1:5101)"))));
+
+        var page = RenderPage<PluginsPage>();
+
+        var banner = page.WaitForElement("[data-testid=feed-problem]").TextContent;
+        Assert.Contains("The registry cannot be reached.", banner, StringComparison.Ordinal);
+        Assert.Contains("Retrying in", banner, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", banner, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", banner, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PluginsPage_RegistryAnswersUnavailable_ShowsTheRegistrysSentence()
+    {
+        SignIn(AdminRoles.AuditViewer);
+        Catalog.ListFailure = RegistryException.From(
+            new RpcException(new Status(StatusCode.Unavailable, "The registry cannot reach its database; retrying.")));
+
+        var page = RenderPage<PluginsPage>();
+
+        Assert.Contains(
+            "The registry cannot reach its database; retrying.",
+            page.WaitForElement("[data-testid=feed-problem]").TextContent,
+            StringComparison.Ordinal);
     }
 
     private static List<string> RowIds(IRenderedComponent<PluginsPage> page) =>

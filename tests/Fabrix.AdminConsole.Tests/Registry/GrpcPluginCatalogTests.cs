@@ -32,13 +32,13 @@ public sealed class GrpcPluginCatalogTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ListAsync_SignedInAdministrator_SendsTheirDevelopmentTokenAsBearer()
+    public async Task ListPageAsync_SignedInAdministrator_SendsTheirDevelopmentTokenAsBearer()
     {
         _server!.Registry.Plugins.Add(new PluginSummary { Id = "user-management", Status = PluginStatus.Active });
 
-        var plugins = await Catalog().ListAsync(TestContext.Current.CancellationToken);
+        var page = await Catalog().ListPageAsync(new ListPluginsRequest(), TestContext.Current.CancellationToken);
 
-        Assert.Equal(["user-management"], plugins.Select(p => p.Id));
+        Assert.Equal(["user-management"], page.Plugins.Select(p => p.Id));
         var authorization = Assert.Single(_server!.Registry.Authorizations);
         Assert.StartsWith("Bearer ", authorization, StringComparison.Ordinal);
         var parameters = DevelopmentAdminToken.ValidationParameters(DevelopmentAdminToken.LoadKey(_keyFile));
@@ -163,6 +163,69 @@ public sealed class GrpcPluginCatalogTests : IAsyncLifetime
         Assert.Equal("1.0.0", detail.PinnedVersion);
         var request = Assert.IsType<RollbackPluginRequest>(Assert.Single(_server!.Registry.Requests));
         Assert.Equal(("user-management", "1.0.0", "2.0.0 fails"), (request.Id, request.Version, request.Reason));
+    }
+
+    [Fact]
+    public async Task ListPageAsync_PageSizeAndToken_AreSentAndTheNextTokenComesBack()
+    {
+        _server!.Registry.NextPageToken = "opaque-2";
+
+        var page = await Catalog().ListPageAsync(
+            new ListPluginsRequest { PageSize = 50, PageToken = "opaque-1" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal("opaque-2", page.NextPageToken);
+        var request = Assert.IsType<ListPluginsRequest>(Assert.Single(_server!.Registry.Requests));
+        Assert.Equal((50, "opaque-1"), (request.PageSize, request.PageToken));
+    }
+
+    [Fact]
+    public async Task RotateCredentialAsync_IdAndReason_AreSentAndTheSecretComesBack()
+    {
+        var response = await Catalog().RotateCredentialAsync("user-management", "leaked", TestContext.Current.CancellationToken);
+
+        Assert.Equal("fxrc_c9_s3cret", response.Credential.Secret);
+        var request = Assert.IsType<RegistrationCredentialRequest>(Assert.Single(_server!.Registry.Requests));
+        Assert.Equal(("user-management", "leaked"), (request.Id, request.Reason));
+    }
+
+    [Fact]
+    public async Task RevokeCredentialAsync_IdAndReason_AreSent()
+    {
+        await Catalog().RevokeCredentialAsync("user-management", "compromised", TestContext.Current.CancellationToken);
+
+        var request = Assert.IsType<RegistrationCredentialRequest>(Assert.Single(_server!.Registry.Requests));
+        Assert.Equal(("user-management", "compromised"), (request.Id, request.Reason));
+    }
+
+    [Fact]
+    public async Task AnyCall_RegistryAnswersUnavailable_CarriesTheRegistrysSentence()
+    {
+        _server!.Registry.Failure = new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "The registry cannot reach its database; retrying."));
+
+        var failure = await Assert.ThrowsAsync<RegistryException>(
+            () => Catalog().RotateCredentialAsync("user-management", "leaked", TestContext.Current.CancellationToken));
+
+        Assert.Equal(StatusCode.Unavailable, failure.Status);
+        Assert.Equal("The registry cannot reach its database; retrying.", failure.Message);
+    }
+
+    [Fact]
+    public async Task AnyCall_NothingListensAtTheRegistryAddress_SaysSoInAPlainSentence()
+    {
+        // A port that was free a moment ago: the connection is refused, as when the registry is down.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await using var console = ConsoleServices.Build($"http://127.0.0.1:{port}", _keyFile, "alice", AdminRoles.PluginManager);
+        var catalog = console.Services.CreateScope().ServiceProvider.GetRequiredService<IPluginCatalog>();
+
+        var failure = await Assert.ThrowsAsync<RegistryException>(
+            () => catalog.ListPageAsync(new ListPluginsRequest(), TestContext.Current.CancellationToken));
+
+        Assert.Equal(StatusCode.Unavailable, failure.Status);
+        Assert.Equal(RegistryException.UnreachableMessage, failure.Message);
+        Assert.IsType<RpcException>(failure.InnerException);
     }
 
     [Theory]

@@ -16,12 +16,12 @@ internal sealed class FakePluginCatalog : IPluginCatalog
     private int _streamsOpened;
     private int _healthCalls;
 
-    /// <summary>What <see cref="ListAsync"/> answers.</summary>
+    /// <summary>What <see cref="ListPageAsync"/> answers.</summary>
     public List<PluginSummary> Listed { get; } = [];
 
     public List<string> Calls { get; } = [];
 
-    /// <summary>When set, <see cref="ListAsync"/> fails with it.</summary>
+    /// <summary>When set, <see cref="ListPageAsync"/> fails with it.</summary>
     public RegistryException? ListFailure { get; set; }
 
     /// <summary>When set, lifecycle and install calls fail with it.</summary>
@@ -65,19 +65,31 @@ internal sealed class FakePluginCatalog : IPluginCatalog
         }
     }
 
-    public Task<IReadOnlyList<PluginSummary>> ListAsync(CancellationToken cancellationToken)
+    /// <summary>Pages <see cref="Listed"/> as the registry does: ordered by id, tokens are the offset of the next page.</summary>
+    public Task<ListPluginsResponse> ListPageAsync(ListPluginsRequest request, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             ListCalls++;
+            ListRequests.Add(request.Clone());
             if (ListFailure is not null)
             {
                 throw ListFailure;
             }
 
-            return Task.FromResult<IReadOnlyList<PluginSummary>>([.. Listed]);
+            var ordered = Listed.OrderBy(p => p.Id, StringComparer.Ordinal).ToArray();
+            var size = request.PageSize is > 0 and <= 200 ? request.PageSize : 50;
+            var offset = request.PageToken.Length == 0 ? 0 : int.Parse(request.PageToken, System.Globalization.CultureInfo.InvariantCulture);
+            var page = ordered.Skip(offset).Take(size).ToArray();
+            var next = offset + page.Length < ordered.Length
+                ? (offset + page.Length).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : string.Empty;
+            return Task.FromResult(new ListPluginsResponse { Plugins = { page }, NextPageToken = next, TotalCount = ordered.Length });
         }
     }
+
+    /// <summary>Every list request, in order.</summary>
+    public List<ListPluginsRequest> ListRequests { get; } = [];
 
     public async IAsyncEnumerable<PluginChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -103,7 +115,31 @@ internal sealed class FakePluginCatalog : IPluginCatalog
     {
         Record($"install enable_on_register={enableOnRegister}");
         var id = System.Text.Json.JsonDocument.Parse(manifestJson).RootElement.GetProperty("id").GetString()!;
-        return Task.FromResult(new InstallPluginResponse { Plugin = new PluginDetail { Summary = Plugins.Summary(id, PluginStatus.Installed) } });
+        var response = InstallAnswer?.Clone() ?? new InstallPluginResponse();
+        response.Plugin = new PluginDetail { Summary = Plugins.Summary(id, PluginStatus.Installed) };
+        return Task.FromResult(response);
+    }
+
+    /// <summary>Warnings and the registration credential an install answers with (the plugin is filled in from the manifest).</summary>
+    public InstallPluginResponse? InstallAnswer { get; set; }
+
+    /// <summary>The credential a rotation issues.</summary>
+    public RegistrationCredential RotatedCredential { get; set; } = TestCredentials.Issued("fxrc_c2_rotatedsecret", "c2");
+
+    public Task<RotateRegistrationCredentialResponse> RotateCredentialAsync(string id, string reason, CancellationToken cancellationToken)
+    {
+        Record($"rotate {id} reason={reason}");
+        var detail = Details.TryGetValue(id, out var known) ? known.Clone() : new PluginDetail { Summary = Plugins.Summary(id, PluginStatus.Active) };
+        detail.RegistrationCredential = RotatedCredential.Info.Clone();
+        return Task.FromResult(new RotateRegistrationCredentialResponse { Plugin = detail, Credential = RotatedCredential });
+    }
+
+    public Task<PluginDetail> RevokeCredentialAsync(string id, string reason, CancellationToken cancellationToken)
+    {
+        Record($"revoke {id} reason={reason}");
+        var detail = Details.TryGetValue(id, out var known) ? known.Clone() : new PluginDetail { Summary = Plugins.Summary(id, PluginStatus.Active) };
+        detail.RegistrationCredential = null;
+        return Task.FromResult(detail);
     }
 
     public Task<PluginDetail> EnableAsync(string id, string reason, CancellationToken cancellationToken) =>

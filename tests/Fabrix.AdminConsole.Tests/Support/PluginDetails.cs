@@ -3,6 +3,38 @@ using Google.Protobuf.WellKnownTypes;
 
 namespace Fabrix.AdminConsole.Tests.Support;
 
+/// <summary>Registration credentials as the registry issues them (issue 7 section 1).</summary>
+internal static class TestCredentials
+{
+    public static RegistrationCredential Issued(string secret, string credentialId) => new()
+    {
+        Secret = secret,
+        Info = Info(credentialId),
+    };
+
+    public static RegistrationCredentialInfo Info(string credentialId, bool revoked = false, bool used = false)
+    {
+        var info = new RegistrationCredentialInfo
+        {
+            CredentialId = credentialId,
+            IssuedAt = Timestamp.FromDateTimeOffset(PluginDetails.Now.AddDays(-2)),
+            IssuedBy = "user:alice",
+        };
+        if (used)
+        {
+            info.LastUsedAt = Timestamp.FromDateTimeOffset(PluginDetails.Now.AddHours(-1));
+        }
+
+        if (revoked)
+        {
+            info.RevokedAt = Timestamp.FromDateTimeOffset(PluginDetails.Now.AddMinutes(-5));
+            info.RevokedBy = "user:bob";
+        }
+
+        return info;
+    }
+}
+
 /// <summary>Plugin details, health and versions as the registry would answer them, for the detail page's tests.</summary>
 internal static class PluginDetails
 {

@@ -71,7 +71,33 @@ internal sealed class RegistryStandIn : RegistryAdmin.RegistryAdminBase
     public override Task<ListPluginsResponse> ListPlugins(ListPluginsRequest request, ServerCallContext context)
     {
         Authorizations.Add(context.RequestHeaders.GetValue("authorization") ?? string.Empty);
-        return Task.FromResult(new ListPluginsResponse { Plugins = { Plugins } });
+        Requests.Add(request);
+        return Task.FromResult(new ListPluginsResponse { Plugins = { Plugins }, NextPageToken = NextPageToken, TotalCount = Plugins.Count });
+    }
+
+    /// <summary>What ListPlugins answers as next_page_token.</summary>
+    public string NextPageToken { get; set; } = string.Empty;
+
+    /// <summary>When set, every RotateRegistrationCredential fails with it.</summary>
+    public RpcException? Failure { get; set; }
+
+    public override Task<RotateRegistrationCredentialResponse> RotateRegistrationCredential(
+        RegistrationCredentialRequest request, ServerCallContext context)
+    {
+        Requests.Add(request);
+        return Failure is not null
+            ? throw Failure
+            : Task.FromResult(new RotateRegistrationCredentialResponse
+            {
+                Plugin = new PluginDetail { Summary = new PluginSummary { Id = request.Id } },
+                Credential = new RegistrationCredential { Secret = "fxrc_c9_s3cret", Info = new RegistrationCredentialInfo { CredentialId = "c9" } },
+            });
+    }
+
+    public override Task<PluginDetail> RevokeRegistrationCredential(RegistrationCredentialRequest request, ServerCallContext context)
+    {
+        Requests.Add(request);
+        return Task.FromResult(new PluginDetail { Summary = new PluginSummary { Id = request.Id } });
     }
 
     public override async Task WatchPlugins(WatchPluginsRequest request, IServerStreamWriter<PluginChange> responseStream, ServerCallContext context)
