@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Fabrix.Cli.Audit;
+using Fabrix.Cli.Deploy;
 using Fabrix.Cli.Manifests;
 using Fabrix.Cli.Plugins;
 
@@ -10,10 +11,11 @@ internal static class CliApp
 {
     public static RootCommand Build(CliContext context)
     {
-        var root = new RootCommand("fabrix: validate plugin manifests and manage plugins on a Fabrix registry.");
+        var root = new RootCommand("fabrix: validate plugin manifests, manage plugins on a Fabrix registry and generate their Kubernetes objects.");
         root.Subcommands.Add(ManifestCommands.Build(context));
         root.Subcommands.Add(PluginCommands.Build(context));
         root.Subcommands.Add(AuditCommands.Build(context));
+        root.Subcommands.Add(DeployCommands.Build(context));
         return root;
     }
 

@@ -1,0 +1,161 @@
+using k8s;
+using k8s.Models;
+
+namespace Fabrix.Deploy.Tests;
+
+/// <summary>deploy/kubernetes parses strictly and keeps the invariants (issue 8 section 4).</summary>
+public sealed class KubernetesManifestTests
+{
+    public static TheoryData<string> ObjectFiles() => [.. KubernetesDocuments.ObjectFiles().Select(f => Path.GetRelativePath(KubernetesDocuments.Root, f))];
+
+    public static TheoryData<string> KustomizationDirectories() => [.. KubernetesDocuments.KustomizationDirectories().Select(d => Path.GetRelativePath(KubernetesDocuments.Root, d))];
+
+    [Fact]
+    public void DeployKubernetes_Layout_HasBaseAndBothOverlays()
+    {
+        var directories = KubernetesDocuments.KustomizationDirectories().Select(d => Path.GetRelativePath(KubernetesDocuments.Root, d).Replace('\\', '/')).ToList();
+
+        Assert.Equal(["base", "overlays/dev", "overlays/prod"], directories);
+    }
+
+    [Theory]
+    [MemberData(nameof(ObjectFiles))]
+    public void ObjectFile_StrictParse_EveryDocumentIsAKnownKubernetesObject(string file)
+    {
+        var documents = KubernetesDocuments.LoadStrict(File.ReadAllText(Path.Combine(KubernetesDocuments.Root, file)));
+
+        Assert.NotEmpty(documents);
+        Assert.All(documents, d => Assert.IsAssignableFrom<IKubernetesObject<V1ObjectMeta>>(d));
+    }
+
+    [Theory]
+    [MemberData(nameof(KustomizationDirectories))]
+    public void Kustomization_StrictParse_EveryReferencedFileExists(string directory)
+    {
+        var path = Path.Combine(KubernetesDocuments.Root, directory);
+
+        var kustomization = Kustomization.Load(path);
+
+        Assert.Equal("kustomize.config.k8s.io/v1beta1", kustomization.ApiVersion);
+        Assert.Equal("Kustomization", kustomization.Kind);
+        Assert.All(kustomization.ReferencedPaths(), referenced =>
+        {
+            var full = Path.GetFullPath(Path.Combine(path, referenced));
+            Assert.True(File.Exists(full) || File.Exists(Path.Combine(full, "kustomization.yaml")), $"{directory}/kustomization.yaml names {referenced}, which does not exist");
+        });
+    }
+
+    [Fact]
+    public void ObjectFiles_EachIsNamedByAKustomization()
+    {
+        var named = KubernetesDocuments.KustomizationDirectories()
+            .SelectMany(d => Kustomization.Load(d).ReferencedPaths().Select(p => Path.GetFullPath(Path.Combine(d, p))))
+            .ToHashSet(StringComparer.Ordinal);
+
+        Assert.All(KubernetesDocuments.ObjectFiles(), f => Assert.Contains(f, named));
+    }
+
+    [Theory]
+    [InlineData("overlays/dev")]
+    [InlineData("overlays/prod")]
+    public void OverlayPatches_SettingResources_SetLimitsAndRequestsTogether(string overlay)
+    {
+        var directory = Path.Combine(KubernetesDocuments.Root, overlay);
+        var patches = Kustomization.Load(directory).Patches.SelectMany(p => KubernetesDocuments.LoadStrict(File.ReadAllText(Path.Combine(directory, p.Path))));
+
+        var containers = KubernetesDocuments.PodSpecs(patches).SelectMany(p => p.Pod.Containers ?? []).Where(c => c.Resources is not null).ToList();
+
+        Assert.NotEmpty(containers);
+        Assert.All(containers, c =>
+        {
+            Assert.Equal(["cpu", "memory"], c.Resources.Limits.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(["cpu", "memory"], c.Resources.Requests.Keys.Order(StringComparer.Ordinal));
+        });
+    }
+
+    [Fact]
+    public void BaseWorkloads_EveryContainer_HasLimitsProbesAndNonRootSecurity()
+    {
+        var pods = KubernetesDocuments.PodSpecs(KubernetesDocuments.BaseResources()).ToList();
+
+        Assert.Equal(["Deployment/console", "Deployment/registry", "StatefulSet/nats"], pods.Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Empty(pods.SelectMany(p => Invariants.ContainerViolations(p.Name, p.Pod)));
+    }
+
+    [Fact]
+    public void BaseWorkloads_CoreServices_ProbeHealthForReadinessAndAliveForLiveness()
+    {
+        var pods = KubernetesDocuments.PodSpecs(KubernetesDocuments.BaseResources()).Where(p => p.Name.StartsWith("Deployment/", StringComparison.Ordinal));
+
+        Assert.All(pods.SelectMany(p => p.Pod.Containers), c =>
+        {
+            Assert.Equal("/health", c.ReadinessProbe.HttpGet.Path);
+            Assert.Equal("/alive", c.LivenessProbe.HttpGet.Path);
+        });
+    }
+
+    [Fact]
+    public void BaseWorkloads_ConnectionStrings_ComeFromSecrets()
+    {
+        var registry = KubernetesDocuments.BaseResources().OfType<V1Deployment>().Single(d => d.Metadata.Name == "registry").Spec.Template.Spec.Containers.Single();
+
+        var connectionStrings = registry.Env.Where(e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(["ConnectionStrings__nats", "ConnectionStrings__registry"], connectionStrings.Select(e => e.Name).Order(StringComparer.Ordinal));
+        Assert.All(connectionStrings, e =>
+        {
+            Assert.Null(e.Value);
+            Assert.NotNull(e.ValueFrom.SecretKeyRef);
+        });
+    }
+
+    [Fact]
+    public void BaseNats_ThreeJetStreamServers_EachWithItsOwnVolume()
+    {
+        var nats = KubernetesDocuments.BaseResources().OfType<V1StatefulSet>().Single(s => s.Metadata.Name == "nats");
+
+        Assert.Equal(3, nats.Spec.Replicas);
+        Assert.Equal("data", Assert.Single(nats.Spec.VolumeClaimTemplates).Metadata.Name);
+        Assert.Contains(KubernetesDocuments.BaseResources().OfType<V1Service>(), s => s.Metadata.Name == nats.Spec.ServiceName && s.Spec.ClusterIP == "None");
+    }
+
+    [Fact]
+    public void BaseNatsConfig_RequiresAuthentication_WithoutAnonymousUserOrInlinePassword()
+    {
+        var settings = File.ReadLines(Path.Combine(KubernetesDocuments.Root, "base", "nats", "nats.conf"))
+            .Select(line => line.Trim())
+            .Where(line => line.Length > 0 && !line.StartsWith('#'))
+            .ToList();
+
+        Assert.DoesNotContain(settings, line => line.Contains("no_auth_user", StringComparison.Ordinal));
+        Assert.Contains("jetstream: enabled", settings);
+        var users = settings.Where(line => line.Contains("password:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["{ user: registry, password: $REGISTRY_PASSWORD }"], users);
+    }
+
+    [Fact]
+    public void BaseNamespaces_EachHasADefaultDenyPolicy()
+    {
+        var documents = KubernetesDocuments.BaseResources();
+
+        Assert.Equal([Invariants.CoreNamespace, Invariants.PluginNamespace], documents.OfType<V1Namespace>().Select(n => n.Metadata.Name).Order(StringComparer.Ordinal));
+        Assert.Empty(Invariants.NamespacesWithoutDefaultDeny(documents));
+    }
+
+    [Fact]
+    public void BasePluginPolicies_NeverAllowEgressToNatsOrOtherPlugins()
+    {
+        var policies = KubernetesDocuments.BaseResources().OfType<V1NetworkPolicy>().Where(p => p.Metadata.NamespaceProperty == Invariants.PluginNamespace).ToList();
+
+        Assert.Contains(policies, p => p.Metadata.Name == "allow-lane-services-egress");
+        Assert.Empty(policies.SelectMany(Invariants.PluginEgressViolations));
+    }
+
+    [Fact]
+    public void BaseObjects_AllLiveInTheFabrixNamespaces()
+    {
+        var namespaced = KubernetesDocuments.BaseResources().Cast<IKubernetesObject<V1ObjectMeta>>().Where(o => o is not V1Namespace);
+
+        Assert.All(namespaced, o => Assert.Contains(o.Metadata.NamespaceProperty, new[] { Invariants.CoreNamespace, Invariants.PluginNamespace }));
+    }
+}
