@@ -4,9 +4,9 @@ using NATS.Client.Core;
 namespace Fabrix.Core.Registry.Events;
 
 /// <summary>
-/// Readiness: the registry's NATS connection is open and the server answers a PING within <see cref="Timeout"/>.
-/// It never waits for a connection to come back (issue 7 section 6: awaiting <c>ConnectAsync</c> while NATS was down
-/// held <c>/health</c> for as long as the outage lasted); the client reconnects on its own, and the next check sees it.
+/// Readiness: the registry's NATS connection is open and the server answers a PING, all within <see cref="Timeout"/>.
+/// Waiting for the connection is bounded too (issue 7 section 6: awaiting <c>ConnectAsync</c> while NATS was down held
+/// <c>/health</c> for as long as the outage lasted); the client goes on reconnecting by itself, and a later check sees it.
 /// </summary>
 internal sealed class NatsHealthCheck(INatsConnection nats) : IHealthCheck
 {
@@ -14,40 +14,25 @@ internal sealed class NatsHealthCheck(INatsConnection nats) : IHealthCheck
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var state = nats.ConnectionState;
-        if (state == NatsConnectionState.Closed)
-        {
-            // Never connected yet (the first connection is made lazily): start it, but do not wait for it here.
-            _ = ConnectInBackgroundAsync();
-        }
-
-        if (state != NatsConnectionState.Open)
-        {
-            return HealthCheckResult.Unhealthy($"NATS is unreachable (connection {state.ToString().ToLowerInvariant()}).");
-        }
-
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
+        var state = nats.ConnectionState;
         try
         {
+            if (state != NatsConnectionState.Open)
+            {
+                // The first connection is made lazily, and a lost one is being re-made: wait for it, but only this long.
+                await nats.ConnectAsync().AsTask().WaitAsync(timeout.Token);
+            }
+
             var roundTrip = await nats.PingAsync(timeout.Token);
             return HealthCheckResult.Healthy($"round trip {roundTrip.TotalMilliseconds:F1} ms");
         }
-        catch (Exception exception) when (exception is NatsException or OperationCanceledException)
+        catch (Exception exception) when (exception is NatsException or OperationCanceledException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy("NATS did not answer a ping.", exception);
-        }
-    }
-
-    private async Task ConnectInBackgroundAsync()
-    {
-        try
-        {
-            await nats.ConnectAsync();
-        }
-        catch (Exception exception) when (exception is NatsException or ObjectDisposedException)
-        {
-            // Reported by the next check through the connection state; the client keeps retrying.
+            return HealthCheckResult.Unhealthy(
+                $"NATS is unreachable (connection {nats.ConnectionState.ToString().ToLowerInvariant()}, was {state.ToString().ToLowerInvariant()}).",
+                exception);
         }
     }
 }
