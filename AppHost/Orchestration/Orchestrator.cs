@@ -210,6 +210,7 @@ internal sealed class Orchestrator
         var time = _context.TimeProvider;
         var upSince = time.GetTimestamp();
         var consecutive = 0;
+        Task<int>? handled = null;
         while (resource.Exited is { } exited)
         {
             int exitCode;
@@ -222,11 +223,16 @@ internal sealed class Orchestrator
                 return;
             }
 
+            // The same exit as last time: the restart failed before a new process was launched.
+            var launched = !ReferenceEquals(exited, handled);
+            handled = exited;
             consecutive = time.GetElapsedTime(upSince) >= policy.ResetAfter ? 1 : consecutive + 1;
             var restarts = _restarts.AddOrUpdate(resource, 1, (_, n) => n + 1);
             var delay = policy.DelayBefore(consecutive);
             var when = string.Create(CultureInfo.InvariantCulture, $"restart {restarts} in {delay.TotalSeconds:0.#} s");
-            var why = string.Create(CultureInfo.InvariantCulture, $"{resource.Name} exited with code {exitCode}; {when}");
+            var why = launched
+                ? string.Create(CultureInfo.InvariantCulture, $"{resource.Name} exited with code {exitCode}; {when}")
+                : $"{resource.Name} did not start; {when}";
             var log = _context.LogPathFor(resource.Name);
             LogFile.Append(log, $"{Environment.NewLine}===== {why} ====={Environment.NewLine}");
             SetState(resource, ResourceState.Restarting, when);
@@ -246,13 +252,22 @@ internal sealed class Orchestrator
             {
                 return;
             }
-            catch (AppHostException e)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // Not ready (exited again, or timed out): stop what is left so the loop sees an exit and backs off further.
+                // Not ready (exited again, timed out, or a step of its start failed, e.g. the registry it installs through
+                // is itself restarting): stop what is left, so the loop sees an exit and backs off further.
                 SetState(resource, ResourceState.Failed);
-                _context.Reporter.Error($"restart {restarts} of {resource.Name}: {e.Message}", e.Details);
+                _context.Reporter.Error($"restart {restarts} of {resource.Name}: {e.Message}", e is AppHostException { Details: var details } ? details : []);
                 upSince = time.GetTimestamp();
-                await resource.StopAsync(_context);
+                try
+                {
+                    await resource.StopAsync(_context);
+                }
+                catch (Exception stop) when (stop is not OutOfMemoryException)
+                {
+                    _context.Reporter.Warning($"stopping {resource.Name}: {stop.Message}");
+                }
+
             }
         }
     }
