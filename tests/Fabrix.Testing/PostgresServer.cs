@@ -83,6 +83,32 @@ public sealed class PostgresServer : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
     }
 
+    /// <summary>
+    /// A fresh database owned by a new LOGIN role of the same name (no superuser, no CREATEDB), closed to PUBLIC, and the
+    /// connection string as that role: how the AppHost gives a plugin its database (issue 7 section 7).
+    /// </summary>
+    public async Task<string> CreateOwnedDatabaseAsync(string prefix = "plugin")
+    {
+        var safePrefix = new string(prefix.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(30).ToArray());
+        var name = $"{safePrefix}_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(ConnectionString))
+        {
+            await connection.OpenAsync();
+            foreach (var sql in new[]
+            {
+                $"CREATE ROLE \"{name}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+                $"CREATE DATABASE \"{name}\" OWNER \"{name}\"",
+                $"REVOKE CONNECT, TEMPORARY ON DATABASE \"{name}\" FROM PUBLIC",
+            })
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name, Username = name }.ConnectionString;
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
