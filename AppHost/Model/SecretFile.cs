@@ -16,7 +16,7 @@ internal static class SecretFile
             return File.ReadAllText(path).Trim();
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        CreatePrivateDirectory(Path.GetDirectoryName(path)!);
         var secret = RandomNumberGenerator.GetHexString(32, lowercase: true);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -36,7 +36,7 @@ internal static class SecretFile
     /// <summary>Writes <paramref name="content"/> to <paramref name="path"/> with mode 0600 (replacing any earlier file).</summary>
     public static void WritePrivate(string path, string content)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        CreatePrivateDirectory(Path.GetDirectoryName(path)!);
         File.Delete(path);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -47,5 +47,23 @@ internal static class SecretFile
         using var stream = new FileStream(path, options);
         using var writer = new StreamWriter(stream);
         writer.Write(content);
+    }
+
+    /// <summary>A folder that did not exist is made 0700: only the owner may even list what secrets it holds.</summary>
+    private static void CreatePrivateDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 }
