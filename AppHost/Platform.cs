@@ -13,7 +13,7 @@ internal static class Platform
 
     public static FabrixAppHostBuilder AddFabrixPlatform(this FabrixAppHostBuilder builder)
     {
-        var postgres = builder.AddPostgres("postgres", port: 5433).WithDatabase("registry").WithDatabase("usermanagement");
+        var postgres = builder.AddPostgres("postgres", port: 5433).WithDatabase("registry").WithDatabase("usermanagement", owner: "usermanagement");
         var nats = builder.AddNats("nats", port: 4222);
 
         var registry = builder.AddProject("registry", "Core.Registry/Fabrix.Core.Registry.csproj")

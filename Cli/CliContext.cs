@@ -19,8 +19,8 @@ internal sealed record CliContext(TextWriter Out, TextWriter Error)
     /// <summary>True when <see cref="Out"/> is a terminal that understands colors.</summary>
     public bool Ansi { get; init; }
 
-    /// <summary>Opens a channel to the registry's gRPC address; the command disposes it.</summary>
-    public Func<Uri, GrpcChannel> OpenChannel { get; init; } = address => GrpcChannel.ForAddress(address);
+    /// <summary>Opens a channel to the registry's gRPC address (<see cref="Plugins.RegistryChannel"/>); the command disposes it.</summary>
+    public Func<Uri, GrpcChannel> OpenChannel { get; init; } = address => Plugins.RegistryChannel.ForAddress(address);
 
     public static CliContext ForProcess() => new(Console.Out, Console.Error) { Ansi = !Console.IsOutputRedirected };
 

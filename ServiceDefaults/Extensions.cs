@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -72,10 +73,14 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>Adds a liveness check that only proves the process answers.</summary>
+    /// <summary>
+    /// Adds a liveness check that only proves the process answers, and bounds every check by its timeout
+    /// (<see cref="BoundedHealthChecks"/>).
+    /// </summary>
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.Services.AddSingleton<IPostConfigureOptions<HealthCheckServiceOptions>, BoundedHealthChecks.Bounds>();
         return builder;
     }
 

@@ -41,7 +41,7 @@ internal static class AppHostCommandLine
 
     private static readonly Option<bool> NoBuild = new("--no-build")
     {
-        Description = "Run the projects as last built instead of building them first.",
+        Description = "Run the projects as last built instead of building them first (also implied by `dotnet run --no-build`).",
     };
 
     private static readonly Option<int?> StartupTimeout = new("--startup-timeout")

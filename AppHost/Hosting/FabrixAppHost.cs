@@ -25,7 +25,10 @@ internal sealed class FabrixAppHost
     {
         var commandLine = AppHostCommandLine.Parse(args, Environment.GetEnvironmentVariable);
         var repositoryRoot = RepositoryRoot.Find(Environment.CurrentDirectory, AppContext.BaseDirectory);
-        return new FabrixAppHostBuilder(commandLine.Options, repositoryRoot, commandLine);
+        return new FabrixAppHostBuilder(commandLine.Options, repositoryRoot, commandLine)
+        {
+            StartedWithoutBuild = DotnetRunInvocation.ParentAskedForNoBuild(),
+        };
     }
 
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
@@ -76,7 +79,13 @@ internal sealed class FabrixAppHost
             using var dataLock = DataRootLock.Acquire(dataRoot, context.RunDirectory);
             var offset = options.PortOffset == 0 ? string.Empty : $", ports offset by {options.PortOffset}";
             reporter.Heading($"Fabrix AppHost (data in {RunContext.Display(dataRoot)}{offset})");
-            var orchestrator = new Orchestrator(_builder.Resources, context, options.PortOffset, options.NoBuild);
+            var noBuild = options.NoBuild || _builder.StartedWithoutBuild;
+            if (noBuild && !options.NoBuild)
+            {
+                reporter.Info("Running the services as last built (dotnet run --no-build)");
+            }
+
+            var orchestrator = new Orchestrator(_builder.Resources, context, options.PortOffset, noBuild);
             return await orchestrator.RunAsync(stopping.Token);
         }
         catch (AppHostException e)

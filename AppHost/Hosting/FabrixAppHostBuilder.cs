@@ -34,6 +34,9 @@ internal sealed partial class FabrixAppHostBuilder
 
     public IReadOnlyList<IResource> Resources => _resources;
 
+    /// <summary>Started by <c>dotnet run --no-build</c> (<see cref="DotnetRunInvocation"/>): the services are not built either.</summary>
+    public bool StartedWithoutBuild { get; init; }
+
     /// <summary>Replaces the terminal (tests capture output).</summary>
     public Reporter? Reporter { get; set; }
 

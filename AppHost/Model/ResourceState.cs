@@ -7,6 +7,9 @@ internal enum ResourceState
     Starting,
     Running,
     Failed,
+
+    /// <summary>Exited on its own; waiting out the restart delay (<c>Orchestration/RestartPolicy</c>).</summary>
+    Restarting,
     Stopping,
     Stopped,
 }

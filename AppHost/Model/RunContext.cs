@@ -25,6 +25,9 @@ internal sealed class RunContext
     /// <summary>How long a child gets between SIGTERM and SIGKILL.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How a child that exits on its own is restarted.</summary>
+    public Orchestration.RestartPolicy Restart { get; init; } = Orchestration.RestartPolicy.Default;
+
     /// <summary>Cancelled by a second Ctrl-C: stop without grace.</summary>
     public CancellationToken ForceStop { get; init; }
 

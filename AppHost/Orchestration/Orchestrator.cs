@@ -24,6 +24,7 @@ internal sealed class Orchestrator
     private readonly bool _noBuild;
     private readonly ConcurrentDictionary<IResource, ResourceState> _states = new();
     private readonly ConcurrentDictionary<IResource, bool> _started = new();
+    private readonly ConcurrentDictionary<IResource, int> _restarts = new();
 
     public Orchestrator(IReadOnlyList<IResource> resources, RunContext context, int portOffset = 0, bool noBuild = false)
     {
@@ -45,16 +46,22 @@ internal sealed class Orchestrator
 
     public ResourceState StateOf(IResource resource) => _states[resource];
 
-    /// <summary>Starts everything, prints the table and the ready line, waits for a stop signal, stops everything.</summary>
-    /// <returns>0 after a clean run; 1 when a resource exited on its own while running.</returns>
+    /// <summary>
+    /// Starts everything, prints the table and the ready line, restarts whatever exits on its own until a stop signal,
+    /// then stops everything.
+    /// </summary>
+    /// <returns>0 after a clean run.</returns>
     public async Task<int> RunAsync(CancellationToken stopping)
     {
         await StartAsync(stopping);
         PrintSummary();
-        var crashed = await MonitorAsync(stopping);
+        var supervisors = _resources.Where(r => r.Exited is not null && _states[r] == ResourceState.Running)
+            .Select(r => SuperviseAsync(r, stopping))
+            .ToList();
+        await Task.WhenAll(supervisors);
         await StopAsync();
         _context.Reporter.Info("Stopped.");
-        return crashed ? 1 : 0;
+        return 0;
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -191,31 +198,81 @@ internal sealed class Orchestrator
         }
     }
 
-    private async Task<bool> MonitorAsync(CancellationToken stopping)
+    /// <summary>
+    /// Restarts <paramref name="resource"/> each time it exits on its own, with backoff (<see cref="RestartPolicy"/>),
+    /// until <paramref name="stopping"/>: an exit during the AppHost's own stop is not a crash. A restart that does not
+    /// become ready counts as one more crash. Dependents are left running: they reconnect, as they would to a restarted
+    /// server in production.
+    /// </summary>
+    private async Task SuperviseAsync(IResource resource, CancellationToken stopping)
     {
-        var crashed = false;
-        var stopped = Task.Delay(Timeout.InfiniteTimeSpan, _context.TimeProvider, stopping);
-        var watched = _resources.Where(r => r.Exited is not null && _states[r] == ResourceState.Running).ToList();
-        while (!stopping.IsCancellationRequested)
+        var policy = _context.Restart;
+        var time = _context.TimeProvider;
+        var upSince = time.GetTimestamp();
+        var consecutive = 0;
+        Task<int>? handled = null;
+        while (resource.Exited is { } exited)
         {
-            var exits = watched.Select(r => r.Exited!).ToList();
-            var finished = await Task.WhenAny(exits.Append(stopped));
-            if (finished == stopped)
+            int exitCode;
+            try
             {
-                break;
+                exitCode = await exited.WaitAsync(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
             }
 
-            var resource = watched[exits.IndexOf((Task<int>)finished)];
-            var exitCode = await (Task<int>)finished;
-            watched.Remove(resource);
-            crashed = true;
-            SetState(resource, ResourceState.Failed);
-            var log = RunContext.Display(_context.LogPathFor(resource.Name));
-            _context.Reporter.Error(string.Create(CultureInfo.InvariantCulture, $"{resource.Name} exited on its own with code {exitCode}; see {log}"), []);
-        }
+            // The same exit as last time: the restart failed before a new process was launched.
+            var launched = !ReferenceEquals(exited, handled);
+            handled = exited;
+            consecutive = time.GetElapsedTime(upSince) >= policy.ResetAfter ? 1 : consecutive + 1;
+            var restarts = _restarts.AddOrUpdate(resource, 1, (_, n) => n + 1);
+            var delay = policy.DelayBefore(consecutive);
+            var when = string.Create(CultureInfo.InvariantCulture, $"restart {restarts} in {delay.TotalSeconds:0.#} s");
+            var why = launched
+                ? string.Create(CultureInfo.InvariantCulture, $"{resource.Name} exited with code {exitCode}; {when}")
+                : $"{resource.Name} did not start; {when}";
+            var log = _context.LogPathFor(resource.Name);
+            LogFile.Append(log, $"{Environment.NewLine}===== {why} ====={Environment.NewLine}");
+            SetState(resource, ResourceState.Restarting, when);
+            _context.Reporter.Warning($"{why}; see {RunContext.Display(log)}");
+            try
+            {
+                // Sweeps what the crash left of the process group and the PID file before the new start.
+                await resource.StopAsync(_context);
+                await Task.Delay(delay, time, stopping);
+                SetState(resource, ResourceState.Starting);
+                await resource.StartAsync(_context, stopping);
+                await resource.WaitUntilReadyAsync(_context, stopping);
+                upSince = time.GetTimestamp();
+                SetState(resource, ResourceState.Running, string.Create(CultureInfo.InvariantCulture, $"{resource.Url} (restart {restarts})"));
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Not ready (exited again, timed out, or a step of its start failed, e.g. the registry it installs through
+                // is itself restarting): stop what is left, so the loop sees an exit and backs off further.
+                SetState(resource, ResourceState.Failed);
+                _context.Reporter.Error($"restart {restarts} of {resource.Name}: {e.Message}", e is AppHostException { Details: var details } ? details : []);
+                upSince = time.GetTimestamp();
+                try
+                {
+                    await resource.StopAsync(_context);
+                }
+                catch (Exception stop) when (stop is not OutOfMemoryException)
+                {
+                    _context.Reporter.Warning($"stopping {resource.Name}: {stop.Message}");
+                }
 
-        return crashed;
+            }
+        }
     }
+
+    public int RestartsOf(IResource resource) => _restarts.GetValueOrDefault(resource);
 
     private void PrintSummary()
     {

@@ -56,11 +56,12 @@ internal sealed class Reporter
         {
             ResourceState.Running => "green",
             ResourceState.Failed => "red",
+            ResourceState.Restarting => "yellow",
             ResourceState.Stopped => "grey",
             _ => "blue",
         };
         var suffix = string.IsNullOrEmpty(detail) ? string.Empty : "  " + Markup.Escape(detail);
-        Write($"  [{color}]{state,-8}[/] {Markup.Escape(resource)}{suffix}");
+        Write($"  [{color}]{state,-10}[/] {Markup.Escape(resource)}{suffix}");
     }
 
     /// <summary>The one-line cause of a failure, after its context (dimmed), e.g. the end of a service's log.</summary>

@@ -12,6 +12,10 @@ namespace Fabrix.AppHost.Postgres;
 /// authentication (a generated password in <c>.password</c>, mode 0600), then reused. The server runs as a child,
 /// listening on 127.0.0.1 only with its socket inside the data root, and as user <c>postgres</c> when the AppHost
 /// runs as root (PostgreSQL refuses root). The cluster holds real data: fsync stays on.
+/// A database declared with an owner (a plugin's) belongs to a LOGIN role of that name with a generated password
+/// (<c>.fabrix/NAME/roles/ROLE.password</c>, 0600), and the project referencing it connects as that role; no database
+/// of the cluster accepts connections from PUBLIC, so a plugin's role cannot connect to the registry's database
+/// (issue 7 section 7). Core's databases stay with the superuser.
 /// </summary>
 internal sealed partial class PostgresResource : IResource
 {
@@ -24,6 +28,8 @@ internal sealed partial class PostgresResource : IResource
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
 
     private readonly List<string> _databases = [];
+    private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _rolePasswords = new(StringComparer.Ordinal);
     private readonly ResourceProcess _process;
     private string? _binDirectory;
     private string? _password;
@@ -49,9 +55,18 @@ internal sealed partial class PostgresResource : IResource
 
     public Task<int>? Exited => _process.Exited;
 
-    /// <summary>Declares a database created (if missing) once the server is ready.</summary>
-    public PostgresResource WithDatabase(string database)
+    /// <summary>
+    /// Declares a database created (if missing) once the server is ready. With <paramref name="owner"/>, the database
+    /// belongs to a LOGIN role of that name, made (with a generated password) if missing, and the references connect as
+    /// that role; without, as the superuser.
+    /// </summary>
+    public PostgresResource WithDatabase(string database, string? owner = null)
     {
+        if (owner is not null && (!DatabaseName().IsMatch(owner) || owner == Superuser))
+        {
+            throw new ArgumentException($"Role name '{owner}' must be lower-case letters, digits and underscores, starting with a letter or underscore, and not '{Superuser}'.", nameof(owner));
+        }
+
         if (!DatabaseName().IsMatch(database))
         {
             throw new ArgumentException($"Database name '{database}' must be lower-case letters, digits and underscores, starting with a letter or underscore.", nameof(database));
@@ -63,8 +78,18 @@ internal sealed partial class PostgresResource : IResource
         }
 
         _databases.Add(database);
+        if (owner is not null)
+        {
+            _owners[database] = owner;
+        }
+
         return this;
     }
+
+    /// <summary>The role that owns <paramref name="database"/>, or null when the superuser does.</summary>
+    public string? OwnerOf(string database) => _owners.GetValueOrDefault(database);
+
+    public string RolePasswordFile(RunContext context, string role) => Path.Combine(RootDirectory(context), "roles", role + ".password");
 
     public string RootDirectory(RunContext context) => context.DataPath(Name);
 
@@ -72,13 +97,18 @@ internal sealed partial class PostgresResource : IResource
 
     public string PasswordFile(RunContext context) => Path.Combine(RootDirectory(context), ".password");
 
-    /// <summary>Npgsql connection string of <paramref name="database"/> (after <see cref="PrepareAsync"/>).</summary>
-    public string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
+    /// <summary>Npgsql connection string of <paramref name="database"/>, as its owner (after <see cref="PrepareAsync"/>).</summary>
+    public string ConnectionStringFor(string database) =>
+        _owners.TryGetValue(database, out var owner)
+            ? ConnectionString(database, owner, _rolePasswords.GetValueOrDefault(owner))
+            : ConnectionString(database, Superuser, _password);
+
+    private string ConnectionString(string database, string user, string? password) => new NpgsqlConnectionStringBuilder
     {
         Host = Endpoint.Host,
         Port = Endpoint.Port,
-        Username = Superuser,
-        Password = _password ?? throw new InvalidOperationException($"{Name} is not prepared: its password is not loaded yet."),
+        Username = user,
+        Password = password ?? throw new InvalidOperationException($"{Name} is not prepared: the password of {user} is not loaded yet."),
         Database = database,
     }.ConnectionString;
 
@@ -124,6 +154,11 @@ internal sealed partial class PostgresResource : IResource
             using var stream = new FileStream(passwordFile, options);
             using var writer = new StreamWriter(stream);
             writer.Write(_password);
+        }
+
+        foreach (var role in _owners.Values.Distinct(StringComparer.Ordinal))
+        {
+            _rolePasswords[role] = SecretFile.ReadOrCreate(RolePasswordFile(context, role));
         }
 
         return Task.CompletedTask;
@@ -313,24 +348,75 @@ internal sealed partial class PostgresResource : IResource
         }
     }
 
+    /// <summary>
+    /// Creates what is missing and puts ownership and access right on every start (idempotent). Names matched
+    /// DatabaseName() and passwords are hex, so quoting is enough: these statements take no parameters.
+    /// </summary>
     private async Task EnsureDatabasesAsync(CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(AdminConnectionString("postgres"));
         await connection.OpenAsync(cancellationToken);
+        foreach (var (role, password) in _rolePasswords)
+        {
+            var verb = await ExistsAsync(connection, "SELECT 1 FROM pg_roles WHERE rolname = $1", role, cancellationToken) ? "ALTER" : "CREATE";
+            await ExecuteAsync(connection, $"{verb} ROLE \"{role}\" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}'", cancellationToken);
+        }
+
         foreach (var database in _databases)
         {
-            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
-            exists.Parameters.Add(new NpgsqlParameter { Value = database });
-            if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+            var owner = _owners.GetValueOrDefault(database);
+            if (!await ExistsAsync(connection, "SELECT 1 FROM pg_database WHERE datname = $1", database, cancellationToken))
             {
-                // The name matched DatabaseName(), so quoting it is enough; CREATE DATABASE takes no parameters.
-                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
-                await create.ExecuteNonQueryAsync(cancellationToken);
+                await ExecuteAsync(connection, owner is null ? $"CREATE DATABASE \"{database}\"" : $"CREATE DATABASE \"{database}\" OWNER \"{owner}\"", cancellationToken);
             }
+            else if (owner is not null)
+            {
+                await ExecuteAsync(connection, $"ALTER DATABASE \"{database}\" OWNER TO \"{owner}\"", cancellationToken);
+                await HandOverObjectsAsync(database, owner, cancellationToken);
+            }
+
+            // The owner (and the superuser) keep their access; every other role is refused at connection time.
+            await ExecuteAsync(connection, $"REVOKE CONNECT, TEMPORARY ON DATABASE \"{database}\" FROM PUBLIC", cancellationToken);
         }
+
+        await ExecuteAsync(connection, "REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC", cancellationToken);
     }
 
-    private string AdminConnectionString(string database) => new NpgsqlConnectionStringBuilder(ConnectionStringFor(database))
+    /// <summary>
+    /// A database made by an earlier AppHost (before it had an owner) holds tables the superuser created for the plugin:
+    /// hand them to the owner, or the plugin, connecting as its role, could no longer use its own data.
+    /// </summary>
+    private async Task HandOverObjectsAsync(string database, string owner, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString(database));
+        await connection.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, $$"""
+            DO $$
+            DECLARE r record;
+            BEGIN
+              FOR r IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND pg_get_userbyid(c.relowner) <> '{{owner}}'
+              LOOP
+                EXECUTE format('ALTER TABLE %s OWNER TO %I', r.name, '{{owner}}');
+              END LOOP;
+            END $$;
+            """, cancellationToken);
+    }
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection connection, string sql, string name, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private string AdminConnectionString(string database) => new NpgsqlConnectionStringBuilder(ConnectionString(database, Superuser, _password))
     {
         // The AppHost's own short sessions must not linger in a pool and delay a fast shutdown.
         Pooling = false,

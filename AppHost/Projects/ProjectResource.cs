@@ -100,11 +100,15 @@ internal sealed class ProjectResource : IResource
         return this;
     }
 
-    /// <summary><c>ConnectionStrings__NATS-NAME</c> = <c>nats://127.0.0.1:PORT</c>.</summary>
+    /// <summary>
+    /// <c>ConnectionStrings__NATS-NAME</c> = <c>nats://NAME:PASSWORD@127.0.0.1:PORT</c>: this project becomes a NATS user
+    /// of its own (NATS is core-only; only core services reference it).
+    /// </summary>
     public ProjectResource WithReference(NatsResource nats)
     {
         ArgumentNullException.ThrowIfNull(nats);
-        _references.Add(EnvironmentReference.ConnectionString(nats, nats.Name, () => nats.Url));
+        nats.WithUser(Name);
+        _references.Add(EnvironmentReference.ConnectionString(nats, nats.Name, () => nats.ConnectionStringFor(Name)));
         return this;
     }
 

@@ -8,9 +8,10 @@ namespace Fabrix.Core.Registry.Errors;
 /// <summary>
 /// The one place where refusals become gRPC statuses (STYLE.md "gRPC errors ... mapped in one place"). Invalid input
 /// carries a google.rpc.BadRequest whose field violations are JSON paths; every refusal carries a google.rpc.ErrorInfo
-/// whose reason is the stable refusal code.
+/// whose reason is the stable refusal code. An <see cref="Outage"/> (the database or NATS unreachable) becomes UNAVAILABLE
+/// with a message naming the dependency, never UNKNOWN.
 /// </summary>
-internal sealed class GrpcRefusalInterceptor : Interceptor
+internal sealed partial class GrpcRefusalInterceptor(ILogger<GrpcRefusalInterceptor> logger) : Interceptor
 {
     public const string ErrorDomain = "registry.fabrix";
 
@@ -25,6 +26,11 @@ internal sealed class GrpcRefusalInterceptor : Interceptor
         {
             throw ToRpcException(refusal.Refusal);
         }
+        catch (Exception exception) when (Outage.From(exception) is { } outage)
+        {
+            LogOutage(logger, exception, context.Method, outage.Dependency);
+            throw ToRpcException(outage);
+        }
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
@@ -38,6 +44,16 @@ internal sealed class GrpcRefusalInterceptor : Interceptor
         catch (RegistryRefusalException refusal)
         {
             throw ToRpcException(refusal.Refusal);
+        }
+        catch (Exception exception) when (Outage.From(exception) is { } outage)
+        {
+            LogOutage(logger, exception, context.Method, outage.Dependency);
+            throw ToRpcException(outage);
+        }
+        catch (Exception exception) when (Outage.From(exception) is { } outage)
+        {
+            LogOutage(logger, exception, context.Method, outage.Dependency);
+            throw ToRpcException(outage);
         }
     }
 
@@ -55,6 +71,16 @@ internal sealed class GrpcRefusalInterceptor : Interceptor
         status.Details.Add(Any.Pack(new ErrorInfo { Reason = refusal.Code, Domain = ErrorDomain }));
         return status.ToRpcException();
     }
+
+    public static RpcException ToRpcException(Outage outage)
+    {
+        var status = new Google.Rpc.Status { Code = (int)Google.Rpc.Code.Unavailable, Message = outage.Message };
+        status.Details.Add(Any.Pack(new ErrorInfo { Reason = outage.Code, Domain = ErrorDomain }));
+        return status.ToRpcException();
+    }
+
+    [LoggerMessage(EventId = 1900, Level = LogLevel.Warning, Message = "{Method} failed: the {Dependency} is unreachable; answered UNAVAILABLE")]
+    private static partial void LogOutage(ILogger logger, Exception exception, string method, Dependency dependency);
 
     private static Google.Rpc.Code CodeOf(RefusalKind kind) => kind switch
     {

@@ -5,12 +5,22 @@ namespace Fabrix.Core.Registry.Errors;
 
 /// <summary>
 /// The one place where refusals become HTTP responses: ProblemDetails with a <c>detail</c> naming the reason and a
-/// <c>code</c>; validation refusals as 400 with an <c>errors</c> dictionary keyed by JSON path.
+/// <c>code</c>; validation refusals as 400 with an <c>errors</c> dictionary keyed by JSON path; an <see cref="Outage"/> as
+/// 503 naming the dependency, with <c>Retry-After</c>.
 /// </summary>
-internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService problemDetails) : IExceptionHandler
+internal sealed partial class RefusalProblemDetailsHandler(IProblemDetailsService problemDetails, ILogger<RefusalProblemDetailsHandler> logger) : IExceptionHandler
 {
+    /// <summary>What a 503 suggests: about the time a restarted PostgreSQL or NATS takes to accept connections again.</summary>
+    private const string RetryAfterSeconds = "5";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (Outage.From(exception) is { } outage)
+        {
+            LogOutage(logger, exception, httpContext.Request.Path, outage.Dependency);
+            return await WriteOutageAsync(httpContext, exception, outage);
+        }
+
         if (exception is not RegistryRefusalException { Refusal: var refusal })
         {
             return false;
@@ -50,6 +60,28 @@ internal sealed class RefusalProblemDetailsHandler(IProblemDetailsService proble
             Exception = exception,
         });
     }
+
+    private async ValueTask<bool> WriteOutageAsync(HttpContext httpContext, Exception exception, Outage outage)
+    {
+        var details = new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "The registry is temporarily unavailable.",
+            Detail = outage.Message,
+        };
+        details.Extensions["code"] = outage.Code;
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = details,
+            Exception = exception,
+        });
+    }
+
+    [LoggerMessage(EventId = 1901, Level = LogLevel.Warning, Message = "{Path} failed: the {Dependency} is unreachable; answered 503")]
+    private static partial void LogOutage(ILogger logger, Exception exception, string path, Dependency dependency);
 
     private static int StatusOf(RefusalKind kind) => kind switch
     {

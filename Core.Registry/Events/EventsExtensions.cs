@@ -11,12 +11,13 @@ internal static class EventsExtensions
     public static WebApplicationBuilder AddRegistryEvents(this WebApplicationBuilder builder)
     {
         builder.Services.TryAddRegistryOptions();
-        builder.Services.AddSingleton<INatsConnection>(services => new NatsConnection(NatsOpts.Default with
-        {
-            Url = services.GetRequiredService<IOptions<ConnectionStringOptions>>().Value.Nats!,
-            Name = "fabrix-core-registry",
-            LoggerFactory = services.GetRequiredService<ILoggerFactory>(),
-        }));
+        builder.Services.AddSingleton<INatsConnection>(services => new NatsConnection(NatsConnectionString.Apply(
+            NatsOpts.Default with
+            {
+                Name = "fabrix-core-registry",
+                LoggerFactory = services.GetRequiredService<ILoggerFactory>(),
+            },
+            services.GetRequiredService<IOptions<ConnectionStringOptions>>().Value.Nats!)));
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<EventOutbox>();
         builder.Services.AddSingleton<PluginChangeBroadcaster>();

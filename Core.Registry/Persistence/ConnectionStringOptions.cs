@@ -5,7 +5,8 @@ namespace Fabrix.Core.Registry.Persistence;
 
 /// <summary>
 /// Connection strings in .NET Aspire's convention: <c>ConnectionStrings:registry</c> (Npgsql) and
-/// <c>ConnectionStrings:nats</c> (<c>nats://host:port</c>).
+/// <c>ConnectionStrings:nats</c> (<c>nats://host:port</c>, or <c>nats://user:password@host:port</c> when NATS requires
+/// authentication, as the AppHost's does).
 /// </summary>
 internal sealed class ConnectionStringOptions
 {
@@ -44,7 +45,7 @@ internal sealed class ConnectionStringOptionsValidator : IValidateOptions<Connec
         }
         else if (!Uri.TryCreate(options.Nats, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls" or "ws" or "wss"))
         {
-            failures.Add($"ConnectionStrings:nats must be a nats:// URL (was '{options.Nats}').");
+            failures.Add($"ConnectionStrings:nats must be a nats:// URL (was '{Events.NatsConnectionString.Redact(options.Nats)}').");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -56,8 +56,9 @@ public sealed partial class PlatformFixture : IAsyncLifetime
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        // dotnet's own --no-build is enough: the AppHost sees it and builds none of the services either (issue 7 section 6).
         foreach (var argument in new[] { "dotnet", "run", "--project", "AppHost", "--no-build", "--",
-                     "--data", _dataRoot, "--port-offset", offset.ToString(CultureInfo.InvariantCulture), "--no-build" })
+                     "--data", _dataRoot, "--port-offset", offset.ToString(CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(argument);
         }

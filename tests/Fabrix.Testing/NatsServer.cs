@@ -70,7 +70,8 @@ public sealed class NatsServer : IAsyncLifetime
         }
     }
 
-    private async Task StopAsync()
+    /// <summary>Stops the server (SIGKILL), as a crash would. The fixture is single-use afterwards.</summary>
+    public async Task StopAsync()
     {
         if (_process is null)
         {

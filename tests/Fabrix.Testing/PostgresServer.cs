@@ -46,9 +46,7 @@ public sealed class PostgresServer : IAsyncLifetime
             Port = FreePort.Next();
             try
             {
-                await ExternalCommand.RunAsync(Path.Combine(_binDirectory, "pg_ctl"),
-                    ["-D", data, "-l", Path.Combine(_root, "postgres.log"), "-w", "-t", "30",
-                     "-o", $"-F -h 127.0.0.1 -p {Port} -k {_root} -c max_connections=300", "start"], OsUser);
+                await StartAsync();
                 return;
             }
             catch (InvalidOperationException) when (attempt < 3)
@@ -56,6 +54,19 @@ public sealed class PostgresServer : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>Stops the server (fast shutdown: sessions are cut), as an outage would; <see cref="StartAsync"/> brings it back.</summary>
+    public async Task StopAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ExternalCommand.RunAsync(Path.Combine(_binDirectory!, "pg_ctl"), ["-D", Path.Combine(_root!, "data"), "-m", "fast", "-w", "stop"], OsUser);
+    }
+
+    /// <summary>Starts the server on <see cref="Port"/> (again, after <see cref="StopAsync"/>).</summary>
+    public Task StartAsync() =>
+        ExternalCommand.RunAsync(Path.Combine(_binDirectory!, "pg_ctl"),
+            ["-D", Path.Combine(_root!, "data"), "-l", Path.Combine(_root!, "postgres.log"), "-w", "-t", "30",
+             "-o", $"-F -h 127.0.0.1 -p {Port} -k {_root} -c max_connections=300", "start"], OsUser);
 
     /// <summary>Creates a fresh, empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix = "test")
@@ -70,6 +81,32 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>
+    /// A fresh database owned by a new LOGIN role of the same name (no superuser, no CREATEDB), closed to PUBLIC, and the
+    /// connection string as that role: how the AppHost gives a plugin its database (issue 7 section 7).
+    /// </summary>
+    public async Task<string> CreateOwnedDatabaseAsync(string prefix = "plugin")
+    {
+        var safePrefix = new string(prefix.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(30).ToArray());
+        var name = $"{safePrefix}_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(ConnectionString))
+        {
+            await connection.OpenAsync();
+            foreach (var sql in new[]
+            {
+                $"CREATE ROLE \"{name}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+                $"CREATE DATABASE \"{name}\" OWNER \"{name}\"",
+                $"REVOKE CONNECT, TEMPORARY ON DATABASE \"{name}\" FROM PUBLIC",
+            })
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name, Username = name }.ConnectionString;
     }
 
     /// <inheritdoc />

@@ -3,6 +3,7 @@ using System.Text;
 using Fabrix.AppHost.Orchestration;
 using Fabrix.AppHost.Tests.Support;
 using Fabrix.Testing;
+using NATS.Client.Core;
 
 namespace Fabrix.AppHost.Tests.Nats;
 
@@ -66,6 +67,45 @@ public sealed class NatsResourceTests
 
         Assert.False(File.Exists(run.Context.PidFileFor("nats")));
         Assert.DoesNotContain("left running", run.Output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_ClientWithoutCredentials_IsRefused()
+    {
+        await using var run = new TestRun();
+        var nats = TestRun.Builder().AddNats("nats", FreePort.Next()).WithUser("registry");
+        await run.StartAsync(nats);
+        await using var anonymous = new NatsConnection(NatsOpts.Default with { Url = nats.Url, MaxReconnectRetry = 0 });
+
+        var error = await Assert.ThrowsAnyAsync<NatsException>(async () => await anonymous.ConnectAsync());
+
+        Assert.Contains("Authorization Violation", error.ToString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"auth_required\":true", await ReadInfoAsync(nats.Endpoint.Port), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_CoreServiceUser_ConnectsAndUsesJetStream()
+    {
+        await using var run = new TestRun();
+        var nats = TestRun.Builder().AddNats("nats", FreePort.Next()).WithUser("registry");
+        await run.StartAsync(nats);
+        var connectionString = new Uri(nats.ConnectionStringFor("registry"));
+        var credentials = connectionString.UserInfo.Split(':');
+        await using var registry = new NatsConnection(NatsOpts.Default with
+        {
+            Url = nats.Url,
+            AuthOpts = NatsAuthOpts.Default with { Username = credentials[0], Password = credentials[1] },
+        });
+
+        var stream = await new NATS.Client.JetStream.NatsJSContext(registry).CreateStreamAsync(
+            new NATS.Client.JetStream.Models.StreamConfig("apphost-auth-test", ["apphost.auth.test"]), TestContext.Current.CancellationToken);
+
+        Assert.Equal("apphost-auth-test", stream.Info.Config.Name);
+        Assert.Equal("registry", credentials[0]);
+        Assert.Equal(File.ReadAllText(nats.PasswordFile(run.Context, "registry")), credentials[1]);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(nats.PasswordFile(run.Context, "registry")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(nats.ConfigFile(run.Context)));
+        Assert.DoesNotContain(credentials[1], File.ReadAllText(run.Context.LogPathFor("nats")), StringComparison.Ordinal);
     }
 
     private static async Task<string> ReadInfoAsync(int port)

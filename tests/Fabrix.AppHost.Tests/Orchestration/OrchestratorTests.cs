@@ -85,7 +85,7 @@ public sealed class OrchestratorTests
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var running = builder.Build().RunAsync(stop.Token);
-        var ready = await WaitForLineAsync(run, "FABRIX READY ", running);
+        var ready = await run.WaitForLineAsync("FABRIX READY ", running);
         await stop.CancelAsync();
         var exitCode = await running;
 
@@ -108,23 +108,5 @@ public sealed class OrchestratorTests
         var error = Assert.Throws<AppHostException>(() => DataRootLock.Acquire(run.DataRoot, run.Context.RunDirectory));
 
         Assert.StartsWith($"another Fabrix AppHost is already running with the data folder {run.DataRoot}", error.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<string> WaitForLineAsync(TestRun run, string prefix, Task running)
-    {
-        for (var i = 0; i < 1200; i++)
-        {
-            var line = run.Output.ToString().Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
-            if (line is not null)
-            {
-                return line;
-            }
-
-            Assert.False(running.IsCompleted, run.Output.ToString());
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-
-        Assert.Fail("no ready line: " + run.Output);
-        return string.Empty;
     }
 }

@@ -117,8 +117,42 @@ public sealed class PostgresResourceTests
         Assert.Contains("to create a new, empty cluster", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Start_DatabaseWithOwner_OwnerUsesItsDatabaseAndIsRefusedByTheOthers()
+    {
+        await using var run = new TestRun();
+        var postgres = NewPostgres(FreePort.Next());
+
+        await run.StartAsync(postgres);
+
+        var plugin = postgres.ConnectionStringFor("usermanagement");
+        Assert.Equal("usermanagement", new NpgsqlConnectionStringBuilder(plugin).Username);
+        Assert.Equal("usermanagement", await ScalarAsync(plugin, "CREATE TABLE mine (id int); SELECT current_user::text"));
+        var intoRegistry = new NpgsqlConnectionStringBuilder(plugin) { Database = "registry" }.ConnectionString;
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(intoRegistry, "SELECT 1"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        Assert.Equal("registry", await ScalarAsync(postgres.ConnectionStringFor("registry"), "SELECT current_database()"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(postgres.RolePasswordFile(run.Context, "usermanagement")));
+    }
+
+    [Fact]
+    public async Task Start_DatabaseMadeBeforeItHadAnOwner_IsHandedToTheOwnerWithItsTables()
+    {
+        await using var run = new TestRun();
+        var port = FreePort.Next();
+        var before = TestRun.Builder().AddPostgres("postgres", port).WithDatabase("registry").WithDatabase("usermanagement");
+        await run.StartAsync(before);
+        await ScalarAsync(before.ConnectionStringFor("usermanagement"), "CREATE TABLE profiles (name text); INSERT INTO profiles VALUES ('kept')");
+        await run.StopAsync(before);
+
+        var after = NewPostgres(port);
+        await run.StartAsync(after);
+
+        Assert.Equal("kept", await ScalarAsync(after.ConnectionStringFor("usermanagement"), "INSERT INTO profiles VALUES ('new'); SELECT min(name) FROM profiles"));
+    }
+
     private static PostgresResource NewPostgres(int port) =>
-        TestRun.Builder(repositoryRoot: null).AddPostgres("postgres", port).WithDatabase("registry").WithDatabase("usermanagement");
+        TestRun.Builder(repositoryRoot: null).AddPostgres("postgres", port).WithDatabase("registry").WithDatabase("usermanagement", owner: "usermanagement");
 
     private static async Task<object?> ScalarAsync(string connectionString, string sql)
     {

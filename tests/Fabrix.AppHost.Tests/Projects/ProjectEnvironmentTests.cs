@@ -1,4 +1,5 @@
 using Fabrix.AppHost.Hosting;
+using Fabrix.AppHost.Nats;
 using Fabrix.AppHost.Postgres;
 using Fabrix.AppHost.Projects;
 using Fabrix.AppHost.Tests.Support;
@@ -14,13 +15,14 @@ public sealed class ProjectEnvironmentTests
     {
         await using var run = new TestRun();
         var (builder, postgres) = await PlatformAsync(run);
+        var nats = builder.Resources.OfType<NatsResource>().Single();
 
         var env = Project(builder, "registry").BuildEnvironment(run.Context);
 
         var connection = new NpgsqlConnectionStringBuilder(env["ConnectionStrings__registry"]);
         Assert.Equal(("127.0.0.1", 5433, "registry", "postgres"), (connection.Host, connection.Port, connection.Database, connection.Username));
         Assert.Equal(File.ReadAllText(postgres.PasswordFile(run.Context)), connection.Password);
-        Assert.Equal("nats://127.0.0.1:4222", env["ConnectionStrings__nats"]);
+        Assert.Equal($"nats://registry:{File.ReadAllText(nats.PasswordFile(run.Context, "registry"))}@127.0.0.1:4222", env["ConnectionStrings__nats"]);
         Assert.Equal("http://127.0.0.1:5100", env["Kestrel__Endpoints__Http__Url"]);
         Assert.Equal("http://127.0.0.1:5101", env["Kestrel__Endpoints__Grpc__Url"]);
         Assert.Equal("Http2", env["Kestrel__Endpoints__Grpc__Protocols"]);
@@ -54,11 +56,14 @@ public sealed class ProjectEnvironmentTests
     public async Task Plugin_GetsItsOwnDatabaseTheRegistryAndItsAddress()
     {
         await using var run = new TestRun();
-        var (builder, _) = await PlatformAsync(run);
+        var (builder, postgres) = await PlatformAsync(run);
 
         var env = Project(builder, "user-management").BuildEnvironment(run.Context);
 
-        Assert.Equal("usermanagement", new NpgsqlConnectionStringBuilder(env["ConnectionStrings__usermanagement"]).Database);
+        var connection = new NpgsqlConnectionStringBuilder(env["ConnectionStrings__usermanagement"]);
+        Assert.Equal(("usermanagement", "usermanagement"), (connection.Database, connection.Username));
+        Assert.Equal(File.ReadAllText(postgres.RolePasswordFile(run.Context, "usermanagement")), connection.Password);
+        Assert.DoesNotContain(env.Keys, k => k.StartsWith("ConnectionStrings__nats", StringComparison.Ordinal));
         Assert.False(env.ContainsKey("ConnectionStrings__registry"));
         Assert.Equal("http://127.0.0.1:5101", env["services__registry__grpc__0"]);
         Assert.Equal("http://127.0.0.1:5200", env["Fabrix__Plugin__Address"]);
@@ -102,7 +107,7 @@ public sealed class ProjectEnvironmentTests
 
         Assert.Equal("http://127.0.0.1:5100", console["Kestrel__Endpoints__Http__Url"]);
         Assert.Equal("http://127.0.0.1:5201", console["services__registry__grpc__0"]);
-        Assert.Equal("nats://127.0.0.1:4322", registry["ConnectionStrings__nats"]);
+        Assert.Equal(4322, new Uri(registry["ConnectionStrings__nats"]).Port);
         Assert.Equal(5533, new NpgsqlConnectionStringBuilder(registry["ConnectionStrings__registry"]).Port);
     }
 
@@ -139,6 +144,7 @@ public sealed class ProjectEnvironmentTests
         var builder = TestRun.Builder(portOffset).AddFabrixPlatform();
         var postgres = builder.Resources.OfType<PostgresResource>().Single();
         await postgres.PrepareAsync(run.Context, TestContext.Current.CancellationToken);
+        await builder.Resources.OfType<NatsResource>().Single().PrepareAsync(run.Context, TestContext.Current.CancellationToken);
         return (builder, postgres);
     }
 

@@ -43,7 +43,7 @@ public sealed class ProjectResourceTests : IClassFixture<SampleWebProject>
         {
             var http = sample.HttpEndpoint!.Url;
             Assert.Equal(ResourceState.Running, orchestrator.StateOf(sample));
-            Assert.Equal(nats.Url, await GetAsync($"{http}/env/ConnectionStrings__nats"));
+            Assert.Equal(nats.ConnectionStringFor("sample"), await GetAsync($"{http}/env/ConnectionStrings__nats"));
             Assert.Equal("Development", await GetAsync($"{http}/environment"));
             Assert.Equal("sample", await GetAsync($"{http}/env/OTEL_SERVICE_NAME"));
             Assert.Equal(run.Context.DevAdminKeyFile, await GetAsync($"{http}/env/Fabrix__DevAdmin__KeyFile"));

@@ -82,6 +82,25 @@ internal sealed class TestRun : IAsyncDisposable
         await resource.StopAsync(Context);
     }
 
+    /// <summary>The first output line starting with <paramref name="prefix"/>; fails when <paramref name="running"/> ends first.</summary>
+    public async Task<string> WaitForLineAsync(string prefix, Task running)
+    {
+        for (var i = 0; i < 1200; i++)
+        {
+            var line = Output.ToString().Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+            if (line is not null)
+            {
+                return line;
+            }
+
+            Assert.False(running.IsCompleted, Output.ToString());
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Fail("no line starting with " + prefix + ": " + Output);
+        return string.Empty;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var resource in Enumerable.Reverse(_startedResources))

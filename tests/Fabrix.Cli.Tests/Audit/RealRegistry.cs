@@ -42,6 +42,9 @@ public sealed class RealRegistry : IAsyncLifetime
         Directory.Delete(_root, recursive: true);
     }
 
+    /// <summary>Stops PostgreSQL under the running registries, as an outage would (issue 7 section 6).</summary>
+    public Task StopPostgresAsync() => _postgres.StopAsync();
+
     public async Task<RunningRegistry> StartAsync()
     {
         var connectionString = await _postgres.CreateDatabaseAsync("cliaudit");
