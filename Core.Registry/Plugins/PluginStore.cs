@@ -11,10 +11,18 @@ namespace Fabrix.Core.Registry.Plugins;
 /// <summary>SQL for installations, immutable manifest versions (the pinned one is <c>plugins.manifest_revision</c>), the dependency graph, lifecycle history and token metadata. Stateless.</summary>
 internal static class PluginStore
 {
-    private const string SelectPlugin = """
-        select p.id, p.status, p.manifest_revision, p.name, p.version, p.description, p.contracts, p.traits,
-               p.dependencies, m.manifest_json, p.manifest_digest, p.enable_on_register, p.address, p.installed_at,
-               p.registered_at, p.last_seen_at, p.last_heartbeat_at, p.updated_at, p.health_state, p.previous_address
+    /// <summary>
+    /// The columns of <c>plugins p</c> that <see cref="Read"/> expects, in its order. Summaries (paged lists) leave the
+    /// manifest out: it is up to 64 KiB a plugin and a list never carries it (issue 7 section 3).
+    /// </summary>
+    internal static string PluginColumns(bool withManifest) => $"""
+        p.id, p.status, p.manifest_revision, p.name, p.version, p.description, p.contracts, p.traits,
+        p.dependencies, {(withManifest ? "m.manifest_json" : "''::text")}, p.manifest_digest, p.enable_on_register, p.address,
+        p.installed_at, p.registered_at, p.last_seen_at, p.last_heartbeat_at, p.updated_at, p.health_state, p.previous_address
+        """;
+
+    private static readonly string SelectPlugin = $"""
+        select {PluginColumns(withManifest: true)}
         from plugins p
         join plugin_manifests m on m.plugin_id = p.id and m.revision = p.manifest_revision
         """;
@@ -321,7 +329,7 @@ internal static class PluginStore
     private static string LifecycleText(PluginState state) =>
         PluginLifecycle.ToDatabase(state) ?? throw new ArgumentOutOfRangeException(nameof(state), state, "Not a stored status.");
 
-    private static PluginRecord Read(NpgsqlDataReader reader) => new(
+    internal static PluginRecord Read(NpgsqlDataReader reader) => new(
         Id: reader.GetString(0),
         Status: PluginLifecycle.FromDatabase(reader.GetString(1)),
         ManifestRevision: reader.GetInt32(2),

@@ -1,4 +1,3 @@
-using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Persistence;
 using Npgsql;
@@ -31,9 +30,7 @@ internal static class PluginSummaries
         }
 
         await using var command = transaction.CreateCommand($"""
-            select p.id, p.status, p.manifest_revision, p.name, p.version, p.description, p.contracts, p.traits,
-                   p.dependencies, p.manifest_digest, p.enable_on_register, p.address, p.installed_at,
-                   p.registered_at, p.last_seen_at, p.last_heartbeat_at, p.updated_at, p.health_state
+            select {PluginStore.PluginColumns(withManifest: false)}
             from plugins p
             where {filter} and (@after::text is null or p.id > @after)
             order by p.id
@@ -46,7 +43,7 @@ internal static class PluginSummaries
         var plugins = new List<PluginRecord>(pageSize + 1);
         while (await reader.ReadAsync(cancellationToken))
         {
-            plugins.Add(Read(reader));
+            plugins.Add(PluginStore.Read(reader));
         }
 
         var hasMore = plugins.Count > pageSize;
@@ -63,25 +60,4 @@ internal static class PluginSummaries
         command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = (status is { } s ? PluginLifecycle.ToDatabase(s) : null) ?? (object)DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("search", NpgsqlDbType.Text) { Value = string.IsNullOrWhiteSpace(search) ? DBNull.Value : search.Trim() });
     }
-
-    private static PluginRecord Read(NpgsqlDataReader reader) => new(
-        Id: reader.GetString(0),
-        Status: PluginLifecycle.FromDatabase(reader.GetString(1)),
-        ManifestRevision: reader.GetInt32(2),
-        Name: reader.GetString(3),
-        Version: reader.GetString(4),
-        Description: reader.GetString(5),
-        Contracts: reader.GetFieldValue<string[]>(6),
-        Traits: reader.GetFieldValue<string[]>(7),
-        Dependencies: reader.GetFieldValue<string[]>(8),
-        ManifestJson: string.Empty,
-        ManifestDigest: reader.GetString(9),
-        EnableOnRegister: reader.GetBoolean(10),
-        Address: reader.IsDBNull(11) ? null : reader.GetString(11),
-        InstalledAt: reader.GetFieldValue<DateTimeOffset>(12),
-        RegisteredAt: reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13),
-        LastSeenAt: reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
-        LastHeartbeatAt: reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
-        UpdatedAt: reader.GetFieldValue<DateTimeOffset>(16),
-        Health: HealthStateNames.Parse(reader.GetString(17)));
 }
