@@ -54,7 +54,9 @@ public sealed class CredentialBrowserTests(PlatformFixture platform, BrowserFixt
         await Screenshots.TakeAsync(page, "install-credential");
 
         await page.GetByTestId("credential-done").ClickAsync();
-        await page.WaitForURLAsync($"**/plugins/{id}");
+        // Blazor navigates inside the document (history.pushState): poll the address rather than wait for a load event.
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/plugins/{id}$"), new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("credential-id")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         Assert.DoesNotContain(secret, page.Url, StringComparison.Ordinal);
         var credentialId = secret.Split('_')[1];
         await Expect(page.GetByTestId("credential-id")).ToHaveTextAsync(credentialId);
