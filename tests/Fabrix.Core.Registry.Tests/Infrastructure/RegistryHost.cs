@@ -5,9 +5,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Registry.Audit;
 using Fabrix.Testing;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
 
@@ -178,6 +180,19 @@ public sealed class RegistryHost(PostgresServer postgres, NatsServer nats) : IAs
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Refusals the audit log accounts for among the rows matching <paramref name="where"/>. Identical refusals from one
+    /// source are folded into counted rows (issue 7 section 5), so every open fold window is closed first and the rows'
+    /// counts are summed: a count of rows alone would depend on which tests refused the same thing before.
+    /// </summary>
+    public async Task<long> AuditedRefusalsAsync(string where, params (string Name, object Value)[] parameters)
+    {
+        await Factory.Services.GetRequiredService<AuditRefusalFolding>().FlushAsync(all: true, CancellationToken.None);
+        return await ScalarAsync<long>(
+            $"select coalesce(sum(coalesce((details->>'count')::bigint, 1)), 0)::bigint from audit_log where outcome = 'refused' and ({where})",
+            parameters);
     }
 
     public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)

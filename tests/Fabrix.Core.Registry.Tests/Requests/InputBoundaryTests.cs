@@ -1,12 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Fabrix.Contracts.Registry.V1;
-using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Fabrix.Core.Registry.Tests.Requests;
 
@@ -201,15 +199,8 @@ public sealed class InputBoundaryTests(RegistryHost host) : IClassFixture<Regist
         Assert.Equal(["plugin_id"], Violations(error).Select(v => v.Field));
     }
 
-    /// <summary>
-    /// Malformed requests the audit log accounts for: identical refusals from one source are folded into counted rows
-    /// (issue 7 section 5), so close every fold window first and sum the counts.
-    /// </summary>
-    private async Task<long> MalformedRowsAsync()
-    {
-        await host.Factory.Services.GetRequiredService<AuditRefusalFolding>().FlushAsync(all: true, Ct);
-        return await host.ScalarAsync<long>("select coalesce(sum(coalesce((details->>'count')::bigint, 1)), 0)::bigint from audit_log where action = 'request.malformed' and outcome = 'refused' and actor = 'anonymous'");
-    }
+    private Task<long> MalformedRowsAsync() =>
+        host.AuditedRefusalsAsync("action = 'request.malformed' and actor = 'anonymous'");
 
     /// <summary>A gRPC call made by hand with a plain HttpClient over HTTP/2: one framed message of <paramref name="message"/> bytes.</summary>
     private async Task<(StatusCode Status, Google.Rpc.Status Details)> SendRawAsync(string path, byte[] message)

@@ -104,14 +104,14 @@ public sealed class PluginListingTests(RegistryHost host) : IClassFixture<Regist
         await host.InstallAsync($"{prefix}-a");
         await host.InstallAsync($"{prefix}-b");
         var first = await host.Admin.ListPluginsAsync(new ListPluginsRequest { Search = prefix, PageSize = 1 }, host.Manager, cancellationToken: Ct);
-        var refusalsBefore = await host.ScalarAsync<long>("select count(*) from audit_log where target = 'plugins' and outcome = 'refused'");
+        var refusalsBefore = await host.AuditedRefusalsAsync("target = 'plugins'");
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             host.Admin.ListPluginsAsync(new ListPluginsRequest { Search = "other", PageToken = first.NextPageToken }, host.Manager, cancellationToken: Ct).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("different filter", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Equal(refusalsBefore + 1, await host.ScalarAsync<long>("select count(*) from audit_log where target = 'plugins' and outcome = 'refused'"));
+        Assert.Equal(refusalsBefore + 1, await host.AuditedRefusalsAsync("target = 'plugins'"));
     }
 
     [Fact]
