@@ -5,6 +5,7 @@ using System.Text;
 using Fabrix.Contracts.Registry.V1;
 using Npgsql;
 using Xunit;
+using Fabrix.Testing;
 
 namespace Fabrix.EndToEnd.Tests;
 
@@ -114,13 +115,6 @@ public sealed class OperationsTests(PlatformFixture platform)
         }
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        bound.CancelAfter(Bound);
-        while (!await condition())
-        {
-            await Task.Delay(250, bound.Token);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) =>
+        Eventually.UntilAsync(condition, Bound, "platform condition", TestContext.Current.CancellationToken, every: TimeSpan.FromMilliseconds(250));
 }

@@ -19,9 +19,9 @@ public sealed class HeartbeatTests
         await using var plugin = await StartAsync(server);
 
         _time.Advance(TimeSpan.FromSeconds(10));
-        await Eventually.WaitAsync(() => registry.CallsTo("Heartbeat").Count == 1, "the first heartbeat");
+        await Eventually.WaitAsync(() => registry.CallsTo("Heartbeat").Count == 1, "the first heartbeat", TestContext.Current.CancellationToken);
         _time.Advance(TimeSpan.FromSeconds(10));
-        await Eventually.WaitAsync(() => registry.CallsTo("Heartbeat").Count == 2, "the second heartbeat");
+        await Eventually.WaitAsync(() => registry.CallsTo("Heartbeat").Count == 2, "the second heartbeat", TestContext.Current.CancellationToken);
 
         var beats = registry.CallsTo("Heartbeat");
         Assert.All(beats, beat =>
@@ -45,7 +45,7 @@ public sealed class HeartbeatTests
 
         _time.Advance(TimeSpan.FromSeconds(10));
 
-        await Eventually.WaitAsync(() => plugin.Plugin.Registration.Status == PluginStatus.Active, "the active status");
+        await Eventually.WaitAsync(() => plugin.Plugin.Registration.Status == PluginStatus.Active, "the active status", TestContext.Current.CancellationToken);
         Assert.Equal(PluginRegistrationState.Registered, plugin.Plugin.Registration.State);
     }
 
@@ -60,9 +60,9 @@ public sealed class HeartbeatTests
         var settings = PluginUnderTest.DefaultSettings(server.Address);
         settings["Fabrix:Plugin:HeartbeatInterval"] = "00:00:10";
         await using var plugin = await PluginUnderTest.StartAsync(_time, settings);
-        await Eventually.WaitAsync(() => plugin.Plugin.Registration.State == PluginRegistrationState.Refused, "the refusal");
+        await Eventually.WaitAsync(() => plugin.Plugin.Registration.State == PluginRegistrationState.Refused, "the refusal", TestContext.Current.CancellationToken);
 
-        await Eventually.AdvanceWhileAsync(_time, () => registry.CallsTo("Heartbeat").Count == 0, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40), "no heartbeats");
+        await FakeClockSteps.AdvanceWhileAsync(_time, () => registry.CallsTo("Heartbeat").Count == 0, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40), "no heartbeats");
     }
 
     private async Task<PluginUnderTest> StartAsync(TestRegistryServer server)

@@ -62,7 +62,7 @@ public sealed class RegistrationCredentialTests
         await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
 
-        await Eventually.WaitAsync(() => plugin.Plugin.Registration.State == PluginRegistrationState.Refused, "the refusal");
+        await Eventually.WaitAsync(() => plugin.Plugin.Registration.State == PluginRegistrationState.Refused, "the refusal", TestContext.Current.CancellationToken);
 
         Assert.Contains("fabrix plugins credential rotate sdk-test-plugin", plugin.Plugin.Registration.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(PluginUnderTest.Credential, plugin.Plugin.Registration.Reason, StringComparison.Ordinal);

@@ -84,7 +84,7 @@ public sealed class RegistrationTests
         };
         await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
-        await Eventually.WaitAsync(() => registry.CallsTo("Register").Count == 1, "the first attempt");
+        await Eventually.WaitAsync(() => registry.CallsTo("Register").Count == 1, "the first attempt", TestContext.Current.CancellationToken);
 
         // Backoff runs on the clock: without time passing there is no second attempt.
         await Task.Delay(300, TestContext.Current.CancellationToken);
@@ -92,7 +92,7 @@ public sealed class RegistrationTests
         Assert.Equal(PluginRegistrationState.Pending, plugin.Plugin.Registration.State);
         Assert.Contains("unreachable", plugin.Plugin.Registration.Reason, StringComparison.Ordinal);
 
-        await Eventually.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Registered,
+        await FakeClockSteps.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Registered,
             s_step, TimeSpan.FromSeconds(60), "registration");
 
         var attempts = registry.CallsTo("Register");
@@ -110,12 +110,12 @@ public sealed class RegistrationTests
         var port = FreePort.Next();
         var registry = new ScriptedPluginRegistry(_time);
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings($"http://127.0.0.1:{port}"));
-        await Eventually.WaitAsync(() => plugin.Plugin.Registration.Reason?.Contains("Unavailable", StringComparison.Ordinal) == true, "a refused connection");
+        await Eventually.WaitAsync(() => plugin.Plugin.Registration.Reason?.Contains("Unavailable", StringComparison.Ordinal) == true, "a refused connection", TestContext.Current.CancellationToken);
         Assert.Equal(PluginRegistrationState.Pending, plugin.Plugin.Registration.State);
         Assert.Contains(plugin.Logs.Entries, e => e.EventId.Id == 7011);
 
         await using var server = await TestRegistryServer.StartAsync(registry, port);
-        await Eventually.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Registered,
+        await FakeClockSteps.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Registered,
             s_step, TimeSpan.FromSeconds(60), "registration once the registry is up");
 
         Assert.Single(registry.CallsTo("Register"));
@@ -132,7 +132,7 @@ public sealed class RegistrationTests
         };
         await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
-        await Eventually.WaitAsync(() => plugin.Plugin.Registration.State == PluginRegistrationState.Refused, "the refusal");
+        await Eventually.WaitAsync(() => plugin.Plugin.Registration.State == PluginRegistrationState.Refused, "the refusal", TestContext.Current.CancellationToken);
 
         Assert.Contains("ask an administrator to install 'sdk-test-plugin'", plugin.Plugin.Registration.Reason, StringComparison.Ordinal);
         Assert.Contains(plugin.Logs.Entries, e => e.EventId.Id == 7012
@@ -140,13 +140,13 @@ public sealed class RegistrationTests
             && e.Message.Contains("ask an administrator to install 'sdk-test-plugin'", StringComparison.Ordinal));
 
         // Transient failures would have been retried many times within 50 s (max backoff 5 s); a refusal is not.
-        await Eventually.AdvanceWhileAsync(_time, () => registry.CallsTo("Register").Count == 1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(50),
+        await FakeClockSteps.AdvanceWhileAsync(_time, () => registry.CallsTo("Register").Count == 1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(50),
             "a single attempt while refused");
         Assert.Equal(PluginRegistrationState.Refused, plugin.Plugin.Registration.State);
 
         // ... but it keeps asking slowly, so installing the plugin later is enough.
         Volatile.Write(ref installed, true);
-        await Eventually.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Registered,
+        await FakeClockSteps.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Registered,
             TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), "registration after installation");
         Assert.Equal(2, registry.CallsTo("Register").Count);
     }
@@ -160,9 +160,9 @@ public sealed class RegistrationTests
         };
         await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
-        await Eventually.WaitAsync(() => plugin.Plugin.Registration.State == PluginRegistrationState.Refused, "the refusal");
+        await Eventually.WaitAsync(() => plugin.Plugin.Registration.State == PluginRegistrationState.Refused, "the refusal", TestContext.Current.CancellationToken);
 
-        await Eventually.AdvanceWhileAsync(_time, () => registry.CallsTo("Register").Count == 1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(50),
+        await FakeClockSteps.AdvanceWhileAsync(_time, () => registry.CallsTo("Register").Count == 1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(50),
             "a single attempt while refused");
 
         Assert.Contains("address must be absolute", plugin.Plugin.Registration.Reason, StringComparison.Ordinal);
@@ -180,10 +180,10 @@ public sealed class RegistrationTests
         var states = new List<PluginRegistrationState>();
         plugin.Plugin.RegistrationChanged += (_, registration) => { lock (states) { states.Add(registration.State); } };
         var waiting = plugin.Plugin.WaitForRegistrationAsync(TestContext.Current.CancellationToken);
-        await Eventually.WaitAsync(() => registry.CallsTo("Register").Count == 1, "the first attempt");
+        await Eventually.WaitAsync(() => registry.CallsTo("Register").Count == 1, "the first attempt", TestContext.Current.CancellationToken);
         Assert.False(waiting.IsCompleted);
 
-        await Eventually.AdvanceUntilAsync(_time, () => waiting.IsCompleted, s_step, TimeSpan.FromSeconds(60), "the awaited registration");
+        await FakeClockSteps.AdvanceUntilAsync(_time, () => waiting.IsCompleted, s_step, TimeSpan.FromSeconds(60), "the awaited registration");
 
         Assert.Equal(PluginRegistrationState.Registered, (await waiting).State);
         lock (states)

@@ -25,7 +25,7 @@ public sealed class RenewalTests
         Assert.Empty(registry.CallsTo("RenewToken"));
 
         _time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
-        await Eventually.WaitAsync(() => plugin.Plugin.Token?.Value == "token-2", "the renewed token");
+        await Eventually.WaitAsync(() => plugin.Plugin.Token?.Value == "token-2", "the renewed token", TestContext.Current.CancellationToken);
 
         var renewal = Assert.Single(registry.CallsTo("RenewToken"));
         Assert.Equal($"Bearer {first.Value}", renewal.Authorization);
@@ -41,7 +41,7 @@ public sealed class RenewalTests
         await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
         await using var plugin = await StartRegisteredAsync(server);
 
-        await Eventually.AdvanceUntilAsync(_time, () => registry.CallsTo("RenewToken").Count >= 3,
+        await FakeClockSteps.AdvanceUntilAsync(_time, () => registry.CallsTo("RenewToken").Count >= 3,
             TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(60), "three renewals");
 
         var renewals = registry.CallsTo("RenewToken").Take(3).ToArray();
@@ -68,11 +68,11 @@ public sealed class RenewalTests
         await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
         await using var plugin = await StartRegisteredAsync(server);
 
-        await Eventually.AdvanceUntilAsync(_time, () => registry.CallsTo("RenewToken").Count >= 3,
+        await FakeClockSteps.AdvanceUntilAsync(_time, () => registry.CallsTo("RenewToken").Count >= 3,
             TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(11), "renewal retries");
         Assert.Equal(PluginRegistrationState.Registered, plugin.Plugin.Registration.State);
         Volatile.Write(ref failing, false);
-        await Eventually.AdvanceUntilAsync(_time, () => plugin.Plugin.Token?.Value == "token-2",
+        await FakeClockSteps.AdvanceUntilAsync(_time, () => plugin.Plugin.Token?.Value == "token-2",
             TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(3), "the renewed token");
 
         Assert.Single(registry.CallsTo("Register"));
@@ -90,9 +90,9 @@ public sealed class RenewalTests
         await using var plugin = await StartRegisteredAsync(server);
 
         _time.Advance(TimeSpan.FromMinutes(10));
-        await Eventually.AdvanceUntilAsync(_time, () => registry.CallsTo("Register").Count == 2,
+        await FakeClockSteps.AdvanceUntilAsync(_time, () => registry.CallsTo("Register").Count == 2,
             TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(3), "registering again");
-        await Eventually.WaitAsync(() => plugin.Plugin.Token?.Value == "token-2", "the new token");
+        await Eventually.WaitAsync(() => plugin.Plugin.Token?.Value == "token-2", "the new token", TestContext.Current.CancellationToken);
 
         Assert.Single(registry.CallsTo("RenewToken"));
         Assert.Equal(PluginRegistrationState.Registered, plugin.Plugin.Registration.State);
@@ -112,17 +112,17 @@ public sealed class RenewalTests
         Volatile.Write(ref disabled, true);
 
         _time.Advance(TimeSpan.FromMinutes(10));
-        await Eventually.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Refused,
+        await FakeClockSteps.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Refused,
             TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(3), "the refusal");
         Assert.Null(plugin.Plugin.Token);
         Assert.Contains("disabled", plugin.Plugin.Registration.Reason, StringComparison.Ordinal);
-        await Eventually.WaitAsync(() => registry.CallsTo("Register").Count == 2, "one immediate attempt to register again");
+        await Eventually.WaitAsync(() => registry.CallsTo("Register").Count == 2, "one immediate attempt to register again", TestContext.Current.CancellationToken);
 
-        await Eventually.AdvanceWhileAsync(_time, () => registry.CallsTo("Register").Count == 2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(50),
+        await FakeClockSteps.AdvanceWhileAsync(_time, () => registry.CallsTo("Register").Count == 2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(50),
             "slow retries while disabled");
 
         Volatile.Write(ref disabled, false);
-        await Eventually.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Registered,
+        await FakeClockSteps.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Registered,
             TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), "registration once enabled");
         Assert.Equal(3, registry.CallsTo("Register").Count);
     }

@@ -135,12 +135,9 @@ public sealed class RunningRegistry(WebApplicationFactory<RegistryApp> factory, 
     public async Task WaitForCheckpointOfHeadAsync()
     {
         var head = await ScalarAsync("select max(id) from audit_log");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await ScalarAsync("select coalesce(max(sequence), 0) from audit_checkpoints") < head)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"no audit checkpoint covered row {head} within 30 s");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        await Eventually.UntilAsync(async () => await ScalarAsync("select coalesce(max(sequence), 0) from audit_checkpoints") >= head,
+            TimeSpan.FromSeconds(30), $"an audit checkpoint covering row {head}", TestContext.Current.CancellationToken,
+            every: TimeSpan.FromMilliseconds(50));
     }
 
     /// <summary>The registry signs a checkpoint right after start; waiting for it keeps the tests' row numbers stable.</summary>

@@ -252,31 +252,11 @@ public sealed class AuditChainRefusalTests(PostgresServer postgres, NatsServer n
         Assert.True(databaseOnly.LatestCheckpointAgeSeconds >= 2);
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
-            await Task.Delay(100, Ct);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) =>
+        Eventually.UntilAsync(condition, TimeSpan.FromSeconds(30), "audit condition", Ct);
 
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var value = await read();
-            if (condition(value))
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
-            await Task.Delay(200, Ct);
-        }
-    }
+    private static Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> condition) =>
+        Eventually.ForAsync(read, condition, TimeSpan.FromSeconds(30), "audit condition", Ct, every: TimeSpan.FromMilliseconds(200));
 }
 
 /// <summary>Critical lines written by the registry under test (what an operator's alerting would page on).</summary>

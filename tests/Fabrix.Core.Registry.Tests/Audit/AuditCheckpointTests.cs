@@ -139,14 +139,6 @@ public sealed class AuditCheckpointTests(RegistryHost host, PostgresServer postg
         }
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Action poll)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 20 s");
-            poll();
-            await Task.Delay(50, Ct);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, Action poll) =>
+        Eventually.UntilAsync(condition, TimeSpan.FromSeconds(20), "checkpoint condition", Ct, nudge: poll, every: TimeSpan.FromMilliseconds(50));
 }

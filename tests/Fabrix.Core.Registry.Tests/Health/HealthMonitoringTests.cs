@@ -311,13 +311,6 @@ public sealed class HealthMonitoringTests(PostgresServer postgres, NatsServer na
     private Task<long> SampleCountAsync(string id) =>
         _host.ScalarAsync<long>("select count(*) from health_samples where plugin_id = @id", ("id", id));
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(Patience);
-        while (!await condition())
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(250), timeout.Token);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) =>
+        Eventually.UntilAsync(condition, Patience, "health condition", Ct, every: TimeSpan.FromMilliseconds(250));
 }

@@ -3,26 +3,13 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Fabrix.Plugins.Sdk.Tests.Infrastructure;
 
-/// <summary>Waiting helpers: real-time polling, and stepping a fake clock until something happens.</summary>
-public static class Eventually
+/// <summary>
+/// Stepping a fake clock until something happens (real-time polling is <see cref="Fabrix.Testing.Eventually"/>).
+/// </summary>
+public static class FakeClockSteps
 {
     private static readonly TimeSpan s_realTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan s_pause = TimeSpan.FromMilliseconds(10);
-
-    /// <summary>Polls <paramref name="condition"/> in real time; fails the test after 15 s.</summary>
-    public static async Task WaitAsync(Func<bool> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > s_realTimeout)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(s_pause, TestContext.Current.CancellationToken);
-        }
-    }
 
     /// <summary>
     /// Advances <paramref name="time"/> by <paramref name="step"/> (pausing briefly in real time so the plugin's timers
