@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Fabrix.Core.Registry.Tests.Infrastructure;
 
@@ -8,9 +9,19 @@ namespace Fabrix.Core.Registry.Tests.Infrastructure;
 public sealed class RegistryFactory(IReadOnlyDictionary<string, string?> settings, string environment = "Development",
     Action<IServiceCollection>? configureServices = null) : WebApplicationFactory<RegistryApp>
 {
+    private readonly StartupFaults _startupFaults = new();
+
+    /// <summary>Starts the registry expecting it to refuse, and returns the exception that stopped it.</summary>
+    public Exception StartupFailure()
+    {
+        var thrown = Assert.ThrowsAny<Exception>(() => Server);
+        return _startupFaults.First ?? thrown;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(environment);
+        builder.ConfigureLogging(logging => logging.AddProvider(_startupFaults));
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
