@@ -1,8 +1,8 @@
 namespace Fabrix.AppHost;
 
 /// <summary>
-/// An expected failure (a port in use, a missing binary, a service that did not become ready): the AppHost
-/// prints <see cref="Exception.Message"/> as one line and exits non-zero, never a stack trace.
+/// An expected failure with a known fix (a port in use, a missing binary, a data folder user <c>postgres</c> cannot
+/// enter): the AppHost prints <see cref="Exception.Message"/> as one line, <c>error: ...</c>, and exits with code 1.
 /// </summary>
 internal sealed class AppHostException : Exception
 {
@@ -19,7 +19,4 @@ internal sealed class AppHostException : Exception
     public AppHostException()
     {
     }
-
-    /// <summary>Context printed (dimmed) above the one-line cause, e.g. the last lines of a service's log.</summary>
-    public IReadOnlyList<string> Details { get; init; } = [];
 }

@@ -1,34 +1,64 @@
 using Fabrix.AppHost.Hosting;
+using Fabrix.AppHost.Nats;
+using Fabrix.AppHost.Orchestration;
+using Fabrix.AppHost.Output;
+using Fabrix.AppHost.Plugins;
+using Fabrix.AppHost.Postgres;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Fabrix.AppHost;
 
 /// <summary>
-/// The Fabrix platform as the AppHost runs it: one line per resource. Ports are defaults (shifted by
-/// <c>--port-offset</c>). Adding a service is one more <c>AddProject</c> line.
+/// The Fabrix platform as the AppHost runs it: one line per resource. Ports are defaults shifted by
+/// <c>--port-offset</c>; data goes under <c>--data</c>. A new service is one more <c>AddFabrixProject</c> line.
 /// </summary>
 internal static class Platform
 {
     public const string SignInHint =
         "Sign in with the development sign-in: pick any user name and roles (admin, plugin_manager, audit_viewer, ...).";
 
-    public static FabrixAppHostBuilder AddFabrixPlatform(this FabrixAppHostBuilder builder)
+    /// <summary>
+    /// The platform's own processes: the services and the two servers (not Aspire's dashboard, nor the hidden
+    /// "-rebuilder" resources Aspire adds for each project).
+    /// </summary>
+    public static bool IsFabrixProcess(IResource resource) =>
+        resource is FabrixPostgresResource or FabrixNatsResource
+            || (resource is ProjectResource && !resource.Name.EndsWith("-rebuilder", StringComparison.Ordinal));
+
+    public static IDistributedApplicationBuilder AddFabrixPlatform(this IDistributedApplicationBuilder builder, FabrixLayout layout, FabrixDashboard dashboard,
+        IReadOnlyList<(string Name, int Port)> dashboardPorts)
     {
-        var postgres = builder.AddPostgres("postgres", port: 5433).WithDatabase("registry").WithDatabase("usermanagement", owner: "usermanagement");
-        var nats = builder.AddNats("nats", port: 4222);
+        builder.Services.AddSingleton(layout);
+        builder.Services.AddSingleton(dashboard);
+        builder.Services.AddHostedService<ReadyLine>();
+        builder.Services.AddHostedService<CrashRestarts>();
+        builder.Services.AddHostedService<ResourceLogFiles>();
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) => Preflight.RunAsync(e, layout, dashboardPorts));
 
-        var registry = builder.AddProject("registry", "Core.Registry/Fabrix.Core.Registry.csproj")
-            .WithHttpEndpoint("http", port: 5100).WithHttp2Endpoint("grpc", port: 5101)
-            .WithReference(postgres, "registry").WithReference(nats).WaitFor(postgres).WaitFor(nats)
-            .WithDataDirectory("Fabrix__Registry__KeyRingPath", "registry/keyring");
+        // Services wait for the server, whose health check provisions every database and role (WaitFor on a database
+        // resource itself never completes under Aspire 13.6's orchestrator; see Postgres/README in AppHost/README.md).
+        var postgres = builder.AddFabrixPostgres("postgres", layout.DataRoot, layout.Port(FabrixPorts.Postgres));
+        var registryDatabase = postgres.AddDatabase("registry-db", "registry");
+        var userManagementDatabase = postgres.AddDatabase("usermanagement-db", "usermanagement", owner: "usermanagement");
+        var nats = builder.AddFabrixNats("nats", layout.DataRoot, layout.Port(FabrixPorts.Nats), layout.Port(FabrixPorts.NatsMonitoring));
 
-        builder.AddProject("console", "AdminConsole/Fabrix.AdminConsole.csproj")
-            .WithHttpEndpoint("http", port: 5000).WithReference(registry).WaitFor(registry)
-            .WithEnvironment("Fabrix__DevSignIn__Enabled", "true")
-            .WithBanner("Admin console", SignInHint);
+        var registry = builder.AddFabrixProject<Projects.Fabrix_Core_Registry>("registry")
+            .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.RegistryHttp)).WithFabrixGrpcEndpoint(layout.Port(FabrixPorts.RegistryGrpc)).WithFabrixHealthCheck()
+            .WithReference(registryDatabase, "registry").WithReference(nats).WaitFor(postgres).WaitFor(nats)
+            .WithDevelopmentAdminKey(layout, publicHalfOnly: false)
+            .WithDataDirectory(layout, "Fabrix__Registry__KeyRingPath", "registry/keyring");
 
-        builder.AddProject("user-management", "Plugins.Samples/UserManagement/Fabrix.Plugins.Samples.UserManagement.csproj")
-            .WithHttpEndpoint("http", port: 5200).WithReference(postgres, "usermanagement").WithReference(registry).WaitFor(registry)
-            .WithPluginInstallation("Plugins.Samples/UserManagement/manifest.json");
+        builder.AddFabrixProject<Projects.Fabrix_AdminConsole>("console")
+            .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.Console)).WithFabrixHealthCheck()
+            .WithReference(registry).WaitFor(registry)
+            .WithDevelopmentAdminKey(layout, publicHalfOnly: false)
+            .WithEnvironment("Fabrix__DevSignIn__Enabled", "true");
+
+        builder.AddFabrixProject<Projects.Fabrix_Plugins_Samples_UserManagement>("user-management")
+            .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.UserManagement)).WithFabrixHealthCheck()
+            .WithReference(userManagementDatabase, "usermanagement").WithReference(registry).WaitFor(registry).WaitFor(postgres)
+            .WithDevelopmentAdminKey(layout, publicHalfOnly: true)
+            .WithPluginInstallation("Plugins.Samples/UserManagement/manifest.json", registry, layout);
 
         return builder;
     }

@@ -1,5 +1,5 @@
-using System.Globalization;
-using Fabrix.AppHost.Model;
+using Fabrix.AppHost.Hosting;
+using Microsoft.Extensions.Logging;
 using Fabrix.Contracts.Manifests;
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
@@ -42,7 +42,6 @@ internal static class PluginInstaller
     /// </summary>
     private static readonly string[] InstalledWithOtherContentReasons = ["ALREADY_INSTALLED", "VERSION_EXISTS"];
 
-    private static readonly TimeSpan ActivationWait = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
     public static InstallAction Decide(PluginDetail? installed, string manifestDigest)
@@ -67,7 +66,7 @@ internal static class PluginInstaller
     /// the install issued, or, when it was installed before (a rerun on the same data folder), a new one from
     /// RotateRegistrationCredential, because a credential's secret is shown only once and the AppHost keeps none.
     /// </summary>
-    public static async Task<string> EnsureInstalledAsync(RunContext context, string registryGrpcUrl, PluginManifestFile manifest, CancellationToken cancellationToken)
+    public static async Task<string> EnsureInstalledAsync(InstallContext context, string registryGrpcUrl, PluginManifestFile manifest, CancellationToken cancellationToken)
     {
         using var channel = GrpcChannel.ForAddress(registryGrpcUrl);
         var client = new RegistryAdmin.RegistryAdminClient(channel);
@@ -75,7 +74,7 @@ internal static class PluginInstaller
         var action = Decide(installed, manifest.Digest);
         if (action == InstallAction.Skip)
         {
-            context.Reporter.Info($"  Plugin {manifest.PluginId} {manifest.Version} is already installed with this manifest");
+            InstallLog.AlreadyInstalled(context.Logger, manifest.PluginId, manifest.Version);
             return await RotateCredentialAsync(context, client, manifest, cancellationToken);
         }
 
@@ -92,10 +91,10 @@ internal static class PluginInstaller
                 InstallAction.Replace => "Installed the changed manifest of",
                 _ => "Installed",
             };
-            context.Reporter.Info($"  {verb} plugin {manifest.PluginId} {manifest.Version} (enabled on registration)");
+            InstallLog.Installed(context.Logger, verb, manifest.PluginId, manifest.Version);
             foreach (var warning in response.Warnings)
             {
-                context.Reporter.Warning($"{RunContext.Display(manifest.Path)}: {warning.Path}: {warning.Message}");
+                InstallLog.InstallWarning(context.Logger, FabrixLayout.Display(manifest.Path), warning.Path, warning.Message);
             }
 
             return response.RegistrationCredential?.Secret is { Length: > 0 } secret
@@ -105,11 +104,11 @@ internal static class PluginInstaller
         catch (RpcException e)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            throw new AppHostException(RefusalMessage(e, installed, manifest, context.DataRoot));
+            throw new AppHostException(RefusalMessage(e, installed, manifest, context.Layout.DataRoot));
         }
     }
 
-    private static async Task<string> RotateCredentialAsync(RunContext context, RegistryAdmin.RegistryAdminClient client, PluginManifestFile manifest,
+    private static async Task<string> RotateCredentialAsync(InstallContext context, RegistryAdmin.RegistryAdminClient client, PluginManifestFile manifest,
         CancellationToken cancellationToken)
     {
         try
@@ -119,7 +118,7 @@ internal static class PluginInstaller
                 Headers(context),
                 deadline: Deadline(context),
                 cancellationToken: cancellationToken);
-            context.Reporter.Info($"  Rotated the registration credential of {manifest.PluginId} (credential {response.Credential.Info.CredentialId})");
+            InstallLog.Rotated(context.Logger, manifest.PluginId, response.Credential.Info.CredentialId);
             return response.Credential.Secret;
         }
         catch (RpcException e)
@@ -149,10 +148,10 @@ internal static class PluginInstaller
             || installedDigest is null
             || string.Equals(installedDigest, manifest.Digest, StringComparison.OrdinalIgnoreCase))
         {
-            return $"the registry refused to install {manifest.PluginId} from {RunContext.Display(manifest.Path)}: {Describe(refusal)}";
+            return $"the registry refused to install {manifest.PluginId} from {FabrixLayout.Display(manifest.Path)}: {Describe(refusal)}";
         }
 
-        var what = $"plugin {manifest.PluginId} {manifest.Version} is already installed in the registry of data folder {RunContext.Display(dataRoot)}";
+        var what = $"plugin {manifest.PluginId} {manifest.Version} is already installed in the registry of data folder {FabrixLayout.Display(dataRoot)}";
         var registry = $"The registry said: {Describe(refusal)}";
         var installedJson = string.Equals(installed!.Summary?.Version, manifest.Version, StringComparison.Ordinal) ? installed.ManifestJson : null;
         if (!string.IsNullOrEmpty(installedJson) && RunManifest.DifferOnlyInHealthCheckPort(installedJson, manifest.Json)
@@ -163,46 +162,19 @@ internal static class PluginInstaller
                 + $"or with the port offset this folder was used with. {registry}";
         }
 
-        return $"{what} with a different manifest (installed digest {installedDigest}, {RunContext.Display(manifest.Path)} has {manifest.Digest}), "
+        return $"{what} with a different manifest (installed digest {installedDigest}, {FabrixLayout.Display(manifest.Path)} has {manifest.Digest}), "
             + "and an installed version cannot change. If the folder was used before with another --port-offset (or --port), run with a "
             + "fresh --data directory or with that port offset; if the manifest was edited, give it a new version and upgrade the plugin "
             + $"(fabrix plugins upgrade), or use a fresh --data directory. {registry}";
     }
 
-    /// <summary>
-    /// Waits (bounded) until the registry reports the plugin active and says so; a plugin an administrator disabled
-    /// stays disabled, which is reported, not treated as a failure.
-    /// </summary>
-    public static async Task WaitUntilActiveAsync(RunContext context, string resourceName, string registryGrpcUrl, PluginManifestFile manifest, CancellationToken cancellationToken)
+    internal static async Task<PluginDetail?> GetAsync(InstallContext context, string registryGrpcUrl, PluginManifestFile manifest, CancellationToken cancellationToken)
     {
         using var channel = GrpcChannel.ForAddress(registryGrpcUrl);
-        var client = new RegistryAdmin.RegistryAdminClient(channel);
-        var started = context.TimeProvider.GetTimestamp();
-        var status = PluginStatus.Unspecified;
-        while (context.TimeProvider.GetElapsedTime(started) < ActivationWait)
-        {
-            status = (await GetAsync(context, client, manifest, cancellationToken))?.Summary?.Status ?? PluginStatus.Unspecified;
-            switch (status)
-            {
-                case PluginStatus.Active:
-                    context.Reporter.Info($"  Plugin {manifest.PluginId} is active in the registry");
-                    return;
-                case PluginStatus.Disabled:
-                    context.Reporter.Warning($"plugin {manifest.PluginId} is disabled in the registry (an administrator disabled it); enable it in the console");
-                    return;
-                case PluginStatus.Unregistered:
-                    context.Reporter.Warning($"plugin {manifest.PluginId} is unregistered in the registry");
-                    return;
-                default:
-                    await Task.Delay(TimeSpan.FromMilliseconds(500), context.TimeProvider, cancellationToken);
-                    break;
-            }
-        }
-
-        context.Reporter.Warning(string.Create(CultureInfo.InvariantCulture, $"plugin {manifest.PluginId} is not active after {ActivationWait.TotalSeconds:0} s (status: {status}); see {RunContext.Display(context.LogPathFor(resourceName))}"));
+        return await GetAsync(context, new RegistryAdmin.RegistryAdminClient(channel), manifest, cancellationToken);
     }
 
-    private static async Task<PluginDetail?> GetAsync(RunContext context, RegistryAdmin.RegistryAdminClient client, PluginManifestFile manifest, CancellationToken cancellationToken)
+    private static async Task<PluginDetail?> GetAsync(InstallContext context, RegistryAdmin.RegistryAdminClient client, PluginManifestFile manifest, CancellationToken cancellationToken)
     {
         try
         {
@@ -235,14 +207,14 @@ internal static class PluginInstaller
         return installed.Versions.FirstOrDefault(v => string.Equals(v.Version, version, StringComparison.Ordinal))?.ManifestDigest;
     }
 
-    private static Metadata Headers(RunContext context)
+    private static Metadata Headers(InstallContext context)
     {
-        var key = DevelopmentAdminToken.LoadKey(context.DevAdminKeyFile);
+        var key = DevelopmentAdminToken.LoadKey(context.Layout.DevAdminKeyFile);
         var token = DevelopmentAdminToken.Mint(key, AdministratorName, [AdminRoles.Admin], context.TimeProvider);
         return new Metadata { { "authorization", $"Bearer {token}" } };
     }
 
-    private static DateTime Deadline(RunContext context) => context.TimeProvider.GetUtcNow().UtcDateTime + CallTimeout;
+    private static DateTime Deadline(InstallContext context) => context.TimeProvider.GetUtcNow().UtcDateTime + CallTimeout;
 
     /// <summary>The status and, for invalid manifests, every field violation with its JSON path.</summary>
     private static string Describe(RpcException e)
@@ -253,4 +225,26 @@ internal static class PluginInstaller
             ? text + " (" + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")) + ")"
             : text;
     }
+}
+
+/// <summary>What an installation needs from the AppHost: the data folder (for the development key), a log, a clock.</summary>
+internal sealed record InstallContext(FabrixLayout Layout, ILogger Logger, TimeProvider TimeProvider);
+
+/// <summary>The AppHost's log lines about plugin installations.</summary>
+internal static partial class InstallLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Plugin {PluginId} {Version} is already installed with this manifest")]
+    public static partial void AlreadyInstalled(ILogger logger, string pluginId, string version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Verb} plugin {PluginId} {Version} (enabled on registration)")]
+    public static partial void Installed(ILogger logger, string verb, string pluginId, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Manifest}: {Path}: {Message}")]
+    public static partial void InstallWarning(ILogger logger, string manifest, string path, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rotated the registration credential of {PluginId} (credential {CredentialId})")]
+    public static partial void Rotated(ILogger logger, string pluginId, string credentialId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "health_check.port of {PluginId} set to {Port} for this run (manifest says {Declared})")]
+    public static partial void HealthCheckPortMoved(ILogger logger, string pluginId, int port, int declared);
 }

@@ -14,6 +14,9 @@ internal sealed record PluginManifestFile(string Path, string Json, string Plugi
     /// </summary>
     public string? CopiedFrom { get; init; }
 
+    /// <summary>For a copy: the manifest's own <c>health_check.port</c> and the one this run gives the plugin.</summary>
+    public (int Declared, int Run)? CopiedWithPort { get; init; }
+
     public static PluginManifestFile Load(string path, string displayPath)
     {
         if (!File.Exists(path))

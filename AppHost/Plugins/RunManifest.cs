@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Fabrix.AppHost.Model;
+using Fabrix.AppHost.Hosting;
 using Fabrix.Contracts.Manifests;
 
 namespace Fabrix.AppHost.Plugins;
@@ -32,13 +32,13 @@ internal static class RunManifest
     /// The port the registry has to probe: an http check the HTTP/1.1 endpoint; a grpc check (h2c) the HTTP/2
     /// endpoint, or the HTTP/1.1 one when the plugin has no HTTP/2 endpoint. Null when the plugin has no such endpoint.
     /// </summary>
-    public static int? HealthCheckPort(ManifestHealthCheck check, Endpoint? http, Endpoint? http2)
+    public static int? HealthCheckPort(ManifestHealthCheck check, int? httpPort, int? http2Port)
     {
         ArgumentNullException.ThrowIfNull(check);
         return check.Type switch
         {
-            "http" => http?.Port,
-            "grpc" => (http2 ?? http)?.Port,
+            "http" => httpPort,
+            "grpc" => http2Port ?? httpPort,
             _ => null,
         };
     }
@@ -47,24 +47,22 @@ internal static class RunManifest
     /// <paramref name="manifest"/> itself when its <c>health_check.port</c> is the port the plugin gets (or it has no
     /// health check); otherwise a validated copy with that port, written to <see cref="CopyPath"/> under the data root.
     /// </summary>
-    public static PluginManifestFile ForRun(RunContext context, string resourceName, PluginManifestFile manifest, Endpoint? http, Endpoint? http2)
+    public static PluginManifestFile ForRun(FabrixLayout layout, string resourceName, PluginManifestFile manifest, int? httpPort, int? http2Port)
     {
-        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(manifest);
-        if (manifest.HealthCheck is not { } check || HealthCheckPort(check, http, http2) is not { } port || port == check.Port)
+        if (manifest.HealthCheck is not { } check || HealthCheckPort(check, httpPort, http2Port) is not { } port || port == check.Port)
         {
             return manifest;
         }
 
-        var copyPath = context.DataPath(CopyPath(resourceName));
+        var copyPath = layout.DataPath(CopyPath(resourceName));
         Directory.CreateDirectory(Path.GetDirectoryName(copyPath)!);
         File.WriteAllText(copyPath, WithHealthCheckPort(manifest.Json, port));
 
         // Loaded back from disk: the digest installed is that of the very bytes the plugin will read.
-        var copy = PluginManifestFile.Load(copyPath, $"{RunContext.Display(copyPath)} (a copy of {RunContext.Display(manifest.Path)} with health_check.port {port})")
-            with { CopiedFrom = manifest.Path };
-        context.Reporter.Info($"  health_check.port of {manifest.PluginId} set to {port} for this run (manifest says {check.Port})");
-        return copy;
+        return PluginManifestFile.Load(copyPath, $"{FabrixLayout.Display(copyPath)} (a copy of {FabrixLayout.Display(manifest.Path)} with health_check.port {port})")
+            with { CopiedFrom = manifest.Path, CopiedWithPort = (check.Port, port) };
     }
 
     /// <summary>

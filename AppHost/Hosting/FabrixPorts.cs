@@ -1,0 +1,16 @@
+namespace Fabrix.AppHost.Hosting;
+
+/// <summary>The platform's default ports on 127.0.0.1; <c>--port-offset N</c> adds N to every one of them.</summary>
+internal static class FabrixPorts
+{
+    public const int Console = 5000;
+    public const int RegistryHttp = 5100;
+    public const int RegistryGrpc = 5101;
+    public const int UserManagement = 5200;
+    public const int Postgres = 5433;
+    public const int Nats = 4222;
+    public const int NatsMonitoring = 8222;
+    public const int Dashboard = 18888;
+    public const int DashboardOtlp = 18889;
+    public const int ResourceService = 18890;
+}
