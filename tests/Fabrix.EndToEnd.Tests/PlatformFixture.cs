@@ -1,33 +1,43 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Fabrix.AppHost;
+using Fabrix.AppHost.Hosting;
+using Fabrix.AppHost.Output;
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Testing;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace Fabrix.EndToEnd.Tests;
 
 /// <summary>
-/// Starts the whole platform the way the README says (<c>dotnet run --project AppHost</c>), in a fresh data folder
-/// and on shifted ports, waits for its <c>FABRIX READY</c> line, and stops it with SIGINT as Ctrl-C would.
+/// The whole platform, once per test run, on .NET Aspire's test host (<c>DistributedApplicationTestingBuilder</c> runs
+/// the AppHost's own Program with <c>--data</c> a fresh folder and <c>--port-offset</c> a free range, so it never meets a
+/// developer's running instance), started until every resource is healthy, stopped at the end. The AppHost's log lines
+/// (restarts, installs) are collected in <see cref="Output"/>.
 /// </summary>
-public sealed partial class PlatformFixture : IAsyncLifetime
+public sealed class PlatformFixture : IAsyncLifetime
 {
-    private const int SigTerm = 15;
-    private static readonly int[] DefaultPorts = [5433, 4222, 5100, 5101, 5000, 5200];
-    private readonly ConcurrentQueue<string> _output = new();
-    private Process? _appHost;
+    private static readonly int[] DefaultPorts = [5433, 4222, 8222, 5100, 5101, 5000, 5200];
+    private static readonly string[] Processes = ["postgres", "nats", "registry", "console", "user-management"];
+    private readonly CollectingLoggerProvider _logs = new();
+    private DistributedApplication? _app;
     private string? _dataRoot;
     private GrpcChannel? _channel;
 
     public IReadOnlyDictionary<string, string> Endpoints { get; private set; } = new Dictionary<string, string>();
 
     public string DataRoot => _dataRoot ?? throw new InvalidOperationException("Not started.");
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
 
     public string ConsoleUrl => Endpoints["console"].TrimEnd('/');
 
@@ -39,48 +49,66 @@ public sealed partial class PlatformFixture : IAsyncLifetime
 
     public string DevAdminKeyFile => Path.Combine(DataRoot, "keys", "dev-admin.pem");
 
-    public string Output => string.Join('\n', _output);
+    /// <summary>What the AppHost logged so far (its own categories: installs, restarts).</summary>
+    public string Output => string.Join('\n', _logs.Lines);
 
     public async ValueTask InitializeAsync()
     {
-        var root = RepositoryRoot.Find();
         _dataRoot = Directory.CreateTempSubdirectory("fabrix-e2e-").FullName;
         var offset = await FindFreeOffsetAsync();
-
-        // setsid: the AppHost gets its own process group, so stopping it can signal the group like a terminal's Ctrl-C.
-        var info = new ProcessStartInfo("setsid")
+        using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Fabrix_AppHost>(
+            ["--data", _dataRoot, "--port-offset", offset.ToString(CultureInfo.InvariantCulture)], startup.Token);
+        builder.Services.AddLogging(logging => logging.AddProvider(_logs));
+        _app = await builder.BuildAsync(startup.Token);
+        await _app.StartAsync(startup.Token);
+        foreach (var name in Processes)
         {
-            WorkingDirectory = root,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        // dotnet's own --no-build is enough: the AppHost sees it and builds none of the services either (issue 7 section 6).
-        foreach (var argument in new[] { "dotnet", "run", "--project", "AppHost", "--no-build", "--",
-                     "--data", _dataRoot, "--port-offset", offset.ToString(CultureInfo.InvariantCulture) })
-        {
-            info.ArgumentList.Add(argument);
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(name, startup.Token);
         }
 
-        info.Environment["NO_COLOR"] = "1";
-        var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _appHost = Process.Start(info) ?? throw new InvalidOperationException("Could not start the AppHost.");
-        _appHost.StandardInput.Close();
-        _appHost.OutputDataReceived += (_, e) => OnLine(e.Data, ready);
-        _appHost.ErrorDataReceived += (_, e) => OnLine(e.Data, ready);
-        _appHost.BeginOutputReadLine();
-        _appHost.BeginErrorReadLine();
-        _ = _appHost.WaitForExitAsync().ContinueWith(_ => ready.TrySetException(
-            new InvalidOperationException("The AppHost exited before it was ready:\n" + Output)), TaskScheduler.Default);
-
-        var line = await ready.Task.WaitAsync(TimeSpan.FromMinutes(5));
-        Endpoints = line["FABRIX READY ".Length..]
+        var model = _app.Services.GetRequiredService<DistributedApplicationModel>();
+        var layout = _app.Services.GetRequiredService<FabrixLayout>();
+        var line = ReadyLine.Format(model.Resources.Where(Platform.IsFabrixProcess), layout, dashboardUrl: null);
+        Endpoints = line[(ReadyLine.Prefix.Length + 1)..]
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(entry => entry.Split('=', 2))
             .Where(parts => parts.Length == 2)
             .ToDictionary(parts => parts[0], parts => parts[1], StringComparer.Ordinal);
         _channel = GrpcChannel.ForAddress(RegistryGrpcUrl);
+    }
+
+    /// <summary>
+    /// The PID of the service process itself: Aspire runs a project as <c>dotnet run --no-build</c>, whose child is the
+    /// service (killing the wrapper instead would orphan the service). Null while it is not running.
+    /// </summary>
+    public int? ServicePid(string resource)
+    {
+        if (!App.ResourceNotifications.TryGetCurrentState(resource, out var current)
+            || current.Snapshot.Properties.FirstOrDefault(p => p.Name is "executable.pid" or "project.pid")?.Value is not { } value
+            || !int.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var wrapper))
+        {
+            return null;
+        }
+
+        foreach (var stat in Directory.EnumerateDirectories("/proc").Select(d => Path.Combine(d, "stat")))
+        {
+            try
+            {
+                var text = File.ReadAllText(stat);
+                var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1], CultureInfo.InvariantCulture) == wrapper)
+                {
+                    return int.Parse(Path.GetFileName(Path.GetDirectoryName(stat))!, CultureInfo.InvariantCulture);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // A process that ended while it was read, or not a PID folder.
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A registry admin client acting as <paramref name="user"/> with <paramref name="roles"/>.</summary>
@@ -129,56 +157,20 @@ public sealed partial class PlatformFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         _channel?.Dispose();
-        if (_appHost is { HasExited: false })
+        if (_app is not null)
         {
-            // SIGTERM to the AppHost's process group, as a service manager stops it. (SIGINT, the terminal's Ctrl-C,
-            // is inherited as ignored by processes started from a non-interactive shell's background job, as CI is.)
-            if (Kill(-_appHost.Id, SigTerm) != 0)
-            {
-                throw new InvalidOperationException($"kill(-{_appHost.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
-            }
-
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            try
-            {
-                await _appHost.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _appHost.Kill(entireProcessTree: true);
-                throw new InvalidOperationException("The AppHost did not stop within 90 s of SIGTERM:\n" + Output);
-            }
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            await _app.StopAsync(stop.Token);
+            await _app.DisposeAsync();
         }
 
-        var exitCode = _appHost?.ExitCode;
-        _appHost?.Dispose();
         if (_dataRoot is not null)
         {
             Directory.Delete(_dataRoot, recursive: true);
         }
-
-        if (exitCode is not null and not 0 and not 130)
-        {
-            throw new InvalidOperationException($"The AppHost exited with {exitCode} after SIGTERM:\n{Output}");
-        }
     }
 
-    private void OnLine(string? line, TaskCompletionSource<string> ready)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        var index = line.IndexOf("FABRIX READY ", StringComparison.Ordinal);
-        if (index >= 0)
-        {
-            ready.TrySetResult(line[index..].Trim());
-        }
-    }
-
-    private static async Task<int> FindFreeOffsetAsync()
+    public static async Task<int> FindFreeOffsetAsync()
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
@@ -201,7 +193,4 @@ public sealed partial class PlatformFixture : IAsyncLifetime
 
         throw new InvalidOperationException("No free port range for the platform.");
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }
