@@ -33,7 +33,7 @@ internal static class Platform
         builder.Services.AddHostedService<ReadyLine>();
         builder.Services.AddHostedService<CrashRestarts>();
         builder.Services.AddHostedService<ResourceLogFiles>();
-        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) => Preflight.RunAsync(e, layout, dashboardPorts));
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, cancellationToken) => Preflight.RunAsync(e, layout, dashboardPorts, cancellationToken));
 
         // Services wait for the server, whose health check provisions every database and role (WaitFor on a database
         // resource itself never completes under Aspire 13.6's orchestrator; see Postgres/README in AppHost/README.md).

@@ -8,24 +8,31 @@ namespace Fabrix.AppHost.Orchestration;
 
 /// <summary>
 /// Everything that can be checked before anything starts (Aspire's <see cref="BeforeStartEvent"/>): the machine binaries
-/// are there, every fixed port is free, and the development administrator key exists (with its public half for plugins).
-/// A failure is one line with the fix (<see cref="AppHostException"/>), and nothing has started.
+/// are there, every fixed port is free, each PostgreSQL cluster is ready to run (its folder reachable by user postgres,
+/// initdb done), and the development administrator key exists (with its public half for plugins). A failure is one line
+/// with the fix (<see cref="AppHostException"/>), and nothing has started.
 /// </summary>
 internal static class Preflight
 {
-    public static Task RunAsync(BeforeStartEvent e, FabrixLayout layout, IReadOnlyList<(string Name, int Port)> extraPorts)
+    public static async Task RunAsync(BeforeStartEvent e, FabrixLayout layout, IReadOnlyList<(string Name, int Port)> extraPorts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(e);
         if (e.Services.GetService(typeof(DistributedApplicationExecutionContext)) is DistributedApplicationExecutionContext { IsRunMode: false })
         {
-            return Task.CompletedTask;
+            return;
         }
 
         CheckTools(e.Model);
         CheckPorts(PortsOf(e.Model).Concat(extraPorts));
+        foreach (var postgres in e.Model.Resources.OfType<FabrixPostgresResource>())
+        {
+            // Again before every start of the resource (a restart); here once more so a folder user postgres cannot
+            // enter stops the AppHost with the fix instead of leaving the server failed and everyone waiting for it.
+            await PostgresCluster.PrepareAsync(postgres, cancellationToken);
+        }
+
         Directory.CreateDirectory(layout.LogsDirectory);
         DevelopmentAdminToken.WritePublicKeyFile(DevelopmentAdminToken.EnsureKeyFile(layout.DevAdminKeyFile), layout.DevAdminPublicKeyFile);
-        return Task.CompletedTask;
     }
 
     public static IEnumerable<(string Name, int Port)> PortsOf(DistributedApplicationModel model) =>
