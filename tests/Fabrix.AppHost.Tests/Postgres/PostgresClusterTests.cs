@@ -84,65 +84,6 @@ public sealed class PostgresClusterTests
     }
 
     [Fact]
-    public async Task Provisioning_Healthy_HasCreatedBothDatabasesWithTheirOwners()
-    {
-        await using var cluster = new ClusterUnderTest();
-        await cluster.PrepareAsync();
-        cluster.Start();
-
-        await cluster.WaitUntilHealthyAsync();
-
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString("postgres", cluster.SuperuserPassword, "postgres"));
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var query = new NpgsqlCommand(
-            "SELECT datname || ':' || pg_get_userbyid(datdba) FROM pg_database WHERE datname IN ('registry', 'usermanagement') ORDER BY datname", connection);
-        var databases = new List<string>();
-        await using (var reader = await query.ExecuteReaderAsync(TestContext.Current.CancellationToken))
-        {
-            while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-            {
-                databases.Add(reader.GetString(0));
-            }
-        }
-
-        Assert.Equal(["registry:postgres", "usermanagement:usermanagement"], databases);
-        await cluster.StopWithSigtermAsync();
-    }
-
-    [Fact]
-    public async Task Provisioning_PluginRole_ConnectsToItsOwnDatabase()
-    {
-        await using var cluster = new ClusterUnderTest();
-        await cluster.PrepareAsync();
-        cluster.Start();
-        await cluster.WaitUntilHealthyAsync();
-
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString("usermanagement", cluster.RolePassword("usermanagement"), "usermanagement"));
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var query = new NpgsqlCommand("SELECT current_user || '@' || current_database()", connection);
-
-        Assert.Equal("usermanagement@usermanagement", await query.ExecuteScalarAsync(TestContext.Current.CancellationToken));
-        await cluster.StopWithSigtermAsync();
-    }
-
-    [Theory]
-    [InlineData("registry")]
-    [InlineData("postgres")]
-    public async Task Provisioning_PluginRole_IsRefusedCoresDatabases(string database)
-    {
-        await using var cluster = new ClusterUnderTest();
-        await cluster.PrepareAsync();
-        cluster.Start();
-        await cluster.WaitUntilHealthyAsync();
-
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString("usermanagement", cluster.RolePassword("usermanagement"), database));
-        var refused = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync(TestContext.Current.CancellationToken));
-
-        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
-        await cluster.StopWithSigtermAsync();
-    }
-
-    [Fact]
     public async Task Provisioning_AfterARestart_KeepsTheDataAndThePasswords()
     {
         await using var cluster = new ClusterUnderTest();

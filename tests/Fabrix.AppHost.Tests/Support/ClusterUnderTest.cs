@@ -41,6 +41,8 @@ internal sealed partial class ClusterUnderTest : IAsyncDisposable
 
     public string DataRoot => _data.Path;
 
+    public bool IsRunning => _server is { HasExited: false };
+
     public Process Server => _server ?? throw new InvalidOperationException("The server was not started.");
 
     public string ServerOutput
