@@ -10,6 +10,7 @@ namespace Fabrix.AppHost.Tests.Support;
 internal sealed class PlatformModel : IDisposable
 {
     private readonly TempFolder _data = new("fabrix-model-");
+    private DistributedApplication? _app;
 
     public PlatformModel(int portOffset = 0)
     {
@@ -35,13 +36,25 @@ internal sealed class PlatformModel : IDisposable
     /// here (<c>PluginCredentialHandOffTests</c> covers that step). Endpoints are allocated at their
     /// declared ports, as DCP does for the AppHost's fixed, unproxied endpoints.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, string?>> EnvironmentAsync(string name)
+    public Task<IReadOnlyDictionary<string, string?>> EnvironmentAsync(string name) =>
+        ResolveEnvironmentAsync(name, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish));
+
+    /// <summary>
+    /// The environment as the AppHost's run gives it: the application is built (not started) so that callbacks have its
+    /// services; a plugin's callback then installs it through the registry at <c>registry.grpc</c>.
+    /// </summary>
+    public Task<IReadOnlyDictionary<string, string?>> RunEnvironmentAsync(string name)
+    {
+        _app ??= Builder.Build();
+        return ResolveEnvironmentAsync(name, Builder.ExecutionContext);
+    }
+
+    private async Task<IReadOnlyDictionary<string, string?>> ResolveEnvironmentAsync(string name, DistributedApplicationExecutionContext executionContext)
     {
         AllocateEndpoints();
         var resource = Resource(name);
         var variables = new Dictionary<string, object>(StringComparer.Ordinal);
-        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), resource, variables,
-            TestContext.Current.CancellationToken);
+        var context = new EnvironmentCallbackContext(executionContext, resource, variables, TestContext.Current.CancellationToken);
         foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
         {
             await callback.Callback(context);
@@ -69,5 +82,9 @@ internal sealed class PlatformModel : IDisposable
         }
     }
 
-    public void Dispose() => _data.Dispose();
+    public void Dispose()
+    {
+        _app?.Dispose();
+        _data.Dispose();
+    }
 }
