@@ -1,4 +1,4 @@
-using Fabrix.AppHost.Model;
+using Fabrix.AppHost.Hosting;
 using Fabrix.AppHost.Plugins;
 using Fabrix.AppHost.Tests.Support;
 using Fabrix.Contracts.Manifests;
@@ -45,8 +45,8 @@ public sealed class PluginInstallerTests
     [Fact]
     public void Load_SampleManifest_ReadsItsIdAndTheRegistryDigest()
     {
-        var folder = TestRun.CreateOpenTempFolder("fabrix-manifest-");
-        var path = Path.Combine(folder, "manifest.json");
+        using var folder = new TempFolder();
+        var path = folder.Combine("manifest.json");
         var json = """
             {
               "id": "user-management", "name": "User Management Plugin", "version": "1.0.0",
@@ -62,14 +62,13 @@ public sealed class PluginInstallerTests
         Assert.Equal("user-management", manifest.PluginId);
         Assert.Equal("1.0.0", manifest.Version);
         Assert.Equal(ManifestDigest.Compute(json), manifest.Digest);
-        Directory.Delete(folder, recursive: true);
     }
 
     [Fact]
     public void Load_InvalidManifest_FailsWithEveryErrorAndItsPathOnOneLine()
     {
-        var folder = TestRun.CreateOpenTempFolder("fabrix-manifest-");
-        var path = Path.Combine(folder, "manifest.json");
+        using var folder = new TempFolder();
+        var path = folder.Combine("manifest.json");
         File.WriteAllText(path, """{ "id": "Bad Id", "name": "x", "version": "1.0.0" }""");
 
         var error = Assert.Throws<AppHostException>(() => PluginManifestFile.Load(path, "Plugins.Samples/X/manifest.json"));
@@ -78,7 +77,6 @@ public sealed class PluginInstallerTests
         Assert.Contains("$.id", error.Message, StringComparison.Ordinal);
         Assert.Contains("$.security", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
-        Directory.Delete(folder, recursive: true);
     }
 
     [Fact]
@@ -117,7 +115,7 @@ public sealed class PluginInstallerTests
 
         Assert.StartsWith(
             $"plugin sample-plugin 1.0.0 is already installed in the registry of data folder /srv/fabrix-data with a different manifest "
-                + $"(installed digest {installed.ManifestDigest}, {RunContext.Display(manifest.Path)} has {manifest.Digest}), and an installed "
+                + $"(installed digest {installed.ManifestDigest}, {FabrixLayout.Display(manifest.Path)} has {manifest.Digest}), and an installed "
                 + "version cannot change. If the folder was used before with another --port-offset (or --port), run with a fresh --data "
                 + "directory or with that port offset; ",
             message,
@@ -137,7 +135,7 @@ public sealed class PluginInstallerTests
 
         var message = PluginInstaller.RefusalMessage(refusal, installed, manifest, "/srv/fabrix-data");
 
-        Assert.Contains($"with a different manifest (installed digest 0000, {RunContext.Display(manifest.Path)} has {manifest.Digest})", message, StringComparison.Ordinal);
+        Assert.Contains($"with a different manifest (installed digest 0000, {FabrixLayout.Display(manifest.Path)} has {manifest.Digest})", message, StringComparison.Ordinal);
         Assert.Contains("fresh --data directory", message, StringComparison.Ordinal);
     }
 
@@ -150,7 +148,7 @@ public sealed class PluginInstallerTests
 
         var message = PluginInstaller.RefusalMessage(AlreadyInstalledRefusal(), installed, manifest, "/srv/fabrix-data");
 
-        Assert.Equal($"the registry refused to install sample-plugin from {RunContext.Display(manifest.Path)}: AlreadyExists: {AlreadyInstalledReason}", message);
+        Assert.Equal($"the registry refused to install sample-plugin from {FabrixLayout.Display(manifest.Path)}: AlreadyExists: {AlreadyInstalledReason}", message);
     }
 
     [Fact]
@@ -161,7 +159,7 @@ public sealed class PluginInstallerTests
 
         var message = PluginInstaller.RefusalMessage(refusal, installed: null, manifest, "/srv/fabrix-data");
 
-        Assert.Equal($"the registry refused to install sample-plugin from {RunContext.Display(manifest.Path)}: FailedPrecondition: Plugin 'sample-plugin' needs Fabrix >=2.0.0.", message);
+        Assert.Equal($"the registry refused to install sample-plugin from {FabrixLayout.Display(manifest.Path)}: FailedPrecondition: Plugin 'sample-plugin' needs Fabrix >=2.0.0.", message);
     }
 
     private static RpcException AlreadyInstalledRefusal() => Refusal(Code.AlreadyExists, "ALREADY_INSTALLED", AlreadyInstalledReason);

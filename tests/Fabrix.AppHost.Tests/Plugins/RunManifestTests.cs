@@ -1,9 +1,6 @@
 using System.Text.Json.Nodes;
 using Fabrix.AppHost.Hosting;
-using Fabrix.AppHost.Model;
 using Fabrix.AppHost.Plugins;
-using Fabrix.AppHost.Postgres;
-using Fabrix.AppHost.Projects;
 using Fabrix.AppHost.Tests.Support;
 using Fabrix.Contracts.Manifests;
 
@@ -16,125 +13,80 @@ namespace Fabrix.AppHost.Tests.Plugins;
 public sealed class RunManifestTests
 {
     private const string SampleManifest = "Plugins.Samples/UserManagement/manifest.json";
-    private const string PluginProject = "Plugin/Plugin.csproj";
-    private const string PluginManifest = "Plugin/manifest.json";
 
-    private static readonly string Repository = RepositoryRoot.Find(AppContext.BaseDirectory)
-        ?? throw new InvalidOperationException("The tests run outside the Fabrix repository.");
+    private static string SamplePath => Path.Combine(RepositoryRoot.Path, SampleManifest);
 
     [Fact]
-    public async Task Prepare_SamplePluginWithoutOffset_InstallsItsOwnFileAndSetsNoManifestPath()
+    public void ForRun_SamplePluginWithoutOffset_IsItsOwnFile()
     {
-        await using var run = new TestRun(Repository);
-        var plugin = await SamplePluginAsync(run, TestRun.Builder(portOffset: 0, Repository));
+        using var data = new TempFolder();
+        var sample = PluginManifestFile.Load(SamplePath, SampleManifest);
 
-        await plugin.PrepareAsync(run.Context, TestContext.Current.CancellationToken);
+        var manifest = RunManifest.ForRun(Layout(data, 0), "user-management", sample, httpPort: 5200, http2Port: null);
 
-        var manifest = plugin.PluginManifest!;
-        var original = Path.Combine(Repository, SampleManifest);
-        Assert.Equal(original, manifest.Path);
+        Assert.Same(sample, manifest);
         Assert.Null(manifest.CopiedFrom);
-        Assert.Equal(File.ReadAllText(original), manifest.Json);
-        Assert.Equal(ManifestDigest.Compute(File.ReadAllText(original)), manifest.Digest);
-        Assert.False(plugin.BuildEnvironment(run.Context).ContainsKey("Fabrix__Plugin__ManifestPath"));
-        Assert.False(Directory.Exists(Path.Combine(run.DataRoot, "plugins")));
-        Assert.DoesNotContain("health_check.port", run.Output.ToString(), StringComparison.Ordinal);
+        Assert.Null(manifest.CopiedWithPort);
+        Assert.Equal(ManifestDigest.Compute(File.ReadAllText(SamplePath)), manifest.Digest);
+        Assert.False(Directory.Exists(data.Combine("plugins")));
     }
 
     [Fact]
-    public async Task Prepare_SamplePluginWithOffset10_InstallsACopyWithPort5210AndPointsThePluginAtIt()
+    public void ForRun_SamplePluginWithOffset10_IsACopyWithPort5210InTheDataFolder()
     {
-        await using var run = new TestRun(Repository);
-        var plugin = await SamplePluginAsync(run, TestRun.Builder(portOffset: 10, Repository));
+        using var data = new TempFolder();
+        var sample = PluginManifestFile.Load(SamplePath, SampleManifest);
 
-        await plugin.PrepareAsync(run.Context, TestContext.Current.CancellationToken);
+        var manifest = RunManifest.ForRun(Layout(data, 10), "user-management", sample, httpPort: 5210, http2Port: null);
 
-        var manifest = plugin.PluginManifest!;
-        var copy = Path.Combine(run.DataRoot, "plugins", "user-management", "manifest.json");
-        var original = Path.Combine(Repository, SampleManifest);
+        var copy = data.Combine("plugins/user-management/manifest.json");
         Assert.Equal(copy, manifest.Path);
-        Assert.Equal(original, manifest.CopiedFrom);
+        Assert.Equal(SamplePath, manifest.CopiedFrom);
+        Assert.Equal((5200, 5210), manifest.CopiedWithPort);
         var written = File.ReadAllText(copy);
         Assert.Equal(written, manifest.Json);
         Assert.Equal(ManifestDigest.Compute(written), manifest.Digest);
-        Assert.NotEqual(ManifestDigest.Compute(File.ReadAllText(original)), manifest.Digest);
+        Assert.NotEqual(sample.Digest, manifest.Digest);
         Assert.Equal(5210, HealthCheckPortIn(written));
-        AssertEqualButForHealthCheckPort(File.ReadAllText(original), written);
-        Assert.Equal(copy, plugin.BuildEnvironment(run.Context)["Fabrix__Plugin__ManifestPath"]);
-        Assert.Equal("http://127.0.0.1:5210", plugin.BuildEnvironment(run.Context)["Fabrix__Plugin__Address"]);
-        Assert.Contains("health_check.port of user-management set to 5210 for this run (manifest says 5200)", run.Output.ToString(), StringComparison.Ordinal);
+        AssertEqualButForHealthCheckPort(File.ReadAllText(SamplePath), written);
+        Assert.Equal((sample.PluginId, sample.Version), (manifest.PluginId, manifest.Version));
     }
 
     [Fact]
-    public async Task Prepare_SamePortOffsetTwice_InstallsTheSameDigest()
+    public void ForRun_SamePortOffsetTwice_IsTheSameDigest()
     {
-        await using var run = new TestRun(Repository);
-        var first = await SamplePluginAsync(run, TestRun.Builder(portOffset: 10, Repository));
-        var second = await SamplePluginAsync(run, TestRun.Builder(portOffset: 10, Repository));
+        using var data = new TempFolder();
+        var sample = PluginManifestFile.Load(SamplePath, SampleManifest);
 
-        await first.PrepareAsync(run.Context, TestContext.Current.CancellationToken);
-        await second.PrepareAsync(run.Context, TestContext.Current.CancellationToken);
+        var first = RunManifest.ForRun(Layout(data, 10), "user-management", sample, 5210, null);
+        var second = RunManifest.ForRun(Layout(data, 10), "user-management", sample, 5210, null);
 
         // A second run with the same offset finds the installed digest and leaves the installation alone.
-        Assert.Equal(first.PluginManifest!.Digest, second.PluginManifest!.Digest);
+        Assert.Equal(first.Digest, second.Digest);
     }
 
     [Fact]
-    public async Task Prepare_PortOverride_SetsTheOverriddenPort()
+    public void ForRun_GrpcHealthCheck_TakesThePortOfTheHttp2Endpoint()
     {
-        await using var run = new TestRun(Repository);
-        var options = new AppHostOptions { PortOffset = 10, PortOverrides = new Dictionary<string, int> { ["user-management.http"] = 6123 } };
-        var plugin = await SamplePluginAsync(run, new FabrixAppHostBuilder(options, Repository));
+        using var data = new TempFolder();
+        var declared = Manifest(data, ManifestJson("""{ "type": "grpc", "port": 5301 }"""));
 
-        await plugin.PrepareAsync(run.Context, TestContext.Current.CancellationToken);
+        var manifest = RunManifest.ForRun(Layout(data, 10), "sample-plugin", declared, httpPort: 5310, http2Port: 5311);
 
-        Assert.Equal(6123, HealthCheckPortIn(File.ReadAllText(plugin.PluginManifest!.Path)));
-        Assert.Equal(plugin.PluginManifest.Path, plugin.BuildEnvironment(run.Context)["Fabrix__Plugin__ManifestPath"]);
+        Assert.Equal(5311, HealthCheckPortIn(File.ReadAllText(manifest.Path)));
+        Assert.Equal((5301, 5311), manifest.CopiedWithPort);
     }
 
     [Fact]
-    public async Task Prepare_PortOverrideEqualToTheManifestPort_InstallsItsOwnFile()
+    public void ForRun_ManifestWithoutHealthCheck_IsItsOwnFile()
     {
-        await using var run = new TestRun(Repository);
-        var options = new AppHostOptions { PortOffset = 10, PortOverrides = new Dictionary<string, int> { ["user-management.http"] = 5200 } };
-        var plugin = await SamplePluginAsync(run, new FabrixAppHostBuilder(options, Repository));
+        using var data = new TempFolder();
+        var declared = Manifest(data, ManifestJson(healthCheck: null));
 
-        await plugin.PrepareAsync(run.Context, TestContext.Current.CancellationToken);
+        var manifest = RunManifest.ForRun(Layout(data, 10), "sample-plugin", declared, httpPort: 5310, http2Port: null);
 
-        Assert.Equal(Path.Combine(Repository, SampleManifest), plugin.PluginManifest!.Path);
-        Assert.False(plugin.BuildEnvironment(run.Context).ContainsKey("Fabrix__Plugin__ManifestPath"));
-    }
-
-    [Fact]
-    public async Task Prepare_GrpcHealthCheck_TakesThePortOfTheHttp2Endpoint()
-    {
-        var repository = PluginRepository(ManifestJson("""{ "type": "grpc", "port": 5301 }"""));
-        await using var run = new TestRun(repository);
-        var plugin = Plugin(TestRun.Builder(portOffset: 10, repository)).WithHttpEndpoint("http", 5300).WithHttp2Endpoint("grpc", 5301);
-
-        await plugin.PrepareAsync(run.Context, TestContext.Current.CancellationToken);
-
-        Assert.Equal(5311, HealthCheckPortIn(File.ReadAllText(plugin.PluginManifest!.Path)));
-        Assert.Equal(plugin.PluginManifest.Path, plugin.BuildEnvironment(run.Context)["Fabrix__Plugin__ManifestPath"]);
-        Assert.Contains("health_check.port of sample-plugin set to 5311 for this run (manifest says 5301)", run.Output.ToString(), StringComparison.Ordinal);
-        Directory.Delete(repository, recursive: true);
-    }
-
-    [Fact]
-    public async Task Prepare_ManifestWithoutHealthCheck_InstallsItsOwnFile()
-    {
-        var repository = PluginRepository(ManifestJson(healthCheck: null));
-        await using var run = new TestRun(repository);
-        var plugin = Plugin(TestRun.Builder(portOffset: 10, repository)).WithHttpEndpoint("http", 5300);
-
-        await plugin.PrepareAsync(run.Context, TestContext.Current.CancellationToken);
-
-        var original = Path.Combine(repository, PluginManifest);
-        Assert.Equal(original, plugin.PluginManifest!.Path);
-        Assert.Equal(File.ReadAllText(original), plugin.PluginManifest.Json);
-        Assert.False(plugin.BuildEnvironment(run.Context).ContainsKey("Fabrix__Plugin__ManifestPath"));
-        Assert.False(Directory.Exists(Path.Combine(run.DataRoot, "plugins")));
-        Directory.Delete(repository, recursive: true);
+        Assert.Same(declared, manifest);
+        Assert.False(Directory.Exists(data.Combine("plugins")));
     }
 
     [Theory]
@@ -142,13 +94,8 @@ public sealed class RunManifestTests
     [InlineData("grpc", 5210, 5211, 5211)]
     [InlineData("grpc", 5210, null, 5210)]
     [InlineData("http", null, 5211, null)]
-    public void HealthCheckPort_FollowsTheEndpointTheCheckSpeaks(string type, int? httpPort, int? http2Port, int? expected)
-    {
-        var http = httpPort is { } p1 ? new Endpoint("plugin", "http", "http", EndpointProtocol.Http1, p1) : null;
-        var http2 = http2Port is { } p2 ? new Endpoint("plugin", "grpc", "http", EndpointProtocol.Http2, p2) : null;
-
-        Assert.Equal(expected, RunManifest.HealthCheckPort(new ManifestHealthCheck(type, 5200, "/health"), http, http2));
-    }
+    public void HealthCheckPort_FollowsTheEndpointTheCheckSpeaks(string type, int? httpPort, int? http2Port, int? expected) =>
+        Assert.Equal(expected, RunManifest.HealthCheckPort(new ManifestHealthCheck(type, 5200, "/health"), httpPort, http2Port));
 
     [Fact]
     public void WithHealthCheckPort_ChangesOnlyThePortAndKeepsOrderNumbersAndCharacters()
@@ -191,6 +138,15 @@ public sealed class RunManifestTests
         }
         """;
 
+    private static FabrixLayout Layout(TempFolder data, int portOffset) => new(RepositoryRoot.Path, data.Path, portOffset);
+
+    private static PluginManifestFile Manifest(TempFolder folder, string json)
+    {
+        var path = folder.Combine("manifest.json");
+        File.WriteAllText(path, json);
+        return PluginManifestFile.Load(path, "manifest.json");
+    }
+
     private static void AssertEqualButForHealthCheckPort(string expected, string actual)
     {
         var expectedNode = JsonNode.Parse(expected)!;
@@ -201,28 +157,4 @@ public sealed class RunManifestTests
     }
 
     private static int HealthCheckPortIn(string json) => JsonNode.Parse(json)!["health_check"]!["port"]!.GetValue<int>();
-
-    /// <summary>A temp "repository" holding a plugin project file (never built here) and its manifest.</summary>
-    private static string PluginRepository(string manifestJson)
-    {
-        var repository = TestRun.CreateOpenTempFolder("fabrix-plugin-repo-");
-        Directory.CreateDirectory(Path.Combine(repository, "Plugin"));
-        File.WriteAllText(Path.Combine(repository, PluginProject), "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />");
-        File.WriteAllText(Path.Combine(repository, PluginManifest), manifestJson);
-        return repository;
-    }
-
-    private static ProjectResource Plugin(FabrixAppHostBuilder builder)
-    {
-        var registry = builder.AddProject("registry", "Registry/Registry.csproj").WithHttpEndpoint("http", 5100).WithHttp2Endpoint("grpc", 5101);
-        return builder.AddProject("sample-plugin", PluginProject).WithReference(registry).WithPluginInstallation(PluginManifest);
-    }
-
-    /// <summary>The platform's sample plugin; its database's password is loaded so that its environment can be built.</summary>
-    private static async Task<ProjectResource> SamplePluginAsync(TestRun run, FabrixAppHostBuilder builder)
-    {
-        builder.AddFabrixPlatform();
-        await builder.Resources.OfType<PostgresResource>().Single().PrepareAsync(run.Context, TestContext.Current.CancellationToken);
-        return builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "user-management");
-    }
 }

@@ -1,0 +1,186 @@
+using Fabrix.AppHost.Tests.Support;
+using Fabrix.Contracts.Identity;
+using Npgsql;
+
+namespace Fabrix.AppHost.Tests.Model;
+
+/// <summary>Issue 8 section 3: the environment each service is given, every value resolved as the service reads it.</summary>
+public sealed class ServiceEnvironmentTests
+{
+    private const int Offset = 7;
+
+    public static TheoryData<string> Services => ["registry", "console", "user-management"];
+
+    [Fact]
+    public async Task Registry_ConnectionString_IsTheRegistryDatabaseAsTheSuperuser()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("registry");
+
+        var connection = new NpgsqlConnectionStringBuilder(environment["ConnectionStrings__registry"]);
+        Assert.Equal(("127.0.0.1", 5433 + Offset, "postgres", "registry"), (connection.Host, connection.Port, connection.Username, connection.Database));
+        Assert.Equal(File.ReadAllText(platform.Layout.DataPath("postgres/.password")).Trim(), connection.Password);
+        Assert.False(environment.ContainsKey("ConnectionStrings__usermanagement"));
+    }
+
+    [Fact]
+    public async Task UserManagement_ConnectionString_ConnectsAsItsOwnRoleWithThePasswordFromItsFile()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("user-management");
+
+        var connection = new NpgsqlConnectionStringBuilder(environment["ConnectionStrings__usermanagement"]);
+        Assert.Equal(("127.0.0.1", 5433 + Offset, "usermanagement", "usermanagement"), (connection.Host, connection.Port, connection.Username, connection.Database));
+        Assert.Equal(File.ReadAllText(platform.Layout.DataPath("postgres/roles/usermanagement.password")).Trim(), connection.Password);
+        Assert.NotEqual(File.ReadAllText(platform.Layout.DataPath("postgres/.password")).Trim(), connection.Password);
+    }
+
+    [Fact]
+    public async Task Plugin_Environment_HasNoCoreDatabaseAndNoNats()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("user-management");
+
+        Assert.DoesNotContain(environment.Keys, k => k is "ConnectionStrings__registry" or "ConnectionStrings__nats");
+    }
+
+    [Theory]
+    [InlineData("console")]
+    [InlineData("user-management")]
+    public async Task RegistryClients_ServiceDiscovery_PointsAtTheRegistrysShiftedEndpoints(string service)
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync(service);
+
+        Assert.Equal($"http://127.0.0.1:{5101 + Offset}", environment["services__registry__grpc__0"]);
+        Assert.Equal($"http://127.0.0.1:{5100 + Offset}", environment["services__registry__http__0"]);
+    }
+
+    [Fact]
+    public async Task Registry_KestrelEndpoints_AreNamedAndTheGrpcOneSpeaksHttp2Only()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("registry");
+
+        Assert.Equal($"http://127.0.0.1:{5100 + Offset}", environment["Kestrel__Endpoints__Http__Url"]);
+        Assert.Equal($"http://127.0.0.1:{5101 + Offset}", environment["Kestrel__Endpoints__Grpc__Url"]);
+        Assert.Equal("Http2", environment["Kestrel__Endpoints__Grpc__Protocols"]);
+        Assert.False(environment.ContainsKey("Kestrel__Endpoints__Http__Protocols"));
+    }
+
+    [Theory]
+    [InlineData("console", 5000)]
+    [InlineData("user-management", 5200)]
+    public async Task HttpOnlyServices_KestrelEndpoint_IsTheShiftedPort(string service, int port)
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync(service);
+
+        Assert.Equal($"http://127.0.0.1:{port + Offset}", environment["Kestrel__Endpoints__Http__Url"]);
+        Assert.DoesNotContain(environment.Keys, k => k.StartsWith("Kestrel__Endpoints__Grpc", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public async Task Service_Environment_IsDevelopmentWithAShortOtlpTimeoutAndNoAspNetCoreUrls(string service)
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync(service);
+
+        Assert.Equal("1000", environment["OTEL_EXPORTER_OTLP_TIMEOUT"]);
+        Assert.Equal("Development", environment["ASPNETCORE_ENVIRONMENT"]);
+        Assert.Equal("Development", environment["DOTNET_ENVIRONMENT"]);
+        // Kestrel gets its endpoints by name; ASPNETCORE_URLS would add a second, HTTP/1-only listener.
+        Assert.False(environment.ContainsKey("ASPNETCORE_URLS"));
+    }
+
+    [Theory]
+    [InlineData("registry")]
+    [InlineData("console")]
+    public async Task CoreService_DevelopmentAdminKey_IsThePrivateKeyFile(string service)
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync(service);
+
+        Assert.Equal(platform.Layout.DataPath("keys/dev-admin.pem"), environment[DevelopmentAdminToken.KeyFileEnvironmentVariable]);
+        Assert.False(environment.ContainsKey(DevelopmentAdminToken.PublicKeyFileEnvironmentVariable));
+    }
+
+    [Fact]
+    public async Task Plugin_DevelopmentAdminKey_IsOnlyThePublicKeyFile()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("user-management");
+
+        Assert.Equal(platform.Layout.DataPath("keys/dev-admin.pub.pem"), environment[DevelopmentAdminToken.PublicKeyFileEnvironmentVariable]);
+        Assert.False(environment.ContainsKey(DevelopmentAdminToken.KeyFileEnvironmentVariable));
+        Assert.DoesNotContain(environment.Values, v => v == platform.Layout.DevAdminKeyFile);
+    }
+
+    [Fact]
+    public async Task Registry_KeyRingPath_IsAFolderUnderTheDataRoot()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("registry");
+
+        Assert.Equal(platform.Layout.DataPath("registry/keyring"), environment["Fabrix__Registry__KeyRingPath"]);
+        Assert.True(Directory.Exists(platform.Layout.DataPath("registry/keyring")));
+    }
+
+    [Fact]
+    public async Task Console_DevelopmentSignIn_IsEnabled()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("console");
+
+        Assert.Equal("true", environment["Fabrix__DevSignIn__Enabled"]);
+    }
+
+    [Fact]
+    public async Task Plugin_WithPortOffset_RunsWithACopyOfItsManifestAtItsShiftedAddress()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("user-management");
+
+        Assert.Equal($"http://127.0.0.1:{5200 + Offset}", environment["Fabrix__Plugin__Address"]);
+        Assert.Equal(platform.Layout.DataPath("plugins/user-management/manifest.json"), environment["Fabrix__Plugin__ManifestPath"]);
+        Assert.Contains($"\"port\": {5200 + Offset}", File.ReadAllText(environment["Fabrix__Plugin__ManifestPath"]!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plugin_WithoutPortOffset_RunsWithItsOwnManifest()
+    {
+        using var platform = new PlatformModel(portOffset: 0);
+
+        var environment = await platform.EnvironmentAsync("user-management");
+
+        Assert.Equal("http://127.0.0.1:5200", environment["Fabrix__Plugin__Address"]);
+        Assert.False(environment.ContainsKey("Fabrix__Plugin__ManifestPath"));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1000)]
+    public async Task Registry_PortsInItsEnvironment_FollowThePortOffset(int offset)
+    {
+        using var platform = new PlatformModel(offset);
+
+        var environment = await platform.EnvironmentAsync("registry");
+
+        Assert.Equal(5433 + offset, new NpgsqlConnectionStringBuilder(environment["ConnectionStrings__registry"]).Port);
+        Assert.EndsWith($"@127.0.0.1:{4222 + offset}", environment["ConnectionStrings__nats"], StringComparison.Ordinal);
+        Assert.Equal($"http://127.0.0.1:{5101 + offset}", environment["Kestrel__Endpoints__Grpc__Url"]);
+    }
+}

@@ -1,0 +1,77 @@
+using Fabrix.AppHost.Output;
+using Fabrix.AppHost.Tests.Support;
+
+namespace Fabrix.AppHost.Tests.Output;
+
+/// <summary>Issue 8 section 2: the <c>FABRIX READY</c> line keeps every key of before, plus <c>dashboard</c>.</summary>
+public sealed class ReadyLineTests
+{
+    private const string Dashboard = "http://127.0.0.1:18898/login?t=0123abcd";
+
+    [Fact]
+    public void Format_PlatformWithDashboard_HasEveryKeyWithItsShiftedAddress()
+    {
+        using var platform = new PlatformModel(portOffset: 10);
+
+        var line = ReadyLine.Format(platform.Builder.Resources.Where(AppHost.Platform.IsFabrixProcess), platform.Layout, Dashboard);
+
+        Assert.Equal(
+            "FABRIX READY postgres=postgresql://postgres@127.0.0.1:5443 nats=nats://127.0.0.1:4232 "
+                + "registry=http://127.0.0.1:5111 registry.http=http://127.0.0.1:5110 registry.grpc=http://127.0.0.1:5111 "
+                + "console=http://127.0.0.1:5010 console.http=http://127.0.0.1:5010 "
+                + "user-management=http://127.0.0.1:5210 user-management.http=http://127.0.0.1:5210 "
+                + $"data={platform.Layout.DataRoot} dashboard={Dashboard}",
+            line);
+    }
+
+    [Theory]
+    [InlineData("console")]
+    [InlineData("console.http")]
+    [InlineData("registry")]
+    [InlineData("registry.http")]
+    [InlineData("registry.grpc")]
+    [InlineData("user-management")]
+    [InlineData("user-management.http")]
+    [InlineData("postgres")]
+    [InlineData("nats")]
+    [InlineData("data")]
+    [InlineData("dashboard")]
+    public void Format_Platform_HasTheKeyOnce(string key)
+    {
+        using var platform = new PlatformModel();
+
+        var pairs = Pairs(ReadyLine.Format(platform.Builder.Resources.Where(AppHost.Platform.IsFabrixProcess), platform.Layout, Dashboard));
+
+        Assert.Single(pairs, p => p.Key == key);
+    }
+
+    [Fact]
+    public void Format_WithoutDashboard_HasNoDashboardKey()
+    {
+        using var platform = new PlatformModel();
+
+        var pairs = Pairs(ReadyLine.Format(platform.Builder.Resources.Where(AppHost.Platform.IsFabrixProcess), platform.Layout, dashboardUrl: null));
+
+        Assert.DoesNotContain(pairs, p => p.Key == "dashboard");
+        Assert.Equal(platform.Layout.DataRoot, pairs.Single(p => p.Key == "data").Value);
+    }
+
+    [Fact]
+    public void IsFabrixProcess_Platform_LeavesOutParametersDatabasesAndRebuilders()
+    {
+        using var platform = new PlatformModel();
+
+        var left = platform.Builder.Resources.Where(r => !AppHost.Platform.IsFabrixProcess(r)).ToList();
+
+        Assert.Contains(left, r => r.Name == "registry-rebuilder");
+        Assert.Contains(left, r => r.Name == "registry-db");
+        Assert.Contains(left, r => r.Name == "postgres-password");
+        Assert.Equal(5, platform.Builder.Resources.Count - left.Count);
+    }
+
+    private static List<KeyValuePair<string, string>> Pairs(string line)
+    {
+        Assert.StartsWith(ReadyLine.Prefix + " ", line, StringComparison.Ordinal);
+        return [.. line[(ReadyLine.Prefix.Length + 1)..].Split(' ').Select(p => p.Split('=', 2)).Select(p => KeyValuePair.Create(p[0], p[1]))];
+    }
+}
