@@ -100,7 +100,7 @@ public sealed class PluginTokenCheck : IDisposable
         {
             jwt = _handler.ReadJsonWebToken(token);
         }
-        catch (Exception exception) when (exception is SecurityTokenMalformedException or ArgumentException)
+        catch (Exception exception) when (exception is SecurityTokenException or ArgumentException or FormatException or System.Text.Json.JsonException)
         {
             return Refuse(PluginTokenRefusalCode.Malformed, "The plugin token is not a compact JWT.");
         }
@@ -115,7 +115,12 @@ public sealed class PluginTokenCheck : IDisposable
             return Refuse(PluginTokenRefusalCode.WrongAlgorithm, "The plugin token is not signed with ES256.");
         }
 
-        if (string.IsNullOrEmpty(jwt.Kid) || await _keys.FindAsync(jwt.Kid, cancellationToken) is null)
+        if (string.IsNullOrEmpty(jwt.Kid))
+        {
+            return Refuse(PluginTokenRefusalCode.UnknownKey, "The plugin token names no signing key.");
+        }
+
+        if (await _keys.FindAsync(jwt.Kid, cancellationToken) is null)
         {
             return _keys.HasKeys
                 ? Refuse(PluginTokenRefusalCode.UnknownKey, "The plugin token names no key the registry publishes.")

@@ -46,7 +46,8 @@ internal sealed partial class RegistryKeySet(HttpClient http, Uri jwksAddress, T
                 return fetched;
             }
 
-            if (_fetch is null)
+            // A fetch that completed synchronously is already done before it was stored: completed means none running.
+            if (_fetch is null || _fetch.IsCompleted)
             {
                 var now = timeProvider.GetTimestamp();
                 if (_lastFetchStarted is { } last && timeProvider.GetElapsedTime(last, now) < refreshInterval)
@@ -83,13 +84,6 @@ internal sealed partial class RegistryKeySet(HttpClient http, Uri jwksAddress, T
         {
             metrics.KeysFetched(succeeded: false);
             LogFetchFailed(logger, exception, jwksAddress);
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _fetch = null;
-            }
         }
     }
 
