@@ -142,6 +142,57 @@ public sealed class SigningKeyRingTests(PostgresServer postgres) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task FindPublicKeyAsync_UnknownKidsWithinInterval_DatabaseReadAtMostOncePerInterval()
+    {
+        var folder = NewKeyRingFolder();
+        var ring = NewRing(folder);
+        var otherReplica = NewRing(folder);
+
+        var madeUp = await ring.FindPublicKeyAsync("made-up-kid", Ct);
+        var rotated = (await otherReplica.RotateIfDueAsync(Ct))!.NewKeyId;
+        var withinInterval = await ring.FindPublicKeyAsync(rotated, Ct);
+        _time.Advance(SigningKeyRing.UnknownKeyRefreshInterval - TimeSpan.FromMilliseconds(1));
+        var justBefore = await ring.FindPublicKeyAsync(rotated, Ct);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var afterInterval = await ring.FindPublicKeyAsync(rotated, Ct);
+
+        // The key exists in the database from the second lookup on: only a reload could have found it.
+        Assert.Null(madeUp);
+        Assert.Null(withinInterval);
+        Assert.Null(justBefore);
+        Assert.Equal(rotated, afterInterval?.KeyId);
+    }
+
+    [Fact]
+    public async Task FindPublicKeyAsync_KeyThisInstanceRotatedIn_FoundWithoutAReload()
+    {
+        var ring = NewRing(NewKeyRingFolder());
+        Assert.Null(await ring.FindPublicKeyAsync("made-up-kid", Ct));
+
+        var rotated = (await ring.RotateIfDueAsync(Ct))!.NewKeyId;
+        var found = await ring.FindPublicKeyAsync(rotated, Ct);
+
+        Assert.Equal(rotated, found?.KeyId);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_TokenSignedByAnotherReplicasNewKey_AcceptedOnceTheIntervalAllowsAReload()
+    {
+        var folder = NewKeyRingFolder();
+        var ring = NewRing(folder);
+        var validator = new PluginTokenValidator(ring, _time, Options.Create(_options));
+        Assert.Null(await ring.FindPublicKeyAsync("made-up-kid", Ct));
+        var token = await IssueAsync(NewRing(folder), "other-replica");
+
+        var tooSoon = await validator.ValidateAsync($"Bearer {token.Token}", Ct);
+        _time.Advance(SigningKeyRing.UnknownKeyRefreshInterval);
+        var later = await validator.ValidateAsync($"Bearer {token.Token}", Ct);
+
+        Assert.Null(tooSoon.Identity);
+        Assert.Equal("other-replica", later.Identity?.PluginId);
+    }
+
+    [Fact]
     public async Task KeyRotationService_FakeClockPassesInterval_RotatesWithoutWaiting()
     {
         _options.KeyRotationCheckPeriod = TimeSpan.FromMinutes(1);
@@ -163,6 +214,7 @@ public sealed class SigningKeyRingTests(PostgresServer postgres) : IAsyncLifetim
         _database,
         DataProtectionProvider.Create(new DirectoryInfo(keyRingFolder), builder => builder.SetApplicationName("fabrix-core-registry")),
         Options.Create(_options),
+        _time,
         NullLogger<SigningKeyRing>.Instance);
 
     private async Task<IssuedToken> IssueAsync(SigningKeyRing ring, string pluginId)
