@@ -6,7 +6,7 @@ namespace Fabrix.Core.Lanes.Tokens;
 internal sealed record ValidatedToken(PluginCaller Caller, DateTimeOffset ValidUntil, long PolicyRevision);
 
 /// <summary>
-/// Validated tokens by <see cref="TokenHash"/>, at most <c>capacity</c> of them. An entry is dropped when its token
+/// Validated tokens by <see cref="TokenHash"/>, at most <c>capacity</c> of them (concurrent adds may pass the bound by a few). An entry is dropped when its token
 /// expires (the reader checks), when its plugin's policy entry changes (<see cref="RemovePlugin"/>, and the reader
 /// compares revisions), or to make room. Only validated tokens get in, so nobody without a valid token can fill it.
 /// </summary>
