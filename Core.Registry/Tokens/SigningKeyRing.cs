@@ -18,6 +18,9 @@ internal sealed record SigningKey(string KeyId, DateTimeOffset CreatedAt, ECDsaS
 /// <summary>A key whose public half is in the JWKS document.</summary>
 internal sealed record PublishedKey(string KeyId, string X, string Y, DateTimeOffset CreatedAt, DateTimeOffset? RetiredAt);
 
+/// <summary>The published keys as read at <paramref name="ReadAt"/> (a <see cref="TimeProvider"/> timestamp).</summary>
+internal sealed record PublishedKeys(IReadOnlyList<PublishedKey> Keys, long ReadAt);
+
 /// <summary>Outcome of a rotation.</summary>
 internal sealed record KeyRotation(string? RetiredKeyId, string NewKeyId);
 
@@ -47,6 +50,9 @@ internal sealed partial class SigningKeyRing(
     /// <summary>Least time between two reloads of the public keys caused by unknown key ids ("at most every few seconds", issue 9 section 7).</summary>
     public static readonly TimeSpan UnknownKeyRefreshInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the JWKS endpoint serves the published keys it read (a key another instance rotated in shows within this).</summary>
+    public static readonly TimeSpan PublishedKeysMaxAge = TimeSpan.FromSeconds(5);
+
     private const string LockKey = "fabrix.registry.signing-keys";
     private readonly IDataProtector _protector = dataProtection.CreateProtector("Fabrix.Core.Registry.SigningKeys.v1");
     private readonly ConcurrentDictionary<string, ECDsaSecurityKey> _privateKeys = new(StringComparer.Ordinal);
@@ -54,6 +60,8 @@ internal sealed partial class SigningKeyRing(
     private volatile FrozenDictionary<string, ECDsaSecurityKey> _publicKeys = FrozenDictionary<string, ECDsaSecurityKey>.Empty;
     private Task? _publicKeysReload;
     private long? _lastPublicKeysReload;
+    private volatile PublishedKeys? _published;
+    private Task<IReadOnlyList<PublishedKey>>? _publishedRead;
 
     /// <summary>The active key, created when there is none (first start) or when its private half cannot be decrypted.</summary>
     public async Task<SigningKey> GetActiveAsync(RegistryTransaction transaction, CancellationToken cancellationToken)
@@ -90,8 +98,47 @@ internal sealed partial class SigningKeyRing(
         var created = await ReplaceActiveAsync(transaction, active?.KeyId, Caller.System(),
             active is null ? "no active signing key" : $"the active key is older than {options.Value.KeyRotationInterval}", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+
+        // Committed: the next JWKS request reads the new set instead of serving the cached one.
+        _published = null;
         LogRotated(logger, active?.KeyId ?? "(none)", created.KeyId);
         return new KeyRotation(active?.KeyId, created.KeyId);
+    }
+
+    /// <summary>
+    /// <see cref="GetPublishedAsync"/> as the JWKS endpoint serves it: read from the database at most once per
+    /// <see cref="PublishedKeysMaxAge"/> (concurrent requests share one read), and at once after this instance rotated.
+    /// An unauthenticated caller cannot make the registry query PostgreSQL per request (issue 9 section 7).
+    /// </summary>
+    public async Task<IReadOnlyList<PublishedKey>> GetPublishedCachedAsync(CancellationToken cancellationToken)
+    {
+        if (_published is { } current && timeProvider.GetElapsedTime(current.ReadAt) < PublishedKeysMaxAge)
+        {
+            return current.Keys;
+        }
+
+        Task<IReadOnlyList<PublishedKey>> read;
+        lock (_publicKeysGate)
+        {
+            if (_publishedRead is null || _publishedRead.IsCompleted)
+            {
+                _publishedRead = ReadPublishedAsync();
+            }
+
+            read = _publishedRead;
+        }
+
+        return await read.WaitAsync(cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<PublishedKey>> ReadPublishedAsync()
+    {
+        var readAt = timeProvider.GetTimestamp();
+        var keys = await GetPublishedAsync(CancellationToken.None);
+
+        // Before the first key exists (a request racing start-up) nothing is kept: the next request reads again.
+        _published = keys.Count == 0 ? null : new PublishedKeys(keys, readAt);
+        return keys;
     }
 
     /// <summary>Keys for the JWKS document: the active one and every retired one with an unexpired token.</summary>
@@ -240,6 +287,9 @@ internal sealed partial class SigningKeyRing(
 
         var key = new ECDsaSecurityKey(ecdsa) { KeyId = keyId };
         _privateKeys[keyId] = key;
+
+        // Whatever the JWKS endpoint cached predates this key.
+        _published = null;
 
         // Its tokens validate here at once, without a reload. Should this transaction roll back, the key signed nothing
         // anyone holds, so knowing its public half is harmless.

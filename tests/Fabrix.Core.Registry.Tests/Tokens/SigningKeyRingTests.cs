@@ -193,6 +193,42 @@ public sealed class SigningKeyRingTests(PostgresServer postgres) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task GetPublishedCachedAsync_AnotherReplicaRotates_ServedFromMemoryUntilMaxAgePasses()
+    {
+        var folder = NewKeyRingFolder();
+        var ring = NewRing(folder);
+        var first = (await ring.RotateIfDueAsync(Ct))!.NewKeyId;
+        _time.Advance(_options.KeyRotationInterval);
+        await ring.GetPublishedCachedAsync(Ct);
+
+        var second = (await NewRing(folder).RotateIfDueAsync(Ct))!.NewKeyId;
+        var cached = await ring.GetPublishedCachedAsync(Ct);
+        _time.Advance(SigningKeyRing.PublishedKeysMaxAge);
+        var reread = await ring.GetPublishedCachedAsync(Ct);
+
+        // The second key is in the database from the second read on: only a database read could show it (the first, retired
+        // with no token outstanding, leaves the document).
+        Assert.Equal([first], cached.Select(k => k.KeyId));
+        Assert.Equal([second], reread.Select(k => k.KeyId));
+    }
+
+    [Fact]
+    public async Task GetPublishedCachedAsync_ThisInstanceRotates_ServesTheNewSetAtOnce()
+    {
+        _options.KeyRotationInterval = TimeSpan.FromSeconds(1);
+        var ring = NewRing(NewKeyRingFolder());
+        var first = (await ring.RotateIfDueAsync(Ct))!.NewKeyId;
+        await ring.GetPublishedCachedAsync(Ct);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        var second = (await ring.RotateIfDueAsync(Ct))!.NewKeyId;
+        var published = await ring.GetPublishedCachedAsync(Ct);
+
+        Assert.NotEqual(first, second);
+        Assert.Equal([second], published.Select(k => k.KeyId));
+    }
+
+    [Fact]
     public async Task KeyRotationService_FakeClockPassesInterval_RotatesWithoutWaiting()
     {
         _options.KeyRotationCheckPeriod = TimeSpan.FromMinutes(1);
