@@ -10,10 +10,11 @@ internal static class JwksEndpoint
     {
         endpoints.MapGet(PluginTokenClaims.JwksPath, async (SigningKeyRing keyRing, HttpContext context, CancellationToken cancellationToken) =>
         {
-            var keys = await keyRing.GetPublishedAsync(cancellationToken);
+            var keys = await keyRing.GetPublishedCachedAsync(cancellationToken);
             var document = new JsonWebKeySetDocument([.. keys.Select(k => new PublicJsonWebKey("EC", "P-256", k.X, k.Y, k.KeyId, SigningKeyRing.Algorithm, "sig"))]);
 
-            // Validators cache the set and refetch on an unknown kid; a short max-age bounds staleness after rotation.
+            // Validators cache the set and refetch on an unknown kid; a short max-age bounds staleness after rotation. The
+            // registry itself reads the keys at most every SigningKeyRing.PublishedKeysMaxAge, not per request.
             context.Response.Headers.CacheControl = "public, max-age=60";
             return TypedResults.Json(document, TokenJsonContext.Default.JsonWebKeySetDocument, contentType: "application/jwk-set+json");
         }).RequireRateLimiting(RateLimiting.UnauthenticatedRateLimiting.PolicyName);

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -17,6 +18,9 @@ internal sealed record SigningKey(string KeyId, DateTimeOffset CreatedAt, ECDsaS
 /// <summary>A key whose public half is in the JWKS document.</summary>
 internal sealed record PublishedKey(string KeyId, string X, string Y, DateTimeOffset CreatedAt, DateTimeOffset? RetiredAt);
 
+/// <summary>The published keys as read at <paramref name="ReadAt"/> (a <see cref="TimeProvider"/> timestamp).</summary>
+internal sealed record PublishedKeys(IReadOnlyList<PublishedKey> Keys, long ReadAt);
+
 /// <summary>Outcome of a rotation.</summary>
 internal sealed record KeyRotation(string? RetiredKeyId, string NewKeyId);
 
@@ -26,18 +30,38 @@ internal sealed record KeyRotation(string? RetiredKeyId, string NewKeyId);
 /// active; rotation retires it and creates the next under an advisory lock, so instances never race. A retired key
 /// stays published while any token it signed is unexpired (plus <see cref="RegistryOptions.ClockSkew"/>). Key ids are
 /// RFC 7638 JWK thumbprints.
+/// <para>
+/// Token validation reads public keys from an immutable in-memory set that is swapped whole, never from the database
+/// per request (issue 9 section 7): a key this instance creates joins the set at once; an unknown <c>kid</c> reloads
+/// the set from <c>signing_keys</c>, but at most once per <see cref="UnknownKeyRefreshInterval"/> on the injected clock,
+/// and concurrent lookups share that one reload. So an unauthenticated caller sending made-up key ids costs the database
+/// one query per interval, and a key another instance rotated in is known here within that interval of its first use.
+/// </para>
 /// </summary>
 internal sealed partial class SigningKeyRing(
     RegistryDatabase database,
     IDataProtectionProvider dataProtection,
     IOptions<RegistryOptions> options,
+    TimeProvider timeProvider,
     ILogger<SigningKeyRing> logger)
 {
     public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
+
+    /// <summary>Least time between two reloads of the public keys caused by unknown key ids ("at most every few seconds", issue 9 section 7).</summary>
+    public static readonly TimeSpan UnknownKeyRefreshInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the JWKS endpoint serves the published keys it read (a key another instance rotated in shows within this).</summary>
+    public static readonly TimeSpan PublishedKeysMaxAge = TimeSpan.FromSeconds(5);
+
     private const string LockKey = "fabrix.registry.signing-keys";
     private readonly IDataProtector _protector = dataProtection.CreateProtector("Fabrix.Core.Registry.SigningKeys.v1");
     private readonly ConcurrentDictionary<string, ECDsaSecurityKey> _privateKeys = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ECDsaSecurityKey> _publicKeys = new(StringComparer.Ordinal);
+    private readonly Lock _publicKeysGate = new();
+    private volatile FrozenDictionary<string, ECDsaSecurityKey> _publicKeys = FrozenDictionary<string, ECDsaSecurityKey>.Empty;
+    private Task? _publicKeysReload;
+    private long? _lastPublicKeysReload;
+    private volatile PublishedKeys? _published;
+    private Task<IReadOnlyList<PublishedKey>>? _publishedRead;
 
     /// <summary>The active key, created when there is none (first start) or when its private half cannot be decrypted.</summary>
     public async Task<SigningKey> GetActiveAsync(RegistryTransaction transaction, CancellationToken cancellationToken)
@@ -74,8 +98,47 @@ internal sealed partial class SigningKeyRing(
         var created = await ReplaceActiveAsync(transaction, active?.KeyId, Caller.System(),
             active is null ? "no active signing key" : $"the active key is older than {options.Value.KeyRotationInterval}", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+
+        // Committed: the next JWKS request reads the new set instead of serving the cached one.
+        _published = null;
         LogRotated(logger, active?.KeyId ?? "(none)", created.KeyId);
         return new KeyRotation(active?.KeyId, created.KeyId);
+    }
+
+    /// <summary>
+    /// <see cref="GetPublishedAsync"/> as the JWKS endpoint serves it: read from the database at most once per
+    /// <see cref="PublishedKeysMaxAge"/> (concurrent requests share one read), and at once after this instance rotated.
+    /// An unauthenticated caller cannot make the registry query PostgreSQL per request (issue 9 section 7).
+    /// </summary>
+    public async Task<IReadOnlyList<PublishedKey>> GetPublishedCachedAsync(CancellationToken cancellationToken)
+    {
+        if (_published is { } current && timeProvider.GetElapsedTime(current.ReadAt) < PublishedKeysMaxAge)
+        {
+            return current.Keys;
+        }
+
+        Task<IReadOnlyList<PublishedKey>> read;
+        lock (_publicKeysGate)
+        {
+            if (_publishedRead is null || _publishedRead.IsCompleted)
+            {
+                _publishedRead = ReadPublishedAsync();
+            }
+
+            read = _publishedRead;
+        }
+
+        return await read.WaitAsync(cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<PublishedKey>> ReadPublishedAsync()
+    {
+        var readAt = timeProvider.GetTimestamp();
+        var keys = await GetPublishedAsync(CancellationToken.None);
+
+        // Before the first key exists (a request racing start-up) nothing is kept: the next request reads again.
+        _published = keys.Count == 0 ? null : new PublishedKeys(keys, readAt);
+        return keys;
     }
 
     /// <summary>Keys for the JWKS document: the active one and every retired one with an unexpired token.</summary>
@@ -108,25 +171,79 @@ internal sealed partial class SigningKeyRing(
         return keys;
     }
 
-    /// <summary>Public key of any key the registry ever created (validation checks the token's own expiry).</summary>
+    /// <summary>
+    /// Public key of any key the registry ever created (validation checks the token's own expiry), from the in-memory
+    /// set; an unknown id reloads the set from the database at most once per <see cref="UnknownKeyRefreshInterval"/>.
+    /// </summary>
     public async Task<ECDsaSecurityKey?> FindPublicKeyAsync(string keyId, CancellationToken cancellationToken)
     {
-        if (_publicKeys.TryGetValue(keyId, out var cached))
+        var seen = _publicKeys;
+        if (seen.TryGetValue(keyId, out var cached))
         {
             return cached;
         }
 
-        await using var transaction = await database.BeginAsync(cancellationToken);
-        await using var command = transaction.CreateCommand("select public_key from signing_keys where kid = @kid");
-        command.Parameters.AddWithValue("kid", keyId);
-        if (await command.ExecuteScalarAsync(cancellationToken) is not byte[] spki)
+        Task reload;
+        lock (_publicKeysGate)
         {
-            return null;
+            if (!ReferenceEquals(_publicKeys, seen) && _publicKeys.TryGetValue(keyId, out var swapped))
+            {
+                return swapped;
+            }
+
+            // A reload that completed synchronously was stored after it finished: completed means none running.
+            if (_publicKeysReload is null || _publicKeysReload.IsCompleted)
+            {
+                var now = timeProvider.GetTimestamp();
+                if (_lastPublicKeysReload is { } last && timeProvider.GetElapsedTime(last, now) < UnknownKeyRefreshInterval)
+                {
+                    return null;
+                }
+
+                _lastPublicKeysReload = now;
+                _publicKeysReload = ReloadPublicKeysAsync();
+            }
+
+            reload = _publicKeysReload;
         }
 
-        var ecdsa = ECDsa.Create();
-        ecdsa.ImportSubjectPublicKeyInfo(spki, out _);
-        return _publicKeys.GetOrAdd(keyId, new ECDsaSecurityKey(ecdsa) { KeyId = keyId });
+        await reload.WaitAsync(cancellationToken);
+        return _publicKeys.GetValueOrDefault(keyId);
+    }
+
+    /// <summary>Reads every key's public half and swaps in the union with the keys already held. Not tied to one caller's cancellation.</summary>
+    private async Task ReloadPublicKeysAsync()
+    {
+        var loaded = new Dictionary<string, ECDsaSecurityKey>(StringComparer.Ordinal);
+        await using (var transaction = await database.BeginAsync(CancellationToken.None))
+        await using (var command = transaction.CreateCommand("select kid, public_key from signing_keys"))
+        await using (var reader = await command.ExecuteReaderAsync(CancellationToken.None))
+        {
+            while (await reader.ReadAsync(CancellationToken.None))
+            {
+                var keyId = reader.GetString(0);
+                var ecdsa = ECDsa.Create();
+                ecdsa.ImportSubjectPublicKeyInfo(reader.GetFieldValue<byte[]>(1), out _);
+                loaded[keyId] = new ECDsaSecurityKey(ecdsa) { KeyId = keyId };
+            }
+        }
+
+        AddPublicKeys(loaded);
+    }
+
+    /// <summary>Swaps in a new set: the current one plus <paramref name="keys"/> (a key already held keeps its instance).</summary>
+    private void AddPublicKeys(IReadOnlyDictionary<string, ECDsaSecurityKey> keys)
+    {
+        lock (_publicKeysGate)
+        {
+            var merged = new Dictionary<string, ECDsaSecurityKey>(keys, StringComparer.Ordinal);
+            foreach (var (keyId, key) in _publicKeys)
+            {
+                merged[keyId] = key;
+            }
+
+            _publicKeys = merged.ToFrozenDictionary(StringComparer.Ordinal);
+        }
     }
 
     private async Task<SigningKey> ReplaceActiveAsync(RegistryTransaction transaction, string? retiringKeyId, Caller caller, string reason, CancellationToken cancellationToken)
@@ -170,6 +287,14 @@ internal sealed partial class SigningKeyRing(
 
         var key = new ECDsaSecurityKey(ecdsa) { KeyId = keyId };
         _privateKeys[keyId] = key;
+
+        // Whatever the JWKS endpoint cached predates this key.
+        _published = null;
+
+        // Its tokens validate here at once, without a reload. Should this transaction roll back, the key signed nothing
+        // anyone holds, so knowing its public half is harmless.
+        var publicKey = ECDsa.Create(ecdsa.ExportParameters(includePrivateParameters: false));
+        AddPublicKeys(new Dictionary<string, ECDsaSecurityKey>(StringComparer.Ordinal) { [keyId] = new ECDsaSecurityKey(publicKey) { KeyId = keyId } });
         return new SigningKey(keyId, transaction.Now, key);
     }
 

@@ -142,6 +142,93 @@ public sealed class SigningKeyRingTests(PostgresServer postgres) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task FindPublicKeyAsync_UnknownKidsWithinInterval_DatabaseReadAtMostOncePerInterval()
+    {
+        var folder = NewKeyRingFolder();
+        var ring = NewRing(folder);
+        var otherReplica = NewRing(folder);
+
+        var madeUp = await ring.FindPublicKeyAsync("made-up-kid", Ct);
+        var rotated = (await otherReplica.RotateIfDueAsync(Ct))!.NewKeyId;
+        var withinInterval = await ring.FindPublicKeyAsync(rotated, Ct);
+        _time.Advance(SigningKeyRing.UnknownKeyRefreshInterval - TimeSpan.FromMilliseconds(1));
+        var justBefore = await ring.FindPublicKeyAsync(rotated, Ct);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var afterInterval = await ring.FindPublicKeyAsync(rotated, Ct);
+
+        // The key exists in the database from the second lookup on: only a reload could have found it.
+        Assert.Null(madeUp);
+        Assert.Null(withinInterval);
+        Assert.Null(justBefore);
+        Assert.Equal(rotated, afterInterval?.KeyId);
+    }
+
+    [Fact]
+    public async Task FindPublicKeyAsync_KeyThisInstanceRotatedIn_FoundWithoutAReload()
+    {
+        var ring = NewRing(NewKeyRingFolder());
+        Assert.Null(await ring.FindPublicKeyAsync("made-up-kid", Ct));
+
+        var rotated = (await ring.RotateIfDueAsync(Ct))!.NewKeyId;
+        var found = await ring.FindPublicKeyAsync(rotated, Ct);
+
+        Assert.Equal(rotated, found?.KeyId);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_TokenSignedByAnotherReplicasNewKey_AcceptedOnceTheIntervalAllowsAReload()
+    {
+        var folder = NewKeyRingFolder();
+        var ring = NewRing(folder);
+        var validator = new PluginTokenValidator(ring, _time, Options.Create(_options));
+        Assert.Null(await ring.FindPublicKeyAsync("made-up-kid", Ct));
+        var token = await IssueAsync(NewRing(folder), "other-replica");
+
+        var tooSoon = await validator.ValidateAsync($"Bearer {token.Token}", Ct);
+        _time.Advance(SigningKeyRing.UnknownKeyRefreshInterval);
+        var later = await validator.ValidateAsync($"Bearer {token.Token}", Ct);
+
+        Assert.Null(tooSoon.Identity);
+        Assert.Equal("other-replica", later.Identity?.PluginId);
+    }
+
+    [Fact]
+    public async Task GetPublishedCachedAsync_AnotherReplicaRotates_ServedFromMemoryUntilMaxAgePasses()
+    {
+        var folder = NewKeyRingFolder();
+        var ring = NewRing(folder);
+        var first = (await ring.RotateIfDueAsync(Ct))!.NewKeyId;
+        _time.Advance(_options.KeyRotationInterval);
+        await ring.GetPublishedCachedAsync(Ct);
+
+        var second = (await NewRing(folder).RotateIfDueAsync(Ct))!.NewKeyId;
+        var cached = await ring.GetPublishedCachedAsync(Ct);
+        _time.Advance(SigningKeyRing.PublishedKeysMaxAge);
+        var reread = await ring.GetPublishedCachedAsync(Ct);
+
+        // The second key is in the database from the second read on: only a database read could show it (the first, retired
+        // with no token outstanding, leaves the document).
+        Assert.Equal([first], cached.Select(k => k.KeyId));
+        Assert.Equal([second], reread.Select(k => k.KeyId));
+    }
+
+    [Fact]
+    public async Task GetPublishedCachedAsync_ThisInstanceRotates_ServesTheNewSetAtOnce()
+    {
+        _options.KeyRotationInterval = TimeSpan.FromSeconds(1);
+        var ring = NewRing(NewKeyRingFolder());
+        var first = (await ring.RotateIfDueAsync(Ct))!.NewKeyId;
+        await ring.GetPublishedCachedAsync(Ct);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        var second = (await ring.RotateIfDueAsync(Ct))!.NewKeyId;
+        var published = await ring.GetPublishedCachedAsync(Ct);
+
+        Assert.NotEqual(first, second);
+        Assert.Equal([second], published.Select(k => k.KeyId));
+    }
+
+    [Fact]
     public async Task KeyRotationService_FakeClockPassesInterval_RotatesWithoutWaiting()
     {
         _options.KeyRotationCheckPeriod = TimeSpan.FromMinutes(1);
@@ -163,6 +250,7 @@ public sealed class SigningKeyRingTests(PostgresServer postgres) : IAsyncLifetim
         _database,
         DataProtectionProvider.Create(new DirectoryInfo(keyRingFolder), builder => builder.SetApplicationName("fabrix-core-registry")),
         Options.Create(_options),
+        _time,
         NullLogger<SigningKeyRing>.Instance);
 
     private async Task<IssuedToken> IssueAsync(SigningKeyRing ring, string pluginId)
