@@ -28,6 +28,7 @@ public sealed partial class PolicySnapshotClient : BackgroundService
     private readonly Counter<long> _reconnects;
     private PolicySnapshot? _snapshot;
     private long _confirmedAt;
+    private volatile bool _streaming;
 
     /// <summary>Creates the client; it starts watching when the host starts it.</summary>
     public PolicySnapshotClient(PolicyService.PolicyServiceClient client, IOptions<PolicySnapshotOptions> options, TimeProvider timeProvider,
@@ -47,6 +48,9 @@ public sealed partial class PolicySnapshotClient : BackgroundService
             description: "1 when the lane may decide from its snapshot, 0 when it refuses everything (none yet, or stale).");
         _reconnects = meter.CreateCounter<long>("fabrix.lanes.policy.reconnects", description: "Times the WatchPolicy stream was opened again after it broke.");
     }
+
+    /// <summary>True while a WatchPolicy stream is open and has delivered its first message.</summary>
+    internal bool IsStreaming => _streaming;
 
     /// <summary>Raised after a new revision was swapped in, with what it changed (never for a heartbeat).</summary>
     public event EventHandler<PolicyChange>? Changed;
@@ -80,6 +84,7 @@ public sealed partial class PolicySnapshotClient : BackgroundService
                 await foreach (var message in call.ResponseStream.ReadAllAsync(stoppingToken))
                 {
                     Apply(message);
+                    _streaming = true;
                     attempt = 0;
                 }
 
@@ -93,9 +98,15 @@ public sealed partial class PolicySnapshotClient : BackgroundService
             {
                 LogRefused(_logger, exception.StatusCode, exception.Status.Detail);
             }
-            catch (Exception exception) when (exception is RpcException or PolicyGapException or HttpRequestException or IOException)
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever broke the stream (the registry gone, a refused resume, a gap, a disposed connection), the lane
+                // keeps its last snapshot, which ages towards StaleAfter, and tries again.
                 LogStreamBroke(_logger, revision, exception);
+            }
+            finally
+            {
+                _streaming = false;
             }
 
             var delay = Backoff(attempt++);
