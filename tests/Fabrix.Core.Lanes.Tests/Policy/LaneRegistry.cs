@@ -36,6 +36,9 @@ public sealed class LaneRegistry(PostgresServer postgres, NatsServer nats) : IAs
 
     public ECDsaSecurityKey AdminKey { get; private set; } = null!;
 
+    /// <summary>The registry's configuration (tests read the service key settings from it).</summary>
+    public IReadOnlyDictionary<string, string?> Settings => _settings;
+
     public async ValueTask InitializeAsync()
     {
         _root = Directory.CreateTempSubdirectory("fabrix-lanes-tests-").FullName;
@@ -54,6 +57,8 @@ public sealed class LaneRegistry(PostgresServer postgres, NatsServer nats) : IAs
             ["Fabrix:Registry:Audit:AnchorStream"] = anchors,
             ["Fabrix:Registry:Audit:AnchorSubject"] = $"fabrix.audit.anchors.{anchors}",
             ["Fabrix:Registry:RateLimiting:Enabled"] = "false",
+            // Far longer than any wait in the tests: a change reaches another replica's watchers only through NATS.
+            ["Fabrix:Registry:Policy:HeartbeatInterval"] = "00:01:00",
             [$"Fabrix:Registry:ServiceIdentity:TrustedServices:{ServiceName}"] =
                 ServiceToken.WritePublicKeyFile(ServiceKeyPath, Path.Combine(_root, $"{ServiceName}.pub.pem")),
         };

@@ -40,6 +40,8 @@ public sealed class PolicyReplicas(PostgresServer postgres, NatsServer nats) : I
         await Host.InitializeAsync();
         _keys = Directory.CreateTempSubdirectory("fabrix-policy-keys-").FullName;
         var settings = Host.Settings();
+        // Far longer than any wait in the tests: a change reaches another replica's watchers only through NATS.
+        settings["Fabrix:Registry:Policy:HeartbeatInterval"] = "00:01:00";
         foreach (var service in new[] { ServiceName, OtherServiceName })
         {
             var keyFile = ServiceToken.EnsureKeyFile(Path.Combine(_keys, $"{service}.pem"));

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Fabrix.Contracts.Policy.V1;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Monitoring = Fabrix.Core.Registry.Health;
 
 namespace Fabrix.Core.Registry.Tests.Policy;
 
@@ -135,5 +137,27 @@ public sealed class PolicyWatchTests(PolicyReplicas replicas, ITestOutputHelper 
 
         Assert.Equal(PolicyMessage.KindOneofCase.Snapshot, message.KindCase);
         Assert.True(message.Snapshot.Revision < 1_000_000_000);
+    }
+
+    [Fact]
+    public async Task WatchPolicy_HealthTransition_DeltaCarriesTheNewHealth()
+    {
+        var id = TestManifests.NewId("health");
+        await Host.InstallAsync(id, enableOnRegister: true);
+        await Host.RegisterRestOkAsync(id);
+        using var call = PolicyReplicas.WatcherOf(replicas.B).WatchPolicy(new WatchPolicyRequest(), replicas.ServiceHeaders(), cancellationToken: Ct);
+        var snapshot = (await PolicyReplicas.NextAsync(call, Ct)).Snapshot;
+        var store = replicas.FactoryA.Services.GetRequiredService<Monitoring.IHealthStore>();
+        var at = DateTimeOffset.UtcNow;
+
+        await store.RecordAsync(new Monitoring.HealthObservation(
+            new Monitoring.HealthSample(id, at, Monitoring.HealthSampleSource.Http, false, TimeSpan.FromMilliseconds(3), "connection refused", new Dictionary<string, double>()),
+            new Monitoring.HealthStatus(Monitoring.HealthState.Degraded, 1, 0),
+            new Monitoring.HealthTransition(id, Monitoring.HealthState.Unknown, Monitoring.HealthState.Degraded, at, "1 failure")), Ct);
+        var delta = (await PolicyReplicas.NextAsync(call, Ct)).Delta;
+
+        Assert.Equal(snapshot.Revision, delta.BaseRevision);
+        var entry = Assert.Single(delta.Upserted);
+        Assert.Equal((id, HealthState.Degraded), (entry.Id, entry.Health));
     }
 }
