@@ -29,10 +29,12 @@ internal sealed partial class PolicyFeed(
     public const string WorkName = "policy-feed";
     public const int WatcherCapacity = 256;
     private static readonly TimeSpan ResubscribeDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FirstSubscribeWait = TimeSpan.FromSeconds(5);
 
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly ConcurrentDictionary<long, Channel<PolicyMessage>> _watchers = new();
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextId;
     private long _revision;
     private int _heartbeatDue;
@@ -41,6 +43,9 @@ internal sealed partial class PolicyFeed(
     public long Revision => Volatile.Read(ref _revision);
 
     public int WatcherCount => _watchers.Count;
+
+    /// <summary>Completes once this replica first hears <c>fabrix.policy.changed</c> (its subscription is registered at the server).</summary>
+    public Task Listening => _subscribed.Task;
 
     /// <summary>Reads the database now instead of at the next tick.</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
@@ -65,8 +70,21 @@ internal sealed partial class PolicyFeed(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var listening = ListenAsync(stoppingToken);
+        var listening = ListenAsync(_subscribed, stoppingToken);
         var ticking = TickAsync(stoppingToken);
+        // Subscribe before the first read, so no change committed after that read goes unheard; but never wait long on
+        // NATS: the periodic read covers its absence.
+        try
+        {
+            await _subscribed.Task.WaitAsync(FirstSubscribeWait, timeProvider, stoppingToken);
+        }
+        catch (TimeoutException)
+        {
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
         Wake();
         try
         {
@@ -83,13 +101,17 @@ internal sealed partial class PolicyFeed(
         await Task.WhenAll(listening, ticking);
     }
 
-    private async Task ListenAsync(CancellationToken stoppingToken)
+    private async Task ListenAsync(TaskCompletionSource subscribed, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await foreach (var _ in nats.SubscribeAsync<byte[]>(EventSubjects.PolicyChanged, cancellationToken: stoppingToken))
+                await using var subscription = await nats.SubscribeCoreAsync<byte[]>(EventSubjects.PolicyChanged, cancellationToken: stoppingToken);
+                // The PONG proves the server registered the subscription: from here on every commit's message reaches it.
+                await nats.PingAsync(stoppingToken);
+                subscribed.TrySetResult();
+                await foreach (var _ in subscription.Msgs.ReadAllAsync(stoppingToken))
                 {
                     Wake();
                 }

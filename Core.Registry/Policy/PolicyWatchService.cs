@@ -11,8 +11,8 @@ namespace Fabrix.Core.Registry.Policy;
 /// <c>fabrix.policy.v1.PolicyService</c>: the WatchPolicy stream (issue 9 section 1), for core services only
 /// (<see cref="ServiceIdentityAuthenticator"/>). It subscribes to this replica's <see cref="PolicyFeed"/> first, then
 /// reads the snapshot or the resume delta, so nothing committed in between is lost; a pushed delta the stream already
-/// covers is skipped, and a gap before a pushed delta (the feed started after this stream's read) is filled from the
-/// database. Successful watches are reads and are not audited; refusals are.
+/// covers is skipped, and a gap before a pushed delta or heartbeat (the feed's first read came after this stream's) is
+/// filled from the database. Successful watches are reads and are not audited; refusals are.
 /// </summary>
 internal sealed class PolicyWatchService(ServiceIdentityAuthenticator identity, PolicyFeed feed, RegistryDatabase database, TimeProvider timeProvider)
     : PolicyService.PolicyServiceBase
@@ -51,6 +51,12 @@ internal sealed class PolicyWatchService(ServiceIdentityAuthenticator identity, 
             {
                 if (message.KindCase == PolicyMessage.KindOneofCase.Heartbeat)
                 {
+                    // The feed is ahead without having pushed the way there (its first read after a failed one): catch up.
+                    if (message.Heartbeat.Revision > held)
+                    {
+                        held = await FillGapAsync(held, responseStream, cancellationToken);
+                    }
+
                     await responseStream.WriteAsync(Heartbeat(held), cancellationToken);
                     continue;
                 }

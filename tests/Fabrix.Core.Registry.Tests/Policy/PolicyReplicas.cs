@@ -1,9 +1,11 @@
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Policy.V1;
+using Fabrix.Core.Registry.Policy;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Fabrix.Core.Registry.Tests.Policy;
@@ -52,7 +54,13 @@ public sealed class PolicyReplicas(PostgresServer postgres, NatsServer nats) : I
         OtherServiceKey = ServiceToken.LoadKey(Path.Combine(_keys, $"{OtherServiceName}.pem"));
         UntrustedKey = ServiceToken.LoadKey(ServiceToken.EnsureKeyFile(Path.Combine(_keys, "untrusted.pem")));
         (FactoryA, A) = Host.Start(settings);
-        (_, B) = Host.Start(settings);
+        RegistryFactory factoryB;
+        (factoryB, B) = Host.Start(settings);
+        // Both replicas hear each other's changes from here on (a notification published before would be lost).
+        foreach (var factory in new[] { FactoryA, factoryB })
+        {
+            await factory.Services.GetRequiredService<PolicyFeed>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+        }
     }
 
     public async ValueTask DisposeAsync()
