@@ -69,6 +69,20 @@ public sealed class ServiceIdentityTests(PolicyReplicas replicas) : IClassFixtur
         }
     }
 
+    [Fact]
+    public async Task Start_TrustedServiceWithBadNameOrMissingKey_RefusesNamingEveryKey()
+    {
+        var settings = replicas.Host.Settings();
+        settings["Fabrix:Registry:ServiceIdentity:TrustedServices:core-events"] = "/nonexistent/core-events.pub.pem";
+        settings["Fabrix:Registry:ServiceIdentity:TrustedServices:Core_Proxy"] = "/nonexistent/proxy.pub.pem";
+        await using var factory = new RegistryFactory(settings);
+
+        var error = factory.StartupFailure();
+
+        Assert.Contains("Fabrix:Registry:ServiceIdentity:TrustedServices:core-events", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Fabrix:Registry:ServiceIdentity:TrustedServices:Core_Proxy", error.Message, StringComparison.Ordinal);
+    }
+
     private async Task AssertRefusedAsync(Metadata headers, StatusCode expected, string actor)
     {
         var before = await RefusalsAsync(actor);
