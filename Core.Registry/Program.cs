@@ -7,11 +7,13 @@ builder.AddRegistryRequests();
 builder.AddRegistryPersistence();
 builder.AddRegistryAudit();
 builder.AddRegistryEvents();
+builder.AddRegistryPolicy();
 builder.AddRegistryPlugins();
 builder.AddRegistryHealth();
 builder.AddRegistryTokens();
 builder.AddRegistryRegistration();
 builder.AddRegistryAdministration();
+builder.AddRegistryServiceIdentity();
 
 var app = builder.Build();
 
@@ -23,5 +25,6 @@ app.MapRegistryTokens();
 app.MapRegistryRegistration();
 app.MapRegistryAdministration();
 app.MapRegistryAudit();
+app.MapRegistryPolicy();
 
 app.Run();

@@ -106,4 +106,7 @@ internal static class RefusalCodes
 
     /// <summary>Rollback to the version that is already pinned.</summary>
     public const string VersionAlreadyPinned = "VERSION_ALREADY_PINNED";
+
+    /// <summary>A valid plugin or administrator token where only a core service identity may call (issue 9 section 2).</summary>
+    public const string NotAService = "NOT_A_SERVICE";
 }

@@ -26,13 +26,18 @@ internal sealed record PluginLifecycleChanged(
     string Reason,
     string CorrelationId);
 
-/// <summary>Published on <c>fabrix.policy.changed</c> whenever something a lane decides on changed.</summary>
+/// <summary>
+/// Published on <c>fabrix.policy.changed</c> whenever something a lane decides on changed (Policy/PolicyChanges): a
+/// plugin (<c>plugin_id</c>, <c>status</c>) or a global switch (<c>switch</c>; <c>plugin_id</c> null). Every registry
+/// replica reacts by reading the new policy revision from the database and pushing it to its WatchPolicy streams.
+/// </summary>
 internal sealed record PolicyChanged(
-    string PluginId,
+    string? PluginId,
     string? Status,
     string Cause,
     DateTimeOffset At,
-    string CorrelationId);
+    string CorrelationId,
+    string? Switch = null);
 
 /// <summary>Wire JSON of registry events: snake_case, source-generated.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

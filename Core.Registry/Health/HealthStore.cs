@@ -6,6 +6,7 @@ using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Events;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;
+using Fabrix.Core.Registry.Policy;
 using NpgsqlTypes;
 
 namespace Fabrix.Core.Registry.Health;
@@ -18,7 +19,7 @@ namespace Fabrix.Core.Registry.Health;
 /// (lanes refuse unhealthy plugins). A transition takes the audit chain's lock before the plugin's row, the order the
 /// lifecycle's cascades take them in, so the two never deadlock.
 /// </summary>
-internal sealed class HealthStore(RegistryDatabase database, EventOutbox outbox) : IHealthStore
+internal sealed class HealthStore(RegistryDatabase database, EventOutbox outbox, PolicyChanges policy) : IHealthStore
 {
     /// <summary>Parsed <c>health_check</c>s by manifest digest: manifests are immutable, so a digest's answer never changes.</summary>
     private readonly ConcurrentDictionary<string, ManifestHealthCheck?> _healthChecks = new(StringComparer.Ordinal);
@@ -173,13 +174,9 @@ internal sealed class HealthStore(RegistryDatabase database, EventOutbox outbox)
             }), cancellationToken);
         await outbox.EnqueueAsync(transaction, HealthSubjects.Health(transition.PluginId), PluginHealthChanged.Of(transition),
             HealthJsonContext.Default.PluginHealthChanged, cancellationToken);
-        if (transition.From == HealthState.Unhealthy || transition.To == HealthState.Unhealthy)
-        {
-            // Lanes refuse unhealthy plugins (issue 3 section 1): what they decide on changed.
-            await outbox.EnqueueAsync(transaction, EventSubjects.PolicyChanged,
-                new PolicyChanged(transition.PluginId, "active", $"health.{transition.To.Name()}", transaction.Now, system.CorrelationId),
-                EventJsonContext.Default.PolicyChanged, cancellationToken);
-        }
+        // Lanes refuse unhealthy targets (issue 3 section 1) and the policy snapshot carries every plugin's health (issue 9
+        // section 1): each transition is a new policy revision.
+        await policy.PluginChangedAsync(transaction, transition.PluginId, "active", $"health.{transition.To.Name()}", system.CorrelationId, cancellationToken);
     }
 
     private ManifestHealthCheck? Remember(string digest, ManifestHealthCheck? healthCheck)

@@ -4,17 +4,19 @@ using Fabrix.Core.Registry.Events;
 using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;
+using Fabrix.Core.Registry.Policy;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Fabrix.Core.Registry.Lifecycle;
 
 /// <summary>
 /// Records a transition everywhere it must appear, inside the caller's transaction: the lifecycle_events row, the
-/// outbox rows for <c>fabrix.plugin.&lt;id&gt;.lifecycle</c> and <c>fabrix.policy.changed</c>, and (after commit) the
+/// outbox rows for <c>fabrix.plugin.&lt;id&gt;.lifecycle</c> and <c>fabrix.policy.changed</c> with the policy revision
+/// (<see cref="PolicyChanges"/>), and (after commit) the
 /// in-process watch feed and the health monitor, which reloads what it watches (an enabled plugin starts being probed,
 /// a disabled one stops, a re-registration may bring a new address).
 /// </summary>
-internal sealed partial class LifecycleJournal(EventOutbox outbox, PluginChangeBroadcaster broadcaster, HealthMonitor healthMonitor,
+internal sealed partial class LifecycleJournal(EventOutbox outbox, PolicyChanges policy, PluginChangeBroadcaster broadcaster, HealthMonitor healthMonitor,
     ILogger<LifecycleJournal> logger)
 {
     public async Task RecordAsync(RegistryTransaction transaction, string pluginId, PluginState from, PluginState to, LifecycleTrigger trigger,
@@ -27,9 +29,8 @@ internal sealed partial class LifecycleJournal(EventOutbox outbox, PluginChangeB
             new PluginLifecycleChanged(pluginId, PluginLifecycle.ToDatabase(from), PluginLifecycle.ToDatabase(to), triggerName,
                 transaction.Now, caller.Actor, reason, caller.CorrelationId),
             EventJsonContext.Default.PluginLifecycleChanged, cancellationToken);
-        await outbox.EnqueueAsync(transaction, EventSubjects.PolicyChanged,
-            new PolicyChanged(pluginId, PluginLifecycle.ToDatabase(to), $"lifecycle.{triggerName}", transaction.Now, caller.CorrelationId),
-            EventJsonContext.Default.PolicyChanged, cancellationToken);
+        await policy.PluginChangedAsync(transaction, pluginId, PluginLifecycle.ToDatabase(to), $"lifecycle.{triggerName}", caller.CorrelationId,
+            cancellationToken);
         var fromName = PluginLifecycle.StateName(from);
         var toName = PluginLifecycle.StateName(to);
         transaction.AfterCommit(() => LogTransition(logger, pluginId, fromName, toName, triggerName, caller.Actor));

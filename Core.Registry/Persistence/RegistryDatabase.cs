@@ -1,3 +1,4 @@
+using System.Data;
 using Npgsql;
 
 namespace Fabrix.Core.Registry.Persistence;
@@ -8,12 +9,15 @@ internal sealed partial class RegistryDatabase(NpgsqlDataSource dataSource, Time
     public NpgsqlDataSource DataSource => dataSource;
 
     /// <summary>Opens a connection and begins a read-committed transaction whose clock reading is <see cref="RegistryTransaction.Now"/>.</summary>
-    public async Task<RegistryTransaction> BeginAsync(CancellationToken cancellationToken)
+    public Task<RegistryTransaction> BeginAsync(CancellationToken cancellationToken) => BeginAsync(IsolationLevel.ReadCommitted, cancellationToken);
+
+    /// <summary>Begins a transaction at <paramref name="isolationLevel"/> (repeatable read: a consistent view of several reads, as the policy snapshot needs).</summary>
+    public async Task<RegistryTransaction> BeginAsync(IsolationLevel isolationLevel, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var transaction = await connection.BeginTransactionAsync(isolationLevel, cancellationToken);
             return new RegistryTransaction(connection, transaction, PostgresPrecision(timeProvider.GetUtcNow()), this);
         }
         catch

@@ -11,6 +11,7 @@ internal sealed class RegistryTransaction : IAsyncDisposable
     private readonly NpgsqlConnection _connection;
     private readonly RegistryDatabase _database;
     private readonly List<Action> _afterCommit = [];
+    private readonly List<Func<RegistryTransaction, CancellationToken, Task>> _beforeCommit = [];
     private NpgsqlTransaction? _transaction;
 
     internal RegistryTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, RegistryDatabase database)
@@ -38,12 +39,24 @@ internal sealed class RegistryTransaction : IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> inside the transaction right before it commits, after every other write (the policy
+    /// revision, issue 9: its row lock is the last one taken, so its holder never waits on anything but the commit).
+    /// </summary>
+    public void BeforeCommit(Func<RegistryTransaction, CancellationToken, Task> work) => _beforeCommit.Add(work);
+
     /// <summary>Runs <paramref name="action"/> after the commit succeeds; never when the transaction rolls back.</summary>
     public void AfterCommit(Action action) => _afterCommit.Add(action);
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
         var transaction = _transaction ?? throw new InvalidOperationException("The transaction has already completed.");
+        foreach (var work in _beforeCommit)
+        {
+            await work(this, cancellationToken);
+        }
+
+        _beforeCommit.Clear();
         await transaction.CommitAsync(cancellationToken);
         await transaction.DisposeAsync();
         _transaction = null;
@@ -64,6 +77,7 @@ internal sealed class RegistryTransaction : IAsyncDisposable
 
     public async Task RollbackAsync(CancellationToken cancellationToken)
     {
+        _beforeCommit.Clear();
         _afterCommit.Clear();
         if (_transaction is { } transaction)
         {
@@ -75,6 +89,7 @@ internal sealed class RegistryTransaction : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _beforeCommit.Clear();
         _afterCommit.Clear();
         if (_transaction is { } transaction)
         {

@@ -92,6 +92,6 @@ internal static class PluginProjection
         Pinned = version.Pinned,
     };
 
-    private static HealthState HealthOf(PluginRecord plugin) =>
+    internal static HealthState HealthOf(PluginRecord plugin) =>
         plugin.Status == PluginState.Active ? Health.HealthStateNames.ToContract(plugin.Health) : HealthState.Unknown;
 }

@@ -1,5 +1,5 @@
 using Fabrix.Testing;
 
-// One PostgreSQL cluster and one NATS server for the whole assembly; each test class gets its own database.
+// One PostgreSQL cluster and one NATS server for the whole assembly; each registry fixture gets its own database.
 [assembly: AssemblyFixture(typeof(PostgresServer))]
 [assembly: AssemblyFixture(typeof(NatsServer))]

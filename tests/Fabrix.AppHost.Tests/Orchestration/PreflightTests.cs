@@ -66,7 +66,7 @@ public sealed class PreflightTests
         using var data = new TempFolder();
         var layout = new FabrixLayout(RepositoryRoot.Path, data.Path, 0);
 
-        await Preflight.RunAsync(BeforeStart(DistributedApplicationOperation.Run), layout, [("dashboard", FreePort.Next())]);
+        await Preflight.RunAsync(BeforeStart(DistributedApplicationOperation.Run), layout, [("dashboard", FreePort.Next())], TestContext.Current.CancellationToken);
 
         Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(layout.DevAdminKeyFile), StringComparison.Ordinal);
         Assert.StartsWith("-----BEGIN PUBLIC KEY-----", File.ReadAllText(layout.DevAdminPublicKeyFile), StringComparison.Ordinal);
@@ -82,7 +82,7 @@ public sealed class PreflightTests
         other.Start();
         var port = ((IPEndPoint)other.LocalEndpoint).Port;
 
-        var error = await Assert.ThrowsAsync<AppHostException>(() => Preflight.RunAsync(BeforeStart(DistributedApplicationOperation.Run), layout, [("dashboard", port)]));
+        var error = await Assert.ThrowsAsync<AppHostException>(() => Preflight.RunAsync(BeforeStart(DistributedApplicationOperation.Run), layout, [("dashboard", port)], TestContext.Current.CancellationToken));
 
         Assert.StartsWith($"port {port} (dashboard) is in use", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(layout.DevAdminKeyFile));
@@ -96,7 +96,7 @@ public sealed class PreflightTests
         using var other = new TcpListener(IPAddress.Loopback, 0);
         other.Start();
 
-        await Preflight.RunAsync(BeforeStart(DistributedApplicationOperation.Publish), layout, [("dashboard", ((IPEndPoint)other.LocalEndpoint).Port)]);
+        await Preflight.RunAsync(BeforeStart(DistributedApplicationOperation.Publish), layout, [("dashboard", ((IPEndPoint)other.LocalEndpoint).Port)], TestContext.Current.CancellationToken);
 
         Assert.False(File.Exists(layout.DevAdminKeyFile));
     }

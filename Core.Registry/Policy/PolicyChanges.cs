@@ -1,0 +1,30 @@
+using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Persistence;
+
+namespace Fabrix.Core.Registry.Policy;
+
+/// <summary>
+/// The one place a change that affects policy is recorded, inside the changing transaction: it marks the policy
+/// revision (<see cref="PolicyRevisions"/>) and writes the <c>fabrix.policy.changed</c> outbox row that tells every
+/// registry replica (and anything else listening) after the commit. Lifecycle transitions (install, register and
+/// re-registration from a new address, enable, disable, unregister, upgrade, rollback, uninstall), health transitions
+/// and switch changes come through here.
+/// </summary>
+internal sealed class PolicyChanges(EventOutbox outbox, PolicyRevisions revisions)
+{
+    public async Task PluginChangedAsync(RegistryTransaction transaction, string pluginId, string? status, string cause, string correlationId,
+        CancellationToken cancellationToken)
+    {
+        revisions.PluginChanged(transaction, pluginId);
+        await outbox.EnqueueAsync(transaction, EventSubjects.PolicyChanged,
+            new PolicyChanged(pluginId, status, cause, transaction.Now, correlationId), EventJsonContext.Default.PolicyChanged, cancellationToken);
+    }
+
+    public async Task SwitchChangedAsync(RegistryTransaction transaction, string storedSwitchName, string correlationId, CancellationToken cancellationToken)
+    {
+        revisions.SwitchChanged(transaction, storedSwitchName);
+        await outbox.EnqueueAsync(transaction, EventSubjects.PolicyChanged,
+            new PolicyChanged(null, null, $"switch.{storedSwitchName}", transaction.Now, correlationId, storedSwitchName),
+            EventJsonContext.Default.PolicyChanged, cancellationToken);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Policy.V1;
+using Fabrix.Core.Registry.Administration;
+using Fabrix.Core.Registry.Audit;
+using Fabrix.Core.Registry.Errors;
+using Fabrix.Core.Registry.Persistence;
+using Fabrix.Core.Registry.Requests;
+using Grpc.Core;
+
+namespace Fabrix.Core.Registry.Policy;
+
+/// <summary>
+/// <c>fabrix.policy.v1.PolicyAdmin</c>: the global switches (egress kill switch, lane on/off). Setting one needs the
+/// <c>admin</c> role; listing, any administrator role. A change is one transaction: the switch row (with who set it,
+/// when and why), the policy revision and its <c>fabrix.policy.changed</c> outbox row, and the audit row
+/// (<c>policy.switch.set</c>, target <c>switch:&lt;name&gt;</c>). Setting a switch to its current value changes nothing
+/// and writes nothing.
+/// </summary>
+internal sealed class PolicyAdminService(
+    AdministratorAccess access,
+    RequestArguments arguments,
+    AuditLog audit,
+    RegistryDatabase database,
+    PolicyChanges changes) : PolicyAdmin.PolicyAdminBase
+{
+    public override async Task<PolicySwitch> SetPolicySwitch(SetPolicySwitchRequest request, ServerCallContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        var known = PolicySwitches.IsKnown(request.Name);
+        var target = known ? $"switch:{PolicySwitches.ToDatabase(request.Name)}" : "switch";
+        var caller = await access.AuthorizeAsync(context.GetHttpContext(), AdminPermission.Manage, PolicyActions.SetSwitch, target, cancellationToken,
+            [AdminRoles.Admin]);
+        if (!caller.Roles.Contains(AdminRoles.Admin, StringComparer.Ordinal))
+        {
+            throw await audit.RefuseAsync(caller, PolicyActions.SetSwitch, target,
+                Refusal.Of(RefusalKind.PermissionDenied, RefusalCodes.MissingRole,
+                    $"{caller.Actor} (roles: {string.Join(", ", caller.Roles)}) may not {PolicyActions.SetSwitch}: it requires the role {AdminRoles.Admin}."),
+                new JsonObject { ["roles"] = new JsonArray([.. caller.Roles.Select(r => (JsonNode)r)]) }, cancellationToken);
+        }
+
+        await arguments.RequireAsync(caller, PolicyActions.SetSwitch, target,
+        [
+            ("name", known ? null : "Must name a policy switch (egress kill switch or a lane)."),
+            ("reason", string.IsNullOrWhiteSpace(request.Reason) ? "A reason is required." : RequestArguments.ReasonProblem(request.Reason)),
+        ], cancellationToken);
+
+        var name = PolicySwitches.ToDatabase(request.Name);
+        return await audit.RecordFailuresAsync(caller, PolicyActions.SetSwitch, target, async () =>
+        {
+            await using var transaction = await database.BeginAsync(cancellationToken);
+            if (await PolicyStore.SetSwitchAsync(transaction, name, request.On, caller.Actor, request.Reason, cancellationToken))
+            {
+                await changes.SwitchChangedAsync(transaction, name, caller.CorrelationId, cancellationToken);
+                await AuditLog.AppendAsync(transaction, new AuditEntry(caller.Actor, PolicyActions.SetSwitch, target, AuditOutcome.Succeeded,
+                    request.Reason, caller.CorrelationId, new JsonObject { ["on"] = request.On }), cancellationToken);
+            }
+
+            var stored = (await PolicyStore.ReadSwitchesAsync(transaction, [name], cancellationToken))[0];
+            await transaction.CommitAsync(cancellationToken);
+            return stored;
+        }, cancellationToken);
+    }
+
+    public override async Task<ListPolicySwitchesResponse> ListPolicySwitches(ListPolicySwitchesRequest request, ServerCallContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        await access.AuthorizeAsync(context.GetHttpContext(), AdminPermission.Read, PolicyActions.ListSwitches, "switch", cancellationToken);
+        await using var transaction = await database.BeginAsync(cancellationToken);
+        var response = new ListPolicySwitchesResponse();
+        response.Switches.Add(await PolicyStore.ReadSwitchesAsync(transaction, null, cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return response;
+    }
+}
