@@ -60,6 +60,9 @@ public sealed class RealRegistry : IAsyncLifetime
             ["Fabrix:Registry:Audit:AnchorStream"] = stream,
             ["Fabrix:Registry:Audit:AnchorSubject"] = $"anchors.{stream}",
             ["Fabrix:Registry:Audit:CheckpointInterval"] = "00:00:01",
+            // ... and its own lane decision stream (issue 9 section 4).
+            ["Fabrix:Registry:Audit:Ingest:Stream"] = $"DECISIONS_{stream}",
+            ["Fabrix:Registry:Audit:Ingest:Subject"] = $"decisions.{stream}",
         });
         _started.Add(factory);
         var registry = new RunningRegistry(factory, connectionString, DevelopmentAdminToken.LoadKey(DevKeyPath));
