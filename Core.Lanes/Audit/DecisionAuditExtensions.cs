@@ -20,7 +20,8 @@ public static class DecisionAuditExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<DecisionAuditMetrics>();
-        builder.Services.AddSingleton<DecisionAuditWriter>();
+        builder.Services.AddSingleton(services => new DecisionAuditWriter(services.GetRequiredService<IOptions<DecisionAuditOptions>>(),
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<DecisionAuditMetrics>()));
         builder.Services.AddSingleton<DecisionAuditPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DecisionAuditPublisher>());
         builder.Services.AddHealthChecks().AddCheck<DecisionAuditHealthCheck>("decision-audit");

@@ -21,7 +21,7 @@ internal sealed partial class DecisionAuditPublisher(
     IOptions<DecisionAuditOptions> options,
     DecisionAuditMetrics metrics,
     TimeProvider timeProvider,
-    ILogger<DecisionAuditPublisher> logger) : IHostedService, IAsyncDisposable
+    ILogger<DecisionAuditPublisher> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(50);
     private readonly NatsJSContext _js = new(nats);
@@ -29,6 +29,7 @@ internal sealed partial class DecisionAuditPublisher(
     private Task[] _workers = [];
     private int _failing;
     private string? _lastError;
+    private int _disposed;
 
     /// <summary>Whether the latest publish attempt failed.</summary>
     public bool Failing => Volatile.Read(ref _failing) != 0;
@@ -56,18 +57,15 @@ internal sealed partial class DecisionAuditPublisher(
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the workers where they are (the host's StopAsync drained what it could).</summary>
+    public void Dispose()
     {
-        await _abort.CancelAsync();
-        try
+        // Registered as a singleton and as the hosted service: the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            await Task.WhenAll(_workers);
+            _abort.Cancel();
+            _abort.Dispose();
         }
-        catch (OperationCanceledException)
-        {
-        }
-
-        _abort.Dispose();
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
