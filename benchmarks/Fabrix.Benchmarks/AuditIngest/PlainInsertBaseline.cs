@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Fabrix.Benchmarks.AuditIngest;
+
+/// <summary>
+/// The baseline of issue 9 section 4: the same rows the chain took in the steady window, read into memory first, then
+/// inserted into an unchained table (same columns, no chain lock, no hash, no chain trigger) in batches of the same size,
+/// each one multi-row INSERT and one commit: what PostgreSQL alone costs for those rows on this machine.
+/// </summary>
+internal static class PlainInsertBaseline
+{
+    public sealed record Result(long Rows, TimeSpan Elapsed)
+    {
+        public double Rate => Elapsed > TimeSpan.Zero ? Rows / Elapsed.TotalSeconds : 0;
+    }
+
+    public static async Task<Result> RunAsync(NpgsqlDataSource dataSource, DateTimeOffset from, DateTimeOffset to, int batchSize, CancellationToken cancellationToken)
+    {
+        await using (var create = dataSource.CreateCommand("""
+            create table bench_plain (id bigserial primary key, at timestamptz not null, actor text not null, action text not null,
+                target text not null, outcome text not null, reason text not null, correlation_id text not null, details jsonb not null,
+                prev_hash text not null, hash text not null)
+            """))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var rows = new List<object[]>();
+        await using (var read = dataSource.CreateCommand(
+            "select at, actor, action, target, outcome, reason, correlation_id, details::text, prev_hash, hash from audit_log where lane is not null and at >= @from and at < @to order by id"))
+        {
+            read.Parameters.AddWithValue("from", from);
+            read.Parameters.AddWithValue("to", to);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var values = new object[10];
+                reader.GetValues(values);
+                rows.Add(values);
+            }
+        }
+
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in rows.Chunk(batchSize))
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var insert = new NpgsqlCommand("""
+                insert into bench_plain (at, actor, action, target, outcome, reason, correlation_id, details, prev_hash, hash)
+                select * from unnest(@at, @actor, @action, @target, @outcome, @reason, @correlation_id, @details, @prev_hash, @hash)
+                """, connection, transaction);
+            insert.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = batch.Select(r => (DateTime)r[0]).ToArray() });
+            var names = (string[])["actor", "action", "target", "outcome", "reason", "correlation_id"];
+            for (var i = 0; i < names.Length; i++)
+            {
+                var column = i + 1;
+                insert.Parameters.AddWithValue(names[i], batch.Select(r => (string)r[column]).ToArray());
+            }
+
+            insert.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = batch.Select(r => (string)r[7]).ToArray() });
+            insert.Parameters.AddWithValue("prev_hash", batch.Select(r => (string)r[8]).ToArray());
+            insert.Parameters.AddWithValue("hash", batch.Select(r => (string)r[9]).ToArray());
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return new Result(rows.Count, clock.Elapsed);
+    }
+}
