@@ -44,7 +44,7 @@ done
 [[ -d "$ROOT/$PROJECT" ]] || { echo "benchmark project $PROJECT does not exist (yet)" >&2; exit 2; }
 needs() { [[ ",$NEEDS," == *",$1,"* ]]; }
 
-WORK="$(mktemp -d /tmp/fabrix-bench-XXXXXX)"
+WORK="$(mktemp -d /tmp/fabrix-bench-XXXXXX)"; chmod 755 "$WORK"
 PGBIN=/usr/lib/postgresql/15/bin
 PGDATA="$WORK/pg/data"
 as_postgres() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }

@@ -15,12 +15,13 @@ internal sealed record AuditIngestArguments(
     TimeSpan Chaos,
     int BatchSize,
     int Producers,
-    int BufferCapacity)
+    int BufferCapacity,
+    int Rate)
 {
     public const string Usage = """
         usage: Fabrix.Benchmarks audit-ingest --nats-server <path> --registry <Fabrix.Core.Registry.dll> --work <folder>
                                               [--connection <npgsql>] [--duration 30s] [--chaos 30s] [--batch-size 500]
-                                              [--producers 4] [--buffer 50000]
+                                              [--producers 4] [--buffer 50000] [--rate 6000]
           --nats-server  the nats-server binary; the benchmark starts it (and kills and restarts it) in <work>/nats
           --registry     the registry, built in Release; started as its own process (killed and restarted mid-run)
           --work         a folder for stores, logs and pid files (benchmarks/run.sh makes a temporary one)
@@ -31,12 +32,14 @@ internal sealed record AuditIngestArguments(
           --batch-size   Fabrix:Registry:Audit:Ingest:BatchSize, and the baseline's INSERT batch size
           --producers    concurrent lane callers writing decisions as fast as the writer accepts them
           --buffer       Fabrix:Lanes:Audit:BufferCapacity (fail closed when full: the callers wait and retry)
+          --rate         decisions per second the callers offer in all (0: as fast as the writer accepts them, which on
+                         a small machine mostly measures how the callers starve the registry of CPU)
         """;
 
     public static bool TryParse(string[] args, string? environmentConnection, out AuditIngestArguments arguments, out string? error)
     {
         arguments = new AuditIngestArguments(environmentConnection ?? string.Empty, string.Empty, string.Empty, string.Empty,
-            TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), 500, 4, 50_000);
+            TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), 500, 4, 50_000, 6000);
         error = null;
         for (var i = 1; i < args.Length; i += 2)
         {
@@ -75,6 +78,9 @@ internal sealed record AuditIngestArguments(
                     break;
                 case "--buffer" when int.TryParse(value, CultureInfo.InvariantCulture, out var buffer) && buffer is > 0 and <= 10_000_000:
                     arguments = arguments with { BufferCapacity = buffer };
+                    break;
+                case "--rate" when int.TryParse(value, CultureInfo.InvariantCulture, out var rate) && rate is >= 0 and <= 1_000_000:
+                    arguments = arguments with { Rate = rate };
                     break;
                 default:
                     error = $"Unknown option or bad value: {args[i]} {value}";

@@ -50,12 +50,12 @@ internal static class AuditIngestBenchmark
             await WaitForConsumerAsync(natsUrl, cancellationToken);
             var commitTimestamps = await ScalarAsync<string>(dataSource, "show track_commit_timestamp", cancellationToken) == "on";
             output.WriteLine($"database {database}, nats-server {natsUrl}, registry pid file {arguments.WorkFolder}/registry.pid; {Environment.ProcessorCount} cores; " +
-                $"batch size {arguments.BatchSize}, {arguments.Producers} producers, buffer {arguments.BufferCapacity}");
+                $"batch size {arguments.BatchSize}, {arguments.Producers} producers offering {(arguments.Rate > 0 ? $"{arguments.Rate} /s" : "all they can")}, buffer {arguments.BufferCapacity}");
 
             using var lane = await StartLaneAsync(natsUrl, arguments, cancellationToken);
             var writer = lane.Services.GetRequiredService<DecisionAuditWriter>();
             var metrics = lane.Services.GetRequiredService<DecisionAuditMetrics>();
-            await using var load = new DecisionLoad(writer, arguments.Producers);
+            await using var load = new DecisionLoad(writer, arguments.Producers, arguments.Rate);
             load.Start();
 
             // Steady window, after warm-up.
@@ -294,10 +294,11 @@ internal static class AuditIngestBenchmark
 }
 
 /// <summary>
-/// Lane callers: each writes decisions (a unique correlation id each) as fast as the writer accepts them; a write the
-/// full buffer refuses (fail closed) is counted and retried after a millisecond, as a refused client would retry.
+/// Lane callers: each writes decisions (a unique correlation id each) at its share of the offered rate (or as fast as
+/// the writer accepts them); a write the full buffer refuses (fail closed) is counted and retried after a millisecond,
+/// as a refused client would retry.
 /// </summary>
-internal sealed class DecisionLoad(DecisionAuditWriter writer, int producers) : IAsyncDisposable
+internal sealed class DecisionLoad(DecisionAuditWriter writer, int producers, int rate) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<List<string>> _accepted = [];
@@ -334,8 +335,22 @@ internal sealed class DecisionLoad(DecisionAuditWriter writer, int producers) : 
         var ids = new List<string>(1 << 16);
         _accepted.Add(ids);
         var lanes = (Lane[])[Lane.Operator, Lane.Canonical, Lane.Proxy];
+        var perSecond = rate / (double)producers;
+        var clock = Stopwatch.StartNew();
         for (long n = 0; !stop.IsCancellationRequested; n++)
         {
+            while (perSecond > 0 && n > clock.Elapsed.TotalSeconds * perSecond && !stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(1, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
             var correlation = $"{producer}-{n}";
             var decision = new LaneDecision($"bench-plugin-{n % 50}", lanes[n % 3], $"target-{n % 200}/path", "forward", Allowed: n % 10 != 0,
                 n % 10 == 0 ? "not_a_dependency" : string.Empty, correlation, Traceparent: null, Bytes: n % 4096, Duration: TimeSpan.FromMicroseconds(n % 5000));
