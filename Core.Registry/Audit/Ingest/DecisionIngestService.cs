@@ -31,19 +31,19 @@ internal sealed partial class DecisionIngestService(
 {
     public const string WorkName = "audit-ingest";
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
     private readonly NatsJSContext _js = new(nats);
+    private TimeSpan _delay = FirstRetryDelay;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
         INatsJSConsumer? consumer = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 consumer ??= await EnsureConsumerAsync(stoppingToken);
-                await RunRoundAsync(consumer, stoppingToken);
-                delay = TimeSpan.FromMilliseconds(100);
+                await RunRoundsAsync(consumer, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -59,8 +59,8 @@ internal sealed partial class DecisionIngestService(
                     consumer = null;
                 }
 
-                await Task.Delay(delay, timeProvider, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+                await Task.Delay(_delay, timeProvider, stoppingToken);
+                _delay = TimeSpan.FromTicks(Math.Min(_delay.Ticks * 2, MaxRetryDelay.Ticks));
             }
         }
     }
@@ -88,7 +88,48 @@ internal sealed partial class DecisionIngestService(
         return consumer;
     }
 
-    private async Task RunRoundAsync(INatsJSConsumer consumer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fetches and appends batch after batch. The next batch is fetched while the current one is appended (its round
+    /// trip overlaps the commit); it is acknowledged only after its own commit. When a round fails, the batch fetched
+    /// ahead is handed back at once (negative acknowledgement).
+    /// </summary>
+    private async Task RunRoundsAsync(INatsJSConsumer consumer, CancellationToken cancellationToken)
+    {
+        var next = FetchAsync(consumer, cancellationToken);
+        try
+        {
+            while (true)
+            {
+                var messages = await next;
+                next = FetchAsync(consumer, cancellationToken);
+                if (messages.Count > 0)
+                {
+                    await AppendAndAcknowledgeAsync(messages, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            await HandBackAsync(next, cancellationToken);
+        }
+    }
+
+    private async Task HandBackAsync(Task<List<INatsJSMsg<byte[]>>> fetched, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var message in await fetched)
+            {
+                await TryAsync(() => message.NakAsync(cancellationToken: cancellationToken));
+            }
+        }
+        catch (Exception exception) when (exception is NatsException or OperationCanceledException or TimeoutException or InvalidOperationException)
+        {
+            // Nothing fetched, or NATS away: undelivered or unacknowledged records come back after AckWait.
+        }
+    }
+
+    private async Task<List<INatsJSMsg<byte[]>>> FetchAsync(INatsJSConsumer consumer, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var messages = new List<INatsJSMsg<byte[]>>(settings.BatchSize);
@@ -104,7 +145,7 @@ internal sealed partial class DecisionIngestService(
             if (first is not { } arrived)
             {
                 metrics.Backlog = 0;
-                return;
+                return messages;
             }
 
             messages.Add(arrived);
@@ -117,7 +158,7 @@ internal sealed partial class DecisionIngestService(
             }
         }
 
-        await AppendAndAcknowledgeAsync(messages, cancellationToken);
+        return messages;
     }
 
     private async Task AppendAndAcknowledgeAsync(List<INatsJSMsg<byte[]>> messages, CancellationToken cancellationToken)
@@ -163,6 +204,7 @@ internal sealed partial class DecisionIngestService(
 
         metrics.Backlog = (long)(messages[^1].Metadata?.NumPending ?? 0);
         health.Succeeded(WorkName);
+        _delay = FirstRetryDelay;
     }
 
     private DecisionRow? Decode(INatsJSMsg<byte[]> message)
