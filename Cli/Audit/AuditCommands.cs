@@ -39,6 +39,9 @@ internal static class AuditCommands
         var target = new Option<string?>("--target") { Description = "Only this target, e.g. a plugin id." };
         var outcome = new Option<string?>("--outcome") { Description = "Only this outcome." };
         outcome.AcceptOnlyFromAmong("succeeded", "refused", "failed");
+        var lane = new Option<string?>("--lane") { Description = "Only decisions of this lane (issue 9): operator, canonical or proxy." };
+        lane.AcceptOnlyFromAmong("operator", "canonical", "proxy");
+        var plugin = new Option<string?>("--plugin") { Description = "Only rows whose actor is this plugin (plugin:<id>): its lane decisions and registry calls." };
         var pageSize = new Option<int>("--page-size") { Description = "Rows per page, 1–500.", DefaultValueFactory = _ => 50 };
         var all = new Option<bool>("--all") { Description = "Fetch every matching row, page after page (default: one page)." };
         var format = new Option<string>("--format")
@@ -49,7 +52,7 @@ internal static class AuditCommands
         format.AcceptOnlyFromAmong("table", "jsonl", "csv");
         var output = new Option<string?>("--output") { Description = "Write to this file instead of standard output." };
 
-        var command = new Command("query", "List audit rows matching the filters.") { from, to, actor, action, target, outcome, pageSize, all, format, output };
+        var command = new Command("query", "List audit rows matching the filters.") { from, to, actor, action, target, outcome, lane, plugin, pageSize, all, format, output };
         command.SetAction((parseResult, cancellationToken) => RunAsync(context, options, parseResult, async (client, headers) =>
         {
             var size = parseResult.GetValue(pageSize);
@@ -66,6 +69,8 @@ internal static class AuditCommands
                 Action = parseResult.GetValue(action) ?? string.Empty,
                 Target = parseResult.GetValue(target) ?? string.Empty,
                 Outcome = parseResult.GetValue(outcome) ?? string.Empty,
+                Lane = parseResult.GetValue(lane) ?? string.Empty,
+                Plugin = parseResult.GetValue(plugin) ?? string.Empty,
             };
             var formatName = parseResult.GetRequiredValue(format);
             var query = new AuditQuery(client, headers, filter, size, NewestFirst: formatName == "table", context, cancellationToken);

@@ -60,10 +60,12 @@ internal static class AuditActions
     /// in the plugin's health view and the full log. Every <c>audit.*</c> action is a read too. Every other action that
     /// succeeded is a change: install, uninstall, register (including re-registration from a new address), enable,
     /// disable, unregister, upgrade, rollback, signing key rotation and registration credential actions; an action
-    /// added later counts as a change unless it is listed here.
+    /// added later counts as a change unless it is listed here. Lane decisions (<c>lane.*</c>, issue 9 section 4) are
+    /// never changes: they are the lanes' per-request record.
     /// </summary>
     public static IReadOnlyList<string> NotChanges { get; } = [Read, Watch, RenewToken, Heartbeat, Health, PreviewUpgrade];
 
     public static bool IsChange(string action, string outcome) =>
-        outcome == "succeeded" && !NotChanges.Contains(action, StringComparer.Ordinal) && !action.StartsWith("audit.", StringComparison.Ordinal);
+        outcome == "succeeded" && !NotChanges.Contains(action, StringComparer.Ordinal) && !action.StartsWith("audit.", StringComparison.Ordinal)
+        && !action.StartsWith("lane.", StringComparison.Ordinal);
 }

@@ -27,6 +27,7 @@ internal static class AuditExtensions
         builder.Services.AddSingleton<AuditVerifier>();
         builder.Services.AddSingleton<AuditLogReader>();
         builder.Services.AddHostedService<AuditCheckpointService>();
+        builder.AddRegistryAuditIngest();
         return builder;
     }
 

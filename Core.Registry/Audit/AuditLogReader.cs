@@ -251,6 +251,7 @@ internal sealed class AuditLogReader(AuditLog audit, AuditQueries queries, Audit
         checkpoint.Signature);
 
     private static readonly string[] s_outcomes = ["succeeded", "refused", "failed"];
+    private static readonly string[] s_lanes = ["operator", "canonical", "proxy"];
 
     private static AuditQueryFilter ParseFilter(AuditFilter? filter, List<FieldViolation> violations)
     {
@@ -268,7 +269,14 @@ internal sealed class AuditLogReader(AuditLog audit, AuditQueries queries, Audit
             violations.Add(new FieldViolation("filter.outcome", $"Must be one of {string.Join(", ", s_outcomes)} (or empty for any); was '{outcome}'."));
         }
 
-        return new AuditQueryFilter(from, to, Exact(filter.Actor), Exact(filter.Action), Exact(filter.Target), outcome, filter.ChangesOnly);
+        var lane = Exact(filter.Lane);
+        if (lane is not null && !s_lanes.Contains(lane, StringComparer.Ordinal))
+        {
+            violations.Add(new FieldViolation("filter.lane", $"Must be one of {string.Join(", ", s_lanes)} (or empty for any); was '{AuditValue.ForLog(lane)}'."));
+        }
+
+        return new AuditQueryFilter(from, to, Exact(filter.Actor), Exact(filter.Action), Exact(filter.Target), outcome, filter.ChangesOnly,
+            lane, Exact(filter.Plugin));
     }
 
     private static string? Exact(string value) => value.Length == 0 ? null : value;
@@ -286,7 +294,8 @@ internal sealed class AuditLogReader(AuditLog audit, AuditQueries queries, Audit
             description["to"] = AuditChain.FormatTime(to);
         }
 
-        foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("actor", filter.Actor), ("action", filter.Action), ("target", filter.Target), ("outcome", filter.Outcome)])
+        foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("actor", filter.Actor), ("action", filter.Action), ("target", filter.Target), ("outcome", filter.Outcome),
+            ("lane", filter.Lane), ("plugin", filter.Plugin)])
         {
             if (value is not null)
             {

@@ -14,12 +14,12 @@ namespace Fabrix.Core.Registry.Audit;
 /// <see cref="ChangesOnly"/> keeps only changes (<see cref="AuditActions.IsChange"/>) that succeeded.
 /// </summary>
 internal sealed record AuditQueryFilter(DateTimeOffset? From, DateTimeOffset? To, string? Actor, string? Action, string? Target, string? Outcome,
-    bool ChangesOnly = false)
+    bool ChangesOnly = false, string? Lane = null, string? Plugin = null)
 {
     /// <summary>Identifies the filter and order inside a page token, so a token cannot continue a different query.</summary>
     public string Fingerprint(bool newestFirst)
     {
-        var text = string.Join('\n', From?.UtcTicks, To?.UtcTicks, Actor, Action, Target, Outcome, newestFirst, ChangesOnly);
+        var text = string.Join('\n', From?.UtcTicks, To?.UtcTicks, Actor, Action, Target, Outcome, newestFirst, ChangesOnly, Lane, Plugin);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 8));
     }
 }
@@ -179,9 +179,23 @@ internal sealed class AuditQueries(RegistryDatabase database)
             }
         }
 
+        // Lane decisions (issue 9 section 4): the lane column is derived from the hashed details (migration 0011); a
+        // plugin is the actor plugin:<id>, whichever lane or registry action it took.
+        if (filter.Lane is not null)
+        {
+            conditions.Add("lane = @lane");
+            command.Parameters.AddWithValue("lane", filter.Lane);
+        }
+
+        if (filter.Plugin is not null)
+        {
+            conditions.Add("actor = @plugin_actor");
+            command.Parameters.AddWithValue("plugin_actor", $"plugin:{filter.Plugin}");
+        }
+
         if (filter.ChangesOnly)
         {
-            conditions.Add("outcome = 'succeeded' and not (action = any(@not_changes) or action like 'audit.%')");
+            conditions.Add("outcome = 'succeeded' and not (action = any(@not_changes) or action like 'audit.%' or action like 'lane.%')");
             command.Parameters.AddWithValue("not_changes", AuditActions.NotChanges.ToArray());
         }
 

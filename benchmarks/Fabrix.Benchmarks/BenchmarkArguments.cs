@@ -51,7 +51,7 @@ internal sealed record BenchmarkArguments(int Plugins, TimeSpan Interval, TimeSp
         error = null;
         if (args.Length == 0 || args[0] != "health")
         {
-            error = "The only benchmark is 'health'.";
+            error = "Benchmarks: health, audit-ingest.";
             return false;
         }
 

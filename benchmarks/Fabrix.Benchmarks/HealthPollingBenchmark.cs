@@ -68,8 +68,12 @@ internal static class HealthPollingBenchmark
 
         // Keeping up means at least 95 % of the configured rate with no failed poll.
         var keptUp = rateRatio >= 0.95 && monitor.Failures == 0;
+        var summary = new HealthSummary("health", database is null ? "memory" : "postgres", arguments.Plugins, arguments.Interval.TotalSeconds,
+            Math.Round(monitor.Rate, 1), Math.Round(rateRatio, 3), monitor.Failures, Math.Round(monitor.CpuMsPerRequest / paced.CpuMsPerRequest, 2),
+            Math.Round(baselineRate / configuredRate, 1));
         if (database is null)
         {
+            BenchmarkSummary.Write(output, summary);
             return keptUp ? 0 : 1;
         }
 
@@ -94,6 +98,7 @@ internal static class HealthPollingBenchmark
         }
 
         // With PostgreSQL, also: every observation recorded, and exactly one sample row for each.
+        BenchmarkSummary.Write(output, summary with { NotRecorded = counter.RecordFailures, SampleRowsPerObservation = Math.Round((double)rows.Samples / Math.Max(1, counter.Recorded), 3) });
         return keptUp && counter.RecordFailures == 0 && rows.Samples == counter.Recorded ? 0 : 1;
     }
 

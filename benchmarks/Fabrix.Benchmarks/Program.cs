@@ -1,8 +1,14 @@
 using System.Runtime.InteropServices;
 using Fabrix.Benchmarks;
+using Fabrix.Benchmarks.AuditIngest;
 using Npgsql;
 
-// dotnet run -c Release --project benchmarks/Fabrix.Benchmarks -- health --plugins 500 --interval 1s --duration 20s
+// benchmarks/run.sh health|audit-ingest [args]  (or: dotnet run -c Release --project benchmarks/Fabrix.Benchmarks -- health ...)
+if (args is ["audit-ingest", ..])
+{
+    return await RunAuditIngestAsync(args);
+}
+
 if (!BenchmarkArguments.TryParse(args, Environment.GetEnvironmentVariable(BenchmarkArguments.ConnectionVariable), out var arguments, out var error))
 {
     Console.Error.WriteLine(error);
@@ -35,4 +41,27 @@ catch (NpgsqlException exception)
     // A server that cannot be reached, a refused password, a role without CREATEDB: one line, not a stack trace.
     Console.Error.WriteLine($"error: PostgreSQL ({BenchmarkArguments.ConnectionVariable} / --connection): {exception.Message}");
     return 1;
+}
+
+static async Task<int> RunAuditIngestAsync(string[] args)
+{
+    if (!AuditIngestArguments.TryParse(args, Environment.GetEnvironmentVariable(BenchmarkArguments.ConnectionVariable), out var arguments, out var error))
+    {
+        Console.Error.WriteLine(error);
+        Console.Error.WriteLine(AuditIngestArguments.Usage);
+        return 2;
+    }
+
+    using var cancellation = new CancellationTokenSource();
+    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; cancellation.Cancel(); });
+    using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; cancellation.Cancel(); });
+    try
+    {
+        return await AuditIngestBenchmark.RunAsync(arguments, Console.Out, cancellation.Token);
+    }
+    catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+    {
+        Console.Error.WriteLine("cancelled");
+        return 130;
+    }
 }

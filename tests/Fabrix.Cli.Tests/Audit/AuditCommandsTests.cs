@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Fabrix.Contracts.Audit.V1;
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
 using Grpc.Core;
@@ -118,6 +119,37 @@ public sealed class AuditCommandsTests(RealRegistry registries) : IClassFixture<
     }
 
     [Fact]
+    public async Task Query_ByLaneAndPlugin_ShowsOnlyThatPluginsDecisionsOnThatLane()
+    {
+        var registry = await registries.StartAsync();
+        await registry.PublishDecisionsAsync(
+            Decision("billing", Lane.Operator, "orders/refunds"),
+            Decision("billing", Lane.Operator, "orders/invoices"),
+            Decision("billing", Lane.Proxy, "api.example.com:443"),
+            Decision("shipping", Lane.Operator, "orders/labels"));
+
+        var result = await Cli(registry).RunAsync("audit", "query", "--lane", "operator", "--plugin", "billing", "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("orders/refunds", result.Output, StringComparison.Ordinal);
+        Assert.Contains("orders/invoices", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("api.example.com", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("orders/labels", result.Output, StringComparison.Ordinal);
+        Assert.Contains("2 of 2 matching rows, newest first.", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_UnknownLane_UsageErrorExitsTwoNamingTheValue()
+    {
+        var registry = await registries.StartAsync();
+
+        var result = await Cli(registry).RunAsync("audit", "query", "--lane", "sideways", "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("sideways", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Query_OnePageOfMore_SaysHowToGetTheRest()
     {
         var registry = await registries.StartAsync();
@@ -175,6 +207,19 @@ public sealed class AuditCommandsTests(RealRegistry registries) : IClassFixture<
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(option, result.Error, StringComparison.Ordinal);
     }
+
+    private static DecisionRecord Decision(string pluginId, Lane lane, string target) => new()
+    {
+        Id = Guid.CreateVersion7().ToString(),
+        At = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        PluginId = pluginId,
+        Lane = lane,
+        Target = target,
+        Action = "forward",
+        Outcome = DecisionOutcome.Allowed,
+        CorrelationId = Guid.NewGuid().ToString("N"),
+        Service = "cli-test",
+    };
 
     private CliRun Cli(RunningRegistry registry) =>
         new CliRun(_directory.Path) { OpenChannel = registry.OpenChannel }

@@ -60,9 +60,12 @@ public sealed class RealRegistry : IAsyncLifetime
             ["Fabrix:Registry:Audit:AnchorStream"] = stream,
             ["Fabrix:Registry:Audit:AnchorSubject"] = $"anchors.{stream}",
             ["Fabrix:Registry:Audit:CheckpointInterval"] = "00:00:01",
+            // ... and its own lane decision stream (issue 9 section 4).
+            ["Fabrix:Registry:Audit:Ingest:Stream"] = $"DECISIONS_{stream}",
+            ["Fabrix:Registry:Audit:Ingest:Subject"] = $"decisions.{stream}",
         });
         _started.Add(factory);
-        var registry = new RunningRegistry(factory, connectionString, DevelopmentAdminToken.LoadKey(DevKeyPath));
+        var registry = new RunningRegistry(factory, connectionString, DevelopmentAdminToken.LoadKey(DevKeyPath), _nats.Url, $"decisions.{stream}");
         await registry.WaitForFirstCheckpointAsync();
         return registry;
     }
@@ -81,7 +84,8 @@ public sealed class RealRegistry : IAsyncLifetime
 }
 
 /// <summary>One running registry: channels for the CLI, an admin client to make audit rows, and its database.</summary>
-public sealed class RunningRegistry(WebApplicationFactory<RegistryApp> factory, string connectionString, Microsoft.IdentityModel.Tokens.ECDsaSecurityKey devKey)
+public sealed class RunningRegistry(WebApplicationFactory<RegistryApp> factory, string connectionString, Microsoft.IdentityModel.Tokens.ECDsaSecurityKey devKey,
+    string natsUrl, string decisionSubject)
 {
     public string ConnectionString => connectionString;
 
@@ -112,6 +116,37 @@ public sealed class RunningRegistry(WebApplicationFactory<RegistryApp> factory, 
         var admin = new RegistryAdmin.RegistryAdminClient(OpenChannel(factory.Server.BaseAddress));
         await admin.UninstallPluginAsync(new UninstallPluginRequest { Id = id, Reason = reason }, Headers(AdminRoles.PluginManager),
             cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>
+    /// Publishes lane decisions as a lane does (issue 9 section 4) and waits until the registry appended them. The stream
+    /// exists once the registry started consuming: a publish before that gets no acknowledgement and is retried.
+    /// </summary>
+    public async Task PublishDecisionsAsync(params Contracts.Audit.V1.DecisionRecord[] records)
+    {
+        var before = await ScalarAsync("select count(*) from audit_log where lane is not null");
+        await using var nats = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = natsUrl });
+        var js = new NATS.Client.JetStream.NatsJSContext(nats);
+        foreach (var record in records)
+        {
+            var subject = $"{decisionSubject}.{record.Lane.ToString().ToLowerInvariant()}";
+            await Eventually.UntilAsync(async () =>
+            {
+                try
+                {
+                    var ack = await js.PublishAsync(subject, Google.Protobuf.MessageExtensions.ToByteArray(record),
+                        opts: new NATS.Client.JetStream.NatsJSPubOpts { MsgId = record.Id }, cancellationToken: TestContext.Current.CancellationToken);
+                    return ack.Error is null;
+                }
+                catch (NATS.Client.Core.NatsNoRespondersException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(30), $"JetStream stores decision {record.Id}", TestContext.Current.CancellationToken);
+        }
+
+        await Eventually.UntilAsync(async () => await ScalarAsync("select count(*) from audit_log where lane is not null") >= before + records.Length,
+            TimeSpan.FromSeconds(30), $"{records.Length} lane decisions in the chain", TestContext.Current.CancellationToken);
     }
 
     /// <summary>Runs SQL as an attacker with superuser rights would: triggers off for the session.</summary>

@@ -80,12 +80,19 @@ public sealed class RegistryHost(PostgresServer postgres, NatsServer nats) : IAs
         // Every test registry shares the assembly's NATS server: each needs its own anchor stream.
         ["Fabrix:Registry:Audit:AnchorStream"] = AnchorStream,
         ["Fabrix:Registry:Audit:AnchorSubject"] = $"fabrix.audit.anchors.{AnchorStream}",
+        // ... and its own lane decision stream (issue 9 section 4), or registries would consume each other's records.
+        ["Fabrix:Registry:Audit:Ingest:Stream"] = IngestStream,
+        ["Fabrix:Registry:Audit:Ingest:Subject"] = IngestSubject,
         // Tests call the plugin API far faster than plugins do; RateLimitingTests switch it on.
         ["Fabrix:Registry:RateLimiting:Enabled"] = "false",
     };
 
     /// <summary>This registry's anchor stream on the shared NATS server.</summary>
     public string AnchorStream { get; } = $"ANCHORS_{Guid.NewGuid():N}";
+
+    public string IngestStream { get; } = $"DECISIONS_{Guid.NewGuid():N}";
+
+    public string IngestSubject => $"decisions.{IngestStream}";
 
     /// <summary>Starts another registry instance on the same database and key ring (a restart when the first is disposed).</summary>
     public (RegistryFactory Factory, GrpcChannel Channel) Start(Dictionary<string, string?>? settings = null,

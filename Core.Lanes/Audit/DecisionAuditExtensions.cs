@@ -1,0 +1,30 @@
+using Fabrix.Core.Lanes.Audit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>Decision audit for a lane (issue 9 section 4).</summary>
+public static class DecisionAuditExtensions
+{
+    /// <summary>
+    /// Adds <see cref="DecisionAuditWriter"/> and its JetStream publisher (options <c>Fabrix:Lanes:Audit</c>, validated at
+    /// start), the <c>Fabrix.Lanes.Audit</c> meter and the <c>decision-audit</c> health check. The lane registers its own
+    /// <c>INatsConnection</c> (core service credentials); the registry owns the stream the records go to.
+    /// </summary>
+    public static IHostApplicationBuilder AddDecisionAudit(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DecisionAuditOptions>().BindConfiguration(DecisionAuditOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<DecisionAuditOptions>, DecisionAuditOptionsValidator>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<DecisionAuditMetrics>();
+        builder.Services.AddSingleton(services => new DecisionAuditWriter(services.GetRequiredService<IOptions<DecisionAuditOptions>>(),
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<DecisionAuditMetrics>()));
+        builder.Services.AddSingleton<DecisionAuditPublisher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DecisionAuditPublisher>());
+        builder.Services.AddHealthChecks().AddCheck<DecisionAuditHealthCheck>("decision-audit");
+        return builder;
+    }
+}

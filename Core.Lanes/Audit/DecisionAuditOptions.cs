@@ -1,0 +1,123 @@
+using Fabrix.Contracts.Audit.V1;
+using Microsoft.Extensions.Options;
+
+namespace Fabrix.Core.Lanes.Audit;
+
+/// <summary>Settings under <c>Fabrix:Lanes:Audit</c>: where decision records go and what a full buffer does.</summary>
+public sealed class DecisionAuditOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Fabrix:Lanes:Audit";
+
+    /// <summary>
+    /// Subject prefix; a record is published on <c>&lt;prefix&gt;.&lt;lane&gt;</c> (<c>operator</c>, <c>canonical</c>,
+    /// <c>proxy</c>). The registry's stream (<c>Fabrix:Registry:Audit:Ingest:Subject</c>) must carry the same prefix.
+    /// </summary>
+    public string Subject { get; set; } = "fabrix.audit.decisions";
+
+    /// <summary>Records held in memory while JetStream is slow or away; past it, <see cref="WhenFull"/> decides.</summary>
+    public int BufferCapacity { get; set; } = 10_000;
+
+    /// <summary>Publishes awaiting their JetStream acknowledgement at once (each is a round trip to the server).</summary>
+    public int PublishConcurrency { get; set; } = 64;
+
+    /// <summary>How long one publish waits for its acknowledgement before it counts as failed and is retried.</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest wait between retries of a failed publish (the wait doubles from 50 ms up to this).</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The name of this core service in each record (<c>DecisionRecord.service</c>).</summary>
+    public string Service { get; set; } = "core-lane";
+
+    /// <summary>What each lane does when the buffer is full.</summary>
+    public BufferFullPolicies WhenFull { get; set; } = new();
+}
+
+/// <summary>A <see cref="BufferFullPolicy"/> per lane, <see cref="BufferFullPolicy.FailClosed"/> unless configured.</summary>
+public sealed class BufferFullPolicies
+{
+    /// <summary>The Operator lane (Core.Gateway).</summary>
+    public BufferFullPolicy Operator { get; set; } = BufferFullPolicy.FailClosed;
+
+    /// <summary>The Canonical lane (Core.Events).</summary>
+    public BufferFullPolicy Canonical { get; set; } = BufferFullPolicy.FailClosed;
+
+    /// <summary>The Proxy lane (Core.Proxy).</summary>
+    public BufferFullPolicy Proxy { get; set; } = BufferFullPolicy.FailClosed;
+
+    /// <summary>The policy of <paramref name="lane"/>.</summary>
+    public BufferFullPolicy For(Lane lane) => lane switch
+    {
+        Lane.Operator => Operator,
+        Lane.Canonical => Canonical,
+        Lane.Proxy => Proxy,
+        _ => BufferFullPolicy.FailClosed,
+    };
+}
+
+/// <summary>Reports every bad <c>Fabrix:Lanes:Audit</c> key at once.</summary>
+internal sealed class DecisionAuditOptionsValidator : IValidateOptions<DecisionAuditOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DecisionAuditOptions options)
+    {
+        var failures = new List<string>();
+        if (!DecisionSubjects.IsSubjectPrefix(options.Subject))
+        {
+            failures.Add($"{DecisionAuditOptions.SectionName}:Subject must be a NATS subject without wildcards, such as fabrix.audit.decisions (was '{options.Subject}').");
+        }
+
+        if (options.BufferCapacity is < 1 or > 10_000_000)
+        {
+            failures.Add($"{DecisionAuditOptions.SectionName}:BufferCapacity must be between 1 and 10000000 (was {options.BufferCapacity}).");
+        }
+
+        if (options.PublishConcurrency is < 1 or > 4096)
+        {
+            failures.Add($"{DecisionAuditOptions.SectionName}:PublishConcurrency must be between 1 and 4096 (was {options.PublishConcurrency}).");
+        }
+
+        if (options.PublishTimeout < TimeSpan.FromMilliseconds(100) || options.PublishTimeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"{DecisionAuditOptions.SectionName}:PublishTimeout must be between 00:00:00.1 and 00:05:00 (was {options.PublishTimeout}).");
+        }
+
+        if (options.MaxRetryDelay < TimeSpan.FromMilliseconds(50) || options.MaxRetryDelay > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"{DecisionAuditOptions.SectionName}:MaxRetryDelay must be between 00:00:00.05 and 00:05:00 (was {options.MaxRetryDelay}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Service) || options.Service.Length > 100)
+        {
+            failures.Add($"{DecisionAuditOptions.SectionName}:Service must name this service in 1-100 characters (was '{options.Service}').");
+        }
+
+        if (options.WhenFull is null)
+        {
+            failures.Add($"{DecisionAuditOptions.SectionName}:WhenFull must set Operator, Canonical and Proxy to FailClosed or DropAndCount.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>Subjects of decision records: <c>&lt;prefix&gt;.&lt;lane&gt;</c>.</summary>
+public static class DecisionSubjects
+{
+    /// <summary>The lane's subject token: <c>operator</c>, <c>canonical</c> or <c>proxy</c>.</summary>
+    public static string LaneName(Lane lane) => lane switch
+    {
+        Lane.Operator => "operator",
+        Lane.Canonical => "canonical",
+        Lane.Proxy => "proxy",
+        _ => throw new ArgumentOutOfRangeException(nameof(lane), lane, "A decision names its lane."),
+    };
+
+    /// <summary>The subject a record of <paramref name="lane"/> is published on.</summary>
+    public static string For(string prefix, Lane lane) => $"{prefix}.{LaneName(lane)}";
+
+    /// <summary>Whether <paramref name="value"/> is a subject without wildcards (dot-separated, non-empty tokens).</summary>
+    public static bool IsSubjectPrefix(string? value) =>
+        !string.IsNullOrEmpty(value) && value.Length <= 200
+        && value.Split('.').All(token => token.Length > 0 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
+}

@@ -1,0 +1,183 @@
+using Fabrix.Contracts.Audit.V1;
+using Fabrix.Core.Lanes.Audit;
+using Fabrix.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Hosting;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Fabrix.Core.Lanes.Tests.Audit;
+
+/// <summary>
+/// The lanes' decision audit writer (issue 9 section 4) on a real nats-server: records reach JetStream acknowledged
+/// with their id as message id; a full buffer refuses (fail closed) or drops and counts, per lane, visibly.
+/// </summary>
+public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<NatsServer>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Write_BufferFullAndLaneFailsClosed_RefusedCountedAndUnhealthy()
+    {
+        using var host = Build(("BufferCapacity", "2"));
+        var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
+        using var refused = Collector<long>(host, "fabrix.lanes.audit.refused");
+
+        var results = Enumerable.Range(0, 3).Select(_ => writer.Write(Decision(Lane.Operator))).ToList();
+        var health = await HealthAsync(host);
+
+        Assert.Equal([DecisionAuditResult.Accepted, DecisionAuditResult.Accepted, DecisionAuditResult.Refused], results);
+        Assert.Equal(1, refused.GetMeasurementSnapshot().EvaluateAsCounter());
+        Assert.Equal("operator", refused.LastMeasurement!.Tags["lane"]);
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Equal(1L, health.Data["refused"]);
+    }
+
+    [Fact]
+    public async Task Write_BufferFullAndLaneDropsAndCounts_DroppedCountedWhileOtherLanesStillFailClosed()
+    {
+        using var host = Build(("BufferCapacity", "1"), ("WhenFull:Proxy", "DropAndCount"));
+        var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
+        using var dropped = Collector<long>(host, "fabrix.lanes.audit.dropped");
+
+        writer.Write(Decision(Lane.Proxy));
+        var proxy = writer.Write(Decision(Lane.Proxy));
+        var operatorLane = writer.Write(Decision(Lane.Operator));
+        var health = await HealthAsync(host);
+
+        Assert.Equal(DecisionAuditResult.Dropped, proxy);
+        Assert.Equal(DecisionAuditResult.Refused, operatorLane);
+        Assert.Equal(1, dropped.GetMeasurementSnapshot().EvaluateAsCounter());
+        Assert.Equal(1L, health.Data["dropped"]);
+    }
+
+    [Fact]
+    public async Task Publisher_DecisionsWritten_StoredInJetStreamAcknowledgedWithRecordIdAsMessageId()
+    {
+        var (stream, subject) = await CreateStreamAsync();
+        using var host = Build(("Subject", subject), ("Service", "core-gateway"));
+        await host.StartAsync(Ct);
+        var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
+        var metrics = host.Services.GetRequiredService<DecisionAuditMetrics>();
+
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(DecisionAuditResult.Accepted, writer.Write(Decision(i % 2 == 0 ? Lane.Operator : Lane.Canonical, bytes: i)));
+        }
+
+        await Eventually.WaitAsync(() => metrics.PublishedTotal == 40, "40 records acknowledged", Ct);
+        var messages = await ReadAllAsync(stream, 40);
+        await host.StopAsync(Ct);
+
+        Assert.Equal(40, messages.Count);
+        Assert.All(messages, m => Assert.Equal(m.Record.Id, m.MessageId));
+        Assert.Equal(40, messages.Select(m => m.Record.Id).Distinct().Count());
+        Assert.All(messages, m => Assert.True(Guid.TryParseExact(m.Record.Id, "D", out var id) && id.Version == 7));
+        Assert.Equal(20, messages.Count(m => m.Subject == $"{subject}.operator" && m.Record.Lane == Lane.Operator));
+        var first = messages.Single(m => m.Record.Bytes == 0).Record;
+        Assert.Equal(("orders", "billing/invoices", "forward", DecisionOutcome.Refused, "not_a_dependency", "core-gateway", 1500L),
+            (first.PluginId, first.Target, first.Action, first.Outcome, first.ReasonCode, first.Service, first.DurationUs));
+    }
+
+    [Fact]
+    public async Task Publisher_NoStreamAtFirst_DegradedAndRetriesUntilEveryRecordIsStored()
+    {
+        var stream = $"LATE_{Guid.NewGuid():N}";
+        var subject = $"late.{stream}";
+        using var host = Build(("Subject", subject), ("MaxRetryDelay", "00:00:00.2"), ("PublishTimeout", "00:00:01"));
+        await host.StartAsync(Ct);
+        var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
+        var metrics = host.Services.GetRequiredService<DecisionAuditMetrics>();
+        for (var i = 0; i < 5; i++)
+        {
+            writer.Write(Decision(Lane.Proxy));
+        }
+
+        await Eventually.WaitAsync(() => metrics.PublishFailuresTotal > 0, "a publish failed", Ct);
+        var degraded = await HealthAsync(host);
+        await CreateStreamAsync(stream, subject);
+        await Eventually.WaitAsync(() => metrics.PublishedTotal == 5, "every record stored once the stream exists", Ct);
+        var recovered = await HealthAsync(host);
+        await host.StopAsync(Ct);
+
+        Assert.Equal(HealthStatus.Degraded, degraded.Status);
+        Assert.Equal(HealthStatus.Healthy, recovered.Status);
+        Assert.Equal(5, (await ReadAllAsync(stream, 5)).Count);
+    }
+
+    [Fact]
+    public void Options_EveryBadKey_ReportedAtOnce()
+    {
+        var options = new DecisionAuditOptions
+        {
+            Subject = "fabrix.*",
+            BufferCapacity = 0,
+            PublishConcurrency = 0,
+            PublishTimeout = TimeSpan.Zero,
+            MaxRetryDelay = TimeSpan.Zero,
+            Service = " ",
+        };
+
+        var result = new DecisionAuditOptionsValidator().Validate(null, options);
+
+        Assert.Equal(["Subject", "BufferCapacity", "PublishConcurrency", "PublishTimeout", "MaxRetryDelay", "Service"],
+            result.Failures!.Select(f => f.Split(' ')[0].Split(':')[^1]));
+    }
+
+    [Fact]
+    public void Build_BadConfiguration_StartRefusedNamingTheKey()
+    {
+        using var host = Build(("BufferCapacity", "-1"));
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => host.Services.GetRequiredService<DecisionAuditWriter>());
+
+        Assert.Contains("Fabrix:Lanes:Audit:BufferCapacity", error.Message, StringComparison.Ordinal);
+    }
+
+    private static LaneDecision Decision(Lane lane, long bytes = 10) =>
+        new("orders", lane, "billing/invoices", "forward", Allowed: false, "not_a_dependency", Guid.NewGuid().ToString("N"),
+            Traceparent: null, Bytes: bytes, Duration: TimeSpan.FromMilliseconds(1.5));
+
+    private IHost Build(params (string Key, string Value)[] settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>($"{DecisionAuditOptions.SectionName}:{s.Key}", s.Value)));
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton<INatsConnection>(new NatsConnection(new NatsOpts { Url = nats.Url }));
+        builder.AddDecisionAudit();
+        return builder.Build();
+    }
+
+    private static MetricCollector<T> Collector<T>(IHost host, string instrument)
+        where T : struct =>
+        new(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), DecisionAuditMetrics.MeterName, instrument);
+
+    private static Task<HealthReportEntry> HealthAsync(IHost host) =>
+        host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(Ct).ContinueWith(t => t.Result.Entries["decision-audit"], TaskScheduler.Default);
+
+    private async Task<(string Stream, string Subject)> CreateStreamAsync(string? stream = null, string? subject = null)
+    {
+        stream ??= $"DECISIONS_{Guid.NewGuid():N}";
+        subject ??= $"decisions.{stream}";
+        await using var connection = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await new NatsJSContext(connection).CreateStreamAsync(new StreamConfig(stream, [$"{subject}.>"]) { Storage = StreamConfigStorage.File }, Ct);
+        return (stream, subject);
+    }
+
+    private async Task<List<(string Subject, string? MessageId, DecisionRecord Record)>> ReadAllAsync(string stream, int count)
+    {
+        await using var connection = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var consumer = await new NatsJSContext(connection).CreateOrderedConsumerAsync(stream, cancellationToken: Ct);
+        var messages = new List<(string, string?, DecisionRecord)>();
+        await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = count, Expires = TimeSpan.FromSeconds(5) }, cancellationToken: Ct))
+        {
+            messages.Add((message.Subject, message.Headers?["Nats-Msg-Id"].ToString(), DecisionRecord.Parser.ParseFrom(message.Data)));
+        }
+
+        return messages;
+    }
+}

@@ -1,0 +1,193 @@
+using Fabrix.Contracts.Audit.V1;
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Registry.Audit.Ingest;
+using Fabrix.Core.Registry.Tests.Infrastructure;
+using Fabrix.Testing;
+using Google.Rpc;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using static Fabrix.Core.Registry.Tests.Audit.AuditTestSupport;
+
+namespace Fabrix.Core.Registry.Tests.Audit.Ingest;
+
+/// <summary>
+/// Lane decisions from JetStream into the audit chain (issue 9 section 4), on real PostgreSQL and NATS: batches chained
+/// in order, verification still proving the whole chain, each record exactly once whatever is delivered twice.
+/// </summary>
+public sealed class DecisionIngestTests(PostgresServer postgres, NatsServer nats)
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Ingest_ThousandsOfDecisions_AppendedInBatchesChainedInOrderAndVerifyIntact()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        await host.InstallManyAsync(2, "before-lanes");
+        var records = DecisionRecords.Many(2500, "orders");
+
+        await host.PublishAsync(records, Ct);
+        await WaitForLaneRowsAsync(host, records.Count);
+
+        // Fewer transactions than rows: each batch is one transaction (its rows share the transaction's xmin).
+        var transactions = await host.ScalarAsync<long>("select count(distinct xmin::text) from audit_log where lane is not null");
+        Assert.InRange(transactions, 1, records.Count / 2);
+        Assert.Equal(0L, await host.ScalarAsync<long>(
+            "select count(*) from audit_log a left join audit_log p on p.id = a.id - 1 where a.id > 1 and (p.id is null or a.prev_hash <> p.hash)"));
+        Assert.Equal(0L, await host.ScalarAsync<long>("""
+            select count(*) from audit_log
+            where hash <> audit_row_hash(id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash)
+            """));
+        await host.WriteCheckpointAsync();
+        var head = await host.HeadAsync();
+        var verification = await host.VerifyAsync();
+        Assert.True(verification.Intact, verification.Problem);
+        Assert.True(verification.CheckpointValid);
+        Assert.Equal(head, verification.RowsChecked);
+    }
+
+    [Fact]
+    public async Task Ingest_Decision_StoredAsChainedRowWithLaneFields()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var refused = DecisionRecords.New("orders", Lane.Proxy, allowed: false, target: "api.example.com:443");
+
+        await host.PublishAsync([refused], Ct);
+        await WaitForLaneRowsAsync(host, 1);
+
+        Assert.Equal("plugin:orders|lane.proxy.forward|api.example.com:443|refused|not_a_dependency|proxy", await host.ScalarAsync<string>(
+            "select actor || '|' || action || '|' || target || '|' || outcome || '|' || reason || '|' || lane from audit_log where record_id = @id::uuid",
+            ("id", refused.Id)));
+        Assert.Equal($"{refused.Traceparent}|1234|5678|core-gateway-test", await host.ScalarAsync<string>(
+            "select concat_ws('|', details->>'traceparent', details->>'bytes', details->>'duration_us', details->>'service') from audit_log where record_id = @id::uuid",
+            ("id", refused.Id)));
+    }
+
+    [Fact]
+    public async Task Ingest_RecordCommittedButNotAcknowledged_RedeliveryAcknowledgedWithoutSecondRow()
+    {
+        // A registry that died between its commit and its acknowledgements: the rows are in the chain, and JetStream
+        // delivers the same records again to the next consumer.
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var records = DecisionRecords.Many(300, "redelivered");
+        var appender = host.Factory.Services.GetRequiredService<DecisionChainAppender>();
+        await appender.AppendAsync(records.Select(Row).ToList(), Ct);
+        var head = await host.HeadAsync();
+
+        await host.PublishAsync(records, Ct);
+        await Eventually.UntilAsync(async () => await host.StreamMessagesAsync(Ct) == 0, Within, "the redelivered records are acknowledged", Ct);
+
+        Assert.Equal(head, await host.HeadAsync());
+        Assert.Equal(300L, await host.ScalarAsync<long>("select count(*) from audit_log where lane is not null"));
+        Assert.True((await host.VerifyAsync()).Intact);
+    }
+
+    [Fact]
+    public async Task Append_SameRecordInTwoBatchesAndTwiceInOne_LandsOnce()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var appender = host.Factory.Services.GetRequiredService<DecisionChainAppender>();
+        var (a, b, c) = (Row(DecisionRecords.New("twice")), Row(DecisionRecords.New("twice")), Row(DecisionRecords.New("twice")));
+
+        var first = await appender.AppendAsync([a, b, b], Ct);
+        var second = await appender.AppendAsync([b, c], Ct);
+        var third = await appender.AppendAsync([a, c], Ct);
+
+        Assert.Equal((2, 1), (first.Appended, first.Duplicates));
+        Assert.Equal((1, 1), (second.Appended, second.Duplicates));
+        Assert.Equal((0, 2), (third.Appended, third.Duplicates));
+        Assert.Equal(3L, await host.ScalarAsync<long>("select count(*) from audit_log where actor = 'plugin:twice'"));
+        Assert.True((await host.VerifyAsync()).Intact);
+    }
+
+    [Fact]
+    public async Task Insert_SecondRowWithSameRecordId_RefusedByUniqueIndex()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var record = DecisionRecords.New("unique");
+        await host.Factory.Services.GetRequiredService<DecisionChainAppender>().AppendAsync([Row(record)], Ct);
+
+        // Bypassing the appender's check (chain extended correctly, same record id): the index refuses it.
+        var error = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => host.ScalarAsync<long>("""
+            insert into audit_log (id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash, hash)
+            select h.id + 1, now(), h.actor, h.action, h.target, h.outcome, h.reason, h.correlation_id, h.details, h.hash, h.hash
+            from (select * from audit_log order by id desc limit 1) as h
+            returning id
+            """));
+
+        Assert.Equal("23505", error.SqlState);
+    }
+
+    [Fact]
+    public async Task Ingest_MessageThatIsNotARecord_TerminatedAndNotAppended()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var good = DecisionRecords.New("after-garbage");
+        await host.PublishAsync([], Ct);
+        await host.PublishRawAsync([0xff, 0xff, 0xff], Ct);
+
+        await host.PublishAsync([good], Ct);
+        await WaitForLaneRowsAsync(host, 1);
+        await Eventually.UntilAsync(async () => await host.StreamMessagesAsync(Ct) == 0, Within, "the bad message is terminated", Ct);
+
+        Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from audit_log where lane is not null"));
+    }
+
+    [Fact]
+    public async Task Query_ByLaneAndPlugin_ReturnsOnlyThatPluginsDecisionsOnThatLane()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var wanted = DecisionRecords.Many(4, "billing", Lane.Operator);
+        var otherLane = DecisionRecords.Many(3, "billing", Lane.Proxy);
+        var otherPlugin = DecisionRecords.Many(2, "shipping", Lane.Operator);
+        await host.PublishAsync([.. wanted, .. otherLane, .. otherPlugin], Ct);
+        await WaitForLaneRowsAsync(host, 9);
+
+        var page = await host.AuditClient().QueryAuditAsync(new QueryAuditRequest
+        {
+            Filter = new AuditFilter { Lane = "operator", Plugin = "billing" },
+            PageSize = 50,
+        }, host.Viewer(), cancellationToken: Ct);
+
+        Assert.Equal(4L, page.TotalCount);
+        Assert.All(page.Records, r => Assert.Equal(("plugin:billing", "lane.operator.forward"), (r.Actor, r.Action)));
+        Assert.Equal(wanted.Select(r => r.Id).Order(), page.Records.Select(r => RecordIdOf(r.DetailsJson)).Order());
+    }
+
+    [Fact]
+    public async Task Query_UnknownLane_InvalidArgumentNamingTheField()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => host.AuditClient().QueryAuditAsync(new QueryAuditRequest
+        {
+            Filter = new AuditFilter { Lane = "sideways" },
+        }, host.Viewer(), cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(["filter.lane"], error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Select(v => v.Field));
+    }
+
+    [Fact]
+    public async Task Query_ChangesOnly_ExcludesLaneDecisions()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        await host.InstallManyAsync(1, "a-change");
+        await host.PublishAsync(DecisionRecords.Many(3, "not-a-change"), Ct);
+        await WaitForLaneRowsAsync(host, 3);
+
+        var page = await host.AuditClient().QueryAuditAsync(new QueryAuditRequest { Filter = new AuditFilter { ChangesOnly = true }, PageSize = 50 },
+            host.Viewer(), cancellationToken: Ct);
+
+        Assert.DoesNotContain(page.Records, r => r.Action.StartsWith("lane.", StringComparison.Ordinal));
+        Assert.Contains(page.Records, r => r.Action == "plugin.install");
+    }
+
+    private static DecisionRow Row(DecisionRecord record) => DecisionRows.TryMap(record, out _)!;
+
+    private static string RecordIdOf(string detailsJson) =>
+        System.Text.Json.JsonDocument.Parse(detailsJson).RootElement.GetProperty("record_id").GetString()!;
+
+    private static Task WaitForLaneRowsAsync(RegistryHost host, long count) =>
+        Eventually.UntilAsync(async () => await host.ScalarAsync<long>("select count(*) from audit_log where lane is not null") >= count, Within,
+            $"{count} lane decisions in the chain", Ct);
+}
