@@ -1,3 +1,4 @@
+using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
@@ -15,7 +16,7 @@ public sealed class RenewalTests
     public async Task Renew_TwoThirdsOfLifetime_RenewsBeforeExpiryWithCurrentToken()
     {
         var registry = new ScriptedPluginRegistry(_time) { TokenLifetime = s_lifetime };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
         await using var plugin = await StartRegisteredAsync(server);
         var registeredAt = _time.GetUtcNow();
         var first = plugin.Plugin.Token!;
@@ -38,7 +39,7 @@ public sealed class RenewalTests
     public async Task Renew_Repeatedly_EachTokenRenewedBeforeItExpires()
     {
         var registry = new ScriptedPluginRegistry(_time) { TokenLifetime = s_lifetime };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
         await using var plugin = await StartRegisteredAsync(server);
 
         await FakeClockSteps.AdvanceUntilAsync(_time, () => registry.CallsTo("RenewToken").Count >= 3,
@@ -65,7 +66,7 @@ public sealed class RenewalTests
             TokenLifetime = s_lifetime,
             RenewFailure = () => Volatile.Read(ref failing) ? new RpcException(new Status(StatusCode.Unavailable, "restarting")) : null,
         };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
         await using var plugin = await StartRegisteredAsync(server);
 
         await FakeClockSteps.AdvanceUntilAsync(_time, () => registry.CallsTo("RenewToken").Count >= 3,
@@ -86,7 +87,7 @@ public sealed class RenewalTests
             TokenLifetime = s_lifetime,
             RenewFailure = () => new RpcException(new Status(StatusCode.Unauthenticated, "unknown token")),
         };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
         await using var plugin = await StartRegisteredAsync(server);
 
         _time.Advance(TimeSpan.FromMinutes(10));
@@ -107,7 +108,7 @@ public sealed class RenewalTests
             ? new RpcException(new Status(StatusCode.FailedPrecondition, "Plugin 'sdk-test-plugin' is disabled; allowed: enable.")) : null;
         registry.RegisterFailure = _ => Volatile.Read(ref disabled)
             ? new RpcException(new Status(StatusCode.FailedPrecondition, "Plugin 'sdk-test-plugin' is disabled; allowed: enable.")) : null;
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
         await using var plugin = await StartRegisteredAsync(server);
         Volatile.Write(ref disabled, true);
 
@@ -127,7 +128,7 @@ public sealed class RenewalTests
         Assert.Equal(3, registry.CallsTo("Register").Count);
     }
 
-    private async Task<PluginUnderTest> StartRegisteredAsync(TestRegistryServer server)
+    private async Task<PluginUnderTest> StartRegisteredAsync(ScriptedRegistryServer server)
     {
         var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
         await plugin.Plugin.WaitForRegistrationAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
