@@ -87,8 +87,10 @@ public sealed class RegistrationTests
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
         await Eventually.WaitAsync(() => registry.CallsTo("Register").Count == 1, "the first attempt", TestContext.Current.CancellationToken);
 
-        // Backoff runs on the clock: without time passing there is no second attempt.
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        // Backoff runs on the clock: once the retry is scheduled (logged as EventId 7011 before the delay starts), there
+        // is no second attempt without time passing.
+        await Eventually.WaitAsync(() => plugin.Logs.Entries.Any(e => e.EventId.Id == 7011), "the retry to be scheduled",
+            TestContext.Current.CancellationToken);
         Assert.Single(registry.CallsTo("Register"));
         Assert.Equal(PluginRegistrationState.Pending, plugin.Plugin.Registration.State);
         Assert.Contains("unreachable", plugin.Plugin.Registration.Reason, StringComparison.Ordinal);

@@ -2,7 +2,6 @@ using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Fabrix.Plugins.Sdk.Tests;
 
@@ -10,7 +9,7 @@ namespace Fabrix.Plugins.Sdk.Tests;
 public sealed class RenewalTests
 {
     private static readonly TimeSpan s_lifetime = TimeSpan.FromMinutes(15);
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly TimerRecordingClock _time = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public async Task Renew_TwoThirdsOfLifetime_RenewsBeforeExpiryWithCurrentToken()
@@ -21,8 +20,10 @@ public sealed class RenewalTests
         var registeredAt = _time.GetUtcNow();
         var first = plugin.Plugin.Token!;
 
+        // The renewal timer is armed for two thirds of the lifetime: before then, nothing can renew.
+        await Eventually.WaitAsync(() => _time.TimersDueAt.Contains(registeredAt + (s_lifetime * 2 / 3)), "the renewal timer",
+            TestContext.Current.CancellationToken);
         _time.Advance(TimeSpan.FromMinutes(9));
-        await Task.Delay(300, TestContext.Current.CancellationToken);
         Assert.Empty(registry.CallsTo("RenewToken"));
 
         _time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
