@@ -16,7 +16,7 @@ public sealed class HeartbeatTests
     public async Task Heartbeat_EveryInterval_SendsMetricsWithToken()
     {
         var registry = new ScriptedPluginRegistry(_time);
-        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartAsync(server);
 
         _time.Advance(TimeSpan.FromSeconds(10));
@@ -39,7 +39,7 @@ public sealed class HeartbeatTests
     public async Task Heartbeat_RegistryReportsActive_StatusVisibleToApp()
     {
         var registry = new ScriptedPluginRegistry(_time);
-        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartAsync(server);
         Assert.Equal(PluginStatus.Registered, plugin.Plugin.Registration.Status);
         registry.Status = PluginStatus.Active;
@@ -57,7 +57,7 @@ public sealed class HeartbeatTests
         {
             RegisterFailure = _ => new RpcException(new Status(StatusCode.PermissionDenied, "not installed")),
         };
-        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         var settings = PluginUnderTest.DefaultSettings(server.Address);
         settings["Fabrix:Plugin:HeartbeatInterval"] = "00:00:10";
         await using var plugin = await PluginUnderTest.StartAsync(_time, settings);

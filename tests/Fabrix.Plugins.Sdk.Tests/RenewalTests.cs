@@ -15,7 +15,7 @@ public sealed class RenewalTests
     public async Task Renew_TwoThirdsOfLifetime_RenewsBeforeExpiryWithCurrentToken()
     {
         var registry = new ScriptedPluginRegistry(_time) { TokenLifetime = s_lifetime };
-        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartRegisteredAsync(server);
         var registeredAt = _time.GetUtcNow();
         var first = plugin.Plugin.Token!;
@@ -40,7 +40,7 @@ public sealed class RenewalTests
     public async Task Renew_Repeatedly_EachTokenRenewedBeforeItExpires()
     {
         var registry = new ScriptedPluginRegistry(_time) { TokenLifetime = s_lifetime };
-        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartRegisteredAsync(server);
 
         await FakeClockSteps.AdvanceUntilAsync(_time, () => registry.CallsTo("RenewToken").Count >= 3,
@@ -67,7 +67,7 @@ public sealed class RenewalTests
             TokenLifetime = s_lifetime,
             RenewFailure = () => Volatile.Read(ref failing) ? new RpcException(new Status(StatusCode.Unavailable, "restarting")) : null,
         };
-        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartRegisteredAsync(server);
 
         await FakeClockSteps.AdvanceUntilAsync(_time, () => registry.CallsTo("RenewToken").Count >= 3,
@@ -88,7 +88,7 @@ public sealed class RenewalTests
             TokenLifetime = s_lifetime,
             RenewFailure = () => new RpcException(new Status(StatusCode.Unauthenticated, "unknown token")),
         };
-        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartRegisteredAsync(server);
 
         _time.Advance(TimeSpan.FromMinutes(10));
@@ -109,7 +109,7 @@ public sealed class RenewalTests
             ? new RpcException(new Status(StatusCode.FailedPrecondition, "Plugin 'sdk-test-plugin' is disabled; allowed: enable.")) : null;
         registry.RegisterFailure = _ => Volatile.Read(ref disabled)
             ? new RpcException(new Status(StatusCode.FailedPrecondition, "Plugin 'sdk-test-plugin' is disabled; allowed: enable.")) : null;
-        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartRegisteredAsync(server);
         Volatile.Write(ref disabled, true);
 
