@@ -77,6 +77,10 @@ public static class RefusalCodes
     /// <summary>Rollback to the version that is already pinned.</summary>
     public const string VersionAlreadyPinned = "VERSION_ALREADY_PINNED";
 
+    // Issue 9 section 2: core service identity.
+    /// <summary>A valid plugin or administrator token where only a core service identity may call.</summary>
+    public const string NotAService = "NOT_A_SERVICE";
+
     // Outages: the registry could not serve the request; nothing was changed (gRPC UNAVAILABLE, HTTP 503).
     /// <summary>The registry cannot reach its database.</summary>
     public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";
