@@ -5,34 +5,14 @@ using MudBlazor;
 
 namespace Fabrix.AdminConsole.Plugins;
 
-/// <summary>What an administrator can do to a plugin.</summary>
-internal enum PluginAction
-{
-    Enable,
-    Disable,
-    Unregister,
-    Uninstall,
-}
-
 /// <summary>
-/// The lifecycle as the registry enforces it (ARCHITECTURE.md "Lifecycle and health"), mirrored so the console only
-/// offers transitions the registry would accept, plus how statuses and health look.
-/// installed → registered → active ⇄ disabled → unregistered; uninstall from installed or unregistered.
+/// How lifecycle statuses, actions and health look in the console. Which actions a plugin allows is not decided here:
+/// the registry sends them with every summary (<see cref="PluginSummary.AllowedActions"/>), from its lifecycle table.
 /// </summary>
 internal static class PluginLifecycle
 {
     public static IReadOnlyList<PluginStatus> Statuses { get; } =
         [PluginStatus.Installed, PluginStatus.Registered, PluginStatus.Active, PluginStatus.Disabled, PluginStatus.Unregistered];
-
-    public static IReadOnlyList<PluginAction> ActionsFrom(PluginStatus status) => status switch
-    {
-        PluginStatus.Installed => [PluginAction.Uninstall],
-        PluginStatus.Registered => [PluginAction.Enable, PluginAction.Unregister],
-        PluginStatus.Active => [PluginAction.Disable, PluginAction.Unregister],
-        PluginStatus.Disabled => [PluginAction.Enable, PluginAction.Unregister],
-        PluginStatus.Unregistered => [PluginAction.Uninstall],
-        _ => [],
-    };
 
     /// <summary>The verb used in buttons' <c>data-testid</c> (<c>disable-{id}</c>) and messages.</summary>
     public static string Verb(PluginAction action) => action switch

@@ -1,5 +1,5 @@
+using Fabrix.Contracts.Errors;
 using Fabrix.Contracts.Manifests;
-using Google.Rpc;
 using Grpc.Core;
 
 namespace Fabrix.AdminConsole.Registry;
@@ -11,9 +11,6 @@ namespace Fabrix.AdminConsole.Registry;
 /// </summary>
 internal sealed class RegistryException : Exception
 {
-    /// <summary>The registry's refusal code for "active plugins depend on it" (disable or unregister without cascade).</summary>
-    public const string ActiveDependentsReason = "ACTIVE_DEPENDENTS";
-
     public RegistryException(StatusCode status, string message, IReadOnlyList<ManifestIssue> violations, Exception? innerException = null)
         : base(message, innerException)
     {
@@ -43,7 +40,7 @@ internal sealed class RegistryException : Exception
 
     /// <summary>
     /// The refusal code from a <c>google.rpc.ErrorInfo</c> detail (the registry attaches one to every refusal, e.g.
-    /// <see cref="ActiveDependentsReason"/>); empty when there is none.
+    /// <see cref="RefusalCodes.ActiveDependents"/>); empty when there is none.
     /// </summary>
     public string Reason { get; init; } = string.Empty;
 
@@ -59,21 +56,16 @@ internal sealed class RegistryException : Exception
     public static RegistryException From(RpcException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var status = exception.GetRpcStatus();
-        var violations = status?.GetDetail<BadRequest>() is { } badRequest
-            ? badRequest.FieldViolations.Select(v => new ManifestIssue(v.Field, v.Description)).ToArray()
-            : [];
-        return new RegistryException(exception.StatusCode, Sentence(exception), violations, exception)
-        {
-            Reason = status?.GetDetail<ErrorInfo>()?.Reason ?? string.Empty,
-        };
+        var error = RegistryError.From(exception);
+        var violations = error.Violations.Select(v => new ManifestIssue(v.Field, v.Description)).ToArray();
+        return new RegistryException(error.Status, Sentence(error), violations, exception) { Reason = error.Code };
     }
 
-    private static string Sentence(RpcException exception)
+    private static string Sentence(RegistryError error)
     {
-        if (!AnsweredByRegistry(exception))
+        if (!error.IsAnswer)
         {
-            return exception.StatusCode switch
+            return error.Status switch
             {
                 StatusCode.DeadlineExceeded => "The registry did not answer in time.",
                 StatusCode.ResourceExhausted => "The registry's answer is larger than the console accepts.",
@@ -82,8 +74,8 @@ internal sealed class RegistryException : Exception
             };
         }
 
-        var detail = exception.Status.Detail;
-        return exception.StatusCode switch
+        var detail = error.Message;
+        return error.Status switch
         {
             // The registry names the dependency it cannot reach ("The registry cannot reach its database."); shown as is.
             StatusCode.Unavailable => string.IsNullOrWhiteSpace(detail) ? "The registry is unavailable." : detail,
@@ -93,16 +85,7 @@ internal sealed class RegistryException : Exception
                 : $"The registry did not accept your sign-in: {detail}",
             // An unhandled exception in the registry: gRPC's "Exception was thrown by handler.", not a sentence for an administrator.
             StatusCode.Unknown => "The registry failed while answering; its log has the details.",
-            _ => string.IsNullOrWhiteSpace(detail) ? $"The registry refused the call ({exception.StatusCode})." : detail,
+            _ => string.IsNullOrWhiteSpace(detail) ? $"The registry refused the call ({error.Status})." : detail,
         };
     }
-
-    /// <summary>
-    /// True when the status came from the registry (its trailers), false when the gRPC client made it up because no
-    /// answer arrived: the client then attaches the exception it caught (<see cref="Grpc.Core.Status.DebugException"/>),
-    /// or, when something other than the registry answered over HTTP (a proxy's 502/503), says "Bad gRPC response".
-    /// </summary>
-    private static bool AnsweredByRegistry(RpcException exception) =>
-        exception.Status.DebugException is null
-        && !exception.Status.Detail.StartsWith("Bad gRPC response", StringComparison.Ordinal);
 }

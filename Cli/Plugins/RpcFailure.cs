@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Google.Rpc;
+using Fabrix.Contracts.Errors;
 using Grpc.Core;
 
 namespace Fabrix.Cli.Plugins;
@@ -13,15 +13,13 @@ namespace Fabrix.Cli.Plugins;
 /// </summary>
 internal static class RpcFailure
 {
-    /// <summary>The registry's google.rpc.ErrorInfo domain: present on every status the registry itself produced.</summary>
-    private const string RegistryErrorDomain = "registry.fabrix";
-
     public static CliFailureException From(RpcException exception, Uri registry)
     {
-        var detail = string.IsNullOrWhiteSpace(exception.Status.Detail) ? exception.StatusCode.ToString() : exception.Status.Detail.TrimEnd('.');
-        return exception.StatusCode switch
+        var error = RegistryError.From(exception);
+        var detail = string.IsNullOrWhiteSpace(error.Message) ? error.Status.ToString() : error.Message.TrimEnd('.');
+        return error.Status switch
         {
-            StatusCode.InvalidArgument => new CliFailureException(InvalidArgument(exception, detail), ExitCodes.Refused),
+            StatusCode.InvalidArgument => new CliFailureException(InvalidArgument(error, detail), ExitCodes.Refused),
             StatusCode.PermissionDenied => new CliFailureException($"Permission denied: {detail}.", ExitCodes.Refused),
             StatusCode.Unauthenticated => new CliFailureException(
                 $"Not authenticated: {detail}. Check --token, or the development key and that the registry runs in Development.", ExitCodes.Refused),
@@ -30,10 +28,10 @@ internal static class RpcFailure
             StatusCode.AlreadyExists => new CliFailureException($"Already exists: {detail}.", ExitCodes.Refused),
             // The CLI sets no receive limit (RegistryChannel), so this is the registry's answer: too large, or too many.
             StatusCode.ResourceExhausted => new CliFailureException($"The registry refused the request: {detail}.", ExitCodes.Refused),
-            StatusCode.Unavailable when FromRegistry(exception) => new CliFailureException(
+            StatusCode.Unavailable when error.IsFromRegistry => new CliFailureException(
                 $"Cannot complete the request now: {LowerFirst(detail)}.", ExitCodes.UsageOrIo),
             StatusCode.Unavailable => new CliFailureException(
-                $"Cannot reach the registry at {registry}: {Innermost(exception) ?? detail}.", ExitCodes.UsageOrIo),
+                $"Cannot reach the registry at {registry}: {error.TransportCause?.TrimEnd('.') ?? detail}.", ExitCodes.UsageOrIo),
             StatusCode.DeadlineExceeded => new CliFailureException(
                 $"The registry at {registry} did not answer in time; the request may or may not have been carried out (check before retrying).",
                 ExitCodes.UsageOrIo),
@@ -41,37 +39,22 @@ internal static class RpcFailure
                 $"{registry} does not serve the registry API ({detail}); check --registry points at the registry's gRPC endpoint.", ExitCodes.UsageOrIo),
             StatusCode.Cancelled => new CliFailureException("Cancelled.", ExitCodes.UsageOrIo),
             _ => new CliFailureException(
-                $"The registry failed while handling the request ({exception.StatusCode}: {detail}); it may or may not have been carried out, and the registry's log has the cause.",
+                $"The registry failed while handling the request ({error.Status}: {detail}); it may or may not have been carried out, and the registry's log has the cause.",
                 ExitCodes.RegistryError),
         };
     }
 
-    private static bool FromRegistry(RpcException exception) =>
-        exception.GetRpcStatus()?.GetDetail<ErrorInfo>() is { Domain: RegistryErrorDomain };
-
     private static string LowerFirst(string text) =>
         text.Length > 1 && char.IsUpper(text[0]) && !char.IsUpper(text[1]) ? char.ToLower(text[0], CultureInfo.InvariantCulture) + text[1..] : text;
 
-    private static string InvalidArgument(RpcException exception, string detail)
+    private static string InvalidArgument(RegistryError error, string detail)
     {
         var text = new StringBuilder($"Invalid request: {detail}.");
-        var violations = exception.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations;
-        foreach (var violation in violations ?? [])
+        foreach (var violation in error.Violations)
         {
             text.AppendLine().Append("  ").Append(violation.Field).Append(": ").Append(violation.Description);
         }
 
         return text.ToString();
-    }
-
-    private static string? Innermost(RpcException exception)
-    {
-        Exception? inner = exception.Status.DebugException;
-        while (inner?.InnerException is not null)
-        {
-            inner = inner.InnerException;
-        }
-
-        return inner?.Message.TrimEnd('.');
     }
 }

@@ -134,7 +134,7 @@ internal sealed class PluginAdministration(
     /// <summary>
     /// Enable, disable or unregister, as the lifecycle table allows. Disable and unregister are refused while active
     /// plugins depend on the plugin, unless <paramref name="cascade"/>: then those dependents are disabled first, in
-    /// <see cref="Contracts.Dependencies.DependencyGraph.CascadeOrder"/> (dependents of dependents first), in the same
+    /// <see cref="Dependencies.DependencyGraph.CascadeOrder"/> (dependents of dependents first), in the same
     /// transaction, each step its own lifecycle event, audit row (reason <c>cascade from &lt;id&gt;</c>) and
     /// published change.
     /// </summary>

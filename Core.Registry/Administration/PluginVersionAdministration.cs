@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
-using Fabrix.Contracts.Dependencies;
 using Fabrix.Contracts.Manifests;
 using Fabrix.Contracts.Platform;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Audit;
+using Fabrix.Core.Registry.Dependencies;
 using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Persistence;

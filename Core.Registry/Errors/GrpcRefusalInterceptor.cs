@@ -13,8 +13,6 @@ namespace Fabrix.Core.Registry.Errors;
 /// </summary>
 internal sealed partial class GrpcRefusalInterceptor(ILogger<GrpcRefusalInterceptor> logger) : Interceptor
 {
-    public const string ErrorDomain = "registry.fabrix";
-
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -68,14 +66,14 @@ internal sealed partial class GrpcRefusalInterceptor(ILogger<GrpcRefusalIntercep
             status.Details.Add(Any.Pack(badRequest));
         }
 
-        status.Details.Add(Any.Pack(new ErrorInfo { Reason = refusal.Code, Domain = ErrorDomain }));
+        status.Details.Add(Any.Pack(new ErrorInfo { Reason = refusal.Code, Domain = RefusalCodes.ErrorDomain }));
         return status.ToRpcException();
     }
 
     public static RpcException ToRpcException(Outage outage)
     {
         var status = new Google.Rpc.Status { Code = (int)Google.Rpc.Code.Unavailable, Message = outage.Message };
-        status.Details.Add(Any.Pack(new ErrorInfo { Reason = outage.Code, Domain = ErrorDomain }));
+        status.Details.Add(Any.Pack(new ErrorInfo { Reason = outage.Code, Domain = RefusalCodes.ErrorDomain }));
         return status.ToRpcException();
     }
 

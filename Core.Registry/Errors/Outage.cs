@@ -20,17 +20,13 @@ internal enum Dependency
 /// </summary>
 internal sealed record Outage(Dependency Dependency, string Code, string Message)
 {
-    public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";
-    public const string MessagingUnavailable = "MESSAGING_UNAVAILABLE";
-    public const string DependencyUnavailable = "DEPENDENCY_UNAVAILABLE";
-
-    public static readonly Outage Database = new(Fabrix.Core.Registry.Errors.Dependency.Database, DatabaseUnavailable,
+    public static readonly Outage Database = new(Fabrix.Core.Registry.Errors.Dependency.Database, RefusalCodes.DatabaseUnavailable,
         "The registry cannot reach its database; retrying is safe.");
 
-    public static readonly Outage Messaging = new(Fabrix.Core.Registry.Errors.Dependency.Messaging, MessagingUnavailable,
+    public static readonly Outage Messaging = new(Fabrix.Core.Registry.Errors.Dependency.Messaging, RefusalCodes.MessagingUnavailable,
         "The registry cannot reach its message bus (NATS); retrying is safe.");
 
-    public static readonly Outage Other = new(Fabrix.Core.Registry.Errors.Dependency.Unknown, DependencyUnavailable,
+    public static readonly Outage Other = new(Fabrix.Core.Registry.Errors.Dependency.Unknown, RefusalCodes.DependencyUnavailable,
         "The registry cannot reach a service it depends on; retrying is safe.");
 
     /// <summary>The outage <paramref name="exception"/> (or an exception inside it) reports; null for anything else.</summary>

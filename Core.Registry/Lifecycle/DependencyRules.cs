@@ -1,5 +1,5 @@
-using Fabrix.Contracts.Dependencies;
 using Fabrix.Contracts.Manifests;
+using Fabrix.Core.Registry.Dependencies;
 using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;

@@ -76,6 +76,18 @@ internal static class PluginLifecycle
     public static IReadOnlyList<LifecycleTransition> AllowedFrom(PluginState from) =>
         [.. Transitions.Where(t => t.From == from)];
 
+    /// <summary>The administrator actions <see cref="PluginSummary.AllowedActions"/> lists for a plugin in <paramref name="state"/>.</summary>
+    public static IReadOnlyList<PluginAction> AdministratorActionsFrom(PluginState state) =>
+        [.. AdministratorActions.Where(a => Transitions.Any(t => t.From == state && t.Trigger == a.Trigger)).Select(a => a.Action)];
+
+    private static readonly (LifecycleTrigger Trigger, PluginAction Action)[] AdministratorActions =
+    [
+        (LifecycleTrigger.Enable, PluginAction.Enable),
+        (LifecycleTrigger.Disable, PluginAction.Disable),
+        (LifecycleTrigger.Unregister, PluginAction.Unregister),
+        (LifecycleTrigger.Uninstall, PluginAction.Uninstall),
+    ];
+
     public static LifecycleDecision Decide(PluginState from, LifecycleTrigger trigger)
     {
         foreach (var transition in Transitions)

@@ -26,6 +26,7 @@ internal static class PluginProjection
         summary.Contracts.Add(plugin.Contracts);
         summary.Traits.Add(plugin.Traits);
         summary.Dependencies.Add(plugin.Dependencies);
+        summary.AllowedActions.Add(PluginLifecycle.AdministratorActionsFrom(plugin.Status));
         if (plugin.RegisteredAt is { } registeredAt)
         {
             summary.RegisteredAt = Timestamp.FromDateTimeOffset(registeredAt);

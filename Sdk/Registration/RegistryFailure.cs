@@ -1,5 +1,5 @@
 using System.Text;
-using Google.Rpc;
+using Fabrix.Contracts.Errors;
 using Grpc.Core;
 
 namespace Fabrix.Plugins.Sdk.Registration;
@@ -43,15 +43,12 @@ internal static class RegistryFailure
             return $"{exception.GetType().Name}: {exception.Message}";
         }
 
+        var error = RegistryError.From(rpc);
         var text = new StringBuilder();
-        text.Append(rpc.StatusCode).Append(": ").Append(string.IsNullOrEmpty(rpc.Status.Detail) ? "(no detail)" : rpc.Status.Detail);
-        var badRequest = rpc.GetRpcStatus()?.GetDetail<BadRequest>();
-        if (badRequest is not null)
+        text.Append(error.Status).Append(": ").Append(string.IsNullOrEmpty(error.Message) ? "(no detail)" : error.Message);
+        foreach (var violation in error.Violations)
         {
-            foreach (var violation in badRequest.FieldViolations)
-            {
-                text.Append("; ").Append(violation.Field).Append(": ").Append(violation.Description);
-            }
+            text.Append("; ").Append(violation.Field).Append(": ").Append(violation.Description);
         }
 
         return text.ToString();

@@ -18,16 +18,19 @@ public sealed class UserManagementFactory : WebApplicationFactory<UserManagement
     private readonly string _connectionString;
     private readonly string _keyFolder;
 
-    public UserManagementFactory(string connectionString)
+    /// <param name="connectionString">The sample's own database.</param>
+    /// <param name="registryAddress">Where the plugin registers; by default a loopback port nobody listens on.</param>
+    public UserManagementFactory(string connectionString, string? registryAddress = null)
     {
         _connectionString = connectionString;
+        RegistryAddress = registryAddress ?? $"http://127.0.0.1:{FreePort.Next()}";
         _keyFolder = Directory.CreateTempSubdirectory("fabrix-sample-keys-").FullName;
         KeyFile = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(_keyFolder, "dev-admin.pem"));
         PublicKeyFile = DevelopmentAdminToken.WritePublicKeyFile(KeyFile, Path.Combine(_keyFolder, "dev-admin.pub.pem"));
     }
 
-    /// <summary>A loopback port nobody listens on.</summary>
-    public string UnreachableRegistry { get; } = $"http://127.0.0.1:{FreePort.Next()}";
+    /// <summary>The registry the plugin calls: unreachable unless the test passed one (the plugin test kit's).</summary>
+    public string RegistryAddress { get; }
 
     /// <summary>The development administrator key (private); the app never sees it.</summary>
     public string KeyFile { get; }
@@ -53,7 +56,7 @@ public sealed class UserManagementFactory : WebApplicationFactory<UserManagement
     {
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:usermanagement", _connectionString);
-        builder.UseSetting("services:registry:grpc:0", UnreachableRegistry);
+        builder.UseSetting("services:registry:grpc:0", RegistryAddress);
         // The in-memory test server has no listening address to report.
         builder.UseSetting("Fabrix:Plugin:Address", "http://127.0.0.1:5200");
         builder.UseSetting("Fabrix:Plugin:RegistrationCredential", "fxrc_0123456789abcdef_unused-because-the-registry-is-unreachable");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Fabrix.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -31,7 +32,7 @@ public sealed class HealthEndpointTests
     public async Task Health_Registered_ReportsRegistered()
     {
         var registry = new ScriptedPluginRegistry(_time);
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
         await plugin.Plugin.WaitForRegistrationAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
 

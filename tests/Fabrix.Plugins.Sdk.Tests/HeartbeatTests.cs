@@ -1,4 +1,5 @@
 using Fabrix.Contracts.Registry.V1;
+using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
@@ -15,7 +16,7 @@ public sealed class HeartbeatTests
     public async Task Heartbeat_EveryInterval_SendsMetricsWithToken()
     {
         var registry = new ScriptedPluginRegistry(_time);
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartAsync(server);
 
         _time.Advance(TimeSpan.FromSeconds(10));
@@ -38,7 +39,7 @@ public sealed class HeartbeatTests
     public async Task Heartbeat_RegistryReportsActive_StatusVisibleToApp()
     {
         var registry = new ScriptedPluginRegistry(_time);
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartAsync(server);
         Assert.Equal(PluginStatus.Registered, plugin.Plugin.Registration.Status);
         registry.Status = PluginStatus.Active;
@@ -56,7 +57,7 @@ public sealed class HeartbeatTests
         {
             RegisterFailure = _ => new RpcException(new Status(StatusCode.PermissionDenied, "not installed")),
         };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         var settings = PluginUnderTest.DefaultSettings(server.Address);
         settings["Fabrix:Plugin:HeartbeatInterval"] = "00:00:10";
         await using var plugin = await PluginUnderTest.StartAsync(_time, settings);
@@ -65,7 +66,7 @@ public sealed class HeartbeatTests
         await FakeClockSteps.AdvanceWhileAsync(_time, () => registry.CallsTo("Heartbeat").Count == 0, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40), "no heartbeats");
     }
 
-    private async Task<PluginUnderTest> StartAsync(TestRegistryServer server)
+    private async Task<PluginUnderTest> StartAsync(ScriptedRegistryServer server)
     {
         var settings = PluginUnderTest.DefaultSettings(server.Address);
         settings["Fabrix:Plugin:HeartbeatInterval"] = "00:00:10";

@@ -1,3 +1,4 @@
+using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
@@ -17,7 +18,7 @@ public sealed class RegistrationCredentialTests
     public async Task Register_CredentialConfigured_SendsItAndNoLogLineContainsIt()
     {
         var registry = new ScriptedPluginRegistry(_time);
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
 
         await plugin.Plugin.WaitForRegistrationAsync(Ct).WaitAsync(TimeSpan.FromSeconds(15), Ct);
@@ -33,7 +34,7 @@ public sealed class RegistrationCredentialTests
         var file = Path.Combine(folder, "registration-credential");
         await File.WriteAllTextAsync(file, $"  {PluginUnderTest.Credential}\n", Ct);
         var registry = new ScriptedPluginRegistry(_time);
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         var settings = PluginUnderTest.DefaultSettings(server.Address);
         settings.Remove("Fabrix:Plugin:RegistrationCredential");
         settings["Fabrix:Plugin:RegistrationCredentialFile"] = file;
@@ -59,7 +60,7 @@ public sealed class RegistrationCredentialTests
         {
             RegisterFailure = _ => new RpcException(new Status(StatusCode.Unauthenticated, "The registration credential is wrong for plugin 'sdk-test-plugin'.")),
         };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
 
         await Eventually.WaitAsync(() => plugin.Plugin.Registration.State == PluginRegistrationState.Refused, "the refusal", TestContext.Current.CancellationToken);

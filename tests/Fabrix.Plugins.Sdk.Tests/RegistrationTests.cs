@@ -1,5 +1,6 @@
 using System.Net;
 using Fabrix.Contracts.Registry.V1;
+using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
@@ -17,7 +18,7 @@ public sealed class RegistrationTests
     public async Task Register_RegistryUp_SendsExactManifestTextAndListeningAddress()
     {
         var registry = new ScriptedPluginRegistry(_time);
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
 
         var registration = await plugin.Plugin.WaitForRegistrationAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
@@ -37,7 +38,7 @@ public sealed class RegistrationTests
     public async Task Register_AddressConfigured_SendsConfiguredAddress()
     {
         var registry = new ScriptedPluginRegistry(_time);
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         var settings = PluginUnderTest.DefaultSettings(server.Address);
         settings["Fabrix:Plugin:Address"] = "http://plugin.example.test:8080/";
         await using var plugin = await PluginUnderTest.StartAsync(_time, settings);
@@ -51,7 +52,7 @@ public sealed class RegistrationTests
     public async Task Register_ListeningOnAllInterfaces_SendsLoopbackAddress()
     {
         var registry = new ScriptedPluginRegistry(_time);
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address), listenOn: IPAddress.Any);
 
         await plugin.Plugin.WaitForRegistrationAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
@@ -65,7 +66,7 @@ public sealed class RegistrationTests
     public async Task Register_ExplicitRegistryAddress_WinsOverServiceDiscoveryKey()
     {
         var registry = new ScriptedPluginRegistry(_time);
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         var settings = PluginUnderTest.DefaultSettings($"http://127.0.0.1:{FreePort.Next()}");
         settings["Fabrix:Plugin:RegistryAddress"] = server.Address;
         await using var plugin = await PluginUnderTest.StartAsync(_time, settings);
@@ -82,12 +83,14 @@ public sealed class RegistrationTests
         {
             RegisterFailure = attempt => attempt <= 3 ? new RpcException(new Status(StatusCode.Unavailable, "registry starting")) : null,
         };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
         await Eventually.WaitAsync(() => registry.CallsTo("Register").Count == 1, "the first attempt", TestContext.Current.CancellationToken);
 
-        // Backoff runs on the clock: without time passing there is no second attempt.
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        // Backoff runs on the clock: once the retry is scheduled (logged as EventId 7011 before the delay starts), there
+        // is no second attempt without time passing.
+        await Eventually.WaitAsync(() => plugin.Logs.Entries.Any(e => e.EventId.Id == 7011), "the retry to be scheduled",
+            TestContext.Current.CancellationToken);
         Assert.Single(registry.CallsTo("Register"));
         Assert.Equal(PluginRegistrationState.Pending, plugin.Plugin.Registration.State);
         Assert.Contains("unreachable", plugin.Plugin.Registration.Reason, StringComparison.Ordinal);
@@ -114,7 +117,7 @@ public sealed class RegistrationTests
         Assert.Equal(PluginRegistrationState.Pending, plugin.Plugin.Registration.State);
         Assert.Contains(plugin.Logs.Entries, e => e.EventId.Id == 7011);
 
-        await using var server = await TestRegistryServer.StartAsync(registry, port);
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, port, TestContext.Current.CancellationToken);
         await FakeClockSteps.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Registered,
             s_step, TimeSpan.FromSeconds(60), "registration once the registry is up");
 
@@ -130,7 +133,7 @@ public sealed class RegistrationTests
             RegisterFailure = _ => Volatile.Read(ref installed) ? null
                 : new RpcException(new Status(StatusCode.PermissionDenied, "Plugin 'sdk-test-plugin' is not installed.")),
         };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
         await Eventually.WaitAsync(() => plugin.Plugin.Registration.State == PluginRegistrationState.Refused, "the refusal", TestContext.Current.CancellationToken);
 
@@ -158,7 +161,7 @@ public sealed class RegistrationTests
         {
             RegisterFailure = _ => new RpcException(new Status(StatusCode.InvalidArgument, "address must be absolute")),
         };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
         await Eventually.WaitAsync(() => plugin.Plugin.Registration.State == PluginRegistrationState.Refused, "the refusal", TestContext.Current.CancellationToken);
 
@@ -175,7 +178,7 @@ public sealed class RegistrationTests
         {
             RegisterFailure = attempt => attempt == 1 ? new RpcException(new Status(StatusCode.Unavailable, "down")) : null,
         };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
         var states = new List<PluginRegistrationState>();
         plugin.Plugin.RegistrationChanged += (_, registration) => { lock (states) { states.Add(registration.State); } };

@@ -1,7 +1,7 @@
+using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Fabrix.Plugins.Sdk.Tests;
 
@@ -9,19 +9,21 @@ namespace Fabrix.Plugins.Sdk.Tests;
 public sealed class RenewalTests
 {
     private static readonly TimeSpan s_lifetime = TimeSpan.FromMinutes(15);
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly TimerRecordingClock _time = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public async Task Renew_TwoThirdsOfLifetime_RenewsBeforeExpiryWithCurrentToken()
     {
         var registry = new ScriptedPluginRegistry(_time) { TokenLifetime = s_lifetime };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartRegisteredAsync(server);
         var registeredAt = _time.GetUtcNow();
         var first = plugin.Plugin.Token!;
 
+        // The renewal timer is armed for two thirds of the lifetime: before then, nothing can renew.
+        await Eventually.WaitAsync(() => _time.TimersDueAt.Contains(registeredAt + (s_lifetime * 2 / 3)), "the renewal timer",
+            TestContext.Current.CancellationToken);
         _time.Advance(TimeSpan.FromMinutes(9));
-        await Task.Delay(300, TestContext.Current.CancellationToken);
         Assert.Empty(registry.CallsTo("RenewToken"));
 
         _time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
@@ -38,7 +40,7 @@ public sealed class RenewalTests
     public async Task Renew_Repeatedly_EachTokenRenewedBeforeItExpires()
     {
         var registry = new ScriptedPluginRegistry(_time) { TokenLifetime = s_lifetime };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartRegisteredAsync(server);
 
         await FakeClockSteps.AdvanceUntilAsync(_time, () => registry.CallsTo("RenewToken").Count >= 3,
@@ -65,7 +67,7 @@ public sealed class RenewalTests
             TokenLifetime = s_lifetime,
             RenewFailure = () => Volatile.Read(ref failing) ? new RpcException(new Status(StatusCode.Unavailable, "restarting")) : null,
         };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartRegisteredAsync(server);
 
         await FakeClockSteps.AdvanceUntilAsync(_time, () => registry.CallsTo("RenewToken").Count >= 3,
@@ -86,7 +88,7 @@ public sealed class RenewalTests
             TokenLifetime = s_lifetime,
             RenewFailure = () => new RpcException(new Status(StatusCode.Unauthenticated, "unknown token")),
         };
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartRegisteredAsync(server);
 
         _time.Advance(TimeSpan.FromMinutes(10));
@@ -107,7 +109,7 @@ public sealed class RenewalTests
             ? new RpcException(new Status(StatusCode.FailedPrecondition, "Plugin 'sdk-test-plugin' is disabled; allowed: enable.")) : null;
         registry.RegisterFailure = _ => Volatile.Read(ref disabled)
             ? new RpcException(new Status(StatusCode.FailedPrecondition, "Plugin 'sdk-test-plugin' is disabled; allowed: enable.")) : null;
-        await using var server = await TestRegistryServer.StartAsync(registry, FreePort.Next());
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
         await using var plugin = await StartRegisteredAsync(server);
         Volatile.Write(ref disabled, true);
 
@@ -127,7 +129,7 @@ public sealed class RenewalTests
         Assert.Equal(3, registry.CallsTo("Register").Count);
     }
 
-    private async Task<PluginUnderTest> StartRegisteredAsync(TestRegistryServer server)
+    private async Task<PluginUnderTest> StartRegisteredAsync(ScriptedRegistryServer server)
     {
         var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
         await plugin.Plugin.WaitForRegistrationAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);

@@ -2,6 +2,7 @@ using Bunit;
 using Fabrix.AdminConsole.Plugins;
 using Fabrix.AdminConsole.Registry;
 using Fabrix.AdminConsole.Tests.Support;
+using Fabrix.Contracts.Errors;
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
 using Grpc.Core;
@@ -27,7 +28,7 @@ public sealed class CascadeTests : ConsoleComponentTest
             "Cannot disable 'user-management': active plugins depend on it: billing. Disable them first, or ask for a cascade.",
             [])
         {
-            Reason = RegistryException.ActiveDependentsReason,
+            Reason = RefusalCodes.ActiveDependents,
         };
     }
 
@@ -62,7 +63,7 @@ public sealed class CascadeTests : ConsoleComponentTest
     {
         Catalog.DependentsRefusal = new RegistryException(StatusCode.FailedPrecondition, "Active plugins depend on it.", [])
         {
-            Reason = RegistryException.ActiveDependentsReason,
+            Reason = RefusalCodes.ActiveDependents,
         };
         var page = RenderDetail();
 

@@ -122,6 +122,22 @@ public sealed class PluginsPageTests : ConsoleComponentTest
     }
 
     [Fact]
+    public void PluginsPage_RegistryAllowsOneAction_ShowsOnlyThatButtonWhateverTheStatus()
+    {
+        SignIn(AdminRoles.PluginManager);
+        var active = Support.Plugins.Summary("user-management", PluginStatus.Active);
+        active.AllowedActions.Clear();
+        active.AllowedActions.Add(PluginAction.Unregister);
+        Catalog.Listed.Add(active);
+        var page = RenderPage<PluginsPage>();
+        page.WaitForAssertion(() => Assert.Single(RowIds(page)));
+
+        var buttons = page.FindAll("[data-testid^=disable-], [data-testid^=enable-], [data-testid^=unregister-]")
+            .Select(b => b.GetAttribute("data-testid"));
+        Assert.Equal(["unregister-user-management"], buttons);
+    }
+
+    [Fact]
     public void PluginsPage_DisableConfirmed_CallsTheRegistryWithTheReason()
     {
         SignIn(AdminRoles.PluginManager);

@@ -1,5 +1,6 @@
 using Fabrix.AdminConsole.Registry;
 using Fabrix.AdminConsole.Tests.Support;
+using Fabrix.Contracts.Errors;
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -119,7 +120,7 @@ public sealed class GrpcPluginCatalogTests : IAsyncLifetime
             () => Catalog().DisableAsync("user-management", "retire", cascade: false, TestContext.Current.CancellationToken));
 
         Assert.Equal(StatusCode.FailedPrecondition, refusal.Status);
-        Assert.Equal(RegistryException.ActiveDependentsReason, refusal.Reason);
+        Assert.Equal(RefusalCodes.ActiveDependents, refusal.Reason);
         Assert.Equal("Cannot disable 'user-management': active plugins depend on it: billing.", refusal.Message);
     }
 

@@ -45,6 +45,18 @@ internal sealed class FakePluginCatalog : IPluginCatalog
 
     public int StreamsOpened => Volatile.Read(ref _streamsOpened);
 
+    /// <summary>Changes pushed to the open stream that nobody has read yet.</summary>
+    public int UnreadChanges
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stream.Reader.Count;
+            }
+        }
+    }
+
     public int ListCalls { get; private set; }
 
     public void Push(PluginChange.Types.Kind kind, PluginSummary plugin)

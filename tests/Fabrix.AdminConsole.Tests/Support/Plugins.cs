@@ -18,7 +18,19 @@ internal static class Plugins
             InstalledAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 11, 20, 8, 0, 0, TimeSpan.Zero)),
             Contracts = { contracts ?? ["IdentityPlugin"] },
             Traits = { traits ?? ["audit_required"] },
+            AllowedActions = { AllowedActions(status) },
         };
+
+    /// <summary>What the registry's lifecycle table allows from <paramref name="status"/>, as it sends it on every summary.</summary>
+    public static PluginAction[] AllowedActions(PluginStatus status) => status switch
+    {
+        PluginStatus.Installed => [PluginAction.Uninstall],
+        PluginStatus.Registered => [PluginAction.Enable, PluginAction.Unregister],
+        PluginStatus.Active => [PluginAction.Disable, PluginAction.Unregister],
+        PluginStatus.Disabled => [PluginAction.Enable, PluginAction.Unregister],
+        PluginStatus.Unregistered => [PluginAction.Uninstall],
+        _ => [],
+    };
 
     /// <summary>The seed's user-management manifest (seed 004), valid.</summary>
     public const string ValidManifest = """

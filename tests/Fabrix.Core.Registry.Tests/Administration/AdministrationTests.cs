@@ -11,6 +11,25 @@ public sealed class AdministrationTests(RegistryHost host) : IClassFixture<Regis
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task PluginSummary_EachLifecycleStep_ListsTheActionsTheLifecycleAllowsFromThere()
+    {
+        var id = TestManifests.NewId("actions");
+
+        var installed = await host.InstallAsync(id);
+        await host.RegisterRestOkAsync(id);
+        var registered = await host.Admin.GetPluginAsync(new GetPluginRequest { Id = id }, host.Manager, cancellationToken: Ct);
+        var enabled = await host.Admin.EnablePluginAsync(new PluginTransitionRequest { Id = id }, host.Manager, cancellationToken: Ct);
+        var disabled = await host.Admin.DisablePluginAsync(new PluginTransitionRequest { Id = id }, host.Manager, cancellationToken: Ct);
+        var unregistered = await host.Admin.UnregisterPluginAsync(new PluginTransitionRequest { Id = id }, host.Manager, cancellationToken: Ct);
+
+        Assert.Equal([PluginAction.Uninstall], installed.Summary.AllowedActions);
+        Assert.Equal([PluginAction.Enable, PluginAction.Unregister], registered.Summary.AllowedActions);
+        Assert.Equal([PluginAction.Disable, PluginAction.Unregister], enabled.Summary.AllowedActions);
+        Assert.Equal([PluginAction.Enable, PluginAction.Unregister], disabled.Summary.AllowedActions);
+        Assert.Equal([PluginAction.Uninstall], unregistered.Summary.AllowedActions);
+    }
+
+    [Fact]
     public async Task Lifecycle_InstallRegisterEnableDisableUnregister_EachStepPersistedAndAudited()
     {
         var id = TestManifests.NewId("full");

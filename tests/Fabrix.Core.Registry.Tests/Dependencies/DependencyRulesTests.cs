@@ -1,3 +1,4 @@
+using Fabrix.Contracts.Errors;
 using Fabrix.Contracts.Manifests;
 using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Lifecycle;

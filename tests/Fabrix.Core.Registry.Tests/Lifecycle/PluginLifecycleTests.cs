@@ -1,3 +1,4 @@
+using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Lifecycle;
 
 namespace Fabrix.Core.Registry.Tests.Lifecycle;
@@ -109,6 +110,26 @@ public sealed class PluginLifecycleTests
 
         Assert.Equal(Expected.OrderBy(e => e.Key).ToList(), actual.OrderBy(e => e.Key).ToList());
     }
+
+    [Theory]
+    [MemberData(nameof(EveryState))]
+    public void AdministratorActionsFrom_EveryState_AreTheAllowedEnableDisableUnregisterUninstallTriggers(string stateName)
+    {
+        var state = Enum.Parse<PluginState>(stateName);
+        var expected = new (LifecycleTrigger Trigger, PluginAction Action)[]
+            {
+                (LifecycleTrigger.Enable, PluginAction.Enable),
+                (LifecycleTrigger.Disable, PluginAction.Disable),
+                (LifecycleTrigger.Unregister, PluginAction.Unregister),
+                (LifecycleTrigger.Uninstall, PluginAction.Uninstall),
+            }
+            .Where(a => Expected.ContainsKey((state, a.Trigger)))
+            .Select(a => a.Action);
+
+        Assert.Equal(expected, PluginLifecycle.AdministratorActionsFrom(state));
+    }
+
+    public static TheoryData<string> EveryState() => [.. Enum.GetNames<PluginState>()];
 
     [Fact]
     public void Decide_DisableRegisteredPlugin_RefusalNamesRegisterEnableAndUnregister()

@@ -1,6 +1,6 @@
 using Fabrix.Contracts.Manifests;
 
-namespace Fabrix.Contracts.Dependencies;
+namespace Fabrix.Core.Registry.Dependencies;
 
 /// <summary>
 /// The plugin dependency graph (issue 3 section 2): each plugin id and the ids it declares in
@@ -14,7 +14,7 @@ namespace Fabrix.Contracts.Dependencies;
 /// dependencies, takes part in <see cref="Dependents"/> and <see cref="DirectDependents"/>, and is reported by
 /// <see cref="MissingDependencies"/>; it never appears in <see cref="Plugins"/> or <see cref="TopologicalOrder"/>.</para>
 /// </remarks>
-public sealed class DependencyGraph
+internal sealed class DependencyGraph
 {
     /// <summary>The arrow used between ids when a path is written out: <c>a → b → a</c>.</summary>
     public const string Arrow = " → ";

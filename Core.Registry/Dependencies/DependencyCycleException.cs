@@ -1,10 +1,10 @@
-namespace Fabrix.Contracts.Dependencies;
+namespace Fabrix.Core.Registry.Dependencies;
 
 /// <summary>
 /// Thrown by <see cref="DependencyGraph.TopologicalOrder"/> and <see cref="DependencyGraph.CascadeOrder"/> when the
 /// graph has a cycle, so no order exists. Ask <see cref="DependencyGraph.FindCycle"/> first to refuse it as a value.
 /// </summary>
-public sealed class DependencyCycleException : InvalidOperationException
+internal sealed class DependencyCycleException : InvalidOperationException
 {
     /// <summary>Creates the exception for <paramref name="cycle"/>.</summary>
     public DependencyCycleException(DependencyCycle cycle)

@@ -1,8 +1,7 @@
-using Fabrix.Contracts.Dependencies;
 using Fabrix.Contracts.Manifests;
-using Fabrix.Contracts.Tests.Manifests;
+using Fabrix.Core.Registry.Dependencies;
 
-namespace Fabrix.Contracts.Tests.Dependencies;
+namespace Fabrix.Core.Registry.Tests.Dependencies;
 
 public sealed class DependencyGraphTests
 {
@@ -247,10 +246,10 @@ public sealed class DependencyGraphTests
     }
 
     [Fact]
-    public void FromManifests_Fixtures_EdgesFromDeclaredDependencies()
+    public void FromManifests_ValidatedManifests_EdgesFromDeclaredDependencies()
     {
-        var manifests = new[] { ManifestFixtures.ClaimsGateway, ManifestFixtures.UserManagement, ManifestFixtures.Echo }
-            .Select(name => ManifestValidator.Validate(ManifestFixtures.Text(name)).Manifest!)
+        var manifests = new[] { PluginSetup.Manifest("claims-gateway", "1.0.0", "user-management"), PluginSetup.Manifest("user-management"), PluginSetup.Manifest("echo") }
+            .Select(manifest => ManifestValidator.Validate(manifest.ToJsonString()).Manifest!)
             .ToList();
 
         var graph = DependencyGraph.FromManifests(manifests);
@@ -264,7 +263,7 @@ public sealed class DependencyGraphTests
     [Fact]
     public void FromManifests_DuplicateId_Throws()
     {
-        var echo = ManifestValidator.Validate(ManifestFixtures.Text(ManifestFixtures.Echo)).Manifest!;
+        var echo = ManifestValidator.Validate(PluginSetup.Manifest("echo").ToJsonString()).Manifest!;
 
         Assert.Throws<ArgumentException>(() => DependencyGraph.FromManifests([echo, echo]));
     }

@@ -1,9 +1,9 @@
-namespace Fabrix.Contracts.Dependencies;
+namespace Fabrix.Core.Registry.Dependencies;
 
 /// <summary>
 /// A dependency cycle (issue 3 section 2: "a cycle anywhere in the graph is refused with the cycle named").
 /// </summary>
-public sealed record DependencyCycle
+internal sealed record DependencyCycle
 {
     private DependencyCycle(IReadOnlyList<string> plugins)
     {
