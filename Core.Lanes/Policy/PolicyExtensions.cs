@@ -29,6 +29,8 @@ public static class PolicyExtensions
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<PolicySnapshotClient>();
         builder.Services.AddHostedService(services => services.GetRequiredService<PolicySnapshotClient>());
+        // The token check (AddPluginTokenCheck) decides from this snapshot too: one snapshot per lane.
+        builder.Services.TryAddSingleton<Fabrix.Core.Lanes.Tokens.IPluginTokenPolicy>(services => new Fabrix.Core.Lanes.Tokens.SnapshotTokenPolicy(services.GetRequiredService<PolicySnapshotClient>()));
         builder.Services.AddHealthChecks().AddCheck<PolicySnapshotHealthCheck>(HealthCheckName);
         return builder.Services
             .AddGrpcClient<PolicyService.PolicyServiceClient>((services, client) =>

@@ -106,11 +106,13 @@ public sealed class DecisionIngestTests(PostgresServer postgres, NatsServer nats
         var record = DecisionRecords.New("unique");
         await host.Factory.Services.GetRequiredService<DecisionChainAppender>().AppendAsync([Row(record)], Ct);
 
-        // Bypassing the appender's check (chain extended correctly, same record id): the index refuses it.
+        // Bypassing the appender's check (chain extended correctly, same record id): the index refuses it. The copy is
+        // of the decision's row, placed after the chain's last row (the registry may have audited something since).
         var error = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => host.ScalarAsync<long>("""
             insert into audit_log (id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash, hash)
-            select h.id + 1, now(), h.actor, h.action, h.target, h.outcome, h.reason, h.correlation_id, h.details, h.hash, h.hash
-            from (select * from audit_log order by id desc limit 1) as h
+            select l.id + 1, now(), d.actor, d.action, d.target, d.outcome, d.reason, d.correlation_id, d.details, l.hash, l.hash
+            from (select * from audit_log order by id desc limit 1) as l,
+                 (select * from audit_log where actor = 'plugin:unique' order by id desc limit 1) as d
             returning id
             """));
 
