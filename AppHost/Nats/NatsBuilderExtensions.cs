@@ -52,13 +52,18 @@ public static class NatsBuilderExtensions
             var user = client.Name;
             var password = SecretFile.ReadOrCreate(nats.UserPasswordFile(user));
             users[user] = password;
-            var variable = "ConnectionStrings__" + nats.Name;
+            var connectionString = string.Create(CultureInfo.InvariantCulture, $"nats://{user}:{password}@127.0.0.1:{nats.Port(FabrixNatsResource.EndpointName)}");
             client.Annotations.Add(new EnvironmentCallbackAnnotation(context =>
             {
-                if (context.EnvironmentVariables.ContainsKey(variable))
+                // Every variable that carries this server's connection string, whatever the reference's connection
+                // name (WithReference(nats) gives ConnectionStrings__nats, WithReference(nats, "bus") ConnectionStrings__bus).
+                var carriers = context.EnvironmentVariables
+                    .Where(v => v.Value is ConnectionStringReference reference && ReferenceEquals(reference.Resource, nats))
+                    .Select(v => v.Key)
+                    .ToList();
+                foreach (var variable in carriers)
                 {
-                    context.EnvironmentVariables[variable] = string.Create(CultureInfo.InvariantCulture,
-                        $"nats://{user}:{password}@127.0.0.1:{nats.Port(FabrixNatsResource.EndpointName)}");
+                    context.EnvironmentVariables[variable] = connectionString;
                 }
             }));
         }

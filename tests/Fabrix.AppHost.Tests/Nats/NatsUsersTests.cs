@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Fabrix.AppHost.Hosting;
 using Fabrix.AppHost.Nats;
 using Fabrix.AppHost.Tests.Support;
 
@@ -70,6 +71,22 @@ public sealed partial class NatsUsersTests
         var password = File.ReadAllText(nats.UserPasswordFile("registry")).Trim();
         Assert.StartsWith("nats://apphost:", before["ConnectionStrings__nats"], StringComparison.Ordinal);
         Assert.Equal($"nats://registry:{password}@127.0.0.1:4229", after["ConnectionStrings__nats"]);
+    }
+
+    [Fact]
+    public async Task ApplyUsers_ReferenceUnderAnotherConnectionName_CarriesTheServicesOwnUserThereToo()
+    {
+        using var platform = new PlatformModel(portOffset: 7);
+        var nats = platform.Builder.CreateResourceBuilder(platform.Resource<FabrixNatsResource>("nats"));
+        platform.Builder.AddFabrixProject<Projects.Fabrix_Plugins_Samples_UserManagement>("bus-user")
+            .WithFabrixHttpEndpoint(platform.Layout.Port(5400)).WithReference(nats, "bus");
+
+        var users = NatsBuilderExtensions.ApplyUsers(nats.Resource, platform.Model);
+
+        var environment = await platform.EnvironmentAsync("bus-user");
+        var password = File.ReadAllText(nats.Resource.UserPasswordFile("bus-user")).Trim();
+        Assert.Contains("bus-user", users);
+        Assert.Equal($"nats://bus-user:{password}@127.0.0.1:4229", environment["ConnectionStrings__bus"]);
     }
 
     [Fact]
