@@ -22,7 +22,8 @@ namespace Fabrix.Core.Registry.Tests.Health;
 /// </summary>
 public sealed class HealthMonitoringTests(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    // A bound, not a measure: under a full CI run (three platforms starting beside this test) 60 s was seen to be too short.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
     private readonly RegistryHost _host = new(postgres, nats);
     private volatile int _healthStatus = StatusCodes.Status200OK;
     private LoopbackServer? _plugin;
