@@ -57,9 +57,10 @@ public sealed class EndpointTemplate
             return true;
         }
 
-        foreach (var allowed in Methods)
+        // Indexed, not foreach: an interface enumerator would allocate on the Operator lane's hot path.
+        for (var i = 0; i < Methods.Count; i++)
         {
-            if (method.SequenceEqual(allowed))
+            if (method.SequenceEqual(Methods[i]))
             {
                 return true;
             }
