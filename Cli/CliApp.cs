@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Fabrix.Cli.Audit;
 using Fabrix.Cli.Deploy;
+using Fabrix.Cli.Egress;
 using Fabrix.Cli.Manifests;
 using Fabrix.Cli.Plugins;
 
@@ -16,6 +17,7 @@ internal static class CliApp
         root.Subcommands.Add(PluginCommands.Build(context));
         root.Subcommands.Add(AuditCommands.Build(context));
         root.Subcommands.Add(DeployCommands.Build(context));
+        root.Subcommands.Add(EgressCommands.Build(context));
         return root;
     }
 
