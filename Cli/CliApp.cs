@@ -4,6 +4,7 @@ using Fabrix.Cli.Deploy;
 using Fabrix.Cli.Egress;
 using Fabrix.Cli.Manifests;
 using Fabrix.Cli.Plugins;
+using Fabrix.Cli.Webhooks;
 
 namespace Fabrix.Cli;
 
@@ -18,6 +19,7 @@ internal static class CliApp
         root.Subcommands.Add(AuditCommands.Build(context));
         root.Subcommands.Add(DeployCommands.Build(context));
         root.Subcommands.Add(EgressCommands.Build(context));
+        root.Subcommands.Add(WebhookCommands.Build(context));
         return root;
     }
 
