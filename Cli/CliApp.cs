@@ -2,8 +2,10 @@ using System.CommandLine;
 using Fabrix.Cli.Audit;
 using Fabrix.Cli.Deploy;
 using Fabrix.Cli.Gateway;
+using Fabrix.Cli.Egress;
 using Fabrix.Cli.Manifests;
 using Fabrix.Cli.Plugins;
+using Fabrix.Cli.Webhooks;
 
 namespace Fabrix.Cli;
 
@@ -18,6 +20,8 @@ internal static class CliApp
         root.Subcommands.Add(AuditCommands.Build(context));
         root.Subcommands.Add(DeployCommands.Build(context));
         root.Subcommands.Add(new Command("gateway", "Work with the Operator lane (Core.Gateway).") { GatewayCheckCommand.Build(context) });
+        root.Subcommands.Add(EgressCommands.Build(context));
+        root.Subcommands.Add(WebhookCommands.Build(context));
         return root;
     }
 

@@ -16,6 +16,9 @@ internal sealed record CliContext(TextWriter Out, TextWriter Error)
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Opens standard input (bodies piped into <c>fabrix webhooks sign|verify</c>).</summary>
+    public Func<Stream> OpenInput { get; init; } = Console.OpenStandardInput;
+
     /// <summary>True when <see cref="Out"/> is a terminal that understands colors.</summary>
     public bool Ansi { get; init; }
 

@@ -11,6 +11,12 @@ internal sealed class CliRun
 
     public Func<Uri, Grpc.Net.Client.GrpcChannel>? OpenChannel { get; init; }
 
+    /// <summary>What the command reads from standard input (nothing by default).</summary>
+    public byte[] Input { get; init; } = [];
+
+    /// <summary>The clock the command sees.</summary>
+    public TimeProvider? Time { get; init; }
+
     public CliRun With(string variable, string value)
     {
         _environment[variable] = value;
@@ -25,6 +31,8 @@ internal sealed class CliRun
         {
             Environment = name => _environment.GetValueOrDefault(name),
             CurrentDirectory = CurrentDirectory,
+            OpenInput = () => new MemoryStream(Input, writable: false),
+            Time = Time ?? TimeProvider.System,
             OpenChannel = OpenChannel ?? (address => throw new InvalidOperationException($"The test did not expect a connection to {address}.")),
         };
 
