@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Fabrix.Cli.Audit;
 using Fabrix.Cli.Deploy;
-using Fabrix.Cli.Gateway;
 using Fabrix.Cli.Egress;
+using Fabrix.Cli.Gateway;
 using Fabrix.Cli.Manifests;
 using Fabrix.Cli.Plugins;
 using Fabrix.Cli.Webhooks;

@@ -45,6 +45,9 @@ public static class ManifestBounds
     /// <summary>Most allowed domains (each at most 253 characters, as DNS allows).</summary>
     public const int MaxAllowedDomains = 32;
 
+    /// <summary>Most event types in each of <c>events.publishes</c> and <c>events.subscribes</c> (each a canonical type name).</summary>
+    public const int MaxEventTypes = 32;
+
     /// <summary>Most endpoints.</summary>
     public const int MaxEndpoints = 64;
 

@@ -47,6 +47,18 @@ public sealed record ManifestPermissionDiff
     /// <summary>Hostnames new in <c>allowed_domains</c>. Needs approval.</summary>
     public IReadOnlyList<string> AddedAllowedDomains { get; private init; } = [];
 
+    /// <summary>Canonical event types new in <c>events.publishes</c>. Needs approval.</summary>
+    public IReadOnlyList<string> AddedPublishes { get; private init; } = [];
+
+    /// <summary>Canonical event types no longer in <c>events.publishes</c>.</summary>
+    public IReadOnlyList<string> RemovedPublishes { get; private init; } = [];
+
+    /// <summary>Canonical event types new in <c>events.subscribes</c>. Needs approval.</summary>
+    public IReadOnlyList<string> AddedSubscribes { get; private init; } = [];
+
+    /// <summary>Canonical event types no longer in <c>events.subscribes</c>.</summary>
+    public IReadOnlyList<string> RemovedSubscribes { get; private init; } = [];
+
     /// <summary>Hostnames no longer in <c>allowed_domains</c>.</summary>
     public IReadOnlyList<string> RemovedAllowedDomains { get; private init; } = [];
 
@@ -79,11 +91,13 @@ public sealed record ManifestPermissionDiff
     public IReadOnlyList<ManifestFieldChange> OtherChanges { get; private init; } = [];
 
     /// <summary>
-    /// True when the new manifest adds a trait, a data classification, an allowed domain or a dependency: the
-    /// upgrade then needs an administrator's explicit approval (issue 3 section 3).
+    /// True when the new manifest adds a trait, a data classification, an allowed domain, a dependency or an event
+    /// type it publishes or subscribes to: the upgrade then needs an administrator's explicit approval (issue 3
+    /// section 3; issue 11 section 1).
     /// </summary>
     public bool RequiresApproval =>
-        AddedTraits.Count > 0 || AddedDataClassifications.Count > 0 || AddedAllowedDomains.Count > 0 || AddedDependencies.Count > 0;
+        AddedTraits.Count > 0 || AddedDataClassifications.Count > 0 || AddedAllowedDomains.Count > 0 || AddedDependencies.Count > 0
+        || AddedPublishes.Count > 0 || AddedSubscribes.Count > 0;
 
     /// <summary>True when the two manifests differ in nothing this diff covers.</summary>
     public bool IsEmpty => Describe().Count == 0;
@@ -110,6 +124,10 @@ public sealed record ManifestPermissionDiff
             RemovedDataClassifications = Added(to.Security.DataClassification, from.Security.DataClassification),
             AddedAllowedDomains = Added(from.AllowedDomains, to.AllowedDomains),
             RemovedAllowedDomains = Added(to.AllowedDomains, from.AllowedDomains),
+            AddedPublishes = Added(from.Events.Publishes, to.Events.Publishes),
+            RemovedPublishes = Added(to.Events.Publishes, from.Events.Publishes),
+            AddedSubscribes = Added(from.Events.Subscribes, to.Events.Subscribes),
+            RemovedSubscribes = Added(to.Events.Subscribes, from.Events.Subscribes),
             AddedDependencies = Added(from.Dependencies, to.Dependencies),
             RemovedDependencies = Added(to.Dependencies, from.Dependencies),
             AddedContracts = Added(from.Contracts, to.Contracts),
@@ -128,7 +146,7 @@ public sealed record ManifestPermissionDiff
 
     /// <summary>
     /// The diff as human-readable lines, approval-relevant additions first: <c>+ trait handles_phi</c>,
-    /// <c>+ data_classification phi</c>, <c>+ domain api.example.com</c>, <c>+ dependency billing</c>,
+    /// <c>+ data_classification phi</c>, <c>+ domain api.example.com</c>, <c>+ dependency billing</c>, <c>+ publishes UserCreated</c>, <c>+ subscribes PaymentReceived</c>,
     /// <c>+ contract StoragePlugin</c>, <c>+ endpoint claims /api/claims/{id}</c>; then removals (<c>- ...</c>);
     /// then changes (<c>~ endpoint health /health → /healthz</c>, <c>~ resources.memory_limit 512 → 1024</c>).
     /// Empty when nothing changed.
@@ -140,12 +158,16 @@ public sealed record ManifestPermissionDiff
         lines.AddRange(AddedDataClassifications.Select(c => "+ data_classification " + c));
         lines.AddRange(AddedAllowedDomains.Select(d => "+ domain " + d));
         lines.AddRange(AddedDependencies.Select(d => "+ dependency " + d));
+        lines.AddRange(AddedPublishes.Select(t => "+ publishes " + t));
+        lines.AddRange(AddedSubscribes.Select(t => "+ subscribes " + t));
         lines.AddRange(AddedContracts.Select(c => "+ contract " + c));
         lines.AddRange(AddedEndpoints.Select(e => $"+ endpoint {e.Name} {e.To}"));
         lines.AddRange(RemovedTraits.Select(t => "- trait " + t));
         lines.AddRange(RemovedDataClassifications.Select(c => "- data_classification " + c));
         lines.AddRange(RemovedAllowedDomains.Select(d => "- domain " + d));
         lines.AddRange(RemovedDependencies.Select(d => "- dependency " + d));
+        lines.AddRange(RemovedPublishes.Select(t => "- publishes " + t));
+        lines.AddRange(RemovedSubscribes.Select(t => "- subscribes " + t));
         lines.AddRange(RemovedContracts.Select(c => "- contract " + c));
         lines.AddRange(RemovedEndpoints.Select(e => $"- endpoint {e.Name} {e.From}"));
         lines.AddRange(ChangedEndpoints.Select(e => $"~ endpoint {e.Name} {e.From} → {e.To}"));

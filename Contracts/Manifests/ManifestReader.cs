@@ -29,12 +29,13 @@ internal sealed partial class ManifestReader
     private static readonly HashSet<string> s_rootFields = new(StringComparer.Ordinal)
     {
         "$schema", "id", "name", "version", "description", "contracts", "traits", "dependencies", "allowed_domains",
-        "endpoints", "security", "compliance", "health_check", "resources", "platform",
+        "endpoints", "events", "security", "compliance", "health_check", "resources", "platform",
     };
 
     private static readonly HashSet<string> s_securityFields = new(StringComparer.Ordinal) { "authentication_required", "data_classification" };
     private static readonly HashSet<string> s_complianceFields = new(StringComparer.Ordinal) { "hipaa_controls", "audit_level" };
     private static readonly HashSet<string> s_healthCheckFields = new(StringComparer.Ordinal) { "type", "port", "path" };
+    private static readonly HashSet<string> s_eventsFields = new(StringComparer.Ordinal) { "publishes", "subscribes" };
     private static readonly HashSet<string> s_resourcesFields = new(StringComparer.Ordinal) { "memory_limit", "cpu_limit" };
 
     private readonly List<ManifestIssue> _errors = [];
@@ -67,6 +68,7 @@ internal sealed partial class ManifestReader
         var dependencies = ReadDependencies(fields, id);
         var allowedDomains = ReadAllowedDomains(fields);
         var endpoints = ReadEndpoints(fields);
+        var events = ReadEvents(fields, traits);
         var security = ReadSecurity(fields);
         var compliance = ReadCompliance(fields, out var complianceDeclared);
         var healthCheck = ReadHealthCheck(fields);
@@ -96,6 +98,7 @@ internal sealed partial class ManifestReader
             resources)
         {
             Platform = platform,
+            Events = events ?? ManifestEvents.None,
         };
         return Result(manifest);
     }

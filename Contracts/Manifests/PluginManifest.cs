@@ -39,8 +39,24 @@ public sealed record PluginManifest(
     /// </summary>
     public string? Platform { get; init; }
 
+    /// <summary>The canonical event types the plugin publishes and subscribes to (issue 11 section 1); empty lists when the manifest declares none.</summary>
+    public ManifestEvents Events { get; init; } = ManifestEvents.None;
+
     /// <summary>True when <paramref name="trait"/> is declared.</summary>
     public bool HasTrait(string trait) => Traits.Contains(trait, StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The manifest's optional <c>events</c> object (issue 11 section 1): canonical event type names
+/// (<see cref="Fabrix.Contracts.Canonical.CanonicalEventTypes"/>, e.g. <c>UserCreated</c>), each list distinct, in
+/// declaration order.
+/// </summary>
+/// <param name="Publishes">Types the plugin may publish through Core.Events.</param>
+/// <param name="Subscribes">Types the plugin may receive.</param>
+public sealed record ManifestEvents(IReadOnlyList<string> Publishes, IReadOnlyList<string> Subscribes)
+{
+    /// <summary>No events declared.</summary>
+    public static ManifestEvents None { get; } = new([], []);
 }
 
 /// <summary>The manifest's <c>security</c> object.</summary>

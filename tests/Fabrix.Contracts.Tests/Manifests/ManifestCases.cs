@@ -402,6 +402,21 @@ internal static class ManifestCases
         Invalid("resources: cpu boolean", "$.resources.cpu_limit", Full(("resources.cpu_limit", "true")));
         Invalid("resources: array", "$.resources", Full(("resources", "[512]")));
 
+        // events (issue 11 section 1): canonical type names, distinct, pii types need handles_pii, core-only types not published.
+        const string PiiSecurity = "{\"authentication_required\":true,\"data_classification\":[\"pii\"]}";
+        Valid("events: publishes and subscribes", Min(("traits", "[\"handles_pii\"]"), ("security", PiiSecurity), ("compliance", "{\"audit_level\":\"detailed\"}"), ("events", "{\"publishes\":[\"UserCreated\"],\"subscribes\":[\"PaymentReceived\",\"PluginLifecycleChanged\"]}")));
+        Valid("events: empty object", Min(("events", "{}")));
+        Valid("events: non-pii type without trait", Min(("events", "{\"publishes\":[\"DocumentProcessed\"],\"subscribes\":[\"UserDeleted\"]}")));
+        Invalid("events: not an object", "$.events", Min(("events", "[\"UserCreated\"]")));
+        Invalid("events: publishes not an array", "$.events.publishes", Min(("events", "{\"publishes\":\"UserDeleted\"}")));
+        Invalid("events: unknown type", "$.events.subscribes[0]", Min(("events", "{\"subscribes\":[\"UserExploded\"]}")));
+        Invalid("events: full type name", "$.events.subscribes[0]", Min(("events", "{\"subscribes\":[\"fabrix.canonical.v1.UserDeleted\"]}")));
+        Invalid("events: duplicate type", "$.events.subscribes[1]", Min(("events", "{\"subscribes\":[\"UserDeleted\",\"UserDeleted\"]}")));
+        Invalid("events: pii type published without handles_pii", "$.events.publishes[0]", Min(("events", "{\"publishes\":[\"UserCreated\"]}")));
+        Invalid("events: pii type received without handles_pii", "$.events.subscribes[0]", Min(("events", "{\"subscribes\":[\"PaymentReceived\"]}")));
+        Invalid("events: core-only type published", "$.events.publishes[0]", Min(("events", "{\"publishes\":[\"PluginHealthChanged\"]}")));
+        Invalid("events: too many types", "$.events.subscribes", Min(("events", "{\"subscribes\":[" + string.Join(",", Enumerable.Repeat("\"UserDeleted\"", 33)) + "]}")));
+
         return cases;
     }
 

@@ -36,6 +36,10 @@ public sealed class ManifestPermissionDiffTests
         new("resources removed", [("resources", "{\"memory_limit\":512,\"cpu_limit\":0.5}")], s_same, ["- resources.memory_limit 512", "- resources.cpu_limit 0.5"], false),
         new("audit level changed", [("compliance", "{\"audit_level\":\"basic\"}")], [("compliance", "{\"audit_level\":\"none\"}")], ["~ compliance.audit_level basic → none"], false),
         new("hipaa controls changed", [("compliance", "{\"hipaa_controls\":[\"164.312(a)\"]}")], [("compliance", "{\"hipaa_controls\":[\"164.312(b)\"]}")], ["+ compliance.hipaa_controls 164.312(b)", "- compliance.hipaa_controls 164.312(a)"], false),
+        new("publishes added", [("events", "{\"publishes\":[\"DocumentProcessed\"]}")], [("events", "{\"publishes\":[\"DocumentProcessed\",\"UserDeleted\"]}")], ["+ publishes UserDeleted"], true),
+        new("publishes removed", [("events", "{\"publishes\":[\"DocumentProcessed\",\"UserDeleted\"]}")], s_same, ["- publishes DocumentProcessed", "- publishes UserDeleted"], false),
+        new("subscribes added", s_same, [("events", "{\"subscribes\":[\"PluginLifecycleChanged\"]}")], ["+ subscribes PluginLifecycleChanged"], true),
+        new("subscribes removed", [("events", "{\"subscribes\":[\"UserDeleted\"]}")], [("events", "{}")], ["- subscribes UserDeleted"], false),
         new("platform added", s_same, [("platform", "\"^1.0.0\"")], ["+ platform ^1.0.0"], false),
         new("platform changed", [("platform", "\"^1.0.0\"")], [("platform", "\"^2.0.0\"")], ["~ platform ^1.0.0 → ^2.0.0"], false),
         new(
@@ -63,7 +67,7 @@ public sealed class ManifestPermissionDiffTests
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void RequiresApproval_Case_TrueExactlyForAddedTraitsClassificationsDomainsDependencies(string name)
+    public void RequiresApproval_Case_TrueExactlyForAddedTraitsClassificationsDomainsDependenciesEvents(string name)
     {
         var @case = s_cases.Single(c => c.Name == name);
 
@@ -75,7 +79,7 @@ public sealed class ManifestPermissionDiffTests
     [Fact]
     public void CaseTable_EveryApprovalKind_AddedAndRemoved()
     {
-        foreach (var kind in new[] { "trait", "classification", "domain", "dependency" })
+        foreach (var kind in new[] { "trait", "classification", "domain", "dependency", "publishes", "subscribes" })
         {
             Assert.Contains(s_cases, c => c.Name == kind + " added" && c.RequiresApproval);
             Assert.Contains(s_cases, c => c.Name == kind + " removed" && !c.RequiresApproval);
