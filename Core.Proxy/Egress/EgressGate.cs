@@ -1,0 +1,96 @@
+using Fabrix.Contracts.Policy.V1;
+using Fabrix.Core.Lanes.Egress;
+using Fabrix.Core.Lanes.Policy;
+using Fabrix.Core.Lanes.Tokens;
+using Microsoft.Extensions.Options;
+
+namespace Fabrix.Core.Proxy.Egress;
+
+/// <summary>What the Proxy lane decided for one request or tunnel, with the HTTP status to answer a refusal with.</summary>
+/// <param name="Allowed">Whether to connect.</param>
+/// <param name="Status">The status of a refusal (407, 400, 403, 502, 503); 200 when allowed.</param>
+/// <param name="Reason">The code: an <see cref="EgressReasons"/> code, or one of <see cref="EgressGate"/>'s lane codes.</param>
+/// <param name="PluginId">The authenticated plugin, or null before authentication succeeded.</param>
+/// <param name="Decision">The egress decision, when one was taken.</param>
+internal sealed record ProxyVerdict(bool Allowed, int Status, string Reason, string? PluginId, EgressDecision? Decision)
+{
+    /// <summary>True when the plugin is in report mode and enforce mode would have refused (audited as such).</summary>
+    public bool WouldRefuse => Decision?.WouldRefuse ?? false;
+}
+
+/// <summary>
+/// The Proxy lane's decision for one request (issue 12 section 1), in order: a usable policy snapshot (else 503
+/// <c>no_policy</c>), the lane on and the egress kill switch off (503 <c>egress_disabled</c>), a valid token of an
+/// active plugin (407), then <see cref="EgressDecider"/> with the plugin's pinned <c>allowed_domains</c>, the global
+/// deny list and the test allowance (400 malformed, 403 refused, 502 unresolvable). Nothing here touches the database.
+/// </summary>
+internal sealed class EgressGate(PluginTokenCheck tokens, PolicySnapshotClient policy, IOptions<ProxyOptions> options, IEgressResolver resolver)
+{
+    /// <summary>No usable policy snapshot: everything is refused.</summary>
+    public const string NoPolicy = "no_policy";
+
+    /// <summary>The Proxy lane is switched off, or the egress kill switch is on.</summary>
+    public const string EgressDisabled = "egress_disabled";
+
+    /// <summary>No token, or one in neither Bearer nor Basic form.</summary>
+    public const string TokenMissing = "token_missing";
+
+    /// <summary>The token was refused by the shared token check (bad, expired, another manifest, plugin not active, ...).</summary>
+    public const string TokenInvalid = "token_invalid";
+
+    private readonly DomainPattern[] _denied = options.Value.DeniedPatterns();
+    private readonly System.Net.IPNetwork? _testAllowance = options.Value.TestAllowance();
+
+    public async ValueTask<ProxyVerdict> DecideAsync(string? proxyAuthorization, string target, int defaultPort, CancellationToken cancellationToken)
+    {
+        var view = policy.Current;
+        if (!view.IsUsable || view.Snapshot is not { } snapshot)
+        {
+            return new ProxyVerdict(false, StatusCodes.Status503ServiceUnavailable, NoPolicy, null, null);
+        }
+
+        if (snapshot.EgressKilled || !snapshot.IsLaneOn(PolicySwitchName.LaneProxy))
+        {
+            return new ProxyVerdict(false, StatusCodes.Status503ServiceUnavailable, EgressDisabled, null, null);
+        }
+
+        var token = ProxyCredentials.Token(proxyAuthorization);
+        if (token is null)
+        {
+            return new ProxyVerdict(false, StatusCodes.Status407ProxyAuthenticationRequired, TokenMissing, null, null);
+        }
+
+        var check = await tokens.CheckAsync(token, cancellationToken);
+        if (!check.IsAccepted)
+        {
+            return check.Refusal.Code == PluginTokenRefusalCode.NoPolicy
+                ? new ProxyVerdict(false, StatusCodes.Status503ServiceUnavailable, NoPolicy, null, null)
+                : new ProxyVerdict(false, StatusCodes.Status407ProxyAuthenticationRequired, TokenInvalid, null, null);
+        }
+
+        var pluginId = check.Caller.PluginId;
+        if (!EgressTarget.TryParse(target, defaultPort, out var parsed, out var reason))
+        {
+            return new ProxyVerdict(false, StatusCodes.Status400BadRequest, reason, pluginId, null);
+        }
+
+        var plugin = snapshot.Find(pluginId);
+        var allowed = plugin is null ? [] : plugin.AllowedDomains.Select(DomainPattern.Parse).OfType<DomainPattern>().ToArray();
+        var rules = new EgressRules(allowed, _denied, ReportMode: ReportModeFor(plugin), TestAllowance: _testAllowance);
+        var decision = await EgressDecider.DecideAsync(parsed, rules, resolver, cancellationToken);
+        var status = decision.Allowed ? StatusCodes.Status200OK
+            : decision.Reason switch
+            {
+                EgressReasons.Malformed or EgressReasons.CredentialsInUrl => StatusCodes.Status400BadRequest,
+                EgressReasons.Unresolvable => StatusCodes.Status502BadGateway,
+                _ => StatusCodes.Status403Forbidden,
+            };
+        return new ProxyVerdict(decision.Allowed, status, decision.Reason, pluginId, decision);
+    }
+
+    /// <summary>
+    /// Per-plugin report mode (issue 12 section 1). The seam for the administrator's per-plugin mode in the policy
+    /// snapshot; until the snapshot carries it every plugin is enforced.
+    /// </summary>
+    private static bool ReportModeFor(PluginPolicy? plugin) => plugin is not null && false;
+}

@@ -1,0 +1,54 @@
+using Fabrix.Core.Lanes.Egress;
+using Fabrix.Core.Proxy.Egress;
+using Fabrix.Core.Proxy.Forwarding;
+using Fabrix.Core.Proxy.Tunnels;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>The Proxy lane's wiring (issue 12).</summary>
+internal static class ProxyExtensions
+{
+    /// <summary>Options, the egress gate, the audit, the forwarder, and the CONNECT middleware on every Kestrel endpoint.</summary>
+    public static IHostApplicationBuilder AddEgressProxy(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
+        builder.Services.AddSingleton<IEgressResolver, SystemEgressResolver>();
+        builder.Services.AddSingleton<EgressGate>();
+        builder.Services.AddSingleton<ProxyAudit>();
+        builder.Services.AddSingleton<AbsoluteFormForwarder>();
+        builder.Services.AddHostedService<TestAllowanceWarning>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.ConfigureEndpointDefaults(endpoint =>
+            {
+                endpoint.Protocols = HttpProtocols.Http1;
+                endpoint.Use(next => new ConnectTunnel(next, endpoint.ApplicationServices).OnConnectionAsync);
+            }));
+        return builder;
+    }
+
+    /// <summary>Every request that is not the service's own (health) is a proxy request.</summary>
+    public static WebApplication UseEgressProxy(this WebApplication app)
+    {
+        var forwarder = app.Services.GetRequiredService<AbsoluteFormForwarder>();
+        app.Run(forwarder.InvokeAsync);
+        return app;
+    }
+
+    private sealed class TestAllowanceWarning(IOptions<ProxyOptions> options, ILogger<TestAllowanceWarning> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (!string.IsNullOrWhiteSpace(options.Value.UnsafeTestOnlyAllowedRange))
+            {
+                ProxyLog.TestAllowanceOn(logger, options.Value.UnsafeTestOnlyAllowedRange);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Sockets;
+using Fabrix.Core.Proxy.Egress;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Fabrix.Core.Proxy.Forwarding;
+
+/// <summary>
+/// Plain-HTTP forward proxying (issue 12 sections 1 and 2): a request in absolute form (<c>GET http://host/path</c>)
+/// is decided by <see cref="EgressGate"/>, sent to the checked address only (the handler's connect callback takes it
+/// from the request, never resolving the name again), with an allowlist of request headers and no hop-by-hop or proxy
+/// headers; the response loses <c>Set-Cookie</c> and hop-by-hop headers and is cut off (connection aborted, audited)
+/// past <see cref="ProxyOptions.MaxResponseBytes"/>. A request in origin form is not a proxy request: 400.
+/// </summary>
+internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, IOptions<ProxyOptions> options, TimeProvider time, ILogger<AbsoluteFormForwarder> logger)
+    : IDisposable
+{
+    /// <summary>Request headers passed to the upstream; everything else (cookies of other sites, proxy and hop-by-hop headers, the token) stays behind.</summary>
+    private static readonly HashSet<string> ForwardedRequestHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control", "Content-Encoding", "Content-Language",
+        "Content-Type", "Content-MD5", "Date", "If-Match", "If-Modified-Since", "If-None-Match", "If-Range", "If-Unmodified-Since",
+        "Idempotency-Key", "Pragma", "Range", "traceparent", "tracestate", "User-Agent",
+    };
+
+    /// <summary>Response headers never passed back: hop-by-hop (RFC 9110 7.6.1), proxy, and cookies (seed 004 "responses are filtered").</summary>
+    private static readonly HashSet<string> DroppedResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+        "Set-Cookie", "Set-Cookie2",
+    };
+
+    private static readonly HttpRequestOptionsKey<IPAddress> DialKey = new("fabrix-proxy-dial");
+
+    private readonly ProxyOptions _options = options.Value;
+    private readonly HttpMessageInvoker _upstream = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        ConnectTimeout = options.Value.ConnectTimeout,
+        ActivityHeadersPropagator = null,
+        ConnectCallback = DialCheckedAddressAsync,
+    });
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = time.GetTimestamp();
+        var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
+        if (!rawTarget.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        {
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "not_a_proxy_request",
+                "Send absolute-form requests (GET http://host/path) or CONNECT host:port through this proxy.");
+            return;
+        }
+
+        var verdict = await gate.DecideAsync(context.Request.Headers.ProxyAuthorization, rawTarget, 80, context.RequestAborted);
+        if (!verdict.Allowed)
+        {
+            audit.Write(verdict, "forward", rawTarget, verdict.Status, null, time.GetElapsedTime(started));
+            await RefuseAsync(context, verdict.Status, verdict.Reason, $"Egress refused: {verdict.Reason}.");
+            return;
+        }
+
+        var decision = verdict.Decision!;
+        using var request = BuildRequest(context, rawTarget, decision.Host!, decision.Port);
+        request.Options.Set(DialKey, decision.DialAddress!);
+        long bytes = 0;
+        var status = StatusCodes.Status502BadGateway;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            timeout.CancelAfter(_options.ResponseTimeout);
+            using var response = await _upstream.SendAsync(request, timeout.Token);
+            status = (int)response.StatusCode;
+            context.Response.StatusCode = status;
+            CopyResponseHeaders(response, context.Response);
+            bytes = await CopyBodyAsync(response, context, _options.MaxResponseBytes);
+            if (bytes < 0)
+            {
+                bytes = -bytes;
+                ProxyLog.ResponseTooLarge(logger, verdict.PluginId!, decision.Host!, _options.MaxResponseBytes);
+                audit.Write(verdict with { Allowed = false, Reason = "response_too_large" }, "forward", rawTarget, status, bytes, time.GetElapsedTime(started));
+                context.Abort();
+                return;
+            }
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+        {
+            ProxyLog.UpstreamFailed(logger, verdict.PluginId!, decision.Host!, exception.GetType().Name);
+            if (!context.Response.HasStarted)
+            {
+                status = exception is OperationCanceledException ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;
+                await RefuseAsync(context, status, "upstream_failed", "The upstream did not answer properly.");
+            }
+            else
+            {
+                context.Abort();
+            }
+        }
+
+        audit.Write(verdict, "forward", rawTarget, status, bytes, time.GetElapsedTime(started));
+    }
+
+    public void Dispose() => _upstream.Dispose();
+
+    private static HttpRequestMessage BuildRequest(HttpContext context, string rawTarget, string host, int port)
+    {
+        // The path and query exactly as the plugin wrote them after the authority; the authority is the checked host.
+        var afterScheme = rawTarget.AsSpan(7);
+        var pathStart = afterScheme.IndexOfAny('/', '?');
+        var pathAndQuery = pathStart < 0 ? "/" : afterScheme[pathStart..].ToString();
+        if (pathAndQuery.StartsWith('?'))
+        {
+            pathAndQuery = "/" + pathAndQuery;
+        }
+
+        var authority = port == 80 ? host : $"{host}:{port}";
+        var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri($"http://{authority}{pathAndQuery}", UriKind.Absolute))
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            request.Content = new StreamContent(context.Request.Body);
+        }
+
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            if (!ForwardedRequestHeaders.Contains(name))
+            {
+                continue;
+            }
+
+            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        return request;
+    }
+
+    private static void CopyResponseHeaders(HttpResponseMessage upstream, HttpResponse response)
+    {
+        foreach (var (name, values) in upstream.Headers.Concat(upstream.Content.Headers))
+        {
+            if (!DroppedResponseHeaders.Contains(name))
+            {
+                response.Headers.Append(name, values.ToArray());
+            }
+        }
+    }
+
+    /// <summary>Streams the body; returns the bytes copied, negated when the cap was reached (the rest is not sent).</summary>
+    private static async Task<long> CopyBodyAsync(HttpResponseMessage upstream, HttpContext context, long cap)
+    {
+        await using var body = await upstream.Content.ReadAsStreamAsync(context.RequestAborted);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        long copied = 0;
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer, context.RequestAborted)) > 0)
+            {
+                if (copied + read > cap)
+                {
+                    var allowed = (int)(cap - copied);
+                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, allowed), context.RequestAborted);
+                    return -(copied + allowed);
+                }
+
+                await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
+                copied += read;
+            }
+
+            return copied;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async ValueTask<Stream> DialCheckedAddressAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        if (!context.InitialRequestMessage.Options.TryGetValue(DialKey, out var address))
+        {
+            throw new InvalidOperationException("A proxied request must carry the address its egress decision checked.");
+        }
+
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(address, context.DnsEndPoint.Port, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    internal static async Task RefuseAsync(HttpContext context, int status, string reason, string detail)
+    {
+        context.Response.StatusCode = status;
+        context.Response.Headers["Fabrix-Egress-Reason"] = reason;
+        if (status == StatusCodes.Status407ProxyAuthenticationRequired)
+        {
+            context.Response.Headers.ProxyAuthenticate = "Bearer, Basic realm=\"fabrix\"";
+        }
+
+        await Results.Problem(detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["code"] = reason }).ExecuteAsync(context);
+    }
+}

@@ -1,0 +1,262 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Fabrix.Core.Proxy.Tests.Infrastructure;
+
+namespace Fabrix.Core.Proxy.Tests.Egress;
+
+/// <summary>Core.Proxy end to end on the real registry, NATS and PostgreSQL (issue 12 "Tests that must exist").</summary>
+public sealed class ProxyLaneTests(ProxyPlatform platform) : IClassFixture<ProxyPlatform>
+{
+    private Uri Receiver(string path) => new($"http://{ProxyPlatform.ReceiverHost}:{platform.ReceiverPort}{path}");
+
+    [Fact]
+    public async Task Forward_AllowlistedHost_ReachesReceiverWithoutCookies()
+    {
+        var (id, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
+        using var client = platform.ProxiedClient(token);
+
+        using var response = await client.GetAsync(Receiver("/hook?q=1"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1024, (await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).Length);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+        Assert.True(response.Headers.Contains("X-Receiver"));
+        Assert.Contains("/hook?q=1", platform.Received);
+        await AssertAuditedAsync(id, "lane.proxy.forward", "succeeded", "allowed");
+    }
+
+    [Fact]
+    public async Task Forward_BasicCredentials_TokenAsPassword_Allowed()
+    {
+        var (_, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            Proxy = new WebProxy(platform.Address) { Credentials = new NetworkCredential("plugin", token) },
+            UseProxy = true,
+        });
+
+        using var response = await client.GetAsync(Receiver("/basic"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Forward_NoToken_407WithChallenge()
+    {
+        using var client = platform.ProxiedClient(null);
+
+        using var response = await client.GetAsync(Receiver("/anonymous"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ProxyAuthenticationRequired, response.StatusCode);
+        Assert.DoesNotContain("/anonymous", platform.Received);
+    }
+
+    [Fact]
+    public async Task Forward_InvalidToken_407()
+    {
+        using var client = platform.ProxiedClient("not-a-token");
+
+        using var response = await client.GetAsync(Receiver("/forged"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ProxyAuthenticationRequired, response.StatusCode);
+        Assert.Equal("token_invalid", Reason(response));
+    }
+
+    [Fact]
+    public async Task Forward_NotAllowlisted_403AndAudited()
+    {
+        var (id, token) = await platform.InstallEgressPluginAsync("api.example.com");
+        using var client = platform.ProxiedClient(token);
+
+        using var response = await client.GetAsync(Receiver("/not-mine"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("not_allowlisted", Reason(response));
+        Assert.DoesNotContain("/not-mine", platform.Received);
+        await AssertAuditedAsync(id, "lane.proxy.forward", "refused", "not_allowlisted");
+    }
+
+    [Theory]
+    [InlineData("http://169.254.169.254/latest/meta-data/", "metadata")]
+    [InlineData("http://127.0.0.2/", "loopback")]
+    [InlineData("http://2130706434/", "loopback")]
+    [InlineData("http://[::1]/", "loopback")]
+    [InlineData("http://10.0.0.1/", "private_address")]
+    public async Task Forward_NonPublicAddressEvenIfAllowlisted_403(string url, string reason)
+    {
+        // The allowlist is "tampered with": it lists the very names; addresses are refused whatever it says.
+        var (_, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost, "metadata.test");
+        using var client = platform.ProxiedClient(token);
+
+        using var response = await client.GetAsync(new Uri(url), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(reason, Reason(response));
+    }
+
+    [Fact]
+    public async Task Forward_NameResolvingToMetadata_403()
+    {
+        platform.Names.Set("metadata.test", IPAddress.Parse("169.254.169.254"));
+        var (_, token) = await platform.InstallEgressPluginAsync("metadata.test");
+        using var client = platform.ProxiedClient(token);
+
+        using var response = await client.GetAsync(new Uri("http://metadata.test/"), TestContext.Current.CancellationToken);
+
+        Assert.Equal("metadata", Reason(response));
+    }
+
+    [Fact]
+    public async Task Forward_Unresolvable_502()
+    {
+        var (_, token) = await platform.InstallEgressPluginAsync("nowhere.test");
+        using var client = platform.ProxiedClient(token);
+
+        using var response = await client.GetAsync(new Uri("http://nowhere.test/"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("unresolvable", Reason(response));
+    }
+
+    [Fact]
+    public async Task Forward_DeniedDomain_403()
+    {
+        platform.Names.Set("x.denied.test", IPAddress.Loopback);
+        var (_, token) = await platform.InstallEgressPluginAsync("*.denied.test");
+        using var client = platform.ProxiedClient(token);
+
+        using var response = await client.GetAsync(new Uri($"http://x.denied.test:{platform.ReceiverPort}/"), TestContext.Current.CancellationToken);
+
+        Assert.Equal("denied_domain", Reason(response));
+    }
+
+    [Fact]
+    public async Task Forward_ResponseOverCap_CutOff()
+    {
+        var (id, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
+        using var client = platform.ProxiedClient(token);
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetByteArrayAsync(Receiver("/big?size=200000"), TestContext.Current.CancellationToken));
+
+        await AssertAuditedAsync(id, "lane.proxy.forward", "refused", "response_too_large");
+    }
+
+    [Fact]
+    public async Task Connect_AllowlistedHost_TunnelsBytesBothWays()
+    {
+        var (id, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
+
+        var (status, body) = await ConnectAndGetAsync($"{ProxyPlatform.ReceiverHost}:{platform.ReceiverPort}", token, "/through-tunnel");
+
+        Assert.StartsWith("HTTP/1.1 200", status, StringComparison.Ordinal);
+        Assert.Contains(new string('x', 1024), body, StringComparison.Ordinal);
+        Assert.Contains("/through-tunnel", platform.Received);
+        await AssertAuditedAsync(id, "lane.proxy.connect", "succeeded", "allowed");
+        await AssertAuditedAsync(id, "lane.proxy.tunnel", "succeeded", "allowed");
+    }
+
+    [Theory]
+    [InlineData(null, "407")]
+    [InlineData("169.254.169.254:80", "403")]
+    [InlineData("api.other.test:443", "403")]
+    public async Task Connect_Refused_AnsweredAndClosed(string? authority, string status)
+    {
+        var (_, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
+
+        var (line, _) = await ConnectAndGetAsync(authority ?? $"{ProxyPlatform.ReceiverHost}:{platform.ReceiverPort}", authority is null ? null : token, "/never");
+
+        Assert.StartsWith($"HTTP/1.1 {status}", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("/never", platform.Received);
+    }
+
+    [Fact]
+    public async Task KillSwitch_On_RefusesEverythingUntilOff()
+    {
+        var (_, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
+        using var client = platform.ProxiedClient(token);
+        await platform.SetKillSwitchAsync(on: true);
+        try
+        {
+            using var refused = await client.GetAsync(Receiver("/killed"), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("egress_disabled", Reason(refused));
+        }
+        finally
+        {
+            await platform.SetKillSwitchAsync(on: false);
+        }
+
+        using var allowed = await client.GetAsync(Receiver("/revived"), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+    }
+
+    [Fact]
+    public async Task Forward_DisabledPlugin_RefusedOnceTheSnapshotShowsIt()
+    {
+        var (id, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
+        using var client = platform.ProxiedClient(token);
+
+        await platform.Admin.DisablePluginAsync(new Fabrix.Contracts.Registry.V1.PluginTransitionRequest { Id = id, Reason = "incident" }, platform.Manager, cancellationToken: TestContext.Current.CancellationToken);
+        await platform.WaitForPolicyAsync(id, p => !p.IsActive, $"{id} is disabled at the proxy");
+        using var response = await client.GetAsync(Receiver("/after-disable"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ProxyAuthenticationRequired, response.StatusCode);
+        Assert.DoesNotContain("/after-disable", platform.Received);
+    }
+
+    [Fact]
+    public async Task OriginFormRequest_NotAProxyRequest_400()
+    {
+        using var client = new HttpClient { BaseAddress = platform.Address };
+
+        using var response = await client.GetAsync(new Uri("/anything", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("not_a_proxy_request", Reason(response));
+    }
+
+    private static string? Reason(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Fabrix-Egress-Reason", out var values) ? values.Single() : null;
+
+    private async Task AssertAuditedAsync(string pluginId, string action, string outcome, string reason) =>
+        await Fabrix.Testing.Eventually.UntilAsync(
+            async () => (await platform.AuditRowsAsync(pluginId)).Any(r => r.Action == action && r.Outcome == outcome && r.Reason == reason),
+            TimeSpan.FromSeconds(30), $"{action} {outcome} {reason} audited for {pluginId}", CancellationToken.None);
+
+    /// <summary>A raw CONNECT, then (when it succeeded) one HTTP/1.1 request through the tunnel. Returns the CONNECT status line and the rest read.</summary>
+    private async Task<(string Status, string Remainder)> ConnectAndGetAsync(string authority, string? token, string path)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, platform.Address.Port, TestContext.Current.CancellationToken);
+        var stream = tcp.GetStream();
+        var auth = token is null ? string.Empty : $"Proxy-Authorization: Bearer {token}\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n"), TestContext.Current.CancellationToken);
+        var head = await ReadHeadAsync(stream);
+        var status = head.Split("\r\n")[0];
+        if (!status.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+        {
+            return (status, head);
+        }
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {ProxyPlatform.ReceiverHost}\r\nConnection: close\r\n\r\n"), TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return (status, await reader.ReadToEndAsync(TestContext.Current.CancellationToken));
+    }
+
+    private static async Task<string> ReadHeadAsync(NetworkStream stream)
+    {
+        var bytes = new List<byte>();
+        var one = new byte[1];
+        while (await stream.ReadAsync(one, TestContext.Current.CancellationToken) == 1)
+        {
+            bytes.Add(one[0]);
+            if (bytes.Count >= 4 && bytes[^1] == '\n' && bytes[^2] == '\r' && bytes[^3] == '\n' && bytes[^4] == '\r')
+            {
+                break;
+            }
+        }
+
+        return Encoding.ASCII.GetString([.. bytes]);
+    }
+}

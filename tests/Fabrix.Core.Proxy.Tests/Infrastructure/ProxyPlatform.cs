@@ -1,0 +1,242 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Policy.V1;
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Lanes.Egress;
+using Fabrix.Core.Lanes.Policy;
+using Microsoft.Extensions.Hosting;
+using Fabrix.Core.Registry.Tests.Infrastructure;
+using Fabrix.Testing;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Fabrix.Core.Proxy.Tests.Infrastructure;
+
+/// <summary>
+/// The Proxy lane on the real platform pieces: the registry (PostgreSQL, NATS) trusting the proxy's service key, the
+/// proxy on Kestrel, and a loopback "internet" receiver reachable only through the test allowance (127.0.0.1/32).
+/// Names resolve through <see cref="Names"/>: the test's DNS.
+/// </summary>
+public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
+{
+    public const string ServiceName = "core-proxy";
+    public const string ReceiverHost = "receiver.test";
+    private string _root = string.Empty;
+    private GrpcChannel? _channel;
+    private WebApplication? _receiver;
+
+    public RegistryFactory Registry { get; private set; } = null!;
+
+    public ProxyFactory Proxy { get; private set; } = null!;
+
+    public string ConnectionString { get; private set; } = string.Empty;
+
+    public RegistryAdmin.RegistryAdminClient Admin => new(_channel!);
+
+    public PolicyAdmin.PolicyAdminClient PolicyAdmin => new(_channel!);
+
+    public Metadata Manager { get; private set; } = null!;
+
+    public Metadata Administrator { get; private set; } = null!;
+
+    /// <summary>The test's DNS: host name → addresses.</summary>
+    public TestResolver Names { get; } = new();
+
+    /// <summary>The proxy's address (http://127.0.0.1:port).</summary>
+    public Uri Address { get; private set; } = null!;
+
+    /// <summary>The receiver's port on 127.0.0.1.</summary>
+    public int ReceiverPort { get; private set; }
+
+    /// <summary>Requests the receiver got (path and query).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Received { get; } = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        _root = Directory.CreateTempSubdirectory("fabrix-proxy-tests-").FullName;
+        ConnectionString = await postgres.CreateDatabaseAsync("proxy");
+        var devKey = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(_root, "dev-admin.pem"));
+        var serviceKey = ServiceToken.EnsureKeyFile(Path.Combine(_root, $"{ServiceName}.pem"));
+        var stream = $"DECISIONS_{Guid.NewGuid():N}";
+        var anchors = $"ANCHORS_{Guid.NewGuid():N}";
+        Registry = new RegistryFactory(new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["ConnectionStrings:registry"] = ConnectionString,
+            ["ConnectionStrings:nats"] = nats.Url,
+            ["Fabrix:Registry:KeyRingPath"] = Path.Combine(_root, "keyring"),
+            ["Fabrix:DevAdmin:KeyFile"] = devKey,
+            ["Fabrix:Registry:OutboxPollInterval"] = "00:00:00.500",
+            ["Fabrix:Registry:Audit:AnchorStream"] = anchors,
+            ["Fabrix:Registry:Audit:AnchorSubject"] = $"fabrix.audit.anchors.{anchors}",
+            ["Fabrix:Registry:Audit:Ingest:Stream"] = stream,
+            ["Fabrix:Registry:Audit:Ingest:Subject"] = $"decisions.{stream}",
+            ["Fabrix:Registry:RateLimiting:Enabled"] = "false",
+            [$"Fabrix:Registry:ServiceIdentity:TrustedServices:{ServiceName}"] =
+                ServiceToken.WritePublicKeyFile(serviceKey, Path.Combine(_root, $"{ServiceName}.pub.pem")),
+        });
+        _channel = GrpcChannel.ForAddress(Registry.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Registry.Server.CreateHandler() });
+        var signing = DevelopmentAdminToken.LoadKey(devKey);
+        Manager = Bearer(DevelopmentAdminToken.Mint(signing, "morgan", [AdminRoles.PluginManager], TimeProvider.System));
+        Administrator = Bearer(DevelopmentAdminToken.Mint(signing, "ada", [AdminRoles.Admin], TimeProvider.System));
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        _receiver = builder.Build();
+        _receiver.Map("/{**path}", async context =>
+        {
+            Received.Enqueue(context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget);
+            context.Response.Headers.SetCookie = "session=secret";
+            context.Response.Headers["X-Receiver"] = "yes";
+            var size = context.Request.Query.TryGetValue("size", out var value) ? int.Parse(value!, System.Globalization.CultureInfo.InvariantCulture) : 1024;
+            await context.Response.WriteAsync(new string('x', size));
+        });
+        await _receiver.StartAsync();
+        ReceiverPort = new Uri(_receiver.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single()).Port;
+        Names.Set(ReceiverHost, IPAddress.Loopback);
+
+        Proxy = new ProxyFactory(Registry, Names, new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["ConnectionStrings:nats"] = nats.Url,
+            ["Fabrix:Lanes:Identity:Name"] = ServiceName,
+            ["Fabrix:Lanes:Identity:KeyPath"] = serviceKey,
+            ["Fabrix:Lanes:Policy:RegistryAddress"] = Registry.Server.BaseAddress.ToString(),
+            ["Fabrix:Lanes:Tokens:JwksAddress"] = new Uri(Registry.Server.BaseAddress, PluginTokenClaims.JwksPath).ToString(),
+            ["Fabrix:Lanes:Audit:Subject"] = $"decisions.{stream}",
+            ["Fabrix:Lanes:Audit:Service"] = ServiceName,
+            ["Fabrix:Proxy:UnsafeTestOnlyAllowedRange"] = "127.0.0.1/32",
+            ["Fabrix:Proxy:DeniedDomains:0"] = "*.denied.test",
+            ["Fabrix:Proxy:MaxResponseBytes"] = "65536",
+            ["Fabrix:Proxy:TunnelIdleTimeout"] = "00:00:02",
+        });
+        Proxy.UseKestrel(0);
+        Proxy.StartServer();
+        Address = new Uri(Proxy.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        await Eventually.UntilAsync(() => Task.FromResult(Proxy.Services.GetRequiredService<PolicySnapshotClient>().Current.IsUsable),
+            TimeSpan.FromSeconds(30), "the proxy holds a policy snapshot", CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Proxy.DisposeAsync();
+        if (_receiver is not null)
+        {
+            await _receiver.DisposeAsync();
+        }
+
+        _channel?.Dispose();
+        await Registry.DisposeAsync();
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    /// <summary>Installs a plugin with trait external_service and <paramref name="allowedDomains"/>, registers it, returns its token.</summary>
+    public async Task<(string Id, string Token)> InstallEgressPluginAsync(params string[] allowedDomains)
+    {
+        var id = TestManifests.NewId("egress");
+        var manifest = TestManifests.Manifest(id);
+        manifest["traits"] = new JsonArray("handles_pii", "audit_required", "external_service");
+        manifest["allowed_domains"] = new JsonArray([.. allowedDomains.Select(d => (JsonNode)d)]);
+        var installed = await Admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = manifest.ToJsonString(), EnableOnRegister = true }, Manager);
+        using var client = Registry.CreateClient();
+        using var response = await client.PostAsJsonAsync("/plugins/register", new JsonObject
+        {
+            ["manifest"] = manifest.DeepClone(),
+            ["address"] = "http://127.0.0.1:9",
+            ["registration_credential"] = installed.RegistrationCredential.Secret,
+        });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.IsSuccessStatusCode, $"register {id}: {(int)response.StatusCode} {body}");
+        await WaitForPolicyAsync(id, p => p.IsActive, $"{id} is active at the proxy");
+        return (id, body.GetProperty("token").GetString()!);
+    }
+
+    public Task WaitForPolicyAsync(string id, Func<PluginPolicy, bool> condition, string what) =>
+        Eventually.UntilAsync(() => Task.FromResult(Proxy.Services.GetRequiredService<PolicySnapshotClient>().Current.Snapshot?.Find(id) is { } entry && condition(entry)),
+            TimeSpan.FromSeconds(30), what, CancellationToken.None);
+
+    /// <summary>Sets the egress kill switch and waits until the proxy's snapshot shows it.</summary>
+    public async Task SetKillSwitchAsync(bool on)
+    {
+        await PolicyAdmin.SetPolicySwitchAsync(new SetPolicySwitchRequest { Name = PolicySwitchName.EgressKill, On = on, Reason = "test" }, Administrator);
+        await Eventually.UntilAsync(() => Task.FromResult(Proxy.Services.GetRequiredService<PolicySnapshotClient>().Current.Snapshot?.EgressKilled == on),
+            TimeSpan.FromSeconds(30), $"the kill switch is {(on ? "on" : "off")} at the proxy", CancellationToken.None);
+    }
+
+    /// <summary>An HttpClient that sends absolute-form requests through the proxy with <paramref name="token"/> as Bearer.</summary>
+    public HttpClient ProxiedClient(string? token)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { Proxy = new WebProxy(Address), UseProxy = true, ActivityHeadersPropagator = null });
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.ProxyAuthorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    /// <summary>Proxy-lane decisions in the audit chain of <paramref name="pluginId"/>.</summary>
+    public async Task<IReadOnlyList<(string Action, string Target, string Outcome, string Reason)>> AuditRowsAsync(string pluginId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select action, target, outcome, reason from audit_log where actor = @actor and action like 'lane.proxy.%' order by id", connection);
+        command.Parameters.AddWithValue("actor", "plugin:" + pluginId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(string, string, string, string)>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? string.Empty : reader.GetString(3)));
+        }
+
+        return rows;
+    }
+
+    private static Metadata Bearer(string token) => new() { { "authorization", $"Bearer {token}" } };
+}
+
+/// <summary>The proxy with its configuration given as settings, the registry reached through its test server, and the test's DNS.</summary>
+public sealed class ProxyFactory(RegistryFactory registry, TestResolver names, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<ProxyApp>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services =>
+        {
+            services.AddHttpClient(nameof(PolicyService.PolicyServiceClient)).ConfigurePrimaryHttpMessageHandler(() => registry.Server.CreateHandler());
+            services.AddHttpClient(PluginTokenCheckExtensions.JwksHttpClientName).ConfigurePrimaryHttpMessageHandler(() => registry.Server.CreateHandler());
+            services.RemoveAll<IEgressResolver>();
+            services.AddSingleton<IEgressResolver>(names);
+        });
+    }
+}
+
+/// <summary>The test's DNS: answers the names it was given, nothing else (unresolvable).</summary>
+public sealed class TestResolver : IEgressResolver
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IPAddress[]> _names = new(StringComparer.Ordinal);
+
+    public void Set(string host, params IPAddress[] addresses) => _names[host] = addresses;
+
+    public ValueTask<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<IPAddress>>(_names.TryGetValue(host, out var addresses) ? addresses : []);
+}
