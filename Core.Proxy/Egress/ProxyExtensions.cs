@@ -2,6 +2,7 @@ using Fabrix.Core.Lanes.Egress;
 using Fabrix.Core.Proxy.Egress;
 using Fabrix.Core.Proxy.Forwarding;
 using Fabrix.Core.Proxy.Tunnels;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -29,11 +30,19 @@ internal static class ProxyExtensions
         return builder;
     }
 
-    /// <summary>Every request that is not the service's own (health) is a proxy request.</summary>
+    /// <summary>
+    /// Absolute-form requests are proxy requests, whatever their path; an origin-form request reaches the service's own
+    /// endpoints (<c>/health</c>, <c>/alive</c>) or is refused as not a proxy request.
+    /// </summary>
     public static WebApplication UseEgressProxy(this WebApplication app)
     {
         var forwarder = app.Services.GetRequiredService<AbsoluteFormForwarder>();
-        app.Run(forwarder.InvokeAsync);
+        app.Use((context, next) =>
+        {
+            var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
+            var absolute = rawTarget.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || rawTarget.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+            return !absolute && context.GetEndpoint() is not null ? next(context) : forwarder.InvokeAsync(context);
+        });
         return app;
     }
 

@@ -216,6 +216,28 @@ public sealed class ProxyLaneTests(ProxyPlatform platform) : IClassFixture<Proxy
         Assert.Equal("not_a_proxy_request", Reason(response));
     }
 
+    [Fact]
+    public async Task Health_OriginForm_ServedByTheProxyItself()
+    {
+        using var client = new HttpClient { BaseAddress = platform.Address };
+
+        using var response = await client.GetAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Forward_AbsoluteFormHealthPath_IsProxiedNotServed()
+    {
+        var (_, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
+        using var client = platform.ProxiedClient(token);
+
+        using var response = await client.GetAsync(Receiver("/health"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.Contains("X-Receiver"));
+    }
+
     private static string? Reason(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Fabrix-Egress-Reason", out var values) ? values.Single() : null;
 
