@@ -90,4 +90,23 @@ public static class RefusalCodes
 
     /// <summary>The registry cannot reach another dependency.</summary>
     public const string DependencyUnavailable = "DEPENDENCY_UNAVAILABLE";
+
+    // Issue 10: the Operator lane (Core.Gateway). The policy's own codes (path, endpoint, dependency, trait) are above.
+    /// <summary>The lane holds no usable policy snapshot (none yet, or stale): it refuses everything (HTTP 503).</summary>
+    public const string LaneNoPolicy = "LANE_NO_POLICY";
+
+    /// <summary>No plugin token in <c>Authorization: Bearer</c> (HTTP 401).</summary>
+    public const string CallerTokenMissing = "CALLER_TOKEN_MISSING";
+
+    /// <summary>The caller's plugin token was refused by the lanes' token check; the ProblemDetails names why (HTTP 401).</summary>
+    public const string CallerTokenInvalid = "CALLER_TOKEN_INVALID";
+
+    /// <summary>The decision could not be audited (the lane's audit buffer is full and it fails closed): not forwarded (HTTP 503).</summary>
+    public const string AuditUnavailable = "AUDIT_UNAVAILABLE";
+
+    /// <summary>The target is allowed but has no registered address (HTTP 503).</summary>
+    public const string TargetNotRegistered = "TARGET_NOT_REGISTERED";
+
+    /// <summary>The target could not be reached or broke the response off (HTTP 502).</summary>
+    public const string TargetUnreachable = "TARGET_UNREACHABLE";
 }
