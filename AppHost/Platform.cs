@@ -48,6 +48,10 @@ internal static class Platform
             .WithDevelopmentAdminKey(layout, publicHalfOnly: false)
             .WithDataDirectory(layout, "Fabrix__Registry__KeyRingPath", "registry/keyring");
 
+        // The Operator lane (issue 10): plugins call each other only through it.
+        builder.AddFabrixLane<Projects.Fabrix_Core_Gateway>("gateway", layout.Port(FabrixPorts.Gateway), registry, nats, layout)
+            .WithEnvironment("Fabrix__Lanes__Audit__Service", "gateway");
+
         builder.AddFabrixProject<Projects.Fabrix_AdminConsole>("console")
             .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.Console)).WithFabrixHealthCheck()
             .WithReference(registry).WaitFor(registry)
