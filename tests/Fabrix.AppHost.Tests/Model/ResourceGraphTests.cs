@@ -11,7 +11,7 @@ namespace Fabrix.AppHost.Tests.Model;
 public sealed class ResourceGraphTests
 {
     [Fact]
-    public void Platform_Resources_AreTheServersTheirDatabasesAndTheThreeServices()
+    public void Platform_Resources_AreTheServersTheirDatabasesTheServicesAndTheGateway()
     {
         using var platform = new PlatformModel();
 
@@ -22,6 +22,7 @@ public sealed class ResourceGraphTests
                 ("postgres", typeof(FabrixPostgresResource)),
                 ("nats", typeof(FabrixNatsResource)),
                 ("registry", typeof(ProjectResource)),
+                ("gateway", typeof(ProjectResource)),
                 ("console", typeof(ProjectResource)),
                 ("user-management", typeof(ProjectResource)),
             ],
@@ -56,12 +57,14 @@ public sealed class ResourceGraphTests
             Path.GetRelativePath(RepositoryRoot.Path, platform.Resource<ProjectResource>(name).GetProjectMetadata().ProjectPath).Replace('\\', '/');
 
         Assert.Equal("Core.Registry/Fabrix.Core.Registry.csproj", ProjectOf("registry"));
+        Assert.Equal("Core.Gateway/Fabrix.Core.Gateway.csproj", ProjectOf("gateway"));
         Assert.Equal("AdminConsole/Fabrix.AdminConsole.csproj", ProjectOf("console"));
         Assert.Equal("Plugins.Samples/UserManagement/Fabrix.Plugins.Samples.UserManagement.csproj", ProjectOf("user-management"));
     }
 
     [Theory]
     [InlineData("registry", "nats,postgres")]
+    [InlineData("gateway", "nats,registry")]
     [InlineData("console", "registry")]
     [InlineData("user-management", "postgres,registry")]
     [InlineData("postgres", "")]
@@ -78,6 +81,7 @@ public sealed class ResourceGraphTests
 
     [Theory]
     [InlineData("registry", "nats,registry-db")]
+    [InlineData("gateway", "nats,registry")]
     [InlineData("console", "registry")]
     [InlineData("user-management", "registry,usermanagement-db")]
     public void Platform_References_AreTheDatabasesAndServicesEachServiceUses(string resource, string expected)
@@ -106,6 +110,7 @@ public sealed class ResourceGraphTests
         Assert.Equal("postgres-provisioned", ChecksOf("usermanagement-db"));
         Assert.Single(platform.Resource("nats").Annotations.OfType<HealthCheckAnnotation>());
         Assert.Single(platform.Resource("registry").Annotations.OfType<HealthCheckAnnotation>());
+        Assert.Single(platform.Resource("gateway").Annotations.OfType<HealthCheckAnnotation>());
         Assert.Single(platform.Resource("console").Annotations.OfType<HealthCheckAnnotation>());
         Assert.Contains("user-management-active", ChecksOf("user-management").Split(','));
         Assert.Equal(2, platform.Resource("user-management").Annotations.OfType<HealthCheckAnnotation>().Count());
@@ -131,6 +136,7 @@ public sealed class ResourceGraphTests
                 ["nats.monitoring"] = 8222 + offset,
                 ["registry.http"] = 5100 + offset,
                 ["registry.grpc"] = 5101 + offset,
+                ["gateway.http"] = 5300 + offset,
                 ["console.http"] = 5000 + offset,
                 ["user-management.http"] = 5200 + offset,
             },
