@@ -81,6 +81,76 @@ public static class RefusalCodes
     /// <summary>A valid plugin or administrator token where only a core service identity may call.</summary>
     public const string NotAService = "NOT_A_SERVICE";
 
+    // Issue 10 section 2: the Operator lane's decisions (Core.Lanes/Operator/README.md gives the order and the status of each).
+    /// <summary>The Operator lane's switch is off: every plugin-to-plugin call is refused.</summary>
+    public const string OperatorLaneOff = "OPERATOR_LANE_OFF";
+
+    /// <summary>The caller is not an installed plugin, or not <c>active</c>.</summary>
+    public const string CallerNotActive = "CALLER_NOT_ACTIVE";
+
+    /// <summary>The HTTP method is not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (exactly, upper case).</summary>
+    public const string MethodNotStandard = "METHOD_NOT_STANDARD";
+
+    /// <summary>The path is not absolute, or holds a character that is not allowed raw (space, <c>#</c>, <c>"</c>, <c>&lt;</c>, <c>{</c>, non-ASCII, ...).</summary>
+    public const string PathInvalidCharacter = "PATH_INVALID_CHARACTER";
+
+    /// <summary>The path is over the lane's bound in characters or segments.</summary>
+    public const string PathTooLong = "PATH_TOO_LONG";
+
+    /// <summary>A <c>.</c> or <c>..</c> segment, plain or percent-encoded, or an encoded <c>.</c> anywhere.</summary>
+    public const string PathDotSegment = "PATH_DOT_SEGMENT";
+
+    /// <summary>An encoded <c>/</c> or <c>\</c> (<c>%2F</c>, <c>%5C</c>).</summary>
+    public const string PathEncodedSeparator = "PATH_ENCODED_SEPARATOR";
+
+    /// <summary>An encoded <c>%</c> (<c>%25</c>): double encoding.</summary>
+    public const string PathEncodedPercent = "PATH_ENCODED_PERCENT";
+
+    /// <summary>A NUL or other control character (C0, DEL, C1), raw or encoded.</summary>
+    public const string PathControlCharacter = "PATH_CONTROL_CHARACTER";
+
+    /// <summary>A <c>;</c> path parameter, raw or encoded (<c>%3B</c>).</summary>
+    public const string PathParameter = "PATH_PARAMETER";
+
+    /// <summary>An empty segment: <c>//</c> or a trailing <c>/</c>.</summary>
+    public const string PathEmptySegment = "PATH_EMPTY_SEGMENT";
+
+    /// <summary>Percent-encoding that is malformed (<c>%</c> without two hex digits) or not UTF-8 (overlong forms, surrogates, stray bytes).</summary>
+    public const string PathMalformedEncoding = "PATH_MALFORMED_ENCODING";
+
+    /// <summary>A raw backslash.</summary>
+    public const string PathBackslash = "PATH_BACKSLASH";
+
+    /// <summary>An encoded character that Unicode compatibility mapping (or a common best-fit mapping) turns into <c>.</c>, <c>/</c>, <c>\</c>, <c>%</c> or <c>;</c> (fullwidth dot, division slash, ...).</summary>
+    public const string PathLookalikeCharacter = "PATH_LOOKALIKE_CHARACTER";
+
+    /// <summary>The target is not exactly the id of an installed plugin (ids are lower case and compared exactly, never folded).</summary>
+    public const string TargetNotInstalled = "TARGET_NOT_INSTALLED";
+
+    /// <summary>The target is installed but not <c>active</c>.</summary>
+    public const string TargetNotActive = "TARGET_NOT_ACTIVE";
+
+    /// <summary>The target is <c>unhealthy</c> (a <c>degraded</c> target is still served).</summary>
+    public const string TargetUnhealthy = "TARGET_UNHEALTHY";
+
+    /// <summary>No active plugin provides the contract.</summary>
+    public const string ContractNoProvider = "CONTRACT_NO_PROVIDER";
+
+    /// <summary>Several active plugins provide the contract and an administrator has chosen none of them; the decision names the candidates.</summary>
+    public const string ContractAmbiguous = "CONTRACT_AMBIGUOUS";
+
+    /// <summary>The caller neither lists the target in its manifest <c>dependencies</c> nor holds an administrator's grant to it.</summary>
+    public const string NotADependency = "NOT_A_DEPENDENCY";
+
+    /// <summary>The target handles PHI (<c>handles_phi</c>) and the caller does not.</summary>
+    public const string PhiTraitRequired = "PHI_TRAIT_REQUIRED";
+
+    /// <summary>No declared endpoint of the target matches the path.</summary>
+    public const string EndpointNotDeclared = "ENDPOINT_NOT_DECLARED";
+
+    /// <summary>A declared endpoint matches the path, but none of those that match allows the method.</summary>
+    public const string EndpointMethodNotAllowed = "ENDPOINT_METHOD_NOT_ALLOWED";
+
     // Outages: the registry could not serve the request; nothing was changed (gRPC UNAVAILABLE, HTTP 503).
     /// <summary>The registry cannot reach its database.</summary>
     public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";

@@ -1,7 +1,8 @@
 namespace Fabrix.Contracts.Manifests;
 
 /// <summary>
-/// Paths of <c>endpoints</c> and <c>health_check.path</c> (issue 2 section 3): absolute (one leading <c>/</c>;
+/// The path of <c>health_check.path</c> (issue 2 section 3; <c>endpoints</c> values follow the stricter
+/// <see cref="EndpointTemplate"/> since issue 10): absolute (one leading <c>/</c>;
 /// <c>//host</c> would be a network-path reference to another host), no <c>..</c> segment (also when
 /// percent-encoded), no query (<c>?</c>) and no fragment (<c>#</c>), no whitespace or control characters.
 /// Route templates such as <c>/api/users/{id}</c> are allowed.

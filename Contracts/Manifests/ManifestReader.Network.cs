@@ -105,10 +105,9 @@ internal sealed partial class ManifestReader
                 continue;
             }
 
-            var problem = EndpointPath.Problem(value);
-            if (problem is not null)
+            if (!EndpointTemplate.TryParse(value, out _, out var problem))
             {
-                Error(entryPath, $"The path of endpoint '{key}' {problem}.");
+                Error(entryPath, $"The endpoint '{key}' {problem}.");
                 continue;
             }
 

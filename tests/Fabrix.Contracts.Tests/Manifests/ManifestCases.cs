@@ -327,6 +327,27 @@ internal static class ManifestCases
             Invalid($"endpoints: {Quote(path)}", "$.endpoints.health", Full(("endpoints", $"{{\"health\":{Quote(path)}}}")));
         }
 
+        // endpoints: methods and templates (issue 10 section 2).
+        foreach (var value in new[]
+        {
+            "GET /api/users/{id}", "GET,POST /api/users", "DELETE,PUT,PATCH,HEAD,OPTIONS /a", "POST /fabrix.samples.users.v1.UserDirectory/GetUser",
+            "/api/users/{id}/orders/{orderId}", "/a/{_x1}", "/a-b.c_d~e!f$g&h'i(j)k*l+m,n=o:p@q", "/api/v1.2/x", "GET /",
+        })
+        {
+            Valid($"endpoints: {Quote(value)}", Full(("endpoints", $"{{\"e\":{Quote(value)}}}")));
+        }
+
+        foreach (var value in new[]
+        {
+            "get /a", "Get /a", "GET,GET /a", "POST,GET,POST /a", "TRACE /a", "CONNECT /a", "FETCH /a", "GET, POST /a", "GET,,POST /a",
+            ",GET /a", "GET, /a", "GET  /a", " /a", "GET", "GET /a b", "/a/", "/a//b", "/a/./b", "/a/.", "/.", "/a/{id}/{id}",
+            "/a/{}", "/a/{1x}", "/a/{id", "/a/id}", "/a/x{id}", "/a/{id}x", "/a/{*rest}", "/a/{**rest}", "/a/{i-d}", "/a;v=1",
+            "/a/b;c", "/a%2Fb", "/caf%C3%A9", "/a\\b", "/caf\u00e9", "/a/\"q\"", "/a/<b>", "/a|b", "/a^b", "/a`b",
+        })
+        {
+            Invalid($"endpoints: {Quote(value)}", "$.endpoints.e", Full(("endpoints", $"{{\"e\":{Quote(value)}}}")));
+        }
+
         Invalid("endpoints: odd name, bad path", "$.endpoints['user info']", Full(("endpoints", "{\"user info\":\"users\"}")));
         Invalid("endpoints: quote in name, bad path", "$.endpoints['it\\'s']", Full(("endpoints", "{\"it's\":\"x\"}")));
         Invalid("endpoints: empty name", "$.endpoints['']", Full(("endpoints", "{\"\":\"/x\"}")));
