@@ -1,4 +1,5 @@
 using Fabrix.Core.Gateway.Refusals;
+using Fabrix.Core.Lanes.Operator;
 using Fabrix.Core.Lanes.Policy;
 using Fabrix.Core.Lanes.Tokens;
 
@@ -7,31 +8,80 @@ namespace Fabrix.Core.Gateway.Forwarding;
 /// <summary>What the operator policy made of one call, in the gateway's terms.</summary>
 /// <param name="Target">The target plugin when allowed.</param>
 /// <param name="Refusal">The refusal, or null when allowed.</param>
-/// <param name="AuditTarget">What the audit record names: <c>target METHOD /normalised/path</c> (never the query).</param>
-/// <param name="ForwardPath">The path the policy matched, to forward byte for byte (without the <c>/{target}</c> prefix).</param>
-internal sealed record OperatorRoute(PluginPolicy? Target, GatewayRefusal? Refusal, string AuditTarget, string? ForwardPath)
-{
-    /// <summary>The URL to forward to: the target's address, the matched path, and the raw query as it came.</summary>
-    public Uri Destination(string address, string rawTarget)
-    {
-        var query = rawTarget.IndexOf('?', StringComparison.Ordinal) is var at and >= 0 ? rawTarget.AsSpan(at) : [];
-        return new Uri(string.Concat(address.AsSpan().TrimEnd('/'), ForwardPath, query), UriKind.Absolute);
-    }
-}
+/// <param name="AuditTarget">What the audit record names: <c>target METHOD /path [endpoint]</c>, never the query.</param>
+/// <param name="Destination">When allowed: the target's address, the path the policy matched byte for byte, the query as it came.</param>
+internal readonly record struct OperatorRoute(PluginPolicy? Target, GatewayRefusal? Refusal, string AuditTarget, Uri? Destination);
 
-/// <summary>TEMPORARY</summary>
+/// <summary>
+/// Runs the one operator policy (<see cref="OperatorPolicy"/>, <c>Core.Lanes/Operator/README.md</c> gives its check
+/// order and codes) on the gateway's current snapshot and turns its decision into a route or a refusal.
+/// </summary>
 internal sealed class OperatorDecisions(PolicySnapshotClient snapshots)
 {
-    public OperatorRoute Decide(PluginCaller caller, string method, string rawTarget)
+    /// <summary>Longest path an audit record carries of a refused call (a refused path may be anything the caller sent).</summary>
+    private const int MaxAuditedPath = 512;
+
+    private volatile SnapshotOperatorSource? _source;
+
+    /// <summary>Decides an HTTP call on <c>/{target}/{**path}</c> or <c>/contracts/{contract}/{**path}</c>.</summary>
+    public OperatorRoute DecideHttp(PluginCaller caller, string method, string rawTarget) =>
+        Route(OperatorRequest.ForGatewayTarget(caller.PluginId, method, rawTarget), method, rawTarget);
+
+    /// <summary>Decides a gRPC call whose target is named by the <c>fabrix-target</c> header.</summary>
+    public OperatorRoute DecideGrpc(PluginCaller caller, string targetId, string pathAndQuery) =>
+        Route(OperatorRequest.ForPlugin(caller.PluginId, targetId, HttpMethods.Post, pathAndQuery), HttpMethods.Post, pathAndQuery);
+
+    private OperatorRoute Route(in OperatorRequest request, string method, string rawTarget)
     {
-        var snapshot = snapshots.Current.Snapshot!;
-        var path = rawTarget.Split('?')[0];
-        var slash = path.IndexOf('/', 1);
-        var id = slash < 0 ? path[1..] : path[1..slash];
-        var rest = slash < 0 ? "/" : path[slash..];
-        var target = snapshot.Find(id);
-        return target is null
-            ? new OperatorRoute(null, new GatewayRefusal(404, "UNKNOWN_TARGET", "x"), $"{id} {method} {rest}", null)
-            : new OperatorRoute(target, null, $"{id} {method} {rest}", rest);
+        if (Source() is not { } source)
+        {
+            return new OperatorRoute(null, GatewayRefusal.NoPolicy, $"- {method} {AuditedPath(rawTarget)}", null);
+        }
+
+        var decision = OperatorPolicy.Decide(source, request);
+        if (!decision.Allowed)
+        {
+            var refusal = new GatewayRefusal(decision.StatusCode, decision.Code, decision.Message,
+                RetryAfterSeconds: decision.StatusCode == StatusCodes.Status503ServiceUnavailable ? 1 : null,
+                Candidates: decision.Candidates.Count > 0 ? decision.Candidates : null);
+            return new OperatorRoute(decision.Target, refusal, $"{decision.TargetId ?? "-"} {method} {AuditedPath(rawTarget)}", null);
+        }
+
+        var target = decision.Target!;
+        var path = decision.ForwardPathSpan;
+        var audited = $"{target.Id} {method} {decision.ForwardPath} [{decision.EndpointName}]";
+        if (target.Address is not { } address)
+        {
+            return new OperatorRoute(target, GatewayRefusal.TargetNotRegistered(target.Id), audited, null);
+        }
+
+        var destination = new Uri(string.Concat(address.AsSpan().TrimEnd('/'), path, decision.QuerySpan), UriKind.Absolute);
+        return new OperatorRoute(target, null, audited, destination);
+    }
+
+    /// <summary>The operator view of the current snapshot; null when the snapshot is not usable (fail closed).</summary>
+    private SnapshotOperatorSource? Source()
+    {
+        var view = snapshots.Current;
+        if (!view.IsUsable || view.Snapshot is not { } snapshot)
+        {
+            return null;
+        }
+
+        var source = _source;
+        if (source is null || !ReferenceEquals(source.Snapshot, snapshot))
+        {
+            source = new SnapshotOperatorSource(snapshot);
+            _source = source;
+        }
+
+        return source;
+    }
+
+    private static string AuditedPath(string rawTarget)
+    {
+        var query = rawTarget.IndexOf('?', StringComparison.Ordinal);
+        var path = query < 0 ? rawTarget : rawTarget[..query];
+        return path.Length <= MaxAuditedPath ? path : path[..MaxAuditedPath];
     }
 }

@@ -57,7 +57,7 @@ internal sealed partial class OperatorForwarder(
         }
 
         var caller = check.Caller;
-        var decision = decisions.Decide(caller, request.Method, rawTarget);
+        var decision = decisions.DecideHttp(caller, request.Method, rawTarget);
         if (decision.Refusal is { } refused)
         {
             await RefuseAsync(context, caller.PluginId, decision.AuditTarget, refused, started);
@@ -65,11 +65,7 @@ internal sealed partial class OperatorForwarder(
         }
 
         var target = decision.Target!;
-        if (target.Address is not { } address)
-        {
-            await RefuseAsync(context, caller.PluginId, decision.AuditTarget, GatewayRefusal.TargetNotRegistered(target.Id), started);
-            return;
-        }
+        var destination = decision.Destination!;
 
         // Nothing happens on a lane that is not audited (issue 9 section 4): with the buffer full, refuse before forwarding.
         if (audit.Buffered >= audit.Capacity)
@@ -80,7 +76,8 @@ internal sealed partial class OperatorForwarder(
 
         var correlationId = Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
         var callerContext = callerContexts.For(caller.PluginId, caller.Traits, target.Id, correlationId);
-        var transformer = new ForwardingTransformer(decision.Destination(address, rawTarget), callerContext);
+        var transformer = new ForwardingTransformer(destination, callerContext);
+        var address = target.Address!;
 
         ForwarderError error;
         using (GatewayTelemetry.StartForward(caller.PluginId, target.Id, request.Method))

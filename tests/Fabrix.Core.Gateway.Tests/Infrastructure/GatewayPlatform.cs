@@ -141,21 +141,22 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
         return body.GetProperty("token").GetString()!;
     }
 
+    /// <summary>Disables <paramref name="id"/> and, first, the active plugins that depend on it.</summary>
     public async Task DisableAsync(string id) =>
-        await Admin.DisablePluginAsync(new PluginTransitionRequest { Id = id, Reason = "incident" }, Manager);
+        await Admin.DisablePluginAsync(new PluginTransitionRequest { Id = id, Reason = "incident", Cascade = true }, Manager);
 
     /// <summary>Waits until the gateway's snapshot shows <paramref name="id"/> in a state <paramref name="condition"/> accepts.</summary>
     public Task WaitForPolicyAsync(string id, Func<PluginPolicy, bool> condition, string what) =>
         Eventually.UntilAsync(() => Task.FromResult(Gateway.Services.GetRequiredService<PolicySnapshotClient>().Current.Snapshot?.Find(id) is { } entry && condition(entry)),
             TimeSpan.FromSeconds(30), what, CancellationToken.None);
 
-    /// <summary>Rows of the audit chain whose target starts with <paramref name="prefix"/>.</summary>
+    /// <summary>Operator lane decisions in the audit chain whose target starts with <paramref name="prefix"/>.</summary>
     public async Task<IReadOnlyList<AuditRow>> AuditRowsAsync(string prefix)
     {
         await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(
-            "select actor, action, target, outcome, reason, correlation_id, details::text from audit_log where target like @prefix order by id", connection);
+            "select actor, action, target, outcome, reason, correlation_id, details::text from audit_log where target like @prefix and action like 'lane.operator.%' order by id", connection);
         command.Parameters.AddWithValue("prefix", prefix + "%");
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<AuditRow>();
