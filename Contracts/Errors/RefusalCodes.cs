@@ -151,6 +151,10 @@ public static class RefusalCodes
     /// <summary>A declared endpoint matches the path, but none of those that match allows the method.</summary>
     public const string EndpointMethodNotAllowed = "ENDPOINT_METHOD_NOT_ALLOWED";
 
+    // Issue 10 section 3: a plugin refuses a request that did not come through the gateway (HTTP 401, gRPC UNAUTHENTICATED).
+    /// <summary>A request to a plugin without a valid caller context for that plugin.</summary>
+    public const string CallerContextRequired = "CALLER_CONTEXT_REQUIRED";
+
     // Outages: the registry could not serve the request; nothing was changed (gRPC UNAVAILABLE, HTTP 503).
     /// <summary>The registry cannot reach its database.</summary>
     public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";
