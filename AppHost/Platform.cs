@@ -51,6 +51,8 @@ internal static class Platform
         // The Operator lane (issue 10): plugins call each other only through it.
         builder.AddFabrixLane<Projects.Fabrix_Core_Gateway>("gateway", layout.Port(FabrixPorts.Gateway), registry, nats, layout)
             .WithEnvironment("Fabrix__Lanes__Audit__Service", "gateway");
+        // The registry publishes the gateway's key as the one caller-context issuer plugins trust (issue 10 section 3).
+        registry.WithEnvironment("Fabrix__Registry__ServiceIdentity__CallerContextIssuers__0", "gateway");
 
         builder.AddFabrixProject<Projects.Fabrix_AdminConsole>("console")
             .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.Console)).WithFabrixHealthCheck()

@@ -51,6 +51,7 @@ public sealed class ServiceEnvironmentTests
         Assert.Equal("gateway", environment["Fabrix__Lanes__Audit__Service"]);
         Assert.StartsWith("nats://", environment["ConnectionStrings__nats"], StringComparison.Ordinal);
         Assert.Equal(platform.Layout.DataPath("keys/gateway.pub.pem"), registry["Fabrix__Registry__ServiceIdentity__TrustedServices__gateway"]);
+        Assert.Equal("gateway", registry["Fabrix__Registry__ServiceIdentity__CallerContextIssuers__0"]);
         Assert.DoesNotContain(environment.Keys, k => k is "ConnectionStrings__registry");
     }
 
