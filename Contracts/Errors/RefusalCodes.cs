@@ -183,4 +183,10 @@ public static class RefusalCodes
 
     /// <summary>The target could not be reached or broke the response off (HTTP 502).</summary>
     public const string TargetUnreachable = "TARGET_UNREACHABLE";
+
+    /// <summary>The target made no progress within the gateway's target timeout (HTTP 504).</summary>
+    public const string TargetTimeout = "TARGET_TIMEOUT";
+
+    /// <summary>The caller is over its call rate on the lane (HTTP 429 with <c>Retry-After</c>).</summary>
+    public const string RateLimited = "RATE_LIMITED";
 }

@@ -1,5 +1,6 @@
 using Fabrix.Core.Gateway.CallerContext;
 using Fabrix.Core.Gateway.Forwarding;
+using Fabrix.Core.Gateway.Limits;
 using Fabrix.Core.Gateway.Refusals;
 using Fabrix.Core.Lanes.Policy;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,6 +15,9 @@ internal static class ForwardingExtensions
     {
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        builder.Services.AddOptions<GatewayLimitsOptions>().BindConfiguration(GatewayLimitsOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<GatewayLimitsOptions>, GatewayLimitsOptionsValidator>();
+        builder.Services.AddSingleton<CallerRateLimits>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<TargetInvokers>();

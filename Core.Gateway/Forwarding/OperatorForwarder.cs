@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using Fabrix.Contracts.Audit.V1;
 using Fabrix.Core.Gateway.CallerContext;
+using Fabrix.Core.Gateway.Limits;
 using Fabrix.Core.Gateway.Refusals;
 using Fabrix.Core.Lanes.Audit;
 using Fabrix.Core.Lanes.Policy;
 using Fabrix.Core.Lanes.Tokens;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -28,6 +30,8 @@ internal sealed partial class OperatorForwarder(
     DecisionAuditWriter audit,
     RefusalWriter refusals,
     GatewayTelemetry telemetry,
+    CallerRateLimits rateLimits,
+    IOptions<GatewayLimitsOptions> limits,
     ILogger<OperatorForwarder> logger)
 {
     /// <summary>The audit's actor for a call whose caller is not known (no or an invalid token).</summary>
@@ -35,7 +39,8 @@ internal sealed partial class OperatorForwarder(
 
     private const string ForwardAction = "forward";
 
-    private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = TimeSpan.FromSeconds(100) };
+    private readonly ForwarderRequestConfig _requestConfig = new() { ActivityTimeout = limits.Value.TargetTimeout };
+    private readonly long _maxRequestBody = limits.Value.MaxRequestBodyBytes;
 
     public async Task ForwardAsync(HttpContext context)
     {
@@ -57,6 +62,12 @@ internal sealed partial class OperatorForwarder(
         }
 
         var caller = check.Caller;
+        if (rateLimits.TryTake(caller.PluginId) is { } overRate)
+        {
+            await RefuseAsync(context, caller.PluginId, $"- {request.Method} -", overRate, started);
+            return;
+        }
+
         var decision = decisions.DecideHttp(caller, request.Method, rawTarget);
         if (decision.Refusal is { } refused)
         {
@@ -66,6 +77,18 @@ internal sealed partial class OperatorForwarder(
 
         var target = decision.Target!;
         var destination = decision.Destination!;
+
+        if (request.ContentLength > _maxRequestBody)
+        {
+            await RefuseAsync(context, caller.PluginId, decision.AuditTarget, RequestTooLarge(), started);
+            return;
+        }
+
+        // A body without a length (chunked, streamed) is cut off by Kestrel once it passes the limit; it is never buffered.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = _maxRequestBody;
+        }
 
         // Nothing happens on a lane that is not audited (issue 9 section 4): with the buffer full, refuse before forwarding.
         if (audit.Buffered >= audit.Capacity)
@@ -82,7 +105,7 @@ internal sealed partial class OperatorForwarder(
         ForwarderError error;
         using (GatewayTelemetry.StartForward(caller.PluginId, target.Id, request.Method))
         {
-            error = await forwarder.SendAsync(context, address, invokers.For(address), RequestConfig, transformer);
+            error = await forwarder.SendAsync(context, address, invokers.For(address), _requestConfig, transformer);
         }
 
         if (error != ForwarderError.None)
@@ -92,11 +115,11 @@ internal sealed partial class OperatorForwarder(
             {
                 // YARP chose the status (502, 504 on a timeout, ...); the body says which target.
                 var status = context.Response.StatusCode >= 500 ? context.Response.StatusCode : StatusCodes.Status502BadGateway;
-                await refusals.WriteAsync(context, GatewayRefusal.TargetUnreachable(target.Id) with { Status = status });
+                await refusals.WriteAsync(context, FailureOf(error, target.Id, status));
             }
         }
 
-        var reason = error == ForwarderError.None ? string.Empty : RefusalCodes.TargetUnreachable;
+        var reason = error == ForwarderError.None ? string.Empty : FailureOf(error, target.Id, StatusCodes.Status502BadGateway).Code;
         Audit(context, caller.PluginId, decision.AuditTarget, allowed: true, reason, started);
     }
 
@@ -127,6 +150,17 @@ internal sealed partial class OperatorForwarder(
         var space = auditTarget.IndexOf(' ', StringComparison.Ordinal);
         return space < 0 ? auditTarget : auditTarget[..space];
     }
+
+    private GatewayRefusal RequestTooLarge() => new(StatusCodes.Status413PayloadTooLarge, RefusalCodes.RequestTooLarge,
+        $"The request body is over the gateway's limit of {_maxRequestBody} bytes.");
+
+    private static GatewayRefusal FailureOf(ForwarderError error, string target, int status) => error switch
+    {
+        ForwarderError.RequestTimedOut => new(StatusCodes.Status504GatewayTimeout, RefusalCodes.TargetTimeout, $"The plugin '{target}' did not answer in time."),
+        ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled => new(StatusCodes.Status413PayloadTooLarge, RefusalCodes.RequestTooLarge,
+            "The request body could not be read in full (over the gateway's limit, or the caller stopped sending)."),
+        _ => GatewayRefusal.TargetUnreachable(target) with { Status = status },
+    };
 
     private static string? BearerToken(HttpRequest request)
     {

@@ -94,6 +94,11 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
             ["Fabrix:Lanes:Tokens:JwksAddress"] = new Uri(Registry.Server.BaseAddress, PluginTokenClaims.JwksPath).ToString(),
             ["Fabrix:Lanes:Audit:Subject"] = $"decisions.{stream}",
             ["Fabrix:Lanes:Audit:Service"] = ServiceName,
+            // Small enough for the limit tests to reach, large enough for the other tests' few calls per caller.
+            ["Fabrix:Gateway:Limits:RateLimit:Burst"] = "30",
+            ["Fabrix:Gateway:Limits:RateLimit:TokensPerSecond"] = "10",
+            ["Fabrix:Gateway:Limits:MaxRequestBodyBytes"] = "4096",
+            ["Fabrix:Gateway:Limits:TargetTimeout"] = "00:00:01",
         });
         Gateway.UseKestrel(0);
         Gateway.StartServer();

@@ -28,6 +28,12 @@ public sealed class TargetServer : IAsyncDisposable
         var app = builder.Build();
         var server = new TargetServer(app);
         app.MapGet("/health", () => Results.Ok());
+        // Answers only after the gateway's target timeout (the test platform's is 1 s), or when the request is aborted.
+        app.MapGet("/api/slow", async (HttpContext context) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+            return Results.Ok();
+        });
         app.Map("/{**path}", async context =>
         {
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
