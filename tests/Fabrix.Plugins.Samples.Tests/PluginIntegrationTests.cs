@@ -47,7 +47,7 @@ public sealed class PluginIntegrationTests(PostgresServer postgres)
     public async Task Health_RegistryUnreachable_ServesApiAndReportsPending()
     {
         await using var factory = new UserManagementFactory(await postgres.CreateDatabaseAsync("usermanagement"));
-        using var http = factory.CreateAdminClient();
+        using var http = factory.CreateCallerClient();
         var plugin = factory.Services.GetRequiredService<IFabrixPlugin>();
         await WaitAsync(() => plugin.Registration.Reason?.Contains("unreachable", StringComparison.Ordinal) == true);
 

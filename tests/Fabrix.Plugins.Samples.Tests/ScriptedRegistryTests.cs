@@ -21,7 +21,7 @@ public sealed class ScriptedRegistryTests(PostgresServer postgres)
         var registry = new ScriptedPluginRegistry(TimeProvider.System) { PluginId = "user-management", Status = PluginStatus.Active };
         await using var server = await ScriptedRegistryServer.StartAsync(registry, cancellationToken: Cancel);
         await using var factory = new UserManagementFactory(await postgres.CreateDatabaseAsync("usermanagement"), server.Address);
-        using var http = factory.CreateAdminClient();
+        using var http = factory.CreateCallerClient();
         var plugin = factory.Services.GetRequiredService<IFabrixPlugin>();
 
         await Eventually.WaitAsync(() => plugin.Registration.State == PluginRegistrationState.Registered, "registration", Cancel);
