@@ -16,7 +16,7 @@ public sealed class PluginIntegrationTests(PostgresServer postgres)
     [Fact]
     public async Task Manifest_SampleFile_IsValidUnderPlatformRules()
     {
-        var json = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "manifest.json"), Cancel);
+        var json = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "user-management-manifest.json"), Cancel);
 
         var result = ManifestValidator.Validate(json);
 

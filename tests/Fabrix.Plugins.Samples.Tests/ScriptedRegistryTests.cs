@@ -28,7 +28,7 @@ public sealed class ScriptedRegistryTests(PostgresServer postgres)
         using var health = await http.GetAsync("/health", Cancel);
 
         var register = Assert.Single(registry.CallsTo("Register")).Register!;
-        var manifest = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "manifest.json"), Cancel);
+        var manifest = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "user-management-manifest.json"), Cancel);
         Assert.Equal(manifest, register.ManifestJson);
         Assert.Equal("http://127.0.0.1:5200", register.Address);
         Assert.Equal(PluginStatus.Active, plugin.Registration.Status);
