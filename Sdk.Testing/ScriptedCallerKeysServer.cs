@@ -46,6 +46,8 @@ public sealed class ScriptedCallerKeysServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(keySet);
         var builder = WebApplication.CreateSlimBuilder();
+        // Only what is set here: an appsettings.json in the test's folder (a plugin's, with its Kestrel endpoints) must not apply.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();

@@ -55,6 +55,8 @@ public sealed class ScriptedGatewayServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(map);
         var builder = WebApplication.CreateSlimBuilder();
+        // Only what is set here: an appsettings.json in the test's folder (a plugin's, with its Kestrel endpoints) must not apply.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

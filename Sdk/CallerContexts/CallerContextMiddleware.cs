@@ -59,14 +59,20 @@ internal sealed class CallerContextMiddleware(RequestDelegate next, CallerContex
     }
 }
 
-/// <summary>The paths served without a caller context: the SDK's health endpoint and the manifest's health check.</summary>
+/// <summary>
+/// The paths served without a caller context: the SDK's health endpoint, the liveness endpoint of the Aspire
+/// ServiceDefaults (<c>/alive</c>, which orchestrators probe and which says nothing but "running") and the manifest's health check.
+/// </summary>
 internal sealed class OpenPaths
 {
+    /// <summary>ServiceDefaults' <c>AlivenessEndpointPath</c>: the SDK does not reference ServiceDefaults, so it is repeated here.</summary>
+    public const string AlivenessPath = "/alive";
+
     private readonly string[] _paths;
 
     public OpenPaths(IFabrixPlugin plugin)
     {
-        var paths = new List<string> { FabrixPluginHostingExtensions.HealthEndpointPath };
+        var paths = new List<string> { FabrixPluginHostingExtensions.HealthEndpointPath, AlivenessPath };
         if (plugin.Manifest.HealthCheck is { } check)
         {
             if (string.Equals(check.Type, "grpc", StringComparison.Ordinal))

@@ -74,8 +74,8 @@ public static class FabrixCallerContextExtensions
     }
 
     /// <summary>
-    /// Refuses every request without a valid caller context for this plugin, except the health endpoint
-    /// (<c>/health</c> and the manifest's <c>health_check</c>, matched exactly). Place it before the endpoints it protects.
+    /// Refuses every request without a valid caller context for this plugin, except the health endpoints
+    /// (<c>/health</c>, <c>/alive</c> and the manifest's <c>health_check</c>, matched exactly). Place it before the endpoints it protects.
     /// </summary>
     /// <param name="app">The application.</param>
     /// <returns>The same application.</returns>

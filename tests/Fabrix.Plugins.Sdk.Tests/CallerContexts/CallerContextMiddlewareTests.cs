@@ -41,6 +41,7 @@ public sealed class CallerContextMiddlewareTests : IAsyncLifetime
         {
             app.UseFabrixCallerContext();
             app.MapFabrixPlugin();
+            app.MapGet("/alive", () => "alive");
             app.MapGet("/api/whoami", (HttpContext context, IFabrixCallerAccessor accessor) =>
             {
                 var caller = context.GetFabrixCaller();
@@ -128,6 +129,7 @@ public sealed class CallerContextMiddlewareTests : IAsyncLifetime
 
     [Theory]
     [InlineData("/health")]
+    [InlineData("/alive")]
     public async Task Health_NoCallerContext_StaysOpen(string path)
     {
         using var response = await SendAsync(path, token: null);
