@@ -25,6 +25,7 @@ public sealed class ResourceGraphTests
                 ("gateway", typeof(ProjectResource)),
                 ("console", typeof(ProjectResource)),
                 ("user-management", typeof(ProjectResource)),
+                ("accounting", typeof(ProjectResource)),
             ],
             processes);
     }
@@ -60,6 +61,7 @@ public sealed class ResourceGraphTests
         Assert.Equal("Core.Gateway/Fabrix.Core.Gateway.csproj", ProjectOf("gateway"));
         Assert.Equal("AdminConsole/Fabrix.AdminConsole.csproj", ProjectOf("console"));
         Assert.Equal("Plugins.Samples/UserManagement/Fabrix.Plugins.Samples.UserManagement.csproj", ProjectOf("user-management"));
+        Assert.Equal("Plugins.Samples/Accounting/Fabrix.Plugins.Samples.Accounting.csproj", ProjectOf("accounting"));
     }
 
     [Theory]
@@ -67,6 +69,7 @@ public sealed class ResourceGraphTests
     [InlineData("gateway", "nats,registry")]
     [InlineData("console", "registry")]
     [InlineData("user-management", "postgres,registry")]
+    [InlineData("accounting", "gateway,registry,user-management")]
     [InlineData("postgres", "")]
     [InlineData("nats", "")]
     public void Platform_Waits_AreForHealthyDependencies(string resource, string expected)
@@ -84,6 +87,7 @@ public sealed class ResourceGraphTests
     [InlineData("gateway", "nats,registry")]
     [InlineData("console", "registry")]
     [InlineData("user-management", "registry,usermanagement-db")]
+    [InlineData("accounting", "gateway,registry")]
     public void Platform_References_AreTheDatabasesAndServicesEachServiceUses(string resource, string expected)
     {
         using var platform = new PlatformModel();
@@ -139,6 +143,8 @@ public sealed class ResourceGraphTests
                 ["gateway.http"] = 5300 + offset,
                 ["console.http"] = 5000 + offset,
                 ["user-management.http"] = 5200 + offset,
+                ["user-management.grpc"] = 5201 + offset,
+                ["accounting.http"] = 5210 + offset,
             },
             endpoints.ToDictionary(e => e.Name, e => e.Endpoint.Port ?? -1));
         Assert.All(endpoints, e => Assert.False(e.Endpoint.IsProxied, e.Name));

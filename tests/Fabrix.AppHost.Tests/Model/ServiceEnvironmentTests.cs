@@ -38,6 +38,28 @@ public sealed class ServiceEnvironmentTests
     }
 
     [Fact]
+    public async Task UserManagement_KestrelEndpoints_AreHttpAndAnHttp2OnlyGrpcEndpointAtTheShiftedPorts()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("user-management");
+
+        Assert.Equal($"http://127.0.0.1:{5200 + Offset}", environment["Kestrel__Endpoints__Http__Url"]);
+        Assert.Equal($"http://127.0.0.1:{5201 + Offset}", environment["Kestrel__Endpoints__Grpc__Url"]);
+        Assert.Equal("Http2", environment["Kestrel__Endpoints__Grpc__Protocols"]);
+    }
+
+    [Fact]
+    public async Task Accounting_GatewayAddress_IsTheGatewaysShiftedHttpEndpoint()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("accounting");
+
+        Assert.Equal($"http://127.0.0.1:{5300 + Offset}", environment["services__gateway__http__0"]);
+    }
+
+    [Fact]
     public async Task Gateway_Environment_IsALaneWithItsIdentityTheRegistrysGrpcAddressAndNats()
     {
         using var platform = new PlatformModel(Offset);
@@ -94,7 +116,7 @@ public sealed class ServiceEnvironmentTests
     [Theory]
     [InlineData("console", 5000)]
     [InlineData("gateway", 5300)]
-    [InlineData("user-management", 5200)]
+    [InlineData("accounting", 5210)]
     public async Task HttpOnlyServices_KestrelEndpoint_IsTheShiftedPort(string service, int port)
     {
         using var platform = new PlatformModel(Offset);
