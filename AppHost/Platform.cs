@@ -48,17 +48,30 @@ internal static class Platform
             .WithDevelopmentAdminKey(layout, publicHalfOnly: false)
             .WithDataDirectory(layout, "Fabrix__Registry__KeyRingPath", "registry/keyring");
 
+        // The Operator lane (issue 10): plugins call each other only through it.
+        var gateway = builder.AddFabrixLane<Projects.Fabrix_Core_Gateway>("gateway", layout.Port(FabrixPorts.Gateway), registry, nats, layout)
+            .WithEnvironment("Fabrix__Lanes__Audit__Service", "gateway");
+        // The registry publishes the gateway's key as the one caller-context issuer plugins trust (issue 10 section 3).
+        registry.WithEnvironment("Fabrix__Registry__ServiceIdentity__CallerContextIssuers__0", "gateway");
+
         builder.AddFabrixProject<Projects.Fabrix_AdminConsole>("console")
             .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.Console)).WithFabrixHealthCheck()
             .WithReference(registry).WaitFor(registry)
             .WithDevelopmentAdminKey(layout, publicHalfOnly: false)
             .WithEnvironment("Fabrix__DevSignIn__Enabled", "true");
 
-        builder.AddFabrixProject<Projects.Fabrix_Plugins_Samples_UserManagement>("user-management")
-            .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.UserManagement)).WithFabrixHealthCheck()
+        var userManagement = builder.AddFabrixProject<Projects.Fabrix_Plugins_Samples_UserManagement>("user-management")
+            .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.UserManagement)).WithFabrixGrpcEndpoint(layout.Port(FabrixPorts.UserManagementGrpc)).WithFabrixHealthCheck()
             .WithReference(userManagementDatabase, "usermanagement").WithReference(registry).WaitFor(registry).WaitFor(postgres)
             .WithDevelopmentAdminKey(layout, publicHalfOnly: true)
             .WithPluginInstallation("Plugins.Samples/UserManagement/manifest.json", registry, layout);
+
+        // Calls user-management only through the gateway (issue 10 section 7).
+        builder.AddFabrixProject<Projects.Fabrix_Plugins_Samples_Accounting>("accounting")
+            .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.Accounting)).WithFabrixHealthCheck()
+            .WithReference(registry).WithReference(gateway).WaitFor(registry).WaitFor(gateway).WaitFor(userManagement)
+            .WithDevelopmentAdminKey(layout, publicHalfOnly: true)
+            .WithPluginInstallation("Plugins.Samples/Accounting/manifest.json", registry, layout);
 
         return builder;
     }

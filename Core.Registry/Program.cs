@@ -26,5 +26,6 @@ app.MapRegistryRegistration();
 app.MapRegistryAdministration();
 app.MapRegistryAudit();
 app.MapRegistryPolicy();
+app.MapRegistryServiceIdentity();
 
 app.Run();

@@ -40,6 +40,8 @@ public sealed class ScriptedRegistryServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(registry);
         var builder = WebApplication.CreateSlimBuilder();
+        // Only what is set here: an appsettings.json in the test's folder (a plugin's, with its Kestrel endpoints) must not apply.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));

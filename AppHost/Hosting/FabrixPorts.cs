@@ -7,6 +7,9 @@ internal static class FabrixPorts
     public const int RegistryHttp = 5100;
     public const int RegistryGrpc = 5101;
     public const int UserManagement = 5200;
+    public const int UserManagementGrpc = 5201;
+    public const int Accounting = 5210;
+    public const int Gateway = 5300;
     public const int Postgres = 5433;
     public const int Nats = 4222;
     public const int NatsMonitoring = 8222;

@@ -15,7 +15,13 @@ internal static class FabrixProjectExtensions
 
     public static IResourceBuilder<ProjectResource> AddFabrixProject<TProject>(this IDistributedApplicationBuilder builder, string name)
         where TProject : IProjectMetadata, new() =>
-        builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true)
+        // The AppHost declares every endpoint itself (shifted by the port offset): neither the launch profile nor the
+        // Kestrel endpoints of the project's appsettings.json (a sample's defaults for running alone) become endpoints.
+        builder.AddProject<TProject>(name, options =>
+            {
+                options.ExcludeLaunchProfile = true;
+                options.ExcludeKestrelEndpoints = true;
+            })
             // Kestrel gets its endpoints by name below; ASPNETCORE_URLS would add a second, HTTP/1-only listener.
             .WithEndpointsInEnvironment(_ => false)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")

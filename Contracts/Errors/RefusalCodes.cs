@@ -151,6 +151,10 @@ public static class RefusalCodes
     /// <summary>A declared endpoint matches the path, but none of those that match allows the method.</summary>
     public const string EndpointMethodNotAllowed = "ENDPOINT_METHOD_NOT_ALLOWED";
 
+    // Issue 10 section 3: a plugin refuses a request that did not come through the gateway (HTTP 401, gRPC UNAUTHENTICATED).
+    /// <summary>A request to a plugin without a valid caller context for that plugin.</summary>
+    public const string CallerContextRequired = "CALLER_CONTEXT_REQUIRED";
+
     // Outages: the registry could not serve the request; nothing was changed (gRPC UNAVAILABLE, HTTP 503).
     /// <summary>The registry cannot reach its database.</summary>
     public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";
@@ -160,4 +164,29 @@ public static class RefusalCodes
 
     /// <summary>The registry cannot reach another dependency.</summary>
     public const string DependencyUnavailable = "DEPENDENCY_UNAVAILABLE";
+
+    // Issue 10: the Operator lane (Core.Gateway). The policy's own codes (path, endpoint, dependency, trait) are above.
+    /// <summary>The lane holds no usable policy snapshot (none yet, or stale): it refuses everything (HTTP 503).</summary>
+    public const string LaneNoPolicy = "LANE_NO_POLICY";
+
+    /// <summary>No plugin token in <c>Authorization: Bearer</c> (HTTP 401).</summary>
+    public const string CallerTokenMissing = "CALLER_TOKEN_MISSING";
+
+    /// <summary>The caller's plugin token was refused by the lanes' token check; the ProblemDetails names why (HTTP 401).</summary>
+    public const string CallerTokenInvalid = "CALLER_TOKEN_INVALID";
+
+    /// <summary>The decision could not be audited (the lane's audit buffer is full and it fails closed): not forwarded (HTTP 503).</summary>
+    public const string AuditUnavailable = "AUDIT_UNAVAILABLE";
+
+    /// <summary>The target is allowed but has no registered address (HTTP 503).</summary>
+    public const string TargetNotRegistered = "TARGET_NOT_REGISTERED";
+
+    /// <summary>The target could not be reached or broke the response off (HTTP 502).</summary>
+    public const string TargetUnreachable = "TARGET_UNREACHABLE";
+
+    /// <summary>The target made no progress within the gateway's target timeout (HTTP 504).</summary>
+    public const string TargetTimeout = "TARGET_TIMEOUT";
+
+    /// <summary>The caller is over its call rate on the lane (HTTP 429 with <c>Retry-After</c>).</summary>
+    public const string RateLimited = "RATE_LIMITED";
 }

@@ -14,6 +14,17 @@ internal sealed class ServiceIdentityOptions
 
     /// <summary>Service name → path of its P-256 public key (PEM <c>PUBLIC KEY</c>, or the whole key file).</summary>
     public Dictionary<string, string> TrustedServices { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The services (among <see cref="TrustedServices"/>) whose keys are published at
+    /// <see cref="CallerContextToken.KeysPath"/> as allowed to mint caller contexts
+    /// (<c>Fabrix:Registry:ServiceIdentity:CallerContextIssuers:0=core-gateway</c>). Unset:
+    /// <see cref="CallerContextToken.DefaultIssuer"/>. A name without a trusted key publishes nothing.
+    /// </summary>
+    public string[]? CallerContextIssuers { get; set; }
+
+    /// <summary><see cref="CallerContextIssuers"/>, or the default when unset.</summary>
+    public IReadOnlyList<string> EffectiveCallerContextIssuers => CallerContextIssuers ?? [CallerContextToken.DefaultIssuer];
 }
 
 /// <summary>Every bad entry at once, naming its key (STYLE.md: a service with bad configuration refuses to start).</summary>
@@ -43,6 +54,14 @@ internal sealed class ServiceIdentityOptionsValidator : IValidateOptions<Service
                 {
                     errors.Add($"{key}: '{path}' does not hold a P-256 public key ({exception.Message}).");
                 }
+            }
+        }
+
+        foreach (var (index, issuer) in (options.CallerContextIssuers ?? []).Index())
+        {
+            if (!ServiceToken.IsValidName(issuer))
+            {
+                errors.Add($"{ServiceIdentityOptions.SectionName}:CallerContextIssuers:{index}: '{issuer}' is not a service name (1-64 of [a-z0-9-]).");
             }
         }
 

@@ -1,4 +1,5 @@
 using Fabrix.Plugins.Samples.UserManagement.Errors;
+using Fabrix.Plugins.Samples.UserManagement.UserDirectory;
 using Fabrix.Plugins.Samples.UserManagement.UserProfiles;
 using Fabrix.Plugins.Sdk;
 
@@ -6,14 +7,17 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddFabrixPlugin();
-builder.AddFabrixTokenAuthentication();
+builder.AddFabrixCallerContext();
 builder.AddUserProfiles();
+builder.AddUserDirectory();
 
 var app = builder.Build();
 
 app.UseProblemDetailsForErrors();
+app.UseFabrixCallerContext();
 app.MapDefaultEndpoints();
 app.MapFabrixPlugin();
 app.MapUserProfiles();
+app.MapUserDirectory();
 
 app.Run();

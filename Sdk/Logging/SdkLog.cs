@@ -62,4 +62,10 @@ internal static partial class SdkLog
 
     [LoggerMessage(7041, LogLevel.Warning, "Plugin API: no key to check administrator tokens ({Key} is unset or the environment is not Development): every call to a protected endpoint is refused")]
     public static partial void NoAdministratorKey(ILogger logger, string key);
+
+    [LoggerMessage(7050, LogLevel.Information, "Fetched {Count} caller-context keys from {Address}")]
+    public static partial void CallerKeysFetched(ILogger logger, int count, Uri address);
+
+    [LoggerMessage(7051, LogLevel.Warning, "Could not fetch the caller-context keys from {Address}; keeping the last good set")]
+    public static partial void CallerKeysFetchFailed(ILogger logger, Exception exception, Uri address);
 }

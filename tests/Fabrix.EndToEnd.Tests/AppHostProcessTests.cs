@@ -17,8 +17,8 @@ public sealed partial class AppHostProcessTests : IAsyncLifetime
     private const int SigTerm = 15;
     private static readonly string[] Keys =
     [
-        "console", "console.http", "registry", "registry.http", "registry.grpc", "user-management", "user-management.http",
-        "postgres", "nats", "data", "dashboard",
+        "console", "console.http", "registry", "registry.http", "registry.grpc", "gateway", "gateway.http", "user-management",
+        "user-management.http", "user-management.grpc", "accounting", "accounting.http", "postgres", "nats", "data", "dashboard",
     ];
 
     private readonly List<RunningAppHost> _appHosts = [];

@@ -26,8 +26,8 @@ namespace Fabrix.EndToEnd.Tests;
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
-    private static readonly int[] DefaultPorts = [5433, 4222, 8222, 5100, 5101, 5000, 5200];
-    private static readonly string[] Processes = ["postgres", "nats", "registry", "console", "user-management"];
+    private static readonly int[] DefaultPorts = [5433, 4222, 8222, 5100, 5101, 5300, 5000, 5200, 5201, 5210];
+    private static readonly string[] Processes = ["postgres", "nats", "registry", "gateway", "console", "user-management", "accounting"];
     private readonly CollectingLoggerProvider _logs = new();
     private DistributedApplication? _app;
     private string? _dataRoot;
@@ -45,7 +45,21 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public string RegistryHttpUrl => Endpoints["registry.http"].TrimEnd('/');
 
-    public string SamplePluginUrl => Endpoints["user-management"].TrimEnd('/');
+    public string SamplePluginUrl => Endpoints["user-management.http"].TrimEnd('/');
+
+    /// <summary>The gateway's HTTP address (the Operator lane, issue 10).</summary>
+    public string GatewayUrl => Endpoints["gateway"].TrimEnd('/');
+
+    public string AccountingUrl => Endpoints["accounting"].TrimEnd('/');
+
+    /// <summary>
+    /// A caller context for a call from <paramref name="caller"/> to <paramref name="target"/>, signed with the gateway's
+    /// own key as the gateway would (for tests that stand in for the gateway towards a plugin).
+    /// </summary>
+    public string CallerContext(string caller, string target) => Fabrix.Contracts.Identity.CallerContextToken.Mint(
+        Fabrix.Contracts.Identity.ServiceToken.LoadKey(Path.Combine(DataRoot, "keys", "gateway.pem")), "gateway", target,
+        new Fabrix.Contracts.Identity.CallerContext(caller, ["handles_pii", "audit_required"], Guid.NewGuid().ToString("N")), TimeProvider.System,
+        TimeSpan.FromSeconds(60));
 
     public string DevAdminKeyFile => Path.Combine(DataRoot, "keys", "dev-admin.pem");
 

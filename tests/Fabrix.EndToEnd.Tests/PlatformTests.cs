@@ -50,7 +50,8 @@ public sealed class PlatformTests(PlatformFixture platform)
     public async Task SamplePlugin_UserApi_StoresProfilesInItsDatabase()
     {
         using var http = new HttpClient { BaseAddress = new Uri(platform.SamplePluginUrl) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", platform.AdminToken());
+        // user-management takes calls only with a caller context (issue 10): this test stands in for the gateway.
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", platform.CallerContext("accounting", SamplePluginId));
         var id = "e2e-" + Guid.NewGuid().ToString("N")[..8];
 
         var created = await http.PostAsJsonAsync("/api/users", new { id, display_name = "Ada Lovelace", email = $"{id}@example.com", department = "Engineering" }, TestContext.Current.CancellationToken);

@@ -16,7 +16,7 @@ public sealed class PluginIntegrationTests(PostgresServer postgres)
     [Fact]
     public async Task Manifest_SampleFile_IsValidUnderPlatformRules()
     {
-        var json = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "manifest.json"), Cancel);
+        var json = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "user-management-manifest.json"), Cancel);
 
         var result = ManifestValidator.Validate(json);
 
@@ -47,7 +47,7 @@ public sealed class PluginIntegrationTests(PostgresServer postgres)
     public async Task Health_RegistryUnreachable_ServesApiAndReportsPending()
     {
         await using var factory = new UserManagementFactory(await postgres.CreateDatabaseAsync("usermanagement"));
-        using var http = factory.CreateAdminClient();
+        using var http = factory.CreateCallerClient();
         var plugin = factory.Services.GetRequiredService<IFabrixPlugin>();
         await WaitAsync(() => plugin.Registration.Reason?.Contains("unreachable", StringComparison.Ordinal) == true);
 

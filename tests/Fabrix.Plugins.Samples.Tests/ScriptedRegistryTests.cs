@@ -21,14 +21,14 @@ public sealed class ScriptedRegistryTests(PostgresServer postgres)
         var registry = new ScriptedPluginRegistry(TimeProvider.System) { PluginId = "user-management", Status = PluginStatus.Active };
         await using var server = await ScriptedRegistryServer.StartAsync(registry, cancellationToken: Cancel);
         await using var factory = new UserManagementFactory(await postgres.CreateDatabaseAsync("usermanagement"), server.Address);
-        using var http = factory.CreateAdminClient();
+        using var http = factory.CreateCallerClient();
         var plugin = factory.Services.GetRequiredService<IFabrixPlugin>();
 
         await Eventually.WaitAsync(() => plugin.Registration.State == PluginRegistrationState.Registered, "registration", Cancel);
         using var health = await http.GetAsync("/health", Cancel);
 
         var register = Assert.Single(registry.CallsTo("Register")).Register!;
-        var manifest = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "manifest.json"), Cancel);
+        var manifest = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "user-management-manifest.json"), Cancel);
         Assert.Equal(manifest, register.ManifestJson);
         Assert.Equal("http://127.0.0.1:5200", register.Address);
         Assert.Equal(PluginStatus.Active, plugin.Registration.Status);

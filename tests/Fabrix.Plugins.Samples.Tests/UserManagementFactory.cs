@@ -1,7 +1,8 @@
 using System.Net.Http.Headers;
-using Fabrix.Contracts.Identity;
 using Fabrix.Plugins.Samples.UserManagement;
+using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Testing;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -10,13 +11,15 @@ namespace Fabrix.Plugins.Samples.Tests;
 /// <summary>
 /// The real sample app (its own Program.cs) on its own PostgreSQL database, with registration pointed at a registry
 /// that does not exist: the plugin must serve its API anyway and report registration as pending. Like under the
-/// AppHost, it runs in Development with only the public half of a development administrator key; tests call its API
-/// with tokens minted from the private half, as an administrator's tools do.
+/// platform, it takes only calls with a caller context (issue 10 section 3): the plugin test kit stands in for the
+/// gateway (<see cref="CallerContextIssuer"/>) and for the registry's key set (<see cref="ScriptedCallerKeysServer"/>).
 /// </summary>
 public sealed class UserManagementFactory : WebApplicationFactory<UserManagementApp>
 {
+    public const string PluginId = "user-management";
+
     private readonly string _connectionString;
-    private readonly string _keyFolder;
+    private ScriptedCallerKeysServer? _keys;
 
     /// <param name="connectionString">The sample's own database.</param>
     /// <param name="registryAddress">Where the plugin registers; by default a loopback port nobody listens on.</param>
@@ -24,32 +27,38 @@ public sealed class UserManagementFactory : WebApplicationFactory<UserManagement
     {
         _connectionString = connectionString;
         RegistryAddress = registryAddress ?? $"http://127.0.0.1:{FreePort.Next()}";
-        _keyFolder = Directory.CreateTempSubdirectory("fabrix-sample-keys-").FullName;
-        KeyFile = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(_keyFolder, "dev-admin.pem"));
-        PublicKeyFile = DevelopmentAdminToken.WritePublicKeyFile(KeyFile, Path.Combine(_keyFolder, "dev-admin.pub.pem"));
     }
 
     /// <summary>The registry the plugin calls: unreachable unless the test passed one (the plugin test kit's).</summary>
     public string RegistryAddress { get; }
 
-    /// <summary>The development administrator key (private); the app never sees it.</summary>
-    public string KeyFile { get; }
+    /// <summary>Mints caller contexts as the gateway would; its key is the one the plugin trusts.</summary>
+    public CallerContextIssuer Gateway { get; } = new();
 
-    public string PublicKeyFile { get; }
+    /// <summary>The scripted key set the plugin fetches (started with the app).</summary>
+    public ScriptedCallerKeysServer Keys => _keys ??= ScriptedCallerKeysServer.StartAsync(Gateway.KeySet()).GetAwaiter().GetResult();
 
-    /// <summary>A client that sends a development administrator token with <paramref name="roles"/> (default <c>admin</c>).</summary>
-    public HttpClient CreateAdminClient(params string[] roles)
+    /// <summary>A client whose every request carries a caller context from <paramref name="callerPluginId"/> for this plugin.</summary>
+    public HttpClient CreateCallerClient(string callerPluginId = "accounting", params string[] traits)
     {
         var client = CreateClient();
-        var token = DevelopmentAdminToken.Mint(DevelopmentAdminToken.LoadKey(KeyFile), "tester", roles.Length == 0 ? [AdminRoles.Admin] : roles, TimeProvider.System);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Gateway.Mint(callerPluginId, PluginId, traits));
         return client;
     }
+
+    /// <summary>A gRPC channel to the app (in memory); callers add the caller context per call.</summary>
+    public GrpcChannel CreateGrpcChannel() =>
+        GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Directory.Delete(_keyFolder, recursive: true);
+        if (_keys is not null)
+        {
+            await _keys.DisposeAsync();
+        }
+
+        Gateway.Dispose();
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -60,6 +69,9 @@ public sealed class UserManagementFactory : WebApplicationFactory<UserManagement
         // The in-memory test server has no listening address to report.
         builder.UseSetting("Fabrix:Plugin:Address", "http://127.0.0.1:5200");
         builder.UseSetting("Fabrix:Plugin:RegistrationCredential", "fxrc_0123456789abcdef_unused-because-the-registry-is-unreachable");
-        builder.UseSetting(DevelopmentAdminToken.PublicKeyFileConfigurationKey, PublicKeyFile);
+        foreach (var (key, value) in Keys.PluginConfiguration())
+        {
+            builder.UseSetting(key, value);
+        }
     }
 }

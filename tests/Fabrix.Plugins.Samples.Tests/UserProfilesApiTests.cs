@@ -21,7 +21,7 @@ public sealed class UserProfilesApiTests(PostgresServer postgres) : IAsyncLifeti
     {
         _connectionString = await postgres.CreateDatabaseAsync("usermanagement");
         _factory = new UserManagementFactory(_connectionString);
-        _http = _factory.CreateAdminClient();
+        _http = _factory.CreateCallerClient();
     }
 
     public async ValueTask DisposeAsync()
@@ -245,7 +245,7 @@ public sealed class UserProfilesApiTests(PostgresServer postgres) : IAsyncLifeti
         (await Http.PostAsJsonAsync("/api/users", Jane(), Cancel)).EnsureSuccessStatusCode();
 
         await using var restarted = new UserManagementFactory(_connectionString);
-        using var http = restarted.CreateAdminClient();
+        using var http = restarted.CreateCallerClient();
         using var response = await http.GetAsync("/api/users/jdoe", Cancel);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -14,9 +14,9 @@ internal static class UserProfileEndpoints
 
     public static RouteGroupBuilder MapUserProfileEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        // Issue 7 section 8: the manifest says authentication_required; until caller-context tokens exist, a core-issued
-        // administrator token is required (401/403 ProblemDetails otherwise).
-        var users = endpoints.MapGroup("/api/users").WithTags("Users").RequireFabrixToken();
+        // Issue 10 section 3: the manifest says authentication_required, and every call comes through the gateway with a
+        // caller context, checked by app.UseFabrixCallerContext() before any of these runs (401 ProblemDetails otherwise).
+        var users = endpoints.MapGroup("/api/users").WithTags("Users");
         users.MapGet("/{id}", GetAsync).WithName("GetUserProfile");
         users.MapGet("/", ListAsync).WithName("ListUserProfiles");
         users.MapPost("/", CreateAsync).WithName("CreateUserProfile");
@@ -47,7 +47,7 @@ internal static class UserProfileEndpoints
     }
 
     private static async Task<Results<Created<UserProfile>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateUserProfileRequest request, UserProfileStore store, ILogger<UserProfileStore> logger, CancellationToken cancellationToken)
+        CreateUserProfileRequest request, UserProfileStore store, HttpContext context, ILogger<UserProfileStore> logger, CancellationToken cancellationToken)
     {
         if (UserProfileValidation.Validate(request, out var errors) is not { } valid)
         {
@@ -58,7 +58,7 @@ internal static class UserProfileEndpoints
         switch (outcome)
         {
             case UserProfileWrite.Done:
-                UserProfilesLog.ProfileCreated(logger, profile!.Id);
+                UserProfilesLog.ProfileCreated(logger, profile!.Id, context.GetFabrixCaller().PluginId);
                 return TypedResults.Created($"/api/users/{Uri.EscapeDataString(profile.Id)}", profile);
             case UserProfileWrite.DuplicateId:
                 return Conflict($"A user profile with id '{valid.Id}' already exists.");
@@ -68,7 +68,7 @@ internal static class UserProfileEndpoints
     }
 
     private static async Task<Results<Ok<UserProfile>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string id, UpdateUserProfileRequest request, UserProfileStore store, ILogger<UserProfileStore> logger, CancellationToken cancellationToken)
+        string id, UpdateUserProfileRequest request, UserProfileStore store, HttpContext context, ILogger<UserProfileStore> logger, CancellationToken cancellationToken)
     {
         if (UserProfileValidation.Validate(id, request, out var errors) is not { } fields)
         {
@@ -79,7 +79,7 @@ internal static class UserProfileEndpoints
         switch (outcome)
         {
             case UserProfileWrite.Done:
-                UserProfilesLog.ProfileUpdated(logger, profile!.Id);
+                UserProfilesLog.ProfileUpdated(logger, profile!.Id, context.GetFabrixCaller().PluginId);
                 return TypedResults.Ok(profile);
             case UserProfileWrite.NotFound:
                 return NotFound(id);

@@ -6,9 +6,9 @@ internal static partial class UserProfilesLog
     [LoggerMessage(7100, LogLevel.Information, "Applied user-profiles migration {Version}: {Description}")]
     public static partial void MigrationApplied(ILogger logger, int version, string description);
 
-    [LoggerMessage(7101, LogLevel.Information, "Created user profile {UserId}")]
-    public static partial void ProfileCreated(ILogger logger, string userId);
+    [LoggerMessage(7101, LogLevel.Information, "Created user profile {UserId} for plugin {CallerId}")]
+    public static partial void ProfileCreated(ILogger logger, string userId, string callerId);
 
-    [LoggerMessage(7102, LogLevel.Information, "Updated user profile {UserId}")]
-    public static partial void ProfileUpdated(ILogger logger, string userId);
+    [LoggerMessage(7102, LogLevel.Information, "Updated user profile {UserId} for plugin {CallerId}")]
+    public static partial void ProfileUpdated(ILogger logger, string userId, string callerId);
 }

@@ -11,7 +11,7 @@ namespace Fabrix.AppHost.Tests.Model;
 public sealed class ResourceGraphTests
 {
     [Fact]
-    public void Platform_Resources_AreTheServersTheirDatabasesAndTheThreeServices()
+    public void Platform_Resources_AreTheServersTheirDatabasesTheServicesAndTheGateway()
     {
         using var platform = new PlatformModel();
 
@@ -22,8 +22,10 @@ public sealed class ResourceGraphTests
                 ("postgres", typeof(FabrixPostgresResource)),
                 ("nats", typeof(FabrixNatsResource)),
                 ("registry", typeof(ProjectResource)),
+                ("gateway", typeof(ProjectResource)),
                 ("console", typeof(ProjectResource)),
                 ("user-management", typeof(ProjectResource)),
+                ("accounting", typeof(ProjectResource)),
             ],
             processes);
     }
@@ -56,14 +58,18 @@ public sealed class ResourceGraphTests
             Path.GetRelativePath(RepositoryRoot.Path, platform.Resource<ProjectResource>(name).GetProjectMetadata().ProjectPath).Replace('\\', '/');
 
         Assert.Equal("Core.Registry/Fabrix.Core.Registry.csproj", ProjectOf("registry"));
+        Assert.Equal("Core.Gateway/Fabrix.Core.Gateway.csproj", ProjectOf("gateway"));
         Assert.Equal("AdminConsole/Fabrix.AdminConsole.csproj", ProjectOf("console"));
         Assert.Equal("Plugins.Samples/UserManagement/Fabrix.Plugins.Samples.UserManagement.csproj", ProjectOf("user-management"));
+        Assert.Equal("Plugins.Samples/Accounting/Fabrix.Plugins.Samples.Accounting.csproj", ProjectOf("accounting"));
     }
 
     [Theory]
     [InlineData("registry", "nats,postgres")]
+    [InlineData("gateway", "nats,registry")]
     [InlineData("console", "registry")]
     [InlineData("user-management", "postgres,registry")]
+    [InlineData("accounting", "gateway,registry,user-management")]
     [InlineData("postgres", "")]
     [InlineData("nats", "")]
     public void Platform_Waits_AreForHealthyDependencies(string resource, string expected)
@@ -78,8 +84,10 @@ public sealed class ResourceGraphTests
 
     [Theory]
     [InlineData("registry", "nats,registry-db")]
+    [InlineData("gateway", "nats,registry")]
     [InlineData("console", "registry")]
     [InlineData("user-management", "registry,usermanagement-db")]
+    [InlineData("accounting", "gateway,registry")]
     public void Platform_References_AreTheDatabasesAndServicesEachServiceUses(string resource, string expected)
     {
         using var platform = new PlatformModel();
@@ -106,6 +114,7 @@ public sealed class ResourceGraphTests
         Assert.Equal("postgres-provisioned", ChecksOf("usermanagement-db"));
         Assert.Single(platform.Resource("nats").Annotations.OfType<HealthCheckAnnotation>());
         Assert.Single(platform.Resource("registry").Annotations.OfType<HealthCheckAnnotation>());
+        Assert.Single(platform.Resource("gateway").Annotations.OfType<HealthCheckAnnotation>());
         Assert.Single(platform.Resource("console").Annotations.OfType<HealthCheckAnnotation>());
         Assert.Contains("user-management-active", ChecksOf("user-management").Split(','));
         Assert.Equal(2, platform.Resource("user-management").Annotations.OfType<HealthCheckAnnotation>().Count());
@@ -131,8 +140,11 @@ public sealed class ResourceGraphTests
                 ["nats.monitoring"] = 8222 + offset,
                 ["registry.http"] = 5100 + offset,
                 ["registry.grpc"] = 5101 + offset,
+                ["gateway.http"] = 5300 + offset,
                 ["console.http"] = 5000 + offset,
                 ["user-management.http"] = 5200 + offset,
+                ["user-management.grpc"] = 5201 + offset,
+                ["accounting.http"] = 5210 + offset,
             },
             endpoints.ToDictionary(e => e.Name, e => e.Endpoint.Port ?? -1));
         Assert.All(endpoints, e => Assert.False(e.Endpoint.IsProxied, e.Name));

@@ -9,7 +9,7 @@ public sealed class ServiceEnvironmentTests
 {
     private const int Offset = 7;
 
-    public static TheoryData<string> Services => ["registry", "console", "user-management"];
+    public static TheoryData<string> Services => ["registry", "gateway", "console", "user-management"];
 
     [Fact]
     public async Task Registry_ConnectionString_IsTheRegistryDatabaseAsTheSuperuser()
@@ -35,6 +35,46 @@ public sealed class ServiceEnvironmentTests
         Assert.Equal(("127.0.0.1", 5433 + Offset, "usermanagement", "usermanagement"), (connection.Host, connection.Port, connection.Username, connection.Database));
         Assert.Equal(File.ReadAllText(platform.Layout.DataPath("postgres/roles/usermanagement.password")).Trim(), connection.Password);
         Assert.NotEqual(File.ReadAllText(platform.Layout.DataPath("postgres/.password")).Trim(), connection.Password);
+    }
+
+    [Fact]
+    public async Task UserManagement_KestrelEndpoints_AreHttpAndAnHttp2OnlyGrpcEndpointAtTheShiftedPorts()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("user-management");
+
+        Assert.Equal($"http://127.0.0.1:{5200 + Offset}", environment["Kestrel__Endpoints__Http__Url"]);
+        Assert.Equal($"http://127.0.0.1:{5201 + Offset}", environment["Kestrel__Endpoints__Grpc__Url"]);
+        Assert.Equal("Http2", environment["Kestrel__Endpoints__Grpc__Protocols"]);
+    }
+
+    [Fact]
+    public async Task Accounting_GatewayAddress_IsTheGatewaysShiftedHttpEndpoint()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("accounting");
+
+        Assert.Equal($"http://127.0.0.1:{5300 + Offset}", environment["services__gateway__http__0"]);
+    }
+
+    [Fact]
+    public async Task Gateway_Environment_IsALaneWithItsIdentityTheRegistrysGrpcAddressAndNats()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("gateway");
+        var registry = await platform.EnvironmentAsync("registry");
+
+        Assert.Equal("gateway", environment["Fabrix__Lanes__Identity__Name"]);
+        Assert.Equal(platform.Layout.DataPath("keys/gateway.pem"), environment["Fabrix__Lanes__Identity__KeyPath"]);
+        Assert.Equal($"http://127.0.0.1:{5101 + Offset}", environment["Fabrix__Lanes__Policy__RegistryAddress"]);
+        Assert.Equal("gateway", environment["Fabrix__Lanes__Audit__Service"]);
+        Assert.StartsWith("nats://", environment["ConnectionStrings__nats"], StringComparison.Ordinal);
+        Assert.Equal(platform.Layout.DataPath("keys/gateway.pub.pem"), registry["Fabrix__Registry__ServiceIdentity__TrustedServices__gateway"]);
+        Assert.Equal("gateway", registry["Fabrix__Registry__ServiceIdentity__CallerContextIssuers__0"]);
+        Assert.DoesNotContain(environment.Keys, k => k is "ConnectionStrings__registry");
     }
 
     [Fact]
@@ -75,7 +115,8 @@ public sealed class ServiceEnvironmentTests
 
     [Theory]
     [InlineData("console", 5000)]
-    [InlineData("user-management", 5200)]
+    [InlineData("gateway", 5300)]
+    [InlineData("accounting", 5210)]
     public async Task HttpOnlyServices_KestrelEndpoint_IsTheShiftedPort(string service, int port)
     {
         using var platform = new PlatformModel(Offset);

@@ -18,8 +18,10 @@ public sealed class ReadyLineTests
         Assert.Equal(
             "FABRIX READY postgres=postgresql://postgres@127.0.0.1:5443 nats=nats://127.0.0.1:4232 "
                 + "registry=http://127.0.0.1:5111 registry.http=http://127.0.0.1:5110 registry.grpc=http://127.0.0.1:5111 "
+                + "gateway=http://127.0.0.1:5310 gateway.http=http://127.0.0.1:5310 "
                 + "console=http://127.0.0.1:5010 console.http=http://127.0.0.1:5010 "
-                + "user-management=http://127.0.0.1:5210 user-management.http=http://127.0.0.1:5210 "
+                + "user-management=http://127.0.0.1:5211 user-management.http=http://127.0.0.1:5210 user-management.grpc=http://127.0.0.1:5211 "
+                + "accounting=http://127.0.0.1:5220 accounting.http=http://127.0.0.1:5220 "
                 + $"data={platform.Layout.DataRoot} dashboard={Dashboard}",
             line);
     }
@@ -32,6 +34,8 @@ public sealed class ReadyLineTests
     [InlineData("registry.grpc")]
     [InlineData("user-management")]
     [InlineData("user-management.http")]
+    [InlineData("gateway")]
+    [InlineData("accounting")]
     [InlineData("postgres")]
     [InlineData("nats")]
     [InlineData("data")]
@@ -66,7 +70,7 @@ public sealed class ReadyLineTests
         Assert.Contains(left, r => r.Name == "registry-rebuilder");
         Assert.Contains(left, r => r.Name == "registry-db");
         Assert.Contains(left, r => r.Name == "postgres-password");
-        Assert.Equal(5, platform.Builder.Resources.Count - left.Count);
+        Assert.Equal(7, platform.Builder.Resources.Count - left.Count);
     }
 
     private static List<KeyValuePair<string, string>> Pairs(string line)

@@ -71,7 +71,8 @@ public sealed class PluginUnderTest : IAsyncDisposable
         IReadOnlyDictionary<string, string?> settings,
         string? manifestJson = ValidManifest,
         Action<WebApplication>? map = null,
-        IPAddress? listenOn = null)
+        IPAddress? listenOn = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var contentRoot = Directory.CreateTempSubdirectory("fabrix-sdk-test-").FullName;
         if (manifestJson is not null)
@@ -91,6 +92,7 @@ public sealed class PluginUnderTest : IAsyncDisposable
         builder.Services.AddSingleton(timeProvider);
 
         builder.AddFabrixPlugin();
+        configure?.Invoke(builder);
 
         var app = builder.Build();
         if (map is null)
@@ -110,9 +112,10 @@ public sealed class PluginUnderTest : IAsyncDisposable
         IReadOnlyDictionary<string, string?> settings,
         string? manifestJson = ValidManifest,
         Action<WebApplication>? map = null,
-        IPAddress? listenOn = null)
+        IPAddress? listenOn = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
-        var plugin = Create(timeProvider, settings, manifestJson, map, listenOn);
+        var plugin = Create(timeProvider, settings, manifestJson, map, listenOn, configure);
         await plugin.StartAsync();
         return plugin;
     }

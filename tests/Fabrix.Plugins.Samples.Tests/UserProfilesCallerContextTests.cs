@@ -1,23 +1,23 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fabrix.Contracts.Errors;
 using Fabrix.Contracts.Identity;
 using Fabrix.Testing;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Fabrix.Plugins.Samples.Tests;
 
 /// <summary>
-/// Issue 7 section 8: the sample's API (PII, <c>authentication_required: true</c>) requires a valid core-issued
-/// administrator token, and its errors are ProblemDetails without exception details.
+/// Issue 10 section 3: the sample's API (PII, <c>authentication_required: true</c>) takes only calls that came through
+/// the gateway, with a valid caller context for <c>user-management</c>; its errors are ProblemDetails without exception
+/// details (issue 7 section 8).
 /// </summary>
-public sealed class UserProfilesAuthenticationTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class UserProfilesCallerContextTests(PostgresServer postgres) : IAsyncLifetime
 {
     private UserManagementFactory? _factory;
 
@@ -36,22 +36,23 @@ public sealed class UserProfilesAuthenticationTests(PostgresServer postgres) : I
     }
 
     [Fact]
-    public async Task CreateUser_NoToken_Returns401ProblemDetailsAndStoresNothing()
+    public async Task CreateUser_NoCallerContext_Returns401ProblemDetailsAndStoresNothing()
     {
         using var anonymous = Factory.CreateClient();
 
         using var response = await anonymous.PostAsJsonAsync("/api/users", new JsonObject { ["id"] = "mallory", ["display_name"] = "M", ["email"] = "m@example.com" }, Cancel);
 
-        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        var body = await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
-        using var admin = Factory.CreateAdminClient();
-        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/users/mallory", Cancel)).StatusCode);
+        Assert.Equal(RefusalCodes.CallerContextRequired, JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+        using var caller = Factory.CreateCallerClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await caller.GetAsync("/api/users/mallory", Cancel)).StatusCode);
     }
 
     [Theory]
     [InlineData("/api/users")]
     [InlineData("/api/users/jdoe")]
-    public async Task Read_NoToken_Returns401(string path)
+    public async Task Read_NoCallerContext_Returns401(string path)
     {
         using var anonymous = Factory.CreateClient();
 
@@ -61,13 +62,13 @@ public sealed class UserProfilesAuthenticationTests(PostgresServer postgres) : I
     }
 
     [Fact]
-    public async Task Read_TokenFromAnotherKey_Returns401()
+    public async Task Read_AdministratorToken_Returns401()
     {
+        // What the sample accepted before the operator lane: a development administrator token is no caller context.
         using var client = Factory.CreateClient();
-        using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var forged = DevelopmentAdminToken.Mint(new ECDsaSecurityKey(otherKey) { KeyId = DevelopmentAdminToken.LoadKey(Factory.KeyFile).KeyId },
-            "mallory", [AdminRoles.Admin], TimeProvider.System);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", forged);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var admin = DevelopmentAdminToken.Mint(new ECDsaSecurityKey(key) { KeyId = "dev-admin" }, "ada", [AdminRoles.Admin], TimeProvider.System);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", admin);
 
         using var response = await client.GetAsync("/api/users", Cancel);
 
@@ -75,22 +76,10 @@ public sealed class UserProfilesAuthenticationTests(PostgresServer postgres) : I
     }
 
     [Fact]
-    public async Task Read_TokenLivingLongerThanAnHour_Returns401()
+    public async Task Read_CallerContextForAnotherPlugin_Returns401()
     {
         using var client = Factory.CreateClient();
-        var key = DevelopmentAdminToken.LoadKey(Factory.KeyFile);
-        var now = DateTime.UtcNow;
-        var longLived = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = DevelopmentAdminToken.Issuer,
-            Audience = DevelopmentAdminToken.Audience,
-            Subject = new ClaimsIdentity([new Claim("sub", "mallory"), new Claim(DevelopmentAdminToken.RolesClaim, AdminRoles.Admin)]),
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now.AddDays(30),
-            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
-        });
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", longLived);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Factory.Gateway.Mint("accounting", "billing"));
 
         using var response = await client.GetAsync("/api/users", Cancel);
 
@@ -98,19 +87,21 @@ public sealed class UserProfilesAuthenticationTests(PostgresServer postgres) : I
     }
 
     [Fact]
-    public async Task Read_TokenWithoutAdministratorRole_Returns403()
+    public async Task Read_CallerContextFromAKeyTheRegistryDoesNotPublish_Returns401()
     {
-        using var client = Factory.CreateAdminClient("guest");
+        using var client = Factory.CreateClient();
+        using var forger = new Fabrix.Plugins.Sdk.Testing.CallerContextIssuer();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", forger.Mint("accounting", UserManagementFactory.PluginId));
 
         using var response = await client.GetAsync("/api/users", Cancel);
 
-        await AssertProblemAsync(response, HttpStatusCode.Forbidden);
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
     }
 
     [Fact]
-    public async Task Read_AdministratorToken_Returns200()
+    public async Task Read_ValidCallerContext_Returns200()
     {
-        using var client = Factory.CreateAdminClient(AdminRoles.AuditViewer);
+        using var client = Factory.CreateCallerClient();
 
         using var response = await client.GetAsync("/api/users", Cancel);
 
@@ -130,7 +121,7 @@ public sealed class UserProfilesAuthenticationTests(PostgresServer postgres) : I
     [Fact]
     public async Task CreateUser_MalformedJsonInDevelopment_IsProblemDetailsWithoutExceptionDetails()
     {
-        using var client = Factory.CreateAdminClient();
+        using var client = Factory.CreateCallerClient();
 
         using var response = await client.PostAsync("/api/users", new StringContent("{ not json", Encoding.UTF8, "application/json"), Cancel);
 
@@ -142,7 +133,7 @@ public sealed class UserProfilesAuthenticationTests(PostgresServer postgres) : I
     [Fact]
     public async Task CreateUser_WrongMediaType_IsProblemDetails()
     {
-        using var client = Factory.CreateAdminClient();
+        using var client = Factory.CreateCallerClient();
 
         using var response = await client.PostAsync("/api/users", new StringContent("""{"id":"x"}""", Encoding.UTF8, "text/plain"), Cancel);
 

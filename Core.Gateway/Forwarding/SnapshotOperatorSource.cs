@@ -1,0 +1,39 @@
+using System.Collections.Frozen;
+using PolicySwitchName = Fabrix.Contracts.Policy.V1.PolicySwitchName;
+using Fabrix.Core.Lanes.Operator;
+using Fabrix.Core.Lanes.Policy;
+
+namespace Fabrix.Core.Gateway.Forwarding;
+
+/// <summary>
+/// The gateway's policy snapshot as the operator policy reads it: one instance per snapshot revision (built once,
+/// when the revision is first used), the target looked up as a span without allocating. Grants and contract
+/// preferences: this snapshot carries none yet (issue 9's lanectl work adds them to <see cref="PolicySnapshot"/>, which
+/// then implements <see cref="IOperatorPolicySource"/> itself and replaces this adapter), so no call is granted beyond
+/// the caller's declared dependencies and an ambiguous contract names its candidates.
+/// </summary>
+internal sealed class SnapshotOperatorSource : IOperatorPolicySource
+{
+    private readonly PolicySnapshot _snapshot;
+    private readonly FrozenDictionary<string, PluginPolicy>.AlternateLookup<ReadOnlySpan<char>> _byId;
+
+    public SnapshotOperatorSource(PolicySnapshot snapshot)
+    {
+        _snapshot = snapshot;
+        _byId = snapshot.Plugins.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public PolicySnapshot Snapshot => _snapshot;
+
+    public bool IsLaneOn => _snapshot.IsLaneOn(PolicySwitchName.LaneOperator);
+
+    public IEnumerable<PluginPolicy> AllPlugins => _snapshot.Plugins.Values;
+
+    public PluginPolicy? Find(string id) => _snapshot.Find(id);
+
+    public PluginPolicy? Find(ReadOnlySpan<char> id) => _byId.TryGetValue(id, out var plugin) ? plugin : null;
+
+    public bool IsGranted(string caller, string target) => false;
+
+    public string? PreferredProvider(string contract) => null;
+}

@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Gateway.Tests.Infrastructure;
+using Fabrix.Core.Registry.Tests.Infrastructure;
+using Fabrix.Testing;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Fabrix.Core.Gateway.Tests.Forwarding;
+
+/// <summary>The gateway forwarding and refusing plugin-to-plugin calls on the real registry, NATS and a Kestrel target.</summary>
+public sealed class OperatorForwarderTests(GatewayPlatform platform) : IClassFixture<GatewayPlatform>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Forward_AllowedCall_ReachesTargetWithCallerContextInsteadOfCallersToken()
+    {
+        var (caller, target, token) = await CallerAndTargetAsync("fwd-ok");
+        using var client = platform.GatewayClient();
+        using var request = GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/42?case={caller}&b=%2F", token);
+        request.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+
+        using var response = await client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = Assert.Single(platform.Target.ReceivedUnder("/api/users/42?case=" + caller));
+        Assert.Equal($"/api/users/42?case={caller}&b=%2F", received.RawTarget);
+        var contextToken = received.Header("Authorization")!["Bearer ".Length..];
+        Assert.NotEqual(token, contextToken);
+        var validated = await new JsonWebTokenHandler().ValidateTokenAsync(contextToken, CallerContextToken.ValidationParameters(
+            new Dictionary<string, (string, SecurityKey)>(StringComparer.Ordinal) { [platform.ServiceKeyId] = (GatewayPlatform.ServiceName, platform.ServicePublicKey) },
+            target, TimeProvider.System));
+        Assert.True(validated.IsValid, validated.Exception?.Message);
+        Assert.Equal(caller, ((JsonWebToken)validated.SecurityToken).Subject);
+        Assert.Contains("0af7651916cd43dd8448eb211c80319c", received.Header("traceparent"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Forward_UndeclaredEndpoint_RefusedAndAudited()
+    {
+        var (caller, target, token) = await CallerAndTargetAsync("fwd-undeclared");
+        using var client = platform.GatewayClient();
+
+        using var response = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/secrets/1?case={caller}", token), Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("code").GetString()));
+        Assert.Empty(platform.Target.ReceivedUnder($"/api/secrets/1?case={caller}"));
+        var row = await Eventually.ForAsync(() => platform.AuditRowsAsync(target), rows => rows.Count > 0, TimeSpan.FromSeconds(30),
+            "the refusal reaches the audit chain", Ct);
+        Assert.Equal(($"plugin:{caller}", "lane.operator.forward", "refused", problem.GetProperty("code").GetString()),
+            (row[0].Actor, row[0].Action, row[0].Outcome, row[0].Reason));
+    }
+
+    [Fact]
+    public async Task Forward_TargetDisabledWithItsDependents_NextCallsRefusedWithinOneSecond()
+    {
+        var (caller, target, token) = await CallerAndTargetAsync("fwd-disable");
+        using var client = platform.GatewayClient();
+        using (var before = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/1?case={caller}", token), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        await platform.DisableAsync(target);
+        var refused = await Eventually.ForAsync(async () =>
+        {
+            using var response = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/2?case={caller}", token), Ct);
+            return response.StatusCode;
+        }, status => status != HttpStatusCode.OK, TimeSpan.FromSeconds(1), "a call to the disabled target is refused", Ct, every: TimeSpan.FromMilliseconds(20));
+
+        // The cascade disables the caller too: whichever the snapshot shows first refuses (the caller's token or the target's state).
+        Assert.Contains(refused, new[] { HttpStatusCode.ServiceUnavailable, HttpStatusCode.Unauthorized });
+    }
+
+    [Fact]
+    public async Task Forward_UnhealthyTarget_ServiceUnavailableWithoutCallingIt()
+    {
+        var target = TestManifests.NewId("fwd-sick");
+        var manifest = TestManifests.Manifest(target);
+        // Nothing listens on the health port: three failed probes make the target unhealthy while its address still answers.
+        manifest["health_check"] = new JsonObject { ["type"] = "http", ["port"] = FreePort.Next(), ["path"] = "/health" };
+        await platform.InstallActiveAsync(manifest);
+        var caller = TestManifests.NewId("fwd-sick-caller");
+        var token = await platform.InstallActiveAsync(CallerOf(caller, target));
+        await platform.WaitForPolicyAsync(target, entry => entry.Health == HealthState.Unhealthy, "the target is unhealthy in the gateway's snapshot");
+        using var client = platform.GatewayClient();
+
+        using var response = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/7?case={caller}", token), Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Empty(platform.Target.ReceivedUnder($"/api/users/7?case={caller}"));
+    }
+
+    [Theory]
+    [InlineData("/api/users/../42")]
+    [InlineData("/api/users/%2e%2e/42")]
+    [InlineData("/api//users/42")]
+    [InlineData("/api/users%2F42")]
+    [InlineData("/api/users/42;jsessionid=1")]
+    [InlineData("/api/users/%25")]
+    public async Task Forward_UnacceptablePath_RefusedWithoutCallingTarget(string path)
+    {
+        var (caller, target, token) = await CallerAndTargetAsync("fwd-path");
+
+        var status = await RawHttp.StatusOfAsync(platform.Address, "GET", $"/{target}{path}?case={caller}", token, Ct);
+
+        Assert.InRange(status, 400, 403);
+        Assert.DoesNotContain(platform.Target.Received, r => r.RawTarget.Contains(caller, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Forward_NoToken_UnauthorizedWithCode()
+    {
+        var (caller, target, _) = await CallerAndTargetAsync("fwd-anon");
+        using var client = platform.GatewayClient();
+
+        using var response = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/1?case={caller}", token: null), Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("CALLER_TOKEN_MISSING", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString());
+        Assert.Empty(platform.Target.ReceivedUnder($"/api/users/1?case={caller}"));
+    }
+
+    [Fact]
+    public async Task Forward_ForgedToken_UnauthorizedWithCode()
+    {
+        var (caller, target, token) = await CallerAndTargetAsync("fwd-forged");
+        using var client = platform.GatewayClient();
+        var forged = token[..^4] + (token.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA");
+
+        using var response = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/1?case={caller}", forged), Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("CALLER_TOKEN_INVALID", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Forward_UnknownTarget_NotFound()
+    {
+        var (caller, _, token) = await CallerAndTargetAsync("fwd-unknown");
+        using var client = platform.GatewayClient();
+
+        using var response = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/no-such-plugin-{caller}/api/users/1", token), Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    /// <summary>An active target (seed 004's user-management manifest) and an active caller that depends on it.</summary>
+    private async Task<(string Caller, string Target, string Token)> CallerAndTargetAsync(string prefix)
+    {
+        var target = TestManifests.NewId(prefix);
+        await platform.InstallActiveAsync(TestManifests.Manifest(target));
+        var caller = TestManifests.NewId(prefix + "-caller");
+        var token = await platform.InstallActiveAsync(CallerOf(caller, target));
+        await platform.WaitForPolicyAsync(caller, entry => entry.IsActive, "the caller is active in the gateway's snapshot");
+        await platform.WaitForPolicyAsync(target, entry => entry.IsActive && entry.Address is not null, "the target is active in the gateway's snapshot");
+        return (caller, target, token);
+    }
+
+    private static JsonObject CallerOf(string caller, string target)
+    {
+        var manifest = TestManifests.Manifest(caller);
+        manifest["dependencies"] = new JsonArray(target);
+        return manifest;
+    }
+}

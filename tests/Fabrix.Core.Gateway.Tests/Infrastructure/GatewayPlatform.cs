@@ -1,0 +1,206 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Policy.V1;
+using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Lanes.Policy;
+using Fabrix.Core.Registry.Tests.Infrastructure;
+using Fabrix.Testing;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Fabrix.Core.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The Operator lane on the real platform pieces: the registry (PostgreSQL, NATS, health monitoring every 300 ms)
+/// trusting the gateway's service key, the gateway itself on Kestrel (its policy stream and JWKS fetched from the
+/// registry's test server), and one in-process Kestrel target every test plugin registers at.
+/// </summary>
+public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
+{
+    public const string ServiceName = "core-gateway";
+    private readonly Dictionary<string, string> _credentials = new(StringComparer.Ordinal);
+    private string _root = string.Empty;
+    private GrpcChannel? _channel;
+
+    public RegistryFactory Registry { get; private set; } = null!;
+
+    public GatewayFactory Gateway { get; private set; } = null!;
+
+    public TargetServer Target { get; private set; } = null!;
+
+    public string ConnectionString { get; private set; } = string.Empty;
+
+    public RegistryAdmin.RegistryAdminClient Admin => new(_channel!);
+
+    public Metadata Manager { get; private set; } = null!;
+
+    /// <summary>The gateway's service key (public half), which signs the caller contexts.</summary>
+    public Microsoft.IdentityModel.Tokens.ECDsaSecurityKey ServicePublicKey { get; private set; } = null!;
+
+    public string ServiceKeyId => ServicePublicKey.KeyId;
+
+    public async ValueTask InitializeAsync()
+    {
+        _root = Directory.CreateTempSubdirectory("fabrix-gateway-tests-").FullName;
+        ConnectionString = await postgres.CreateDatabaseAsync("gateway");
+        var devKey = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(_root, "dev-admin.pem"));
+        var serviceKey = ServiceToken.EnsureKeyFile(Path.Combine(_root, $"{ServiceName}.pem"));
+        ServicePublicKey = ServiceToken.LoadKey(serviceKey);
+        var stream = $"DECISIONS_{Guid.NewGuid():N}";
+        var anchors = $"ANCHORS_{Guid.NewGuid():N}";
+        Registry = new RegistryFactory(new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["ConnectionStrings:registry"] = ConnectionString,
+            ["ConnectionStrings:nats"] = nats.Url,
+            ["Fabrix:Registry:KeyRingPath"] = Path.Combine(_root, "keyring"),
+            ["Fabrix:DevAdmin:KeyFile"] = devKey,
+            ["Fabrix:Registry:OutboxPollInterval"] = "00:00:00.500",
+            ["Fabrix:Registry:Health:Enabled"] = "true",
+            ["Fabrix:Registry:Health:Tick"] = "00:00:00.100",
+            ["Fabrix:Registry:Health:Interval"] = "00:00:00.300",
+            ["Fabrix:Registry:Health:Timeout"] = "00:00:00.250",
+            ["Fabrix:Registry:Health:Jitter"] = "0",
+            ["Fabrix:Registry:Health:TargetRefreshInterval"] = "00:00:00.200",
+            ["Fabrix:Registry:Audit:AnchorStream"] = anchors,
+            ["Fabrix:Registry:Audit:AnchorSubject"] = $"fabrix.audit.anchors.{anchors}",
+            ["Fabrix:Registry:Audit:Ingest:Stream"] = stream,
+            ["Fabrix:Registry:Audit:Ingest:Subject"] = $"decisions.{stream}",
+            ["Fabrix:Registry:RateLimiting:Enabled"] = "false",
+            [$"Fabrix:Registry:ServiceIdentity:TrustedServices:{ServiceName}"] =
+                ServiceToken.WritePublicKeyFile(serviceKey, Path.Combine(_root, $"{ServiceName}.pub.pem")),
+        });
+        _channel = GrpcChannel.ForAddress(Registry.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Registry.Server.CreateHandler() });
+        Manager = new Metadata
+        {
+            { "authorization", $"Bearer {DevelopmentAdminToken.Mint(DevelopmentAdminToken.LoadKey(devKey), "morgan", [AdminRoles.PluginManager], TimeProvider.System)}" },
+        };
+        Target = await TargetServer.StartAsync();
+        Gateway = new GatewayFactory(Registry, new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["ConnectionStrings:nats"] = nats.Url,
+            ["Fabrix:Lanes:Identity:Name"] = ServiceName,
+            ["Fabrix:Lanes:Identity:KeyPath"] = serviceKey,
+            ["Fabrix:Lanes:Policy:RegistryAddress"] = Registry.Server.BaseAddress.ToString(),
+            ["Fabrix:Lanes:Tokens:JwksAddress"] = new Uri(Registry.Server.BaseAddress, PluginTokenClaims.JwksPath).ToString(),
+            ["Fabrix:Lanes:Audit:Subject"] = $"decisions.{stream}",
+            ["Fabrix:Lanes:Audit:Service"] = ServiceName,
+            // Small enough for the limit tests to reach, large enough for the other tests' few calls per caller.
+            ["Fabrix:Gateway:Limits:RateLimit:Burst"] = "30",
+            ["Fabrix:Gateway:Limits:RateLimit:TokensPerSecond"] = "10",
+            ["Fabrix:Gateway:Limits:MaxRequestBodyBytes"] = "4096",
+            ["Fabrix:Gateway:Limits:TargetTimeout"] = "00:00:01",
+        });
+        Gateway.UseKestrel(0);
+        Gateway.StartServer();
+        Address = new Uri(Gateway.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        await Eventually.UntilAsync(() => Task.FromResult(Gateway.Services.GetRequiredService<PolicySnapshotClient>().Current.IsUsable),
+            TimeSpan.FromSeconds(30), "the gateway holds a policy snapshot", CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        await Target.DisposeAsync();
+        _channel?.Dispose();
+        await Registry.DisposeAsync();
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    /// <summary>The gateway's Kestrel address.</summary>
+    public Uri Address { get; private set; } = null!;
+
+    /// <summary>
+    /// A client of the gateway over a real socket that sends the headers it is given and nothing else: no trace
+    /// context of its own (the in-process OpenTelemetry listener would otherwise add a second <c>traceparent</c>).
+    /// </summary>
+    public HttpClient GatewayClient() => new(new SocketsHttpHandler { UseProxy = false, ActivityHeadersPropagator = null }) { BaseAddress = Address };
+
+    /// <summary>Installs <paramref name="manifest"/> (enabled on register) and registers it at <paramref name="address"/>; returns its plugin token.</summary>
+    public async Task<string> InstallActiveAsync(JsonObject manifest, string? address = null)
+    {
+        var id = manifest["id"]!.GetValue<string>();
+        var installed = await Admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = manifest.ToJsonString(), EnableOnRegister = true }, Manager);
+        _credentials[id] = installed.RegistrationCredential.Secret;
+        using var client = Registry.CreateClient();
+        using var response = await client.PostAsJsonAsync("/plugins/register", new JsonObject
+        {
+            ["manifest"] = manifest.DeepClone(),
+            ["address"] = address ?? Target.Address,
+            ["registration_credential"] = installed.RegistrationCredential.Secret,
+        });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.IsSuccessStatusCode, $"register {id}: {(int)response.StatusCode} {body}");
+        return body.GetProperty("token").GetString()!;
+    }
+
+    /// <summary>Disables <paramref name="id"/> and, first, the active plugins that depend on it.</summary>
+    public async Task DisableAsync(string id) =>
+        await Admin.DisablePluginAsync(new PluginTransitionRequest { Id = id, Reason = "incident", Cascade = true }, Manager);
+
+    /// <summary>Waits until the gateway's snapshot shows <paramref name="id"/> in a state <paramref name="condition"/> accepts.</summary>
+    public Task WaitForPolicyAsync(string id, Func<PluginPolicy, bool> condition, string what) =>
+        Eventually.UntilAsync(() => Task.FromResult(Gateway.Services.GetRequiredService<PolicySnapshotClient>().Current.Snapshot?.Find(id) is { } entry && condition(entry)),
+            TimeSpan.FromSeconds(30), what, CancellationToken.None);
+
+    /// <summary>Operator lane decisions in the audit chain whose target starts with <paramref name="prefix"/>.</summary>
+    public async Task<IReadOnlyList<AuditRow>> AuditRowsAsync(string prefix)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select actor, action, target, outcome, reason, correlation_id, details::text from audit_log where target like @prefix and action like 'lane.operator.%' order by id", connection);
+        command.Parameters.AddWithValue("prefix", prefix + "%");
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<AuditRow>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(new AuditRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>A request to the gateway presenting <paramref name="token"/>.</summary>
+    public static HttpRequestMessage Call(HttpMethod method, string path, string? token)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return request;
+    }
+}
+
+/// <summary>The gateway with its configuration given as settings; the registry is reached through its test server.</summary>
+public sealed class GatewayFactory(RegistryFactory registry, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<GatewayApp>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services =>
+        {
+            services.AddHttpClient(nameof(PolicyService.PolicyServiceClient)).ConfigurePrimaryHttpMessageHandler(() => registry.Server.CreateHandler());
+            services.AddHttpClient(PluginTokenCheckExtensions.JwksHttpClientName).ConfigurePrimaryHttpMessageHandler(() => registry.Server.CreateHandler());
+        });
+    }
+}
