@@ -3,7 +3,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddLanePolicySnapshot();
 builder.AddPluginTokenCheck();
-builder.AddGatewayMessaging();
+builder.AddLaneMessaging("fabrix-core-gateway");
 builder.AddDecisionAudit();
 builder.AddGatewayForwarding();
 
