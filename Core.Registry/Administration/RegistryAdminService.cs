@@ -1,7 +1,7 @@
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Credentials;
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Plugins;
 using Fabrix.Core.Registry.Requests;

@@ -1,6 +1,6 @@
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Audit;
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;

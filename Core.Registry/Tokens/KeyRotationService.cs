@@ -1,4 +1,4 @@
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Outbox;
 using Microsoft.Extensions.Options;
 
 namespace Fabrix.Core.Registry.Tokens;

@@ -1,4 +1,4 @@
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Persistence;

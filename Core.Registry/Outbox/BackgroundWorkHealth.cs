@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Fabrix.Core.Registry.Events;
+namespace Fabrix.Core.Registry.Outbox;
 
 /// <summary>Last outcome of each background loop (outbox relay, key rotation), reported through /health.</summary>
 internal sealed class BackgroundWorkHealth(TimeProvider timeProvider) : IHealthCheck

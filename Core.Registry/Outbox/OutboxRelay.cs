@@ -3,7 +3,7 @@ using Fabrix.Core.Registry.Persistence;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
-namespace Fabrix.Core.Registry.Events;
+namespace Fabrix.Core.Registry.Outbox;
 
 /// <summary>
 /// Publishes outbox rows to NATS in id order and marks them sent. Runs when a commit signals it and on a periodic

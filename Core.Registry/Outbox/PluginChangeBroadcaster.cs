@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Fabrix.Contracts.Registry.V1;
 
-namespace Fabrix.Core.Registry.Events;
+namespace Fabrix.Core.Registry.Outbox;
 
 /// <summary>
 /// Fans committed plugin changes out to in-process watchers (the WatchPlugins stream), one bounded channel per

@@ -1,4 +1,4 @@
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Persistence;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
@@ -6,9 +6,9 @@ using NATS.Client.Core;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>Lifecycle events: transactional outbox relayed to NATS, and the in-process change feed for watchers.</summary>
-internal static class EventsExtensions
+internal static class OutboxExtensions
 {
-    public static WebApplicationBuilder AddRegistryEvents(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddRegistryOutbox(this WebApplicationBuilder builder)
     {
         builder.Services.TryAddRegistryOptions();
         builder.Services.AddSingleton<INatsConnection>(services => new NatsConnection(NatsConnectionString.Apply(

@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using Fabrix.Core.Registry.Persistence;
 using NpgsqlTypes;
 
-namespace Fabrix.Core.Registry.Events;
+namespace Fabrix.Core.Registry.Outbox;
 
 /// <summary>
 /// Transactional outbox: an event is a row written in the same transaction as the change it announces, so it exists

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Fabrix.Core.Registry.Events;
+namespace Fabrix.Core.Registry.Outbox;
 
 /// <summary>NATS subjects the registry publishes (ARCHITECTURE.md "Lifecycle and health", "The three lanes").</summary>
 internal static class EventSubjects

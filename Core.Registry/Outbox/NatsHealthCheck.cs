@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using NATS.Client.Core;
 
-namespace Fabrix.Core.Registry.Events;
+namespace Fabrix.Core.Registry.Outbox;
 
 /// <summary>
 /// Readiness: the registry's NATS connection is open and the server answers a PING, all within <see cref="Timeout"/>.

@@ -1,6 +1,6 @@
 using NATS.Client.Core;
 
-namespace Fabrix.Core.Registry.Events;
+namespace Fabrix.Core.Registry.Outbox;
 
 /// <summary>
 /// <c>ConnectionStrings:nats</c> as the AppHost (and production configuration) gives it: <c>nats://USER:PASSWORD@host:port</c>

@@ -3,9 +3,9 @@ using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using NATS.Client.Core;
 
-namespace Fabrix.Core.Registry.Tests.Events;
+namespace Fabrix.Core.Registry.Tests.Outbox;
 
-public sealed class EventsTests(RegistryHost host) : IClassFixture<RegistryHost>
+public sealed class OutboxTests(RegistryHost host) : IClassFixture<RegistryHost>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -1,7 +1,7 @@
 using Fabrix.Contracts.Registry.V1;
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Outbox;
 
-namespace Fabrix.Core.Registry.Tests.Events;
+namespace Fabrix.Core.Registry.Tests.Outbox;
 
 public sealed class PluginChangeBroadcasterTests
 {

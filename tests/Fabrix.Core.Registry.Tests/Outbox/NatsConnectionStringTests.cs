@@ -1,7 +1,7 @@
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Outbox;
 using NATS.Client.Core;
 
-namespace Fabrix.Core.Registry.Tests.Events;
+namespace Fabrix.Core.Registry.Tests.Outbox;
 
 /// <summary>Issue 7 section 7: the registry connects to NATS with the user in its connection string, never logging it.</summary>
 public sealed class NatsConnectionStringTests
