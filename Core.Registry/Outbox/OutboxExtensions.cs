@@ -10,7 +10,8 @@ internal static class OutboxExtensions
 {
     public static WebApplicationBuilder AddRegistryOutbox(this WebApplicationBuilder builder)
     {
-        builder.Services.TryAddRegistryOptions();
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<OutboxOptions>, OutboxOptionsValidator>();
         builder.Services.AddSingleton<INatsConnection>(services => new NatsConnection(NatsConnectionString.Apply(
             NatsOpts.Default with
             {

@@ -17,7 +17,7 @@ internal sealed partial class OutboxRelay(
     INatsConnection nats,
     OutboxSignal signal,
     TimeProvider timeProvider,
-    IOptions<RegistryOptions> options,
+    IOptions<OutboxOptions> options,
     BackgroundWorkHealth health,
     ILogger<OutboxRelay> logger) : BackgroundService
 {

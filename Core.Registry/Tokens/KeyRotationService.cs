@@ -4,14 +4,14 @@ using Microsoft.Extensions.Options;
 namespace Fabrix.Core.Registry.Tokens;
 
 /// <summary>
-/// Ensures a signing key exists at start-up, then checks every <see cref="RegistryOptions.KeyRotationCheckPeriod"/>
-/// (on the injected clock) whether the active key is older than <see cref="RegistryOptions.KeyRotationInterval"/>.
+/// Ensures a signing key exists at start-up, then checks every <see cref="TokenOptions.KeyRotationCheckPeriod"/>
+/// (on the injected clock) whether the active key is older than <see cref="TokenOptions.KeyRotationInterval"/>.
 /// A failed check is logged and reported through health; the loop goes on.
 /// </summary>
 internal sealed partial class KeyRotationService(
     SigningKeyRing keyRing,
     TimeProvider timeProvider,
-    IOptions<RegistryOptions> options,
+    IOptions<TokenOptions> options,
     BackgroundWorkHealth health,
     ILogger<KeyRotationService> logger) : BackgroundService
 {
