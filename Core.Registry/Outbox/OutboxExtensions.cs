@@ -22,12 +22,10 @@ internal static class OutboxExtensions
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<EventOutbox>();
         builder.Services.AddSingleton<PluginChangeBroadcaster>();
-        builder.Services.AddSingleton<BackgroundWorkHealth>();
+        builder.Services.AddBackgroundWorkHealth();
         builder.Services.AddSingleton<OutboxRelay>();
         builder.Services.AddHostedService(services => services.GetRequiredService<OutboxRelay>());
-        builder.Services.AddHealthChecks()
-            .AddCheck<NatsHealthCheck>("nats")
-            .AddCheck<BackgroundWorkHealth>("background-work");
+        builder.Services.AddHealthChecks().AddCheck<NatsHealthCheck>("nats");
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Fabrix.Core.Registry.BackgroundWork;
 using Fabrix.Core.Registry.Persistence;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data;
 using System.Threading.Channels;
 using Fabrix.Contracts.Policy.V1;
+using Fabrix.Core.Registry.BackgroundWork;
 using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Persistence;
 using Google.Protobuf.WellKnownTypes;

@@ -36,6 +36,7 @@ internal static class TokensExtensions
         builder.Services.AddSingleton<SigningKeyRing>();
         builder.Services.AddSingleton<PluginTokenIssuer>();
         builder.Services.AddSingleton<PluginTokenValidator>();
+        builder.Services.AddBackgroundWorkHealth();
         builder.Services.AddHostedService<KeyRotationService>();
         return builder;
     }

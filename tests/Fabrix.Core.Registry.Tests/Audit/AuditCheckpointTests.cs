@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Fabrix.Core.Registry.Audit;
-using Fabrix.Core.Registry.Outbox;
+using Fabrix.Core.Registry.BackgroundWork;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Fabrix.Core.Registry.Tokens;

@@ -1,6 +1,6 @@
+using Fabrix.Core.Registry.BackgroundWork;
 using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Lifecycle;
-using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;
 using Fabrix.Core.Registry.Tokens;
