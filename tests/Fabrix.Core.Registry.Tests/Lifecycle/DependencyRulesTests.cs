@@ -3,8 +3,9 @@ using Fabrix.Contracts.Manifests;
 using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Plugins;
+using Fabrix.Core.Registry.Tests.Dependencies;
 
-namespace Fabrix.Core.Registry.Tests.Dependencies;
+namespace Fabrix.Core.Registry.Tests.Lifecycle;
 
 public sealed class DependencyRulesTests
 {

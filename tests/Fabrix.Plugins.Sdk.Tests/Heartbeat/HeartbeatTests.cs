@@ -5,7 +5,7 @@ using Fabrix.Testing;
 using Grpc.Core;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Fabrix.Plugins.Sdk.Tests;
+namespace Fabrix.Plugins.Sdk.Tests.Heartbeat;
 
 /// <summary>Heartbeats: periodic, authenticated, with metrics; the answered status is reported to the app.</summary>
 public sealed class HeartbeatTests

@@ -6,7 +6,7 @@ using Fabrix.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Fabrix.Plugins.Sdk.Tests;
+namespace Fabrix.Plugins.Sdk.Tests.Health;
 
 /// <summary><c>/health</c>: seed 004's body plus registration state, whoever maps the route.</summary>
 public sealed class HealthEndpointTests

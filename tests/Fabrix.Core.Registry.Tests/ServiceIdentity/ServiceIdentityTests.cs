@@ -2,11 +2,12 @@ using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Policy.V1;
 using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Tests.Infrastructure;
+using Fabrix.Core.Registry.Tests.Policy;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Fabrix.Core.Registry.Tests.Policy;
+namespace Fabrix.Core.Registry.Tests.ServiceIdentity;
 
 /// <summary>
 /// Core service identity (issue 9 section 2): only a valid service token reads the policy stream. No or an invalid

@@ -5,7 +5,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Fabrix.Plugins.Sdk.Tests;
+namespace Fabrix.Plugins.Sdk.Tests.Registration;
 
 /// <summary>Issue 7 section 1: the SDK sends the registration credential from configuration or a mounted file, and never logs it.</summary>
 public sealed class RegistrationCredentialTests

@@ -4,7 +4,7 @@ using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
 using Microsoft.IdentityModel.JsonWebTokens;
 
-namespace Fabrix.Cli.Tests;
+namespace Fabrix.Cli.Tests.Plugins;
 
 public sealed class PluginCommandsTests : IAsyncLifetime
 {

@@ -2,7 +2,7 @@ using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Fabrix.Plugins.Sdk.Tests;
+namespace Fabrix.Plugins.Sdk.Tests.Manifest;
 
 /// <summary>The plugin refuses to start with a bad manifest or bad settings, and says everything that is wrong.</summary>
 public sealed class ManifestStartupTests

@@ -6,7 +6,7 @@ using Fabrix.Testing;
 using Grpc.Core;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Fabrix.Plugins.Sdk.Tests;
+namespace Fabrix.Plugins.Sdk.Tests.Registration;
 
 /// <summary>Registration over real gRPC: what is sent, how transient failures and refusals are retried.</summary>
 public sealed class RegistrationTests

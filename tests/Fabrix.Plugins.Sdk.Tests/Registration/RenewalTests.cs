@@ -3,7 +3,7 @@ using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
 
-namespace Fabrix.Plugins.Sdk.Tests;
+namespace Fabrix.Plugins.Sdk.Tests.Registration;
 
 /// <summary>Token renewal: at two thirds of the lifetime, always before expiry, and what happens when it is refused.</summary>
 public sealed class RenewalTests
