@@ -6,7 +6,7 @@ builder.AddRegistryRateLimiting();
 builder.AddRegistryRequests();
 builder.AddRegistryPersistence();
 builder.AddRegistryAudit();
-builder.AddRegistryEvents();
+builder.AddRegistryOutbox();
 builder.AddRegistryPolicy();
 builder.AddRegistryPlugins();
 builder.AddRegistryHealth();

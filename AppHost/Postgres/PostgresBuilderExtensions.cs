@@ -86,10 +86,11 @@ public static partial class PostgresBuilderExtensions
         builder.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(postgres, async (e, cancellationToken) =>
         {
             var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
+            var now = (e.Services.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow().UtcDateTime;
             await notifications.PublishUpdateAsync(database, s => s with
             {
                 State = KnownResourceStates.Running,
-                StartTimeStamp = DateTime.UtcNow,
+                StartTimeStamp = now,
             });
         });
         return builder.ApplicationBuilder.AddResource(database)

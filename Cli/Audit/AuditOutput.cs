@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Text;
 using Fabrix.Cli.Plugins;
+using Fabrix.Contracts.Audit;
 using Fabrix.Contracts.Registry.V1;
 using Spectre.Console;
 
@@ -20,7 +22,7 @@ internal static class AuditOutput
             var writer = file ?? context.Out;
             var (rows, total, more) = format == "table"
                 ? await TableAsync(query, all, writer, file is null && context.Ansi)
-                : await LinesAsync(query, all, writer, format == "csv" ? AuditRecordFormat.Csv : AuditRecordFormat.JsonLines);
+                : await LinesAsync(query, all, writer, format == "csv" ? AuditFileFormat.Csv : AuditFileFormat.JsonLines);
 
             var shown = $"{rows} of {total} matching row{(total == 1 ? string.Empty : "s")}";
             if (file is not null)
@@ -61,20 +63,22 @@ internal static class AuditOutput
         return (records.Count, total, more);
     }
 
-    private static async Task<(long Rows, long Total, bool More)> LinesAsync(AuditQuery query, bool all, TextWriter writer, AuditRecordFormat format)
+    /// <summary>The registry's export formats, byte for byte (one implementation in Contracts), page by page.</summary>
+    private static async Task<(long Rows, long Total, bool More)> LinesAsync(AuditQuery query, bool all, TextWriter writer, AuditFileFormat format)
     {
-        await writer.WriteAsync(format.Header);
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        format.WriteHeader(buffer);
         long rows = 0;
         var (total, more) = await ForEachPageAsync(query, all, async page =>
         {
-            var text = new StringBuilder();
             foreach (var record in page.Records)
             {
-                format.Append(text, record);
+                format.WriteRow(buffer, AuditFileRow.From(record));
                 rows++;
             }
 
-            await writer.WriteAsync(text.ToString());
+            await writer.WriteAsync(Encoding.UTF8.GetString(buffer.WrittenSpan));
+            buffer.ResetWrittenCount();
         });
 
         await writer.FlushAsync();

@@ -1,8 +1,8 @@
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Credentials;
-using Fabrix.Core.Registry.Events;
 using Fabrix.Core.Registry.Lifecycle;
+using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Plugins;
 using Fabrix.Core.Registry.Requests;
 using Google.Protobuf.WellKnownTypes;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Fabrix.Contracts.Audit;
 
 namespace Fabrix.Core.Registry.Audit;
 
@@ -38,9 +39,8 @@ internal static class AuditChain
     /// <summary>Advisory lock (transaction level) that serialises appends so the chain never forks.</summary>
     public const string LockKey = "fabrix.registry.audit-chain";
 
-    public const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
-
-    public static string FormatTime(DateTimeOffset at) => at.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+    /// <summary>The chain's time format, the export files' too (<see cref="AuditFileFormat.TimeFormat"/>).</summary>
+    public static string FormatTime(DateTimeOffset at) => AuditFileFormat.FormatTime(at);
 
     /// <summary>Lower-case hex SHA-256 of the row's canonical form.</summary>
     public static string Hash(AuditChainRow row) => Convert.ToHexStringLower(SHA256.HashData(Canonical(row)));

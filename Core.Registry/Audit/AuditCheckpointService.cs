@@ -1,4 +1,4 @@
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.BackgroundWork;
 using Microsoft.Extensions.Options;
 
 namespace Fabrix.Core.Registry.Audit;
@@ -8,8 +8,8 @@ namespace Fabrix.Core.Registry.Audit;
 /// <see cref="AuditOptions.CheckpointInterval"/> (on the injected clock), when the head or the signing key moved.
 /// Checkpoints themselves are not audited: an audit row per checkpoint would move the head and make every tick write
 /// one. A refusal to sign (the head does not extend the last signed checkpoint) turns <see cref="AuditChainHealth"/>
-/// Degraded; a failed attempt (database or NATS unreachable) is logged and reported under background work; the loop
-/// goes on.
+/// Degraded; a failed attempt (database or NATS unreachable) is logged and reported under background work, and the
+/// next one runs on schedule (<see cref="PeriodicWork"/>).
 /// </summary>
 internal sealed partial class AuditCheckpointService(
     AuditCheckpoints checkpoints,
@@ -17,52 +17,28 @@ internal sealed partial class AuditCheckpointService(
     IOptions<AuditOptions> options,
     BackgroundWorkHealth health,
     AuditChainHealth chainHealth,
-    ILogger<AuditCheckpointService> logger) : BackgroundService
+    ILogger<AuditCheckpointService> logger) : PeriodicWork("audit-checkpoints", timeProvider, health, logger)
 {
-    public const string WorkName = "audit-checkpoints";
+    protected override TimeSpan Period => options.Value.CheckpointInterval;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        LogRetention(logger, options.Value.Retention.TotalDays);
-        await CheckpointSafelyAsync(stoppingToken);
-        using var timer = new PeriodicTimer(options.Value.CheckpointInterval, timeProvider);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await CheckpointSafelyAsync(stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
+        LogRetention(Logger, options.Value.Retention.TotalDays);
+        return base.ExecuteAsync(stoppingToken);
     }
 
-    private async Task CheckpointSafelyAsync(CancellationToken stoppingToken)
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        try
+        var attempt = await checkpoints.WriteIfMovedAsync(cancellationToken);
+        if (attempt.Outcome == CheckpointOutcome.ChainBroken)
         {
-            var attempt = await checkpoints.WriteIfMovedAsync(stoppingToken);
-            if (attempt.Outcome == CheckpointOutcome.ChainBroken)
-            {
-                chainHealth.Broken(attempt.Problem!);
-            }
-            else
-            {
-                chainHealth.Extends();
-            }
-
-            health.Succeeded(WorkName);
+            chainHealth.Broken(attempt.Problem!);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        else
         {
-            LogCheckpointFailed(logger, exception);
-            health.Failed(WorkName, exception);
+            chainHealth.Extends();
         }
     }
-
-    [LoggerMessage(EventId = 1512, Level = LogLevel.Error, Message = "Writing an audit checkpoint failed; will retry")]
-    private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1513, Level = LogLevel.Information, Message = "Audit rows are kept at least {RetentionDays} days; the registry deletes none")]
     private static partial void LogRetention(ILogger logger, double retentionDays);

@@ -26,6 +26,7 @@ internal static class AuditExtensions
         builder.Services.AddHealthChecks().AddCheck<AuditChainHealth>("audit-chain");
         builder.Services.AddSingleton<AuditVerifier>();
         builder.Services.AddSingleton<AuditLogReader>();
+        builder.Services.AddBackgroundWorkHealth();
         builder.Services.AddHostedService<AuditCheckpointService>();
         builder.AddRegistryAuditIngest();
         return builder;

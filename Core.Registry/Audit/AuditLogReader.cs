@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json.Nodes;
+using Fabrix.Contracts.Audit;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Errors;
 using Google.Protobuf.WellKnownTypes;
@@ -103,7 +104,7 @@ internal sealed class AuditLogReader(AuditLog audit, AuditQueries queries, Audit
             long rows = 0;
             await foreach (var row in queries.ReadAllAsync(filter, cancellationToken))
             {
-                format.WriteRow(buffer, row);
+                format.WriteRow(buffer, row.ToFileRow());
                 rows++;
                 if (buffer.WrittenCount >= ChunkSize)
                 {

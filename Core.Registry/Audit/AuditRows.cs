@@ -1,3 +1,4 @@
+using Fabrix.Contracts.Audit;
 using Npgsql;
 
 namespace Fabrix.Core.Registry.Audit;
@@ -8,6 +9,11 @@ internal sealed record AuditStoredRow(AuditChainRow ChainRow, string Hash)
     public long Sequence => ChainRow.Sequence;
 
     public string PrevHash => ChainRow.PrevHash;
+
+    /// <summary>The row as the export files carry it (<see cref="AuditFileFormat"/>).</summary>
+    public AuditFileRow ToFileRow() => new(
+        ChainRow.Sequence, ChainRow.At, ChainRow.Actor, ChainRow.Action, ChainRow.Target, ChainRow.Outcome, ChainRow.Reason,
+        ChainRow.CorrelationId, ChainRow.DetailsJson, ChainRow.PrevHash, Hash);
 }
 
 /// <summary>Reads audit rows in one column order, shared by verification, queries and export.</summary>

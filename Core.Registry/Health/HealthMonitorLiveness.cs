@@ -5,8 +5,8 @@ namespace Fabrix.Core.Registry.Health;
 
 /// <summary>
 /// The monitor's own health, reported through the registry's <c>/health</c>: unhealthy when no tick completed for
-/// three ticks (the loop is stuck or dead), degraded while the plugin list cannot be loaded, the last tick failed or
-/// the last history pruning failed.
+/// three ticks (the loop is stuck or dead), degraded while the plugin list cannot be loaded or the last tick failed.
+/// History pruning reports under background work (<see cref="HealthHistoryRetention"/>).
 /// </summary>
 internal sealed class HealthMonitorLiveness(TimeProvider timeProvider, IOptions<HealthOptions> options) : IHealthCheck
 {
@@ -23,7 +23,6 @@ internal sealed class HealthMonitorLiveness(TimeProvider timeProvider, IOptions<
     private bool _disabled;
     private (DateTimeOffset At, string Error)? _tickFailure;
     private (DateTimeOffset At, string Error)? _refreshFailure;
-    private (DateTimeOffset At, string Error)? _pruneFailure;
 
     public long CompletedTicks => Interlocked.Read(ref _completedTicks);
 
@@ -45,10 +44,6 @@ internal sealed class HealthMonitorLiveness(TimeProvider timeProvider, IOptions<
     public void RefreshSucceeded() => Clear(ref _refreshFailure);
 
     public void RefreshFailed(DateTimeOffset at, Exception exception) => Set(ref _refreshFailure, at, exception);
-
-    public void PruneSucceeded() => Clear(ref _pruneFailure);
-
-    public void PruneFailed(DateTimeOffset at, Exception exception) => Set(ref _pruneFailure, at, exception);
 
     /// <summary>Another registry instance leads (or this one has not led yet): no ticks are expected here.</summary>
     public void StandingBy(DateTimeOffset at)
@@ -111,7 +106,6 @@ internal sealed class HealthMonitorLiveness(TimeProvider timeProvider, IOptions<
             var problems = new List<string>();
             Describe(problems, "loading the plugins to monitor", _refreshFailure);
             Describe(problems, "the last tick", _tickFailure);
-            Describe(problems, "pruning the health history", _pruneFailure);
             return Task.FromResult(problems.Count == 0
                 ? HealthCheckResult.Healthy($"monitoring {_plugins} plugins", data)
                 : HealthCheckResult.Degraded(string.Join("; ", problems), data: data));

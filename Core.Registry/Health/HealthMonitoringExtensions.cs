@@ -26,7 +26,8 @@ internal static class HealthMonitoringExtensions
     /// <summary>
     /// Registers <c>Fabrix:Registry:Health</c> (validated on start), the HTTP and gRPC probes on one named
     /// <see cref="HttpClient"/>, <see cref="HealthMonitor"/> (a singleton and a hosted service: inject it to pass
-    /// heartbeats and refresh requests), the history retention service, and the <c>health-monitor</c> health check.
+    /// heartbeats and refresh requests), the history retention service (reporting under <c>background-work</c>), and the
+    /// <c>health-monitor</c> health check.
     /// The caller registers <see cref="IHealthStore"/> and <see cref="IHealthPublisher"/>.
     /// </summary>
     public static IServiceCollection AddHealthMonitoring(this IServiceCollection services)
@@ -70,6 +71,7 @@ internal static class HealthMonitoringExtensions
         services.TryAddSingleton<IHealthLeadership, SingleInstanceLeadership>();
         services.TryAddSingleton<HealthMonitor>();
         services.AddHostedService(provider => provider.GetRequiredService<HealthMonitor>());
+        services.AddBackgroundWorkHealth();
         services.AddHostedService<HealthHistoryRetention>();
         services.AddHealthChecks().AddCheck<HealthMonitorLiveness>("health-monitor");
         return services;

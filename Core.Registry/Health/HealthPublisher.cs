@@ -1,5 +1,5 @@
 using Fabrix.Contracts.Registry.V1;
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;
 using Google.Protobuf.WellKnownTypes;

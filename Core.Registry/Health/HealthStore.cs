@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fabrix.Contracts.Manifests;
 using Fabrix.Core.Registry.Audit;
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;
 using Fabrix.Core.Registry.Policy;

@@ -1,7 +1,7 @@
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Audit;
-using Fabrix.Core.Registry.Events;
 using Fabrix.Core.Registry.Health;
+using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Plugins;
 using Fabrix.Core.Registry.Policy;

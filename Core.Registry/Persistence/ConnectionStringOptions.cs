@@ -45,7 +45,7 @@ internal sealed class ConnectionStringOptionsValidator : IValidateOptions<Connec
         }
         else if (!Uri.TryCreate(options.Nats, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls" or "ws" or "wss"))
         {
-            failures.Add($"ConnectionStrings:nats must be a nats:// URL (was '{Events.NatsConnectionString.Redact(options.Nats)}').");
+            failures.Add($"ConnectionStrings:nats must be a nats:// URL (was '{Outbox.NatsConnectionString.Redact(options.Nats)}').");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

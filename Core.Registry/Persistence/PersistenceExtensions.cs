@@ -1,4 +1,5 @@
 using Fabrix.Core.Registry.Persistence;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -18,6 +19,7 @@ internal static class PersistenceExtensions
                 .UseLoggerFactory(services.GetRequiredService<ILoggerFactory>())
                 .Build();
         });
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RegistryDatabase>();
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddHostedService<DatabaseMigrationService>();

@@ -1,4 +1,4 @@
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Persistence;
 
 namespace Fabrix.Core.Registry.Policy;

@@ -1,52 +1,21 @@
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.BackgroundWork;
 using Microsoft.Extensions.Options;
 
 namespace Fabrix.Core.Registry.Tokens;
 
 /// <summary>
-/// Ensures a signing key exists at start-up, then checks every <see cref="RegistryOptions.KeyRotationCheckPeriod"/>
-/// (on the injected clock) whether the active key is older than <see cref="RegistryOptions.KeyRotationInterval"/>.
-/// A failed check is logged and reported through health; the loop goes on.
+/// Ensures a signing key exists at start-up, then checks every <see cref="TokenOptions.KeyRotationCheckPeriod"/>
+/// (on the injected clock) whether the active key is older than <see cref="TokenOptions.KeyRotationInterval"/>.
+/// A failed check is logged and reported through health; the next one runs on schedule (<see cref="PeriodicWork"/>).
 /// </summary>
-internal sealed partial class KeyRotationService(
+internal sealed class KeyRotationService(
     SigningKeyRing keyRing,
     TimeProvider timeProvider,
-    IOptions<RegistryOptions> options,
+    IOptions<TokenOptions> options,
     BackgroundWorkHealth health,
-    ILogger<KeyRotationService> logger) : BackgroundService
+    ILogger<KeyRotationService> logger) : PeriodicWork("key-rotation", timeProvider, health, logger)
 {
-    public const string WorkName = "key-rotation";
+    protected override TimeSpan Period => options.Value.KeyRotationCheckPeriod;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await RotateSafelyAsync(stoppingToken);
-        using var timer = new PeriodicTimer(options.Value.KeyRotationCheckPeriod, timeProvider);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await RotateSafelyAsync(stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task RotateSafelyAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await keyRing.RotateIfDueAsync(stoppingToken);
-            health.Succeeded(WorkName);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-        {
-            LogRotationFailed(logger, exception);
-            health.Failed(WorkName, exception);
-        }
-    }
-
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Signing key rotation check failed; will retry")]
-    private static partial void LogRotationFailed(ILogger logger, Exception exception);
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => keyRing.RotateIfDueAsync(cancellationToken);
 }

@@ -13,10 +13,10 @@ internal sealed record IssuedToken(string Token, string KeyId, Guid Jti, DateTim
 /// <summary>
 /// Issues plugin tokens (issue 2 section 4): ES256 JWT, <c>sub</c> = plugin id, issuer/audience from
 /// <see cref="PluginTokenClaims"/>, claims for version, traits, contracts and manifest digest, a <c>jti</c>, lifetime
-/// <see cref="RegistryOptions.TokenLifetime"/>. The metadata row (jti, kid, iat, exp) is written in the caller's
+/// <see cref="TokenOptions.TokenLifetime"/>. The metadata row (jti, kid, iat, exp) is written in the caller's
 /// transaction, so a token exists only if the change that issued it committed.
 /// </summary>
-internal sealed class PluginTokenIssuer(SigningKeyRing keyRing, IOptions<RegistryOptions> options)
+internal sealed class PluginTokenIssuer(SigningKeyRing keyRing, IOptions<TokenOptions> options)
 {
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 

@@ -15,7 +15,7 @@ internal readonly record struct PluginTokenValidation(PluginIdentity? Identity, 
 /// Authenticates plugins by the bearer token the registry issued: signature by one of our own keys (looked up by
 /// <c>kid</c>), issuer, audience, ES256 only, lifetime against the injected clock.
 /// </summary>
-internal sealed class PluginTokenValidator(SigningKeyRing keyRing, TimeProvider timeProvider, IOptions<RegistryOptions> options)
+internal sealed class PluginTokenValidator(SigningKeyRing keyRing, TimeProvider timeProvider, IOptions<TokenOptions> options)
 {
     private readonly JsonWebTokenHandler _handler = new();
 

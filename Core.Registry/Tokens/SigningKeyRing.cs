@@ -28,7 +28,7 @@ internal sealed record KeyRotation(string? RetiredKeyId, string NewKeyId);
 /// ES256 signing keys in the <c>signing_keys</c> table. Private keys are encrypted at rest with ASP.NET Core Data
 /// Protection (key ring folder <c>Fabrix:Registry:KeyRingPath</c>); public keys are stored in clear. Exactly one key is
 /// active; rotation retires it and creates the next under an advisory lock, so instances never race. A retired key
-/// stays published while any token it signed is unexpired (plus <see cref="RegistryOptions.ClockSkew"/>). Key ids are
+/// stays published while any token it signed is unexpired (plus <see cref="TokenOptions.ClockSkew"/>). Key ids are
 /// RFC 7638 JWK thumbprints.
 /// <para>
 /// Token validation reads public keys from an immutable in-memory set that is swapped whole, never from the database
@@ -41,7 +41,7 @@ internal sealed record KeyRotation(string? RetiredKeyId, string NewKeyId);
 internal sealed partial class SigningKeyRing(
     RegistryDatabase database,
     IDataProtectionProvider dataProtection,
-    IOptions<RegistryOptions> options,
+    IOptions<TokenOptions> options,
     TimeProvider timeProvider,
     ILogger<SigningKeyRing> logger)
 {
@@ -84,7 +84,7 @@ internal sealed partial class SigningKeyRing(
         return created;
     }
 
-    /// <summary>Rotates when the active key is older than <see cref="RegistryOptions.KeyRotationInterval"/> (or missing).</summary>
+    /// <summary>Rotates when the active key is older than <see cref="TokenOptions.KeyRotationInterval"/> (or missing).</summary>
     public async Task<KeyRotation?> RotateIfDueAsync(CancellationToken cancellationToken)
     {
         await using var transaction = await database.BeginAsync(cancellationToken);

@@ -1,4 +1,3 @@
-using Fabrix.Core.Registry;
 using Fabrix.Core.Registry.Tokens;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -12,27 +11,32 @@ internal static class TokensExtensions
 {
     public static WebApplicationBuilder AddRegistryTokens(this WebApplicationBuilder builder)
     {
-        builder.Services.TryAddRegistryOptions();
+        builder.Services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>();
 
-        // PersistKeysToFileSystem, but with the folder taken from validated options, created owner-only.
+        // PersistKeysToFileSystem, but with the folder created owner-only. The folder is read from configuration, not from
+        // the validated TokenOptions: Data Protection is built before the start-up validation runs, and reading the options
+        // there would stop start-up on the token keys alone instead of reporting every feature's bad keys at once.
         builder.Services.AddDataProtection().SetApplicationName("fabrix-core-registry");
         builder.Services.AddOptions<KeyManagementOptions>()
-            .Configure<IOptions<RegistryOptions>, ILoggerFactory>((keyManagement, registry, loggerFactory) =>
+            .Configure<IConfiguration, ILoggerFactory>((keyManagement, configuration, loggerFactory) =>
             {
-                if (string.IsNullOrWhiteSpace(registry.Value.KeyRingPath))
+                var keyRingPath = configuration[$"{TokenOptions.SectionName}:{nameof(TokenOptions.KeyRingPath)}"];
+                if (string.IsNullOrWhiteSpace(keyRingPath))
                 {
                     return;
                 }
 
                 var folder = OperatingSystem.IsWindows()
-                    ? Directory.CreateDirectory(registry.Value.KeyRingPath)
-                    : Directory.CreateDirectory(registry.Value.KeyRingPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                    ? Directory.CreateDirectory(keyRingPath)
+                    : Directory.CreateDirectory(keyRingPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 keyManagement.XmlRepository = new FileSystemXmlRepository(folder, loggerFactory);
             });
 
         builder.Services.AddSingleton<SigningKeyRing>();
         builder.Services.AddSingleton<PluginTokenIssuer>();
         builder.Services.AddSingleton<PluginTokenValidator>();
+        builder.Services.AddBackgroundWorkHealth();
         builder.Services.AddHostedService<KeyRotationService>();
         return builder;
     }

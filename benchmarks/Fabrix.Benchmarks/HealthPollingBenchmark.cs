@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Fabrix.Core.Registry.Events;
 using Fabrix.Core.Registry.Health;
+using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Persistence;
 using Npgsql;
 

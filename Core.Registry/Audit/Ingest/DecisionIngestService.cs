@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Fabrix.Contracts.Audit.V1;
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.BackgroundWork;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 using NATS.Client.JetStream;

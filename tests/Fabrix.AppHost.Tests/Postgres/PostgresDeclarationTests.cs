@@ -1,5 +1,8 @@
+using Aspire.Hosting.Eventing;
 using Fabrix.AppHost.Postgres;
 using Fabrix.AppHost.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Fabrix.AppHost.Tests.Postgres;
 
@@ -84,6 +87,25 @@ public sealed class PostgresDeclarationTests
 
         Assert.Equal(File.ReadAllText(first.PasswordFile), File.ReadAllText(second.PasswordFile));
         Assert.Equal(data.Combine("postgres/data"), second.DataDirectory);
+    }
+
+    [Fact]
+    public async Task DatabaseState_ServerReady_RunningSinceTheAppHostsClock()
+    {
+        using var data = new TempFolder();
+        var builder = Builder();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 2, 3, 4, 5, 6, TimeSpan.Zero));
+        builder.Services.AddSingleton<TimeProvider>(time);
+        var postgres = builder.AddFabrixPostgres("postgres", data.Path, 5433);
+        postgres.AddDatabase("registry-db", "registry");
+        using var app = builder.Build();
+        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+
+        await app.Services.GetRequiredService<IDistributedApplicationEventing>()
+            .PublishAsync(new ResourceReadyEvent(postgres.Resource, app.Services), TestContext.Current.CancellationToken);
+
+        Assert.True(notifications.TryGetCurrentState("registry-db", out var state));
+        Assert.Equal((KnownResourceStates.Running, time.GetUtcNow().UtcDateTime), (state.Snapshot.State?.Text, state.Snapshot.StartTimeStamp));
     }
 
     private static IDistributedApplicationBuilder Builder() =>

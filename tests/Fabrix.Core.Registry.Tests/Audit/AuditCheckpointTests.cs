@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Fabrix.Core.Registry.Audit;
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.BackgroundWork;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Fabrix.Core.Registry.Tokens;
@@ -71,7 +71,7 @@ public sealed class AuditCheckpointTests(RegistryHost host, PostgresServer postg
         try
         {
             var protection = DataProtectionProvider.Create(keyRing, builder => builder.SetApplicationName("fabrix-core-registry"));
-            var ring = new SigningKeyRing(database, protection, Options.Create(new RegistryOptions { KeyRingPath = keyRing.FullName }), time, NullLogger<SigningKeyRing>.Instance);
+            var ring = new SigningKeyRing(database, protection, Options.Create(new TokenOptions { KeyRingPath = keyRing.FullName }), time, NullLogger<SigningKeyRing>.Instance);
             var stream = $"ANCHORS_{Guid.NewGuid():N}";
             var options = Options.Create(new AuditOptions { CheckpointInterval = TimeSpan.FromMinutes(1), AnchorStream = stream, AnchorSubject = $"anchors.{stream}" });
             await using var connection = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = nats.Url });

@@ -1,3 +1,4 @@
+using Fabrix.Core.Registry.BackgroundWork;
 using Fabrix.Core.Registry.Health;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,7 @@ public sealed class HealthHistoryRetentionTests
                 TestContext.Current.CancellationToken);
         }
 
-        using var retention = new HealthHistoryRetention(store, options, time, new HealthMonitorLiveness(time, options), NullLogger<HealthHistoryRetention>.Instance);
+        using var retention = new HealthHistoryRetention(store, options, time, new BackgroundWorkHealth(time), NullLogger<HealthHistoryRetention>.Instance);
 
         var pruned = await retention.PruneAsync(TestContext.Current.CancellationToken);
 

@@ -13,12 +13,13 @@ public sealed class ConfigurationTests(RegistryHost host) : IClassFixture<Regist
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Start_BadRegistryOptions_FailsNamingEveryBadKey()
+    public async Task Start_BadKeysOfSeveralFeatures_FailsNamingEveryBadKey()
     {
         var settings = host.Settings();
         settings["Fabrix:Registry:KeyRingPath"] = null;
         settings["Fabrix:Registry:TokenLifetime"] = "00:00:10";
         settings["Fabrix:Registry:KeyRotationCheckPeriod"] = "02:00:00";
+        settings["Fabrix:Registry:OutboxPollInterval"] = "00:00:00";
         await using var factory = new RegistryFactory(settings);
 
         var error = factory.StartupFailure();
@@ -26,6 +27,7 @@ public sealed class ConfigurationTests(RegistryHost host) : IClassFixture<Regist
         Assert.Contains("Fabrix:Registry:KeyRingPath", error.Message, StringComparison.Ordinal);
         Assert.Contains("Fabrix:Registry:TokenLifetime", error.Message, StringComparison.Ordinal);
         Assert.Contains("Fabrix:Registry:KeyRotationCheckPeriod", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Fabrix:Registry:OutboxPollInterval", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using Fabrix.Core.Registry.Events;
+using Fabrix.Core.Registry.BackgroundWork;
 using Fabrix.Core.Registry.Health;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Persistence;
@@ -17,7 +17,7 @@ namespace Fabrix.Core.Registry.Tests.Tokens;
 public sealed class SigningKeyRingTests(PostgresServer postgres) : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 8, 0, 0, TimeSpan.Zero));
-    private readonly RegistryOptions _options = new() { KeyRingPath = "unused" };
+    private readonly TokenOptions _options = new() { KeyRingPath = "unused" };
     private readonly List<string> _folders = [];
     private NpgsqlDataSource _dataSource = null!;
     private RegistryDatabase _database = null!;
