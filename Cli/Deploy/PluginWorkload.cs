@@ -18,6 +18,9 @@ internal static class PluginWorkload
     /// <summary>Where a plugin finds the registry's gRPC endpoint in deploy/kubernetes.</summary>
     public const string RegistryGrpcAddress = "http://registry.fabrix-core.svc.cluster.local:8081";
 
+    /// <summary>Where a plugin finds the Operator lane (Core.Gateway) in deploy/kubernetes.</summary>
+    public const string GatewayAddress = "http://gateway.fabrix-core.svc.cluster.local:8080";
+
     /// <summary>Key of the registration credential in the plugin's Secret.</summary>
     public const string CredentialKey = "credential";
 
@@ -66,6 +69,7 @@ internal static class PluginWorkload
             Env =
             [
                 new V1EnvVar { Name = "Fabrix__Plugin__RegistryAddress", Value = RegistryGrpcAddress },
+                new V1EnvVar { Name = "Fabrix__Plugin__GatewayAddress", Value = GatewayAddress },
                 new V1EnvVar { Name = "Fabrix__Plugin__Address", Value = $"http://{manifest.Id}.{options.Namespace}.svc.cluster.local:{port.ToString(CultureInfo.InvariantCulture)}" },
                 new V1EnvVar
                 {
@@ -182,7 +186,8 @@ internal static class PluginWorkload
     }
 
     /// <summary>
-    /// Ingress from the registry only (health polling and calls core makes to the plugin's address); egress only to
+    /// Ingress from the registry (health polling) and the gateway (calls of other plugins, mediated by the Operator
+    /// lane) only; egress only to
     /// the plugin's own database when given. DNS and the lane services are allowed namespace-wide
     /// (deploy/kubernetes/base/network/plugin-policies.yaml); nothing here lets the plugin reach another plugin or NATS.
     /// </summary>
@@ -219,11 +224,8 @@ internal static class PluginWorkload
                     {
                         FromProperty =
                         [
-                            new V1NetworkPolicyPeer
-                            {
-                                NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = "fabrix-core" } },
-                                PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "registry" } },
-                            },
+                            CorePeer("registry"),
+                            CorePeer("gateway"),
                         ],
                         Ports = ports,
                     },
@@ -232,4 +234,10 @@ internal static class PluginWorkload
             },
         };
     }
+
+    private static V1NetworkPolicyPeer CorePeer(string name) => new()
+    {
+        NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = "fabrix-core" } },
+        PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = name } },
+    };
 }

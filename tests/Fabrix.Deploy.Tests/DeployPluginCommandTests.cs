@@ -148,16 +148,16 @@ public sealed class DeployPluginCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task DeployPlugin_NetworkPolicy_AdmitsTheRegistryOnlyAndAllowsNoEgress()
+    public async Task DeployPlugin_NetworkPolicy_AdmitsTheRegistryAndGatewayOnlyAndAllowsNoEgress()
     {
         var result = await RunAsync(Reporting, "deploy", "plugin", "manifest.json");
 
         var policy = KubernetesDocuments.LoadStrict(result.Output).OfType<V1NetworkPolicy>().Single();
         Assert.Equal("reporting", policy.Spec.PodSelector.MatchLabels["fabrix.io/plugin"]);
         Assert.Equal(["Ingress", "Egress"], policy.Spec.PolicyTypes);
-        var from = Assert.Single(Assert.Single(policy.Spec.Ingress).FromProperty);
-        Assert.Equal("fabrix-core", from.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
-        Assert.Equal("registry", from.PodSelector.MatchLabels["app.kubernetes.io/name"]);
+        var from = Assert.Single(policy.Spec.Ingress).FromProperty;
+        Assert.All(from, peer => Assert.Equal("fabrix-core", peer.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]));
+        Assert.Equal(["registry", "gateway"], from.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]));
         Assert.Empty(policy.Spec.Egress ?? []);
         Assert.Empty(Invariants.PluginEgressViolations(policy));
     }
