@@ -78,7 +78,7 @@ public sealed class KubernetesManifestTests
     {
         var pods = KubernetesDocuments.PodSpecs(KubernetesDocuments.BaseResources()).ToList();
 
-        Assert.Equal(["Deployment/console", "Deployment/registry", "StatefulSet/nats"], pods.Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["Deployment/console", "Deployment/gateway", "Deployment/registry", "StatefulSet/nats"], pods.Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Empty(pods.SelectMany(p => Invariants.ContainerViolations(p.Name, p.Pod)));
     }
 
@@ -120,6 +120,21 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
+    public void BaseLaneIdentity_PrivateKeyOnlyInItsLane_PublicKeyTrustedByTheRegistry()
+    {
+        var pods = KubernetesDocuments.PodSpecs(KubernetesDocuments.BaseResources()).ToDictionary(p => p.Name, p => p.Pod);
+        var secretsByPod = pods.ToDictionary(p => p.Key, p => (p.Value.Volumes ?? []).Where(v => v.Secret is not null).Select(v => v.Secret.SecretName).ToList());
+
+        Assert.Equal(["Deployment/gateway"], secretsByPod.Where(p => p.Value.Contains("fabrix-lane-gateway-identity")).Select(p => p.Key));
+        Assert.Equal(["Deployment/registry"], secretsByPod.Where(p => p.Value.Contains("fabrix-lane-public-keys")).Select(p => p.Key));
+        var registryConfig = KubernetesDocuments.BaseResources().OfType<V1ConfigMap>().Single(c => c.Metadata.Name == "fabrix-registry").Data;
+        Assert.Equal("/var/run/fabrix/lanes/gateway.pub.pem", registryConfig["Fabrix__Registry__ServiceIdentity__TrustedServices__gateway"]);
+        var gatewayConfig = KubernetesDocuments.BaseResources().OfType<V1ConfigMap>().Single(c => c.Metadata.Name == "fabrix-gateway").Data;
+        Assert.Equal("gateway", gatewayConfig["Fabrix__Lanes__Identity__Name"]);
+        Assert.StartsWith("/var/run/fabrix/identity/", gatewayConfig["Fabrix__Lanes__Identity__KeyPath"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BaseNatsConfig_RequiresAuthentication_WithoutAnonymousUserOrInlinePassword()
     {
         var settings = File.ReadLines(Path.Combine(KubernetesDocuments.Root, "base", "nats", "nats.conf"))
@@ -130,7 +145,7 @@ public sealed class KubernetesManifestTests
         Assert.DoesNotContain(settings, line => line.Contains("no_auth_user", StringComparison.Ordinal));
         Assert.Contains("jetstream: enabled", settings);
         var users = settings.Where(line => line.Contains("password:", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["{ user: registry, password: $REGISTRY_PASSWORD }"], users);
+        Assert.Equal(["{ user: registry, password: $REGISTRY_PASSWORD }", "{ user: gateway, password: $GATEWAY_PASSWORD }"], users);
     }
 
     [Fact]
