@@ -86,41 +86,7 @@ internal sealed partial class LaneStatusBoard(
         await using (var transaction = await database.BeginAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken))
         {
             response.Revision = (await PolicyStore.ReadRevisionAsync(transaction, cancellationToken)).Revision;
-            await using var command = transaction.CreateCommand("""
-                select service, instance_id, revision, usable, staleness_seconds, audit_buffer_depth, audit_dropped, reported_at
-                from lane_status order by service, instance_id
-                """);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var reportedAt = reader.GetFieldValue<DateTimeOffset>(7);
-                var lane = new LaneStatus
-                {
-                    Service = reader.GetString(0),
-                    InstanceId = reader.GetString(1),
-                    Revision = reader.GetInt64(2),
-                    Usable = reader.GetBoolean(3),
-                    ReportedAt = Timestamp.FromDateTimeOffset(reportedAt),
-                    AgeSeconds = Math.Max(0, (now - reportedAt).TotalSeconds),
-                };
-                if (!reader.IsDBNull(4))
-                {
-                    lane.StalenessSeconds = reader.GetDouble(4);
-                }
-
-                if (!reader.IsDBNull(5))
-                {
-                    lane.AuditBufferDepth = reader.GetInt64(5);
-                }
-
-                if (!reader.IsDBNull(6))
-                {
-                    lane.AuditDropped = reader.GetInt64(6);
-                }
-
-                response.Lanes.Add(lane);
-            }
-
+            response.Lanes.Add(await ReadReportsAsync(transaction, now, cancellationToken));
             await transaction.CommitAsync(cancellationToken);
         }
 
@@ -138,6 +104,47 @@ internal sealed partial class LaneStatusBoard(
         }
 
         return response;
+    }
+
+    private static async Task<List<LaneStatus>> ReadReportsAsync(RegistryTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lanes = new List<LaneStatus>();
+        await using var command = transaction.CreateCommand("""
+            select service, instance_id, revision, usable, staleness_seconds, audit_buffer_depth, audit_dropped, reported_at
+            from lane_status order by service, instance_id
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var reportedAt = reader.GetFieldValue<DateTimeOffset>(7);
+            var lane = new LaneStatus
+            {
+                Service = reader.GetString(0),
+                InstanceId = reader.GetString(1),
+                Revision = reader.GetInt64(2),
+                Usable = reader.GetBoolean(3),
+                ReportedAt = Timestamp.FromDateTimeOffset(reportedAt),
+                AgeSeconds = Math.Max(0, (now - reportedAt).TotalSeconds),
+            };
+            if (!reader.IsDBNull(4))
+            {
+                lane.StalenessSeconds = reader.GetDouble(4);
+            }
+
+            if (!reader.IsDBNull(5))
+            {
+                lane.AuditBufferDepth = reader.GetInt64(5);
+            }
+
+            if (!reader.IsDBNull(6))
+            {
+                lane.AuditDropped = reader.GetInt64(6);
+            }
+
+            lanes.Add(lane);
+        }
+
+        return lanes;
     }
 
     [LoggerMessage(EventId = 1260, Level = LogLevel.Warning, Message = "Could not read the decision-ingest consumer's backlog from JetStream")]
