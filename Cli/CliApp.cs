@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Fabrix.Cli.Audit;
 using Fabrix.Cli.Deploy;
+using Fabrix.Cli.Gateway;
+using Fabrix.Cli.Lanes;
 using Fabrix.Cli.Manifests;
 using Fabrix.Cli.Plugins;
 
@@ -16,7 +18,20 @@ internal static class CliApp
         root.Subcommands.Add(PluginCommands.Build(context));
         root.Subcommands.Add(AuditCommands.Build(context));
         root.Subcommands.Add(DeployCommands.Build(context));
+        root.Subcommands.Add(LaneCommands.Build(context));
+        root.Subcommands.Add(Gateway(context));
         return root;
+    }
+
+    /// <summary><c>fabrix gateway</c>: the Operator lane's grants and rate limit overrides on a running registry.</summary>
+    private static Command Gateway(CliContext context)
+    {
+        var options = new RegistryOptions();
+        var gateway = new Command("gateway", "The Operator lane (Core.Gateway): grants and rate limit overrides.");
+        options.AddTo(gateway);
+        gateway.Subcommands.Add(GrantCommands.Build(context, options));
+        gateway.Subcommands.Add(LimitCommands.Build(context, options));
+        return gateway;
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
