@@ -17,4 +17,22 @@ internal interface ILaneCatalog
 
     /// <summary>Sets a switch (role <c>admin</c>); answers it as stored.</summary>
     Task<PolicySwitch> SetSwitchAsync(PolicySwitchName name, bool on, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Every operator grant.</summary>
+    Task<IReadOnlyList<OperatorGrant>> ListGrantsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Grants caller → target (<c>admin</c> or <c>plugin_manager</c>).</summary>
+    Task<OperatorGrant> GrantAsync(string caller, string target, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Revokes a grant (<c>admin</c> or <c>plugin_manager</c>).</summary>
+    Task RevokeAsync(string caller, string target, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Every plugin's lane limit overrides.</summary>
+    Task<IReadOnlyList<PluginLaneLimits>> ListLimitsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Sets a plugin's Operator lane override (<c>admin</c> or <c>plugin_manager</c>).</summary>
+    Task<PluginLaneLimits> SetOperatorLimitsAsync(string pluginId, OperatorLaneLimits limits, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Clears a plugin's Operator lane override.</summary>
+    Task ClearOperatorLimitsAsync(string pluginId, string reason, CancellationToken cancellationToken);
 }

@@ -47,6 +47,72 @@ internal sealed class FakeLaneCatalog : ILaneCatalog
         }
     }
 
+    public List<OperatorGrant> Grants { get; } = [];
+
+    public List<PluginLaneLimits> Limits { get; } = [];
+
+    /// <summary>Every change asked for, as text: "grant a->b reason", "revoke a->b reason", "limits a rps=.. burst=.. reason", "clear a reason".</summary>
+    public List<string> Calls { get; } = [];
+
+    public Task<IReadOnlyList<OperatorGrant>> ListGrantsAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Failure is not null ? throw Failure : Task.FromResult<IReadOnlyList<OperatorGrant>>([.. Grants]);
+        }
+    }
+
+    public Task<OperatorGrant> GrantAsync(string caller, string target, string reason, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Calls.Add($"grant {caller}->{target} {reason}");
+            var grant = new OperatorGrant { Caller = caller, Target = target, GrantedBy = "user:alice", GrantedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch), Reason = reason };
+            Grants.Add(grant);
+            return Task.FromResult(grant);
+        }
+    }
+
+    public Task RevokeAsync(string caller, string target, string reason, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Calls.Add($"revoke {caller}->{target} {reason}");
+            Grants.RemoveAll(g => g.Caller == caller && g.Target == target);
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<IReadOnlyList<PluginLaneLimits>> ListLimitsAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Failure is not null ? throw Failure : Task.FromResult<IReadOnlyList<PluginLaneLimits>>([.. Limits]);
+        }
+    }
+
+    public Task<PluginLaneLimits> SetOperatorLimitsAsync(string pluginId, OperatorLaneLimits limits, string reason, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Calls.Add($"limits {pluginId} rps={(limits.HasRequestsPerSecond ? limits.RequestsPerSecond : null)} burst={(limits.HasBurst ? limits.Burst : null)} {reason}");
+            Limits.RemoveAll(l => l.PluginId == pluginId);
+            var stored = new PluginLaneLimits { PluginId = pluginId, Limits = new LaneLimits { Operator = limits }, SetBy = "user:alice", Reason = reason };
+            Limits.Add(stored);
+            return Task.FromResult(stored);
+        }
+    }
+
+    public Task ClearOperatorLimitsAsync(string pluginId, string reason, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Calls.Add($"clear {pluginId} {reason}");
+            Limits.RemoveAll(l => l.PluginId == pluginId);
+            return Task.CompletedTask;
+        }
+    }
+
     public static PolicySwitch Switch(PolicySwitchName name, bool on, string setBy = "system", string reason = "") =>
         new() { Name = name, On = on, SetBy = setBy, SetAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch), Reason = reason };
 }
