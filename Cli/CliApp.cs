@@ -3,6 +3,7 @@ using Fabrix.Cli.Audit;
 using Fabrix.Cli.Deploy;
 using Fabrix.Cli.Egress;
 using Fabrix.Cli.Gateway;
+using Fabrix.Cli.Lanes;
 using Fabrix.Cli.Manifests;
 using Fabrix.Cli.Plugins;
 using Fabrix.Cli.Webhooks;
@@ -19,10 +20,30 @@ internal static class CliApp
         root.Subcommands.Add(PluginCommands.Build(context));
         root.Subcommands.Add(AuditCommands.Build(context));
         root.Subcommands.Add(DeployCommands.Build(context));
-        root.Subcommands.Add(new Command("gateway", "Work with the Operator lane (Core.Gateway).") { GatewayCheckCommand.Build(context) });
+        root.Subcommands.Add(LaneCommands.Build(context));
+        root.Subcommands.Add(Gateway(context));
         root.Subcommands.Add(EgressCommands.Build(context));
         root.Subcommands.Add(WebhookCommands.Build(context));
         return root;
+    }
+
+    /// <summary>
+    /// <c>fabrix gateway</c>: the Operator lane. <c>check</c> runs its policy offline; <c>grants</c> and <c>limits</c>
+    /// manage grants and rate limit overrides on a running registry.
+    /// </summary>
+    private static Command Gateway(CliContext context)
+    {
+        var options = new RegistryOptions();
+        var gateway = new Command("gateway", "The Operator lane (Core.Gateway): check policy offline, grants and rate limit overrides.");
+        gateway.Subcommands.Add(GatewayCheckCommand.Build(context));
+        var online = new[] { GrantCommands.Build(context, options), LimitCommands.Build(context, options) };
+        foreach (var command in online)
+        {
+            options.AddTo(command);
+            gateway.Subcommands.Add(command);
+        }
+
+        return gateway;
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Fabrix.AdminConsole.Registry;
 
-/// <summary>Registers the console's only ways to the registry: the typed <c>RegistryAdmin</c> and <c>AuditLog</c> gRPC clients.</summary>
+/// <summary>Registers the console's only ways to the registry: the typed <c>RegistryAdmin</c>, <c>AuditLog</c> and <c>PolicyAdmin</c> gRPC clients.</summary>
 internal static class RegistryClientExtensions
 {
     public static WebApplicationBuilder AddRegistryClient(this WebApplicationBuilder builder)
@@ -19,10 +19,12 @@ internal static class RegistryClientExtensions
 
         AddRegistryGrpcClient<RegistryAdmin.RegistryAdminClient>(builder.Services);
         AddRegistryGrpcClient<AuditLog.AuditLogClient>(builder.Services);
+        AddRegistryGrpcClient<Fabrix.Contracts.Policy.V1.PolicyAdmin.PolicyAdminClient>(builder.Services);
 
         builder.Services.AddScoped<RegistryCalls>();
         builder.Services.AddScoped<IPluginCatalog, GrpcPluginCatalog>();
         builder.Services.AddScoped<IAuditCatalog, GrpcAuditCatalog>();
+        builder.Services.AddScoped<Fabrix.AdminConsole.Lanes.ILaneCatalog, Fabrix.AdminConsole.Lanes.GrpcLaneCatalog>();
         builder.Services.AddScoped<PluginFeed>();
         return builder;
     }

@@ -155,6 +155,19 @@ public static class RefusalCodes
     /// <summary>A request to a plugin without a valid caller context for that plugin.</summary>
     public const string CallerContextRequired = "CALLER_CONTEXT_REQUIRED";
 
+    // Issue 9 section 1 / issue 10 section 2: administrator lane control.
+    /// <summary>An operator grant was asked for a plugin towards itself (a plugin needs no grant to reach itself).</summary>
+    public const string SelfGrant = "SELF_GRANT";
+
+    /// <summary>The operator grant to revoke does not exist.</summary>
+    public const string GrantNotFound = "GRANT_NOT_FOUND";
+
+    /// <summary>The contract has no provider preference to clear.</summary>
+    public const string PreferenceNotFound = "PREFERENCE_NOT_FOUND";
+
+    /// <summary>The plugin chosen as a contract's preferred provider does not declare that contract in its pinned manifest.</summary>
+    public const string NotAProvider = "NOT_A_PROVIDER";
+
     // Outages: the registry could not serve the request; nothing was changed (gRPC UNAVAILABLE, HTTP 503).
     /// <summary>The registry cannot reach its database.</summary>
     public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";

@@ -38,6 +38,9 @@ public sealed class DecisionAuditWriter
     /// <summary>Records waiting in the buffer (not yet handed to a publish).</summary>
     public int Buffered => _buffer.Reader.Count;
 
+    /// <summary>Records dropped because the buffer was full (DropAndCount) since the lane started.</summary>
+    public long Dropped => _metrics.DroppedTotal;
+
     /// <summary>The buffer's capacity.</summary>
     public int Capacity => _options.BufferCapacity;
 

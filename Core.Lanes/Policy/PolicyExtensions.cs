@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>The lane's policy snapshot: options, the WatchPolicy client with the service identity, the background watcher, readiness and metrics.</summary>
+/// <summary>The lane's policy snapshot: options, the WatchPolicy client with the service identity, the background watcher, status reports, readiness and metrics.</summary>
 public static class PolicyExtensions
 {
     /// <summary>Name of the readiness check.</summary>
@@ -29,6 +29,15 @@ public static class PolicyExtensions
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<PolicySnapshotClient>();
         builder.Services.AddHostedService(services => services.GetRequiredService<PolicySnapshotClient>());
+        // Status reports to the registry (issue 9 section 6); the audit buffer is read when AddDecisionAudit registered one.
+        builder.Services.AddSingleton(services => new LaneStatusReporter(
+            services.GetRequiredService<PolicyService.PolicyServiceClient>(),
+            services.GetRequiredService<PolicySnapshotClient>(),
+            services.GetRequiredService<IOptions<PolicySnapshotOptions>>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<LaneStatusReporter>>(),
+            services.GetService<Fabrix.Core.Lanes.Audit.DecisionAuditWriter>()));
+        builder.Services.AddHostedService(services => services.GetRequiredService<LaneStatusReporter>());
         // The token check (AddPluginTokenCheck) decides from this snapshot too: one snapshot per lane.
         builder.Services.TryAddSingleton<Fabrix.Core.Lanes.Tokens.IPluginTokenPolicy>(services => new Fabrix.Core.Lanes.Tokens.SnapshotTokenPolicy(services.GetRequiredService<PolicySnapshotClient>()));
         builder.Services.AddHealthChecks().AddCheck<PolicySnapshotHealthCheck>(HealthCheckName);

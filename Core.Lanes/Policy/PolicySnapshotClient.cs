@@ -137,8 +137,10 @@ public sealed partial class PolicySnapshotClient : BackgroundService
                 var full = message.Snapshot;
                 var next = new PolicySnapshot(full.Revision, full.CommittedAt?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch,
                     full.Plugins.Select(PluginPolicy.From).ToFrozenDictionary(p => p.Id, StringComparer.Ordinal),
-                    full.Switches.Select(SwitchPolicy.From).ToFrozenDictionary(s => s.Name));
-                Swap(held, next, ChangedBetween(held, next), held is null || !SameSwitches(held, next));
+                    full.Switches.Select(SwitchPolicy.From).ToFrozenDictionary(s => s.Name),
+                    full.Grants.Select(GrantPolicy.From), full.ProviderPreferences.Select(ProviderPreferencePolicy.From));
+                Swap(held, next, ChangedBetween(held, next), held is null || !SameSwitches(held, next),
+                    held is null || !held.Grants.SequenceEqual(next.Grants), held is null || !SamePreferences(held, next));
                 break;
             case PolicyMessage.KindOneofCase.Delta:
                 ApplyDelta(held, message.Delta);
@@ -194,24 +196,48 @@ public sealed partial class PolicySnapshotClient : BackgroundService
             switches[wire.Name] = SwitchPolicy.From(wire);
         }
 
+        var grants = held.Grants.ToDictionary(g => (g.Caller, g.Target));
+        foreach (var key in delta.GrantsRemoved)
+        {
+            grants.Remove((key.Caller, key.Target));
+        }
+
+        foreach (var wire in delta.GrantsUpserted)
+        {
+            grants[(wire.Caller, wire.Target)] = GrantPolicy.From(wire);
+        }
+
+        var preferences = new Dictionary<string, ProviderPreferencePolicy>(held.ProviderPreferences, StringComparer.Ordinal);
+        foreach (var contract in delta.PreferencesRemoved)
+        {
+            preferences.Remove(contract);
+        }
+
+        foreach (var wire in delta.PreferencesUpserted)
+        {
+            preferences[wire.Contract] = ProviderPreferencePolicy.From(wire);
+        }
+
+        var frozenPlugins = plugins.ToFrozenDictionary(StringComparer.Ordinal);
         var next = new PolicySnapshot(delta.Revision, delta.CommittedAt?.ToDateTimeOffset() ?? held.CommittedAt,
-            plugins.ToFrozenDictionary(StringComparer.Ordinal), switches.ToFrozenDictionary());
-        Swap(held, next, changed, delta.Switches.Count > 0);
+            frozenPlugins, switches.ToFrozenDictionary(), grants.Values, preferences.Values);
+        Swap(held, next, changed, delta.Switches.Count > 0, !held.Grants.SequenceEqual(next.Grants), !SamePreferences(held, next));
     }
 
-    private void Swap(PolicySnapshot? previous, PolicySnapshot next, IReadOnlySet<string> changedPlugins, bool switchesChanged)
+    private void Swap(PolicySnapshot? previous, PolicySnapshot next, IReadOnlySet<string> changedPlugins, bool switchesChanged, bool grantsChanged,
+        bool preferencesChanged)
     {
         // Confirm first: a reader that sees the new snapshot never pairs it with the old one's age.
         Confirm();
         Volatile.Write(ref _snapshot, next);
         LogApplied(_logger, previous?.Revision ?? 0, next.Revision, changedPlugins.Count);
         var handlers = Changed;
-        if (handlers is null || (changedPlugins.Count == 0 && !switchesChanged))
+        if (handlers is null || (changedPlugins.Count == 0 && !switchesChanged && !grantsChanged && !preferencesChanged))
         {
             return;
         }
 
-        var change = new PolicyChange(next.Revision, changedPlugins, switchesChanged);
+        var change = new PolicyChange(next.Revision, changedPlugins, switchesChanged) { GrantsChanged = grantsChanged, PreferencesChanged = preferencesChanged };
         foreach (var handler in handlers.GetInvocationList().Cast<EventHandler<PolicyChange>>())
         {
             try
@@ -250,6 +276,10 @@ public sealed partial class PolicySnapshotClient : BackgroundService
     private static bool SameSwitches(PolicySnapshot previous, PolicySnapshot next) =>
         previous.Switches.Count == next.Switches.Count
         && next.Switches.All(s => previous.Switches.TryGetValue(s.Key, out var before) && before == s.Value);
+
+    private static bool SamePreferences(PolicySnapshot previous, PolicySnapshot next) =>
+        previous.ProviderPreferences.Count == next.ProviderPreferences.Count
+        && next.ProviderPreferences.All(p => previous.ProviderPreferences.TryGetValue(p.Key, out var before) && before == p.Value);
 
     private TimeSpan Backoff(int attempt)
     {

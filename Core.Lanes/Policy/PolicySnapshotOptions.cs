@@ -22,6 +22,15 @@ public sealed class PolicySnapshotOptions
 
     /// <summary>Longest delay between reconnect attempts. At least <see cref="ReconnectDelay"/>, at most 5 min.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the lane reports its status (revision, staleness, audit buffer) to the registry (issue 9 section 6). 1 s – 5 min.</summary>
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// This instance's id in status reports; empty (the default) means <c>&lt;host name&gt;:&lt;process id&gt;</c>. At most
+    /// 128 printable characters.
+    /// </summary>
+    public string InstanceId { get; set; } = string.Empty;
 }
 
 /// <summary>Reports every bad <c>Fabrix:Lanes:Policy</c> key at once.</summary>
@@ -49,6 +58,16 @@ internal sealed class PolicySnapshotOptionsValidator : IValidateOptions<PolicySn
         if (options.MaxReconnectDelay < options.ReconnectDelay || options.MaxReconnectDelay > TimeSpan.FromMinutes(5))
         {
             errors.Add($"{Section}:MaxReconnectDelay must be between ReconnectDelay and 00:05:00 (was {options.MaxReconnectDelay}).");
+        }
+
+        if (options.StatusInterval < TimeSpan.FromSeconds(1) || options.StatusInterval > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{Section}:StatusInterval must be between 00:00:01 and 00:05:00 (was {options.StatusInterval}).");
+        }
+
+        if (options.InstanceId.Length > 128 || options.InstanceId.Any(char.IsControl))
+        {
+            errors.Add($"{Section}:InstanceId must be at most 128 characters without control characters.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -47,6 +47,21 @@ internal static class AuditActions
     public const string RotateCredential = "plugin.credential.rotate";
     public const string RevokeCredential = "plugin.credential.revoke";
 
+    // Administrator lane control (issue 9 section 1, issue 10 sections 2 and 4). Listing is a read: refusals only.
+    public const string SetLaneLimits = "policy.limits.set";
+    public const string ClearLaneLimits = "policy.limits.clear";
+    public const string ListLaneLimits = "policy.limits.list";
+    public const string GrantOperatorAccess = "policy.grant.add";
+    public const string RevokeOperatorAccess = "policy.grant.revoke";
+    public const string ListOperatorGrants = "policy.grant.list";
+    public const string SetProviderPreference = "policy.preference.set";
+    public const string ClearProviderPreference = "policy.preference.clear";
+    public const string ListProviderPreferences = "policy.preference.list";
+
+    /// <summary>A lane instance's status report (refusals only: a report every few seconds is telemetry).</summary>
+    public const string ReportLaneStatus = "policy.lane_status.report";
+    public const string ListLaneStatus = "policy.lane_status.list";
+
     // Reading the audit log is itself audited (issue 3 section 4).
     public const string QueryAudit = "audit.query";
     public const string ExportAudit = "audit.export";

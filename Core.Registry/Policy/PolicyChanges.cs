@@ -8,7 +8,8 @@ namespace Fabrix.Core.Registry.Policy;
 /// revision (<see cref="PolicyRevisions"/>) and writes the <c>fabrix.policy.changed</c> outbox row that tells every
 /// registry replica (and anything else listening) after the commit. Lifecycle transitions (install, register and
 /// re-registration from a new address, enable, disable, unregister, upgrade, rollback, uninstall), health transitions
-/// and switch changes come through here.
+/// switch changes, lane limit overrides (as a change of the plugin), operator grants and provider preferences come
+/// through here.
 /// </summary>
 internal sealed class PolicyChanges(EventOutbox outbox, PolicyRevisions revisions)
 {
@@ -26,5 +27,20 @@ internal sealed class PolicyChanges(EventOutbox outbox, PolicyRevisions revision
         await outbox.EnqueueAsync(transaction, EventSubjects.PolicyChanged,
             new PolicyChanged(null, null, $"switch.{storedSwitchName}", transaction.Now, correlationId, storedSwitchName),
             EventJsonContext.Default.PolicyChanged, cancellationToken);
+    }
+
+    public async Task GrantChangedAsync(RegistryTransaction transaction, string caller, string target, string correlationId, CancellationToken cancellationToken)
+    {
+        revisions.GrantChanged(transaction, caller, target);
+        await outbox.EnqueueAsync(transaction, EventSubjects.PolicyChanged,
+            new PolicyChanged(null, null, $"grant.{PolicyRevisions.GrantKey(caller, target)}", transaction.Now, correlationId),
+            EventJsonContext.Default.PolicyChanged, cancellationToken);
+    }
+
+    public async Task PreferenceChangedAsync(RegistryTransaction transaction, string contract, string correlationId, CancellationToken cancellationToken)
+    {
+        revisions.PreferenceChanged(transaction, contract);
+        await outbox.EnqueueAsync(transaction, EventSubjects.PolicyChanged,
+            new PolicyChanged(null, null, $"preference.{contract}", transaction.Now, correlationId), EventJsonContext.Default.PolicyChanged, cancellationToken);
     }
 }

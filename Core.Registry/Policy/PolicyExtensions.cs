@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>The policy snapshot (issue 9 section 1): revisions, the per-replica feed, WatchPolicy and the switches.</summary>
+/// <summary>The policy snapshot (issue 9 section 1): revisions, the per-replica feed, WatchPolicy, the switches, lane control and lane status.</summary>
 internal static class PolicyExtensions
 {
     public static WebApplicationBuilder AddRegistryPolicy(this WebApplicationBuilder builder)
@@ -14,6 +14,8 @@ internal static class PolicyExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<PolicyFeed>());
         builder.Services.AddSingleton<PolicyRevisions>();
         builder.Services.AddSingleton<PolicyChanges>();
+        builder.Services.AddSingleton<LaneControlAdministration>();
+        builder.Services.AddSingleton<LaneStatusBoard>();
         return builder;
     }
 

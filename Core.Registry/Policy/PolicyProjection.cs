@@ -8,7 +8,9 @@ namespace Fabrix.Core.Registry.Policy;
 /// <summary>A stored plugin as the lanes see it (<see cref="PolicyPlugin"/>): the pinned manifest's declarations and the registry's facts.</summary>
 internal static class PolicyProjection
 {
-    public static PolicyPlugin ToPolicy(PluginRecord plugin)
+    /// <param name="plugin">The stored plugin.</param>
+    /// <param name="laneLimits">Its lane limit overrides, or null when it has none.</param>
+    public static PolicyPlugin ToPolicy(PluginRecord plugin, PluginLaneLimits? laneLimits)
     {
         var entry = new PolicyPlugin
         {
@@ -19,6 +21,7 @@ internal static class PolicyProjection
             Version = plugin.Version,
             Address = plugin.Address ?? string.Empty,
             Limits = new PluginLimits(),
+            LaneLimits = laneLimits,
         };
         entry.Traits.Add(plugin.Traits);
         entry.Contracts.Add(plugin.Contracts);

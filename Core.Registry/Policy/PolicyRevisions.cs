@@ -22,6 +22,13 @@ internal sealed class PolicyRevisions(PolicyFeed feed)
 
     public void SwitchChanged(RegistryTransaction transaction, string storedSwitchName) => PendingOf(transaction).Switches.Add(storedSwitchName);
 
+    public void GrantChanged(RegistryTransaction transaction, string caller, string target) => PendingOf(transaction).Grants.Add(GrantKey(caller, target));
+
+    public void PreferenceChanged(RegistryTransaction transaction, string contract) => PendingOf(transaction).Preferences.Add(contract);
+
+    /// <summary>How <c>policy_changes.grants</c> names a grant (plugin ids never contain '&gt;').</summary>
+    public static string GrantKey(string caller, string target) => $"{caller}>{target}";
+
     private Pending PendingOf(RegistryTransaction transaction)
     {
         if (_pending.TryGetValue(transaction, out var pending))
@@ -41,14 +48,16 @@ internal sealed class PolicyRevisions(PolicyFeed feed)
         await using var command = transaction.CreateCommand("""
             with bumped as (update policy_revision set revision = revision + 1 returning revision),
             recorded as (
-                insert into policy_changes (revision, plugin_ids, switches, committed_at)
-                select revision, @plugins, @switches, @now from bumped
+                insert into policy_changes (revision, plugin_ids, switches, grants, preferences, committed_at)
+                select revision, @plugins, @switches, @grants, @preferences, @now from bumped
                 returning revision
             )
             delete from policy_changes where revision <= (select revision from recorded) - @retained
             """);
         command.Parameters.AddWithValue("plugins", pending.PluginIds.Order(StringComparer.Ordinal).ToArray());
         command.Parameters.AddWithValue("switches", pending.Switches.Order(StringComparer.Ordinal).ToArray());
+        command.Parameters.AddWithValue("grants", pending.Grants.Order(StringComparer.Ordinal).ToArray());
+        command.Parameters.AddWithValue("preferences", pending.Preferences.Order(StringComparer.Ordinal).ToArray());
         command.Parameters.AddWithValue("now", transaction.Now);
         command.Parameters.AddWithValue("retained", (long)RetainedRevisions);
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -59,5 +68,9 @@ internal sealed class PolicyRevisions(PolicyFeed feed)
         public HashSet<string> PluginIds { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> Switches { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> Grants { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> Preferences { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -6,7 +6,7 @@ using Google.Protobuf.WellKnownTypes;
 namespace Fabrix.Core.Registry.Policy;
 
 /// <summary>
-/// SQL of the policy (migration 0010). Reads run in one repeatable-read transaction, so a snapshot or delta is exactly
+/// SQL of the policy (migrations 0010 and 0012). Reads run in one repeatable-read transaction, so a snapshot or delta is exactly
 /// the state at the revision it carries. Stateless.
 /// </summary>
 internal static class PolicyStore
@@ -27,12 +27,15 @@ internal static class PolicyStore
     {
         var (revision, committedAt) = await ReadRevisionAsync(transaction, cancellationToken);
         var snapshot = new PolicySnapshot { Revision = revision, CommittedAt = Timestamp.FromDateTimeOffset(committedAt) };
+        var limits = await LaneControlStore.ReadLimitsAsync(transaction, null, cancellationToken);
         foreach (var plugin in await PluginStore.ListAsync(transaction, null, null, cancellationToken))
         {
-            snapshot.Plugins.Add(PolicyProjection.ToPolicy(plugin));
+            snapshot.Plugins.Add(PolicyProjection.ToPolicy(plugin, limits.GetValueOrDefault(plugin.Id)));
         }
 
         snapshot.Switches.Add(await ReadSwitchesAsync(transaction, null, cancellationToken));
+        snapshot.Grants.Add(await LaneControlStore.ReadGrantsAsync(transaction, null, cancellationToken));
+        snapshot.ProviderPreferences.Add(await LaneControlStore.ReadPreferencesAsync(transaction, null, cancellationToken));
         return snapshot;
     }
 
@@ -56,7 +59,10 @@ internal static class PolicyStore
 
         var pluginIds = new SortedSet<string>(StringComparer.Ordinal);
         var switches = new SortedSet<string>(StringComparer.Ordinal);
-        await using (var command = transaction.CreateCommand("select plugin_ids, switches from policy_changes where revision > @from and revision <= @to"))
+        var grants = new SortedSet<string>(StringComparer.Ordinal);
+        var preferences = new SortedSet<string>(StringComparer.Ordinal);
+        await using (var command = transaction.CreateCommand(
+            "select plugin_ids, switches, grants, preferences from policy_changes where revision > @from and revision <= @to"))
         {
             command.Parameters.AddWithValue("from", fromRevision);
             command.Parameters.AddWithValue("to", revision);
@@ -65,15 +71,20 @@ internal static class PolicyStore
             {
                 pluginIds.UnionWith(reader.GetFieldValue<string[]>(0));
                 switches.UnionWith(reader.GetFieldValue<string[]>(1));
+                grants.UnionWith(reader.GetFieldValue<string[]>(2));
+                preferences.UnionWith(reader.GetFieldValue<string[]>(3));
             }
         }
 
         var delta = new PolicyDelta { Revision = revision, BaseRevision = fromRevision, CommittedAt = Timestamp.FromDateTimeOffset(committedAt) };
+        var limits = pluginIds.Count == 0
+            ? []
+            : await LaneControlStore.ReadLimitsAsync(transaction, [.. pluginIds], cancellationToken);
         foreach (var id in pluginIds)
         {
             if (await PluginStore.FindAsync(transaction, id, forUpdate: false, cancellationToken) is { } plugin)
             {
-                delta.Upserted.Add(PolicyProjection.ToPolicy(plugin));
+                delta.Upserted.Add(PolicyProjection.ToPolicy(plugin, limits.GetValueOrDefault(id)));
             }
             else
             {
@@ -84,6 +95,25 @@ internal static class PolicyStore
         if (switches.Count > 0)
         {
             delta.Switches.Add(await ReadSwitchesAsync(transaction, [.. switches], cancellationToken));
+        }
+
+        if (grants.Count > 0)
+        {
+            var present = await LaneControlStore.ReadGrantsByKeyAsync(transaction, [.. grants], cancellationToken);
+            delta.GrantsUpserted.Add(present);
+            var kept = present.Select(g => PolicyRevisions.GrantKey(g.Caller, g.Target)).ToHashSet(StringComparer.Ordinal);
+            foreach (var key in grants.Where(k => !kept.Contains(k)))
+            {
+                var split = key.IndexOf('>', StringComparison.Ordinal);
+                delta.GrantsRemoved.Add(new OperatorGrantKey { Caller = key[..split], Target = key[(split + 1)..] });
+            }
+        }
+
+        if (preferences.Count > 0)
+        {
+            var present = await LaneControlStore.ReadPreferencesAsync(transaction, [.. preferences], cancellationToken);
+            delta.PreferencesUpserted.Add(present);
+            delta.PreferencesRemoved.Add(preferences.Where(c => present.All(p => !string.Equals(p.Contract, c, StringComparison.Ordinal))));
         }
 
         return (true, delta);

@@ -11,7 +11,8 @@ using Grpc.Core;
 namespace Fabrix.Core.Registry.Policy;
 
 /// <summary>
-/// <c>fabrix.policy.v1.PolicyAdmin</c>: the global switches (egress kill switch, lane on/off). Setting one needs the
+/// <c>fabrix.policy.v1.PolicyAdmin</c>. Lane limits, grants and provider preferences are <see cref="LaneControlAdministration"/>'s;
+/// lane status is <see cref="LaneStatusBoard"/>'s. Here: the global switches (egress kill switch, lane on/off). Setting one needs the
 /// <c>admin</c> role; listing, any administrator role. A change is one transaction: the switch row (with who set it,
 /// when and why), the policy revision and its <c>fabrix.policy.changed</c> outbox row, and the audit row
 /// (<c>policy.switch.set</c>, target <c>switch:&lt;name&gt;</c>). Setting a switch to its current value changes nothing
@@ -22,7 +23,9 @@ internal sealed class PolicyAdminService(
     RequestArguments arguments,
     AuditLog audit,
     RegistryDatabase database,
-    PolicyChanges changes) : PolicyAdmin.PolicyAdminBase
+    PolicyChanges changes,
+    LaneControlAdministration control,
+    LaneStatusBoard lanes) : PolicyAdmin.PolicyAdminBase
 {
     public override async Task<PolicySwitch> SetPolicySwitch(SetPolicySwitchRequest request, ServerCallContext context)
     {
@@ -72,4 +75,34 @@ internal sealed class PolicyAdminService(
         await transaction.CommitAsync(cancellationToken);
         return response;
     }
+
+    public override Task<PluginLaneLimits> SetLaneLimits(SetLaneLimitsRequest request, ServerCallContext context) =>
+        control.SetLimitsAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<ClearLaneLimitsResponse> ClearLaneLimits(ClearLaneLimitsRequest request, ServerCallContext context) =>
+        control.ClearLimitsAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<ListLaneLimitsResponse> ListLaneLimits(ListLaneLimitsRequest request, ServerCallContext context) =>
+        control.ListLimitsAsync(context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<OperatorGrant> GrantOperatorAccess(GrantOperatorAccessRequest request, ServerCallContext context) =>
+        control.GrantAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<RevokeOperatorAccessResponse> RevokeOperatorAccess(RevokeOperatorAccessRequest request, ServerCallContext context) =>
+        control.RevokeAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<ListOperatorGrantsResponse> ListOperatorGrants(ListOperatorGrantsRequest request, ServerCallContext context) =>
+        control.ListGrantsAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<ProviderPreference> SetProviderPreference(SetProviderPreferenceRequest request, ServerCallContext context) =>
+        control.SetPreferenceAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<ClearProviderPreferenceResponse> ClearProviderPreference(ClearProviderPreferenceRequest request, ServerCallContext context) =>
+        control.ClearPreferenceAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<ListProviderPreferencesResponse> ListProviderPreferences(ListProviderPreferencesRequest request, ServerCallContext context) =>
+        control.ListPreferencesAsync(context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<ListLaneStatusResponse> ListLaneStatus(ListLaneStatusRequest request, ServerCallContext context) =>
+        lanes.ListAsync(context.GetHttpContext(), context.CancellationToken);
 }

@@ -14,9 +14,16 @@ namespace Fabrix.Core.Registry.Policy;
 /// covers is skipped, and a gap before a pushed delta or heartbeat (the feed's first read came after this stream's) is
 /// filled from the database. Successful watches are reads and are not audited; refusals are.
 /// </summary>
-internal sealed class PolicyWatchService(ServiceIdentityAuthenticator identity, PolicyFeed feed, RegistryDatabase database, TimeProvider timeProvider)
+internal sealed class PolicyWatchService(ServiceIdentityAuthenticator identity, PolicyFeed feed, RegistryDatabase database, TimeProvider timeProvider,
+    LaneStatusBoard lanes)
     : PolicyService.PolicyServiceBase
 {
+    public override async Task<ReportLaneStatusResponse> ReportLaneStatus(LaneStatusReport request, ServerCallContext context)
+    {
+        await lanes.ReportAsync(request, context.GetHttpContext(), context.CancellationToken);
+        return new ReportLaneStatusResponse();
+    }
+
     public override async Task WatchPolicy(WatchPolicyRequest request, IServerStreamWriter<PolicyMessage> responseStream, ServerCallContext context)
     {
         var cancellationToken = context.CancellationToken;

@@ -30,6 +30,7 @@ public abstract class ConsoleComponentTest : BunitContext
         Services.AddSingleton(TimeProvider);
         Services.AddSingleton<IPluginCatalog>(Catalog);
         Services.AddSingleton<IAuditCatalog>(AuditCatalog);
+        Services.AddSingleton<Fabrix.AdminConsole.Lanes.ILaneCatalog>(LaneCatalog);
         Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         Services.AddScoped<PluginFeed>();
@@ -40,6 +41,8 @@ public abstract class ConsoleComponentTest : BunitContext
     internal FakePluginCatalog Catalog { get; } = new();
 
     internal FakeAuditCatalog AuditCatalog { get; } = new();
+
+    internal FakeLaneCatalog LaneCatalog { get; } = new();
 
     internal virtual TimeProvider TimeProvider => TimeProvider.System;
 
