@@ -62,7 +62,7 @@ internal sealed partial class OperatorForwarder(
         }
 
         var caller = check.Caller;
-        if (rateLimits.TryTake(caller.PluginId) is { } overRate)
+        if (rateLimits.TryTake(caller.PluginId, snapshots.Current.Snapshot?.Find(caller.PluginId)?.LaneLimits?.Operator) is { } overRate)
         {
             await RefuseAsync(context, caller.PluginId, $"- {request.Method} -", overRate, started);
             return;

@@ -7,10 +7,8 @@ namespace Fabrix.Core.Gateway.Forwarding;
 
 /// <summary>
 /// The gateway's policy snapshot as the operator policy reads it: one instance per snapshot revision (built once,
-/// when the revision is first used), the target looked up as a span without allocating. Grants and contract
-/// preferences: this snapshot carries none yet (issue 9's lanectl work adds them to <see cref="PolicySnapshot"/>, which
-/// then implements <see cref="IOperatorPolicySource"/> itself and replaces this adapter), so no call is granted beyond
-/// the caller's declared dependencies and an ambiguous contract names its candidates.
+/// when the revision is first used), the target looked up as a span without allocating, grants and contract provider
+/// preferences as the administrator set them (<see cref="PolicySnapshot.IsGranted"/>, <see cref="PolicySnapshot.PreferredProvider"/>).
 /// </summary>
 internal sealed class SnapshotOperatorSource : IOperatorPolicySource
 {
@@ -33,7 +31,7 @@ internal sealed class SnapshotOperatorSource : IOperatorPolicySource
 
     public PluginPolicy? Find(ReadOnlySpan<char> id) => _byId.TryGetValue(id, out var plugin) ? plugin : null;
 
-    public bool IsGranted(string caller, string target) => false;
+    public bool IsGranted(string caller, string target) => _snapshot.IsGranted(caller, target);
 
-    public string? PreferredProvider(string contract) => null;
+    public string? PreferredProvider(string contract) => _snapshot.PreferredProvider(contract);
 }

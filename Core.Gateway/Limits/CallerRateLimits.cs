@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Fabrix.Core.Gateway.Refusals;
+using Fabrix.Core.Lanes.Policy;
 using Microsoft.Extensions.Options;
 
 namespace Fabrix.Core.Gateway.Limits;
@@ -12,19 +13,23 @@ namespace Fabrix.Core.Gateway.Limits;
 /// </summary>
 internal sealed class CallerRateLimits : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly PartitionedRateLimiter<BucketKey> _limiter;
     private readonly RateLimitOptions _defaults;
 
     public CallerRateLimits(IOptions<GatewayLimitsOptions> options)
     {
         _defaults = options.Value.RateLimit;
-        _limiter = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, LimitFor));
+        _limiter = PartitionedRateLimiter.Create<BucketKey, BucketKey>(key => RateLimitPartition.GetTokenBucketLimiter(key, BucketOptions));
     }
 
-    /// <summary>Takes one call from <paramref name="caller"/>'s bucket; a refusal (429) when it is empty.</summary>
-    public GatewayRefusal? TryTake(string caller)
+    /// <summary>
+    /// Takes one call from <paramref name="caller"/>'s bucket, sized by the administrator's override from the policy
+    /// snapshot when there is one (<paramref name="overrides"/>, issue 10 section 4), else by the configured defaults;
+    /// a refusal (429) when it is empty.
+    /// </summary>
+    public GatewayRefusal? TryTake(string caller, RateLimitOverride? overrides)
     {
-        using var lease = _limiter.AttemptAcquire(caller);
+        using var lease = _limiter.AttemptAcquire(KeyFor(caller, overrides));
         if (lease.IsAcquired)
         {
             return null;
@@ -38,17 +43,23 @@ internal sealed class CallerRateLimits : IDisposable
     public void Dispose() => _limiter.Dispose();
 
     /// <summary>
-    /// The bucket of <paramref name="caller"/>: the configured defaults. This is the one place per-plugin overrides
-    /// from the policy snapshot (an administrator's limit for this plugin, issue 10 section 4) plug in; a changed
-    /// override must then also change the partition key (caller and override revision), since a partition's bucket is
-    /// created once.
+    /// The bucket of <paramref name="caller"/>: the override's rate and burst where set, the defaults elsewhere. The key
+    /// holds the sizes, so a changed override starts a new bucket (a partition's bucket is created once; the idle old one
+    /// is dropped by the limiter).
     /// </summary>
-    internal TokenBucketRateLimiterOptions LimitFor(string caller) => new()
+    internal BucketKey KeyFor(string caller, RateLimitOverride? overrides) =>
+        new(caller, overrides?.RequestsPerSecond ?? _defaults.TokensPerSecond, overrides?.Burst ?? _defaults.Burst);
+
+    /// <summary>Whole tokens per second; a rate under one a second adds one token every 1/rate seconds.</summary>
+    internal static TokenBucketRateLimiterOptions BucketOptions(BucketKey key) => new()
     {
-        TokenLimit = _defaults.Burst,
-        TokensPerPeriod = _defaults.TokensPerSecond,
-        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        TokenLimit = key.Burst,
+        TokensPerPeriod = key.TokensPerSecond >= 1 ? (int)Math.Round(key.TokensPerSecond) : 1,
+        ReplenishmentPeriod = key.TokensPerSecond >= 1 ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(1 / key.TokensPerSecond),
         QueueLimit = 0,
         AutoReplenishment = true,
     };
+
+    /// <summary>One caller's bucket and its size.</summary>
+    internal readonly record struct BucketKey(string Caller, double TokensPerSecond, int Burst);
 }

@@ -88,9 +88,6 @@ internal sealed class EgressGate(PluginTokenCheck tokens, PolicySnapshotClient p
         return new ProxyVerdict(decision.Allowed, status, decision.Reason, pluginId, decision);
     }
 
-    /// <summary>
-    /// Per-plugin report mode (issue 12 section 1). The seam for the administrator's per-plugin mode in the policy
-    /// snapshot; until the snapshot carries it every plugin is enforced.
-    /// </summary>
-    private static bool ReportModeFor(PluginPolicy? plugin) => plugin is not null && false;
+    /// <summary>Per-plugin report mode (issue 12 section 1): the administrator's Proxy-lane mode in the policy snapshot; enforce when unset.</summary>
+    private static bool ReportModeFor(PluginPolicy? plugin) => plugin?.LaneLimits?.Proxy?.Mode == ProxyMode.Report;
 }

@@ -7,6 +7,7 @@ using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Gateway.Tests.Infrastructure;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Fabrix.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -150,6 +151,58 @@ public sealed class OperatorForwarderTests(GatewayPlatform platform) : IClassFix
         using var response = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/no-such-plugin-{caller}/api/users/1", token), Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Forward_NotADependency_RefusedUntilGrantedAndAgainAfterRevoke()
+    {
+        var target = TestManifests.NewId("fwd-grant");
+        await platform.InstallActiveAsync(TestManifests.Manifest(target));
+        var caller = TestManifests.NewId("fwd-grant-caller");
+        var token = await platform.InstallActiveAsync(TestManifests.Manifest(caller));
+        await platform.WaitForPolicyAsync(target, entry => entry.IsActive && entry.Address is not null, "the target is active in the gateway's snapshot");
+        await platform.WaitForPolicyAsync(caller, entry => entry.IsActive, "the caller is active in the gateway's snapshot");
+        using var client = platform.GatewayClient();
+        var snapshots = platform.Gateway.Services.GetRequiredService<Fabrix.Core.Lanes.Policy.PolicySnapshotClient>();
+
+        using var refused = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/1?case=before", token), Ct);
+        await platform.PolicyAdmin.GrantOperatorAccessAsync(new Fabrix.Contracts.Policy.V1.GrantOperatorAccessRequest { Caller = caller, Target = target, Reason = "integration" },
+            platform.Manager, cancellationToken: Ct);
+        await Eventually.UntilAsync(() => Task.FromResult(snapshots.Current.Snapshot?.IsGranted(caller, target) == true), TimeSpan.FromSeconds(30), "the grant reaches the gateway", Ct);
+        using var granted = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/1?case=granted", token), Ct);
+        await platform.PolicyAdmin.RevokeOperatorAccessAsync(new Fabrix.Contracts.Policy.V1.RevokeOperatorAccessRequest { Caller = caller, Target = target, Reason = "done" },
+            platform.Manager, cancellationToken: Ct);
+        await Eventually.UntilAsync(() => Task.FromResult(snapshots.Current.Snapshot?.IsGranted(caller, target) == false), TimeSpan.FromSeconds(30), "the revoke reaches the gateway", Ct);
+        using var revoked = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/1?case=revoked", token), Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, revoked.StatusCode);
+        Assert.Single(platform.Target.ReceivedUnder("/api/users/1?case=granted"));
+        Assert.Empty(platform.Target.ReceivedUnder("/api/users/1?case=revoked"));
+    }
+
+    [Fact]
+    public async Task Forward_AdministratorRateOverride_AppliesToThatCallerOnly()
+    {
+        var (caller, target, token) = await CallerAndTargetAsync("fwd-override");
+        var snapshots = platform.Gateway.Services.GetRequiredService<Fabrix.Core.Lanes.Policy.PolicySnapshotClient>();
+        await platform.PolicyAdmin.SetLaneLimitsAsync(new Fabrix.Contracts.Policy.V1.SetLaneLimitsRequest
+        {
+            PluginId = caller,
+            Operator = new Fabrix.Contracts.Policy.V1.OperatorLaneLimits { RequestsPerSecond = 0.01, Burst = 1 },
+            Reason = "noisy caller",
+        }, platform.Manager, cancellationToken: Ct);
+        await Eventually.UntilAsync(() => Task.FromResult(snapshots.Current.Snapshot?.Find(caller)?.LaneLimits?.Operator?.Burst == 1), TimeSpan.FromSeconds(30),
+            "the override reaches the gateway", Ct);
+        using var client = platform.GatewayClient();
+
+        using var first = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/1?case={caller}-1", token), Ct);
+        using var second = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/1?case={caller}-2", token), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.True(second.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
     }
 
     /// <summary>An active target (seed 004's user-management manifest) and an active caller that depends on it.</summary>

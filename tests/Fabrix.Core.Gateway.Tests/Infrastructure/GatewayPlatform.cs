@@ -42,6 +42,9 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
 
     public RegistryAdmin.RegistryAdminClient Admin => new(_channel!);
 
+    /// <summary>Grants, lane limit overrides and switches (role plugin_manager with <see cref="Manager"/>).</summary>
+    public PolicyAdmin.PolicyAdminClient PolicyAdmin => new(_channel!);
+
     public Metadata Manager { get; private set; } = null!;
 
     /// <summary>The gateway's service key (public half), which signs the caller contexts.</summary>

@@ -143,6 +143,30 @@ public sealed class ProxyLaneTests(ProxyPlatform platform) : IClassFixture<Proxy
     }
 
     [Fact]
+    public async Task Forward_ReportMode_AllowsNotAllowlistedButMarksItAndStillRefusesMetadata()
+    {
+        var (id, token) = await platform.InstallEgressPluginAsync("api.example.com");
+        await platform.PolicyAdmin.SetLaneLimitsAsync(new Fabrix.Contracts.Policy.V1.SetLaneLimitsRequest
+        {
+            PluginId = id,
+            Proxy = new Fabrix.Contracts.Policy.V1.ProxyLaneLimits { Mode = Fabrix.Contracts.Policy.V1.ProxyMode.Report },
+            Reason = "rolling out the allowlist",
+        }, platform.Manager, cancellationToken: TestContext.Current.CancellationToken);
+        await platform.WaitForPolicyAsync(id, p => p.LaneLimits?.Proxy?.Mode == Fabrix.Contracts.Policy.V1.ProxyMode.Report, $"{id} is in report mode at the proxy");
+        using var client = platform.ProxiedClient(token);
+
+        using var reported = await client.GetAsync(Receiver("/reported"), TestContext.Current.CancellationToken);
+        using var metadata = await client.GetAsync(new Uri("http://169.254.169.254/latest/meta-data/"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, reported.StatusCode);
+        Assert.Contains("/reported", platform.Received);
+        Assert.Equal("metadata", Reason(metadata));
+        await Fabrix.Testing.Eventually.UntilAsync(
+            async () => (await platform.AuditRowsAsync(id)).Any(r => r.Action == "lane.proxy.forward" && r.Outcome == "succeeded" && r.Reason == "not_allowlisted" && r.Target.Contains("mode=report", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the reported request is audited as what enforce mode would refuse", CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Connect_AllowlistedHost_TunnelsBytesBothWays()
     {
         var (id, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
