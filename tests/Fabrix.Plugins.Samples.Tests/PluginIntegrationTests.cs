@@ -27,7 +27,7 @@ public sealed class PluginIntegrationTests(PostgresServer postgres)
         Assert.Equal(["handles_pii", "audit_required"], manifest.Traits);
         Assert.Equal(["pii", "internal"], manifest.Security.DataClassification);
         Assert.Equal("detailed", manifest.Compliance!.AuditLevel);
-        Assert.Equal("/api/users/{id}", manifest.Endpoints["user_info"]);
+        Assert.Equal("GET,PUT /api/users/{id}", manifest.Endpoints["user_info"]);
         Assert.Equal(new ManifestHealthCheck("http", 5200, "/health"), manifest.HealthCheck);
     }
 
