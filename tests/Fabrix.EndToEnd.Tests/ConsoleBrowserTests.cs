@@ -7,6 +7,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Fabrix.EndToEnd.Tests;
 
 /// <summary>The admin console in real Chromium against the running platform, signed in with the development sign-in.</summary>
+[Collection(SamplePlugins.Collection)]
 public sealed class ConsoleBrowserTests(PlatformFixture platform, BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private const string SamplePluginId = "user-management";
@@ -30,22 +31,25 @@ public sealed class ConsoleBrowserTests(PlatformFixture platform, BrowserFixture
     [Fact]
     public async Task PluginManager_DisablesSamplePlugin_SeesStatusChange()
     {
+        // accounting, the sample nothing depends on: disabling user-management would be refused while accounting is active.
+        const string LeafPluginId = "accounting";
+        await platform.WaitForPluginAsync(LeafPluginId, p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
         var page = await SignInAsync("maria", AdminRoles.PluginManager);
 
-        await Expect(page.GetByTestId($"plugin-row-{SamplePluginId}")).ToBeVisibleAsync();
-        await Expect(page.GetByTestId($"status-{SamplePluginId}")).ToContainTextAsync("active", new() { IgnoreCase = true });
-        await page.GetByTestId($"disable-{SamplePluginId}").ClickAsync();
+        await Expect(page.GetByTestId($"plugin-row-{LeafPluginId}")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId($"status-{LeafPluginId}")).ToContainTextAsync("active", new() { IgnoreCase = true });
+        await page.GetByTestId($"disable-{LeafPluginId}").ClickAsync();
         await page.GetByTestId("confirm").ClickAsync();
 
-        await Expect(page.GetByTestId($"status-{SamplePluginId}")).ToContainTextAsync("disabled", new() { IgnoreCase = true });
-        var plugin = await platform.Admin().GetPluginAsync(new GetPluginRequest { Id = SamplePluginId }, cancellationToken: TestContext.Current.CancellationToken);
+        await Expect(page.GetByTestId($"status-{LeafPluginId}")).ToContainTextAsync("disabled", new() { IgnoreCase = true });
+        var plugin = await platform.Admin().GetPluginAsync(new GetPluginRequest { Id = LeafPluginId }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(PluginStatus.Disabled, plugin.Summary.Status);
         Assert.Contains(plugin.History, e => e.ToStatus == PluginStatus.Disabled && e.Actor.Contains("maria", StringComparison.Ordinal));
 
         // Leave the platform as found for the other tests, through the same UI.
-        await page.GetByTestId($"enable-{SamplePluginId}").ClickAsync();
+        await page.GetByTestId($"enable-{LeafPluginId}").ClickAsync();
         await page.GetByTestId("confirm").ClickAsync();
-        await Expect(page.GetByTestId($"status-{SamplePluginId}")).ToContainTextAsync("active", new() { IgnoreCase = true });
+        await Expect(page.GetByTestId($"status-{LeafPluginId}")).ToContainTextAsync("active", new() { IgnoreCase = true });
     }
 
     [Fact]

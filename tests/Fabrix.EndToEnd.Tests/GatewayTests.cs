@@ -7,6 +7,7 @@ using Xunit;
 namespace Fabrix.EndToEnd.Tests;
 
 /// <summary>The Operator lane on the running platform (issue 10): accounting reads user-management only through the gateway.</summary>
+[Collection(SamplePlugins.Collection)]
 public sealed class GatewayTests(PlatformFixture platform)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -12,6 +12,7 @@ using Xunit;
 namespace Fabrix.EndToEnd.Tests;
 
 /// <summary>The platform as a newcomer runs it: the sample plugin is installed by the AppHost, registers and becomes active.</summary>
+[Collection(SamplePlugins.Collection)]
 public sealed class PlatformTests(PlatformFixture platform)
 {
     private const string SamplePluginId = "user-management";
@@ -21,7 +22,7 @@ public sealed class PlatformTests(PlatformFixture platform)
     {
         var plugin = await platform.WaitForPluginAsync(SamplePluginId, p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
 
-        Assert.Equal("1.0.0", plugin.Summary.Version);
+        Assert.Equal("1.1.0", plugin.Summary.Version);
         Assert.Contains("IdentityPlugin", plugin.Summary.Contracts);
         Assert.Contains(plugin.History, e => e.ToStatus == PluginStatus.Registered);
         Assert.Contains(plugin.History, e => e.ToStatus == PluginStatus.Active);

@@ -12,14 +12,14 @@ namespace Fabrix.AppHost.Tests.Nats;
 public sealed partial class NatsUsersTests
 {
     [Fact]
-    public void ApplyUsers_Platform_AreTheAppHostAndTheRegistryOnly()
+    public void ApplyUsers_Platform_AreTheAppHostAndTheCoreServicesOnly()
     {
         using var platform = new PlatformModel();
         var nats = platform.Resource<FabrixNatsResource>("nats");
 
         var users = NatsBuilderExtensions.ApplyUsers(nats, platform.Model);
 
-        Assert.Equal(["apphost", "registry"], users);
+        Assert.Equal(["apphost", "gateway", "registry"], users);
     }
 
     [Fact]
@@ -36,6 +36,7 @@ public sealed partial class NatsUsersTests
         Assert.Equal(
             [
                 ("apphost", File.ReadAllText(nats.UserPasswordFile("apphost")).Trim()),
+                ("gateway", File.ReadAllText(nats.UserPasswordFile("gateway")).Trim()),
                 ("registry", File.ReadAllText(nats.UserPasswordFile("registry")).Trim()),
             ],
             users);

@@ -54,8 +54,8 @@ public sealed class PreflightTests
 
         Assert.Equal(
             [
-                ("console.http", 5003), ("nats.monitoring", 8225), ("nats.tcp", 4225), ("postgres.tcp", 5436),
-                ("registry.grpc", 5104), ("registry.http", 5103), ("user-management.http", 5203),
+                ("accounting.http", 5213), ("console.http", 5003), ("gateway.http", 5303), ("nats.monitoring", 8225), ("nats.tcp", 4225),
+                ("postgres.tcp", 5436), ("registry.grpc", 5104), ("registry.http", 5103), ("user-management.grpc", 5204), ("user-management.http", 5203),
             ],
             ports.Order());
     }

@@ -135,7 +135,7 @@ public sealed class AccountsTests : IAsyncLifetime
         Assert.Empty(result.Errors);
         Assert.Equal("accounting", result.Manifest!.Id);
         Assert.Equal(["user-management"], result.Manifest.Dependencies);
-        Assert.Equal("/api/accounts/{userId}", result.Manifest.Endpoints["account"]);
+        Assert.Equal("GET /api/accounts/{userId}", result.Manifest.Endpoints["account"]);
     }
 
     private HttpClient CallerClient()
