@@ -6,7 +6,7 @@ using Fabrix.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Fabrix.Plugins.Samples.Tests;
+namespace Fabrix.Plugins.Samples.Tests.UserManagement;
 
 /// <summary>The sample as a Fabrix plugin: a valid manifest, and an API that works while core is unreachable.</summary>
 public sealed class PluginIntegrationTests(PostgresServer postgres)

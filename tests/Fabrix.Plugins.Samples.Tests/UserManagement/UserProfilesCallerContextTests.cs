@@ -10,7 +10,7 @@ using Fabrix.Contracts.Identity;
 using Fabrix.Testing;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Fabrix.Plugins.Samples.Tests;
+namespace Fabrix.Plugins.Samples.Tests.UserManagement;
 
 /// <summary>
 /// Issue 10 section 3: the sample's API (PII, <c>authentication_required: true</c>) takes only calls that came through

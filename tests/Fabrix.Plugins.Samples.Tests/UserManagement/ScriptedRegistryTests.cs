@@ -5,7 +5,7 @@ using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Fabrix.Plugins.Samples.Tests;
+namespace Fabrix.Plugins.Samples.Tests.UserManagement;
 
 /// <summary>
 /// The sample tested the way a plugin author tests a plugin: against the plugin test kit's scripted registry

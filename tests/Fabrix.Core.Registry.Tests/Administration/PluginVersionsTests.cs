@@ -1,6 +1,6 @@
 using Fabrix.Core.Registry.Plugins;
 
-namespace Fabrix.Core.Registry.Tests.Versions;
+namespace Fabrix.Core.Registry.Tests.Administration;
 
 public sealed class PluginVersionsTests
 {

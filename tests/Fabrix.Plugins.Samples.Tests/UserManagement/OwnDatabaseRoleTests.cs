@@ -2,7 +2,7 @@ using System.Net;
 using Fabrix.Testing;
 using Npgsql;
 
-namespace Fabrix.Plugins.Samples.Tests;
+namespace Fabrix.Plugins.Samples.Tests.UserManagement;
 
 /// <summary>
 /// Issue 7 section 7: the AppHost gives the sample its own database through a role that owns only that database. The

@@ -11,7 +11,7 @@ using Fabrix.Core.Registry.Tests.Infrastructure;
 using Google.Rpc;
 using Grpc.Core;
 
-namespace Fabrix.Core.Registry.Tests.Versions;
+namespace Fabrix.Core.Registry.Tests.Administration;
 
 /// <summary>Issue 3 section 3 against the real registry and PostgreSQL: upgrade, permission diff, rollback, platform range.</summary>
 public sealed class VersionTests(RegistryHost host) : IClassFixture<RegistryHost>

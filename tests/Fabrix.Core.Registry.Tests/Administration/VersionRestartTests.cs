@@ -3,7 +3,7 @@ using Fabrix.Core.Registry.Tests.Dependencies;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Fabrix.Testing;
 
-namespace Fabrix.Core.Registry.Tests.Versions;
+namespace Fabrix.Core.Registry.Tests.Administration;
 
 /// <summary>Issue 3 section 6: "upgrade + rollback survive a registry restart" (a new instance on the same database).</summary>
 public sealed class VersionRestartTests(PostgresServer postgres, NatsServer nats)

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Fabrix.Testing;
 using Npgsql;
 
-namespace Fabrix.Plugins.Samples.Tests;
+namespace Fabrix.Plugins.Samples.Tests.UserManagement;
 
 /// <summary>The user-management API end to end: HTTP in, real PostgreSQL underneath.</summary>
 public sealed class UserProfilesApiTests(PostgresServer postgres) : IAsyncLifetime
