@@ -16,7 +16,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Fabrix.Core.Gateway.Tests.Infrastructure;
 
@@ -29,7 +28,7 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
 {
     public const string ServiceName = "core-gateway";
     private readonly Dictionary<string, string> _credentials = new(StringComparer.Ordinal);
-    private string _root = string.Empty;
+    private LaneTestRegistry _lane = null!;
     private GrpcChannel? _channel;
 
     public RegistryFactory Registry { get; private set; } = null!;
@@ -54,55 +53,32 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
 
     public async ValueTask InitializeAsync()
     {
-        _root = Directory.CreateTempSubdirectory("fabrix-gateway-tests-").FullName;
-        ConnectionString = await postgres.CreateDatabaseAsync("gateway");
-        var devKey = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(_root, "dev-admin.pem"));
-        var serviceKey = ServiceToken.EnsureKeyFile(Path.Combine(_root, $"{ServiceName}.pem"));
-        ServicePublicKey = ServiceToken.LoadKey(serviceKey);
-        var stream = $"DECISIONS_{Guid.NewGuid():N}";
-        var anchors = $"ANCHORS_{Guid.NewGuid():N}";
-        Registry = new RegistryFactory(new Dictionary<string, string?>(StringComparer.Ordinal)
+        _lane = await LaneTestRegistry.CreateAsync(postgres, nats, ServiceName, new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["ConnectionStrings:registry"] = ConnectionString,
-            ["ConnectionStrings:nats"] = nats.Url,
-            ["Fabrix:Registry:KeyRingPath"] = Path.Combine(_root, "keyring"),
-            ["Fabrix:DevAdmin:KeyFile"] = devKey,
-            ["Fabrix:Registry:OutboxPollInterval"] = "00:00:00.500",
             ["Fabrix:Registry:Health:Enabled"] = "true",
             ["Fabrix:Registry:Health:Tick"] = "00:00:00.100",
             ["Fabrix:Registry:Health:Interval"] = "00:00:00.300",
             ["Fabrix:Registry:Health:Timeout"] = "00:00:00.250",
             ["Fabrix:Registry:Health:Jitter"] = "0",
             ["Fabrix:Registry:Health:TargetRefreshInterval"] = "00:00:00.200",
-            ["Fabrix:Registry:Audit:AnchorStream"] = anchors,
-            ["Fabrix:Registry:Audit:AnchorSubject"] = $"fabrix.audit.anchors.{anchors}",
-            ["Fabrix:Registry:Audit:Ingest:Stream"] = stream,
-            ["Fabrix:Registry:Audit:Ingest:Subject"] = $"decisions.{stream}",
-            ["Fabrix:Registry:RateLimiting:Enabled"] = "false",
-            [$"Fabrix:Registry:ServiceIdentity:TrustedServices:{ServiceName}"] =
-                ServiceToken.WritePublicKeyFile(serviceKey, Path.Combine(_root, $"{ServiceName}.pub.pem")),
         });
+        Registry = _lane.Registry;
+        ConnectionString = _lane.ConnectionString;
+        ServicePublicKey = ServiceToken.LoadKey(_lane.ServiceKeyFile);
+        var devKey = _lane.DevAdminKeyFile;
         _channel = GrpcChannel.ForAddress(Registry.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Registry.Server.CreateHandler() });
         Manager = new Metadata
         {
             { "authorization", $"Bearer {DevelopmentAdminToken.Mint(DevelopmentAdminToken.LoadKey(devKey), "morgan", [AdminRoles.PluginManager], TimeProvider.System)}" },
         };
         Target = await TargetServer.StartAsync();
-        Gateway = new GatewayFactory(Registry, new Dictionary<string, string?>(StringComparer.Ordinal)
-        {
-            ["ConnectionStrings:nats"] = nats.Url,
-            ["Fabrix:Lanes:Identity:Name"] = ServiceName,
-            ["Fabrix:Lanes:Identity:KeyPath"] = serviceKey,
-            ["Fabrix:Lanes:Policy:RegistryAddress"] = Registry.Server.BaseAddress.ToString(),
-            ["Fabrix:Lanes:Tokens:JwksAddress"] = new Uri(Registry.Server.BaseAddress, PluginTokenClaims.JwksPath).ToString(),
-            ["Fabrix:Lanes:Audit:Subject"] = $"decisions.{stream}",
-            ["Fabrix:Lanes:Audit:Service"] = ServiceName,
-            // Small enough for the limit tests to reach, large enough for the other tests' few calls per caller.
-            ["Fabrix:Gateway:Limits:RateLimit:Burst"] = "30",
-            ["Fabrix:Gateway:Limits:RateLimit:TokensPerSecond"] = "10",
-            ["Fabrix:Gateway:Limits:MaxRequestBodyBytes"] = "4096",
-            ["Fabrix:Gateway:Limits:TargetTimeout"] = "00:00:01",
-        });
+        var settings = _lane.LaneSettings();
+        // Small enough for the limit tests to reach, large enough for the other tests' few calls per caller.
+        settings["Fabrix:Gateway:Limits:RateLimit:Burst"] = "30";
+        settings["Fabrix:Gateway:Limits:RateLimit:TokensPerSecond"] = "10";
+        settings["Fabrix:Gateway:Limits:MaxRequestBodyBytes"] = "4096";
+        settings["Fabrix:Gateway:Limits:TargetTimeout"] = "00:00:01";
+        Gateway = new GatewayFactory(_lane, settings);
         Gateway.UseKestrel(0);
         Gateway.StartServer();
         Address = new Uri(Gateway.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
@@ -115,11 +91,7 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
         await Gateway.DisposeAsync();
         await Target.DisposeAsync();
         _channel?.Dispose();
-        await Registry.DisposeAsync();
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
+        await _lane.DisposeAsync();
     }
 
     /// <summary>The gateway's Kestrel address.</summary>
@@ -190,20 +162,7 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
 }
 
 /// <summary>The gateway with its configuration given as settings; the registry is reached through its test server.</summary>
-public sealed class GatewayFactory(RegistryFactory registry, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<GatewayApp>
+public sealed class GatewayFactory(LaneTestRegistry registry, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<GatewayApp>
 {
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Development");
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
-
-        builder.ConfigureServices(services =>
-        {
-            services.AddHttpClient(nameof(PolicyService.PolicyServiceClient)).ConfigurePrimaryHttpMessageHandler(() => registry.Server.CreateHandler());
-            services.AddHttpClient(PluginTokenCheckExtensions.JwksHttpClientName).ConfigurePrimaryHttpMessageHandler(() => registry.Server.CreateHandler());
-        });
-    }
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => registry.ConfigureLane(builder, settings);
 }

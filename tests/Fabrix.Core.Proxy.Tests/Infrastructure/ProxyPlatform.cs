@@ -7,7 +7,6 @@ using Fabrix.Contracts.Policy.V1;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Lanes.Egress;
 using Fabrix.Core.Lanes.Policy;
-using Microsoft.Extensions.Hosting;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
@@ -33,7 +32,7 @@ public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IA
 {
     public const string ServiceName = "core-proxy";
     public const string ReceiverHost = "receiver.test";
-    private string _root = string.Empty;
+    private LaneTestRegistry _lane = null!;
     private GrpcChannel? _channel;
     private WebApplication? _receiver;
 
@@ -65,27 +64,10 @@ public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IA
 
     public async ValueTask InitializeAsync()
     {
-        _root = Directory.CreateTempSubdirectory("fabrix-proxy-tests-").FullName;
-        ConnectionString = await postgres.CreateDatabaseAsync("proxy");
-        var devKey = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(_root, "dev-admin.pem"));
-        var serviceKey = ServiceToken.EnsureKeyFile(Path.Combine(_root, $"{ServiceName}.pem"));
-        var stream = $"DECISIONS_{Guid.NewGuid():N}";
-        var anchors = $"ANCHORS_{Guid.NewGuid():N}";
-        Registry = new RegistryFactory(new Dictionary<string, string?>(StringComparer.Ordinal)
-        {
-            ["ConnectionStrings:registry"] = ConnectionString,
-            ["ConnectionStrings:nats"] = nats.Url,
-            ["Fabrix:Registry:KeyRingPath"] = Path.Combine(_root, "keyring"),
-            ["Fabrix:DevAdmin:KeyFile"] = devKey,
-            ["Fabrix:Registry:OutboxPollInterval"] = "00:00:00.500",
-            ["Fabrix:Registry:Audit:AnchorStream"] = anchors,
-            ["Fabrix:Registry:Audit:AnchorSubject"] = $"fabrix.audit.anchors.{anchors}",
-            ["Fabrix:Registry:Audit:Ingest:Stream"] = stream,
-            ["Fabrix:Registry:Audit:Ingest:Subject"] = $"decisions.{stream}",
-            ["Fabrix:Registry:RateLimiting:Enabled"] = "false",
-            [$"Fabrix:Registry:ServiceIdentity:TrustedServices:{ServiceName}"] =
-                ServiceToken.WritePublicKeyFile(serviceKey, Path.Combine(_root, $"{ServiceName}.pub.pem")),
-        });
+        _lane = await LaneTestRegistry.CreateAsync(postgres, nats, ServiceName);
+        Registry = _lane.Registry;
+        ConnectionString = _lane.ConnectionString;
+        var devKey = _lane.DevAdminKeyFile;
         _channel = GrpcChannel.ForAddress(Registry.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Registry.Server.CreateHandler() });
         var signing = DevelopmentAdminToken.LoadKey(devKey);
         Manager = Bearer(DevelopmentAdminToken.Mint(signing, "morgan", [AdminRoles.PluginManager], TimeProvider.System));
@@ -106,20 +88,12 @@ public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IA
         ReceiverPort = new Uri(_receiver.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single()).Port;
         Names.Set(ReceiverHost, IPAddress.Loopback);
 
-        Proxy = new ProxyFactory(Registry, Names, new Dictionary<string, string?>(StringComparer.Ordinal)
-        {
-            ["ConnectionStrings:nats"] = nats.Url,
-            ["Fabrix:Lanes:Identity:Name"] = ServiceName,
-            ["Fabrix:Lanes:Identity:KeyPath"] = serviceKey,
-            ["Fabrix:Lanes:Policy:RegistryAddress"] = Registry.Server.BaseAddress.ToString(),
-            ["Fabrix:Lanes:Tokens:JwksAddress"] = new Uri(Registry.Server.BaseAddress, PluginTokenClaims.JwksPath).ToString(),
-            ["Fabrix:Lanes:Audit:Subject"] = $"decisions.{stream}",
-            ["Fabrix:Lanes:Audit:Service"] = ServiceName,
-            ["Fabrix:Proxy:UnsafeTestOnlyAllowedRange"] = "127.0.0.1/32",
-            ["Fabrix:Proxy:DeniedDomains:0"] = "*.denied.test",
-            ["Fabrix:Proxy:MaxResponseBytes"] = "65536",
-            ["Fabrix:Proxy:TunnelIdleTimeout"] = "00:00:02",
-        });
+        var settings = _lane.LaneSettings();
+        settings["Fabrix:Proxy:UnsafeTestOnlyAllowedRange"] = "127.0.0.1/32";
+        settings["Fabrix:Proxy:DeniedDomains:0"] = "*.denied.test";
+        settings["Fabrix:Proxy:MaxResponseBytes"] = "65536";
+        settings["Fabrix:Proxy:TunnelIdleTimeout"] = "00:00:02";
+        Proxy = new ProxyFactory(_lane, Names, settings);
         Proxy.UseKestrel(0);
         Proxy.StartServer();
         Address = new Uri(Proxy.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
@@ -136,11 +110,7 @@ public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IA
         }
 
         _channel?.Dispose();
-        await Registry.DisposeAsync();
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
+        await _lane.DisposeAsync();
     }
 
     /// <summary>Installs a plugin with trait external_service and <paramref name="allowedDomains"/>, registers it, returns its token.</summary>
@@ -210,20 +180,13 @@ public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IA
 }
 
 /// <summary>The proxy with its configuration given as settings, the registry reached through its test server, and the test's DNS.</summary>
-public sealed class ProxyFactory(RegistryFactory registry, TestResolver names, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<ProxyApp>
+public sealed class ProxyFactory(LaneTestRegistry registry, TestResolver names, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<ProxyApp>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
-
+        registry.ConfigureLane(builder, settings);
         builder.ConfigureServices(services =>
         {
-            services.AddHttpClient(nameof(PolicyService.PolicyServiceClient)).ConfigurePrimaryHttpMessageHandler(() => registry.Server.CreateHandler());
-            services.AddHttpClient(PluginTokenCheckExtensions.JwksHttpClientName).ConfigurePrimaryHttpMessageHandler(() => registry.Server.CreateHandler());
             services.RemoveAll<IEgressResolver>();
             services.AddSingleton<IEgressResolver>(names);
         });
