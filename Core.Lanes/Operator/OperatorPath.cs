@@ -76,7 +76,7 @@ public static class OperatorPath
     public static string Describe(string code) => code switch
     {
         RefusalCodes.PathInvalidCharacter => "The path is not absolute or holds a character that must not appear raw in a path.",
-        RefusalCodes.PathTooLong => $"The path is longer than {MaxLength} characters or has more than {MaxSegments} segments.",
+        RefusalCodes.PathTooLong => "The path is longer than 4096 characters or has more than 128 segments.",
         RefusalCodes.PathDotSegment => "The path has a '.' or '..' segment or an encoded '.'.",
         RefusalCodes.PathEncodedSeparator => "The path has an encoded '/' or '\\'.",
         RefusalCodes.PathEncodedPercent => "The path has an encoded '%' (double encoding).",
