@@ -11,12 +11,16 @@ public static class FakeClockSteps
     private static readonly TimeSpan s_realTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan s_pause = TimeSpan.FromMilliseconds(10);
 
+
     /// <summary>
     /// Advances <paramref name="time"/> by <paramref name="step"/> (pausing briefly in real time so the plugin's timers
     /// and calls run) until <paramref name="condition"/> holds. Returns how much fake time passed; fails when
-    /// <paramref name="limit"/> passes first.
+    /// <paramref name="limit"/> passes first. <paramref name="settle"/> is the most real time given to the plugin's work
+    /// after each step (the condition is polled meanwhile): use it when that work is a real call that, on a loaded
+    /// machine, outlasts many 10 ms pauses, during which stepping on would run the fake clock past the limit first.
     /// </summary>
-    public static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition, TimeSpan step, TimeSpan limit, string what)
+    public static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition, TimeSpan step, TimeSpan limit, string what,
+        TimeSpan? settle = null)
     {
         var advanced = TimeSpan.Zero;
         var watch = Stopwatch.StartNew();
@@ -29,7 +33,12 @@ public static class FakeClockSteps
 
             time.Advance(step);
             advanced += step;
-            await Task.Delay(s_pause, TestContext.Current.CancellationToken);
+            var settling = Stopwatch.StartNew();
+            do
+            {
+                await Task.Delay(s_pause, TestContext.Current.CancellationToken);
+            }
+            while (!condition() && settling.Elapsed < (settle ?? TimeSpan.Zero));
         }
 
         return advanced;

@@ -115,7 +115,7 @@ public sealed class RenewalTests
 
         _time.Advance(TimeSpan.FromMinutes(10));
         await FakeClockSteps.AdvanceUntilAsync(_time, () => plugin.Plugin.Registration.State == PluginRegistrationState.Refused,
-            TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(3), "the refusal");
+            TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(3), "the refusal", settle: TimeSpan.FromMilliseconds(60));
         Assert.Null(plugin.Plugin.Token);
         Assert.Contains("disabled", plugin.Plugin.Registration.Reason, StringComparison.Ordinal);
         await Eventually.WaitAsync(() => registry.CallsTo("Register").Count == 2, "one immediate attempt to register again", TestContext.Current.CancellationToken);
