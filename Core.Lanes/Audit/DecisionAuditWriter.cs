@@ -76,6 +76,17 @@ public sealed class DecisionAuditWriter
     /// <summary>No more records are accepted (shutdown); what is buffered is still published.</summary>
     internal void Complete() => _buffer.Writer.TryComplete();
 
+    /// <summary>The most attributes one record carries; further ones are left out.</summary>
+    public const int MaxAttributes = 16;
+
+    /// <summary>The longest attribute key kept; longer keys are cut.</summary>
+    public const int MaxAttributeKeyLength = 64;
+
+    /// <summary>The longest attribute value kept; longer values are cut.</summary>
+    public const int MaxAttributeValueLength = 512;
+
+    private static string Bound(string text, int maxLength) => text.Length <= maxLength ? text : text[..maxLength];
+
     private DecisionRecord ToRecord(LaneDecision decision)
     {
         var now = _timeProvider.GetUtcNow();
@@ -101,6 +112,22 @@ public sealed class DecisionAuditWriter
         if (decision.Duration is { } duration)
         {
             record.DurationUs = (long)duration.TotalMicroseconds;
+        }
+
+        if (decision.Attributes is { Count: > 0 } attributes)
+        {
+            foreach (var (key, value) in attributes)
+            {
+                if (record.Attributes.Count == MaxAttributes)
+                {
+                    break;
+                }
+
+                if (!string.IsNullOrEmpty(key))
+                {
+                    record.Attributes[Bound(key, MaxAttributeKeyLength)] = Bound(value ?? string.Empty, MaxAttributeValueLength);
+                }
+            }
         }
 
         // Unknown lanes are refused here, where the lane can see it, not by the registry later.

@@ -16,6 +16,11 @@ namespace Fabrix.Core.Lanes.Audit;
 /// <param name="Traceparent">The W3C traceparent that flowed through, if any.</param>
 /// <param name="Bytes">Bytes moved, when the lane moved any.</param>
 /// <param name="Duration">Time the lane spent on the request, when it applies.</param>
+/// <param name="Attributes">
+/// What else the lane knows (method, endpoint, status, resolved address, mode...): lower_snake keys, short values,
+/// stored under the audit row's <c>details.attributes</c>. The writer keeps at most
+/// <see cref="DecisionAuditWriter.MaxAttributes"/> and bounds their lengths.
+/// </param>
 public sealed record LaneDecision(
     string PluginId,
     Lane Lane,
@@ -26,7 +31,8 @@ public sealed record LaneDecision(
     string CorrelationId,
     string? Traceparent = null,
     long? Bytes = null,
-    TimeSpan? Duration = null);
+    TimeSpan? Duration = null,
+    IReadOnlyDictionary<string, string>? Attributes = null);
 
 /// <summary>What became of a decision handed to <see cref="DecisionAuditWriter.Write"/>.</summary>
 public enum DecisionAuditResult

@@ -10,12 +10,15 @@ internal sealed record DecisionRow(Guid RecordId, DateTimeOffset At, AuditEntry 
 /// Maps a <see cref="DecisionRecord"/> to an ordinary chained audit row (issue 9 section 4): actor
 /// <c>plugin:&lt;plugin_id&gt;</c>, action <c>lane.&lt;lane&gt;.&lt;action&gt;</c>, outcome <c>succeeded</c> (allowed) or
 /// <c>refused</c>, reason the refusal code (<c>allowed</c> when allowed without one), details <c>record_id</c>,
-/// <c>lane</c>, <c>service</c> and, when present, <c>traceparent</c>, <c>bytes</c> and <c>duration_us</c>; <c>at</c> is
+/// <c>lane</c>, <c>service</c> and, when present, <c>traceparent</c>, <c>bytes</c>, <c>duration_us</c> and <c>attributes</c> (an object, keys in ordinal order); <c>at</c> is
 /// when the lane decided, at PostgreSQL's microsecond precision. The hash covers all of it.
 /// </summary>
 internal static class DecisionRows
 {
     public const string ActionPrefix = "lane.";
+
+    /// <summary>The most attributes of one record the row keeps (the lanes send at most as many).</summary>
+    public const int MaxAttributes = 16;
 
     /// <summary>The row, or the reason the record cannot be one (it is then terminated, never appended).</summary>
     public static DecisionRow? TryMap(DecisionRecord record, out string? problem)
@@ -56,6 +59,17 @@ internal static class DecisionRows
         if (record.HasDurationUs)
         {
             details["duration_us"] = record.DurationUs;
+        }
+
+        if (record.Attributes.Count > 0)
+        {
+            var attributes = new JsonObject();
+            foreach (var (key, value) in record.Attributes.OrderBy(pair => pair.Key, StringComparer.Ordinal).Take(MaxAttributes))
+            {
+                attributes[key] = value;
+            }
+
+            details["attributes"] = attributes;
         }
 
         var reason = record.ReasonCode.Length > 0 ? record.ReasonCode : allowed ? "allowed" : "refused";

@@ -84,6 +84,26 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
     }
 
     [Fact]
+    public async Task Publisher_DecisionWithAttributes_RecordCarriesThemBoundedInCountAndLength()
+    {
+        var (stream, subject) = await CreateStreamAsync();
+        using var host = Build(("Subject", subject));
+        await host.StartAsync(Ct);
+        var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
+        var metrics = host.Services.GetRequiredService<DecisionAuditMetrics>();
+        var attributes = Enumerable.Range(0, 20).ToDictionary(i => $"key_{i:D2}", i => i == 0 ? new string('v', 600) : $"value {i}");
+
+        writer.Write(Decision(Lane.Operator) with { Attributes = attributes });
+        await Eventually.WaitAsync(() => metrics.PublishedTotal == 1, "the record acknowledged", Ct);
+        var record = (await ReadAllAsync(stream, 1)).Single().Record;
+        await host.StopAsync(Ct);
+
+        Assert.Equal(DecisionAuditWriter.MaxAttributes, record.Attributes.Count);
+        Assert.Equal(DecisionAuditWriter.MaxAttributeValueLength, record.Attributes["key_00"].Length);
+        Assert.All(record.Attributes.Where(pair => pair.Key != "key_00"), pair => Assert.Equal(attributes[pair.Key], pair.Value));
+    }
+
+    [Fact]
     public async Task Publisher_NoStreamAtFirst_DegradedAndRetriesUntilEveryRecordIsStored()
     {
         var stream = $"LATE_{Guid.NewGuid():N}";

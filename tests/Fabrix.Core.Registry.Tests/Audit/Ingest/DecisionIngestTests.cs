@@ -63,6 +63,27 @@ public sealed class DecisionIngestTests(PostgresServer postgres, NatsServer nats
     }
 
     [Fact]
+    public async Task Ingest_DecisionWithAttributes_StoredUnderDetailsAttributesInKeyOrderAndChained()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var record = DecisionRecords.New("orders");
+        record.Attributes.Add("status", "200");
+        record.Attributes.Add("method", "GET");
+        record.Attributes.Add("endpoint", "GET /api/users/{id}");
+
+        await host.PublishAsync([record], Ct);
+        await WaitForLaneRowsAsync(host, 1);
+
+        Assert.Equal("GET /api/users/{id}|GET|200", await host.ScalarAsync<string>(
+            "select concat_ws('|', details->'attributes'->>'endpoint', details->'attributes'->>'method', details->'attributes'->>'status') from audit_log where record_id = @id::uuid",
+            ("id", record.Id)));
+        Assert.Equal(0L, await host.ScalarAsync<long>("""
+            select count(*) from audit_log
+            where hash <> audit_row_hash(id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash)
+            """));
+    }
+
+    [Fact]
     public async Task Ingest_RecordCommittedButNotAcknowledged_RedeliveryAcknowledgedWithoutSecondRow()
     {
         // A registry that died between its commit and its acknowledgements: the rows are in the chain, and JetStream
