@@ -86,8 +86,6 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
         GrpcTarget = await GrpcTargetServer.StartAsync();
         var settings = _lane.LaneSettings();
         var h2cPort = FreePort.Next();
-        settings["Kestrel:Endpoints:H2c:Url"] = $"http://127.0.0.1:{h2cPort}";
-        settings["Kestrel:Endpoints:H2c:Protocols"] = "Http2";
         settings[$"Fabrix:Gateway:GrpcTargets:{GrpcTargetId}"] = GrpcTarget.Address;
         settings["Fabrix:Gateway:Limits:MaxResponseBodyBytes"] = "8192";
         // Three failures of one target open its circuit for 30 s (targets are per test, so tests do not trip each other).
@@ -100,7 +98,12 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
         settings["Fabrix:Gateway:Limits:MaxRequestBodyBytes"] = "4096";
         settings["Fabrix:Gateway:Limits:TargetTimeout"] = "00:00:01";
         Gateway = new GatewayFactory(_lane, settings);
-        Gateway.UseKestrel(0);
+        // The HTTP endpoint and the h2c one (HTTP/2 only), as Kestrel:Endpoints:Http and :H2c configure them outside tests.
+        Gateway.UseKestrel(options =>
+        {
+            options.Listen(System.Net.IPAddress.Loopback, 0);
+            options.Listen(System.Net.IPAddress.Loopback, h2cPort, listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+        });
         Gateway.StartServer();
         var addresses = Gateway.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Select(a => new Uri(a)).ToList();
         Address = addresses.First(a => a.Port != h2cPort);
