@@ -141,6 +141,7 @@ public sealed class ResourceGraphTests
                 ["registry.http"] = 5100 + offset,
                 ["registry.grpc"] = 5101 + offset,
                 ["gateway.http"] = 5300 + offset,
+                ["gateway.h2c"] = 5301 + offset,
                 ["console.http"] = 5000 + offset,
                 ["user-management.http"] = 5200 + offset,
                 ["user-management.grpc"] = 5201 + offset,
