@@ -42,4 +42,19 @@ internal sealed class GrpcLaneCatalog(PolicyAdmin.PolicyAdminClient client, Regi
         calls.UnaryAsync(
             options => client.ClearLaneLimitsAsync(new ClearLaneLimitsRequest { PluginId = pluginId, Lane = LaneKind.Operator, Reason = reason }, options).ResponseAsync,
             cancellationToken);
+
+    public Task<GetOperatorTrafficResponse> GetTrafficAsync(int windowSeconds, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(
+            options => client.GetOperatorTrafficAsync(new GetOperatorTrafficRequest { WindowSeconds = windowSeconds }, options).ResponseAsync,
+            cancellationToken);
+
+    public async Task<IReadOnlyList<OperatorRefusal>> ListRefusalsAsync(int limit, CancellationToken cancellationToken) =>
+        (await calls.UnaryAsync(
+            options => client.ListOperatorRefusalsAsync(new ListOperatorRefusalsRequest { Limit = limit }, options).ResponseAsync,
+            cancellationToken)).Refusals;
+
+    public Task<GetOperatorReachResponse> GetReachAsync(string pluginId, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(
+            options => client.GetOperatorReachAsync(new GetOperatorReachRequest { PluginId = pluginId }, options).ResponseAsync,
+            cancellationToken);
 }

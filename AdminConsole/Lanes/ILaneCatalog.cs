@@ -35,4 +35,13 @@ internal interface ILaneCatalog
 
     /// <summary>Clears a plugin's Operator lane override.</summary>
     Task ClearOperatorLimitsAsync(string pluginId, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Operator lane calls per caller → target over the last <paramref name="windowSeconds"/> (from the decision audit).</summary>
+    Task<GetOperatorTrafficResponse> GetTrafficAsync(int windowSeconds, CancellationToken cancellationToken);
+
+    /// <summary>The most recent refused Operator lane calls, newest first.</summary>
+    Task<IReadOnlyList<OperatorRefusal>> ListRefusalsAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>Who may call a plugin on the Operator lane and whom it may call.</summary>
+    Task<GetOperatorReachResponse> GetReachAsync(string pluginId, CancellationToken cancellationToken);
 }

@@ -16,6 +16,8 @@ internal static class PolicyExtensions
         builder.Services.AddSingleton<PolicyChanges>();
         builder.Services.AddSingleton<LaneControlAdministration>();
         builder.Services.AddSingleton<LaneStatusBoard>();
+        builder.Services.AddSingleton<OperatorTraffic>();
+        builder.Services.AddSingleton<OperatorReach>();
         return builder;
     }
 

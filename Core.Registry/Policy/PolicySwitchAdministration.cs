@@ -25,7 +25,9 @@ internal sealed class PolicyAdminService(
     RegistryDatabase database,
     PolicyChanges changes,
     LaneControlAdministration control,
-    LaneStatusBoard lanes) : PolicyAdmin.PolicyAdminBase
+    LaneStatusBoard lanes,
+    OperatorTraffic traffic,
+    OperatorReach reach) : PolicyAdmin.PolicyAdminBase
 {
     public override async Task<PolicySwitch> SetPolicySwitch(SetPolicySwitchRequest request, ServerCallContext context)
     {
@@ -105,4 +107,13 @@ internal sealed class PolicyAdminService(
 
     public override Task<ListLaneStatusResponse> ListLaneStatus(ListLaneStatusRequest request, ServerCallContext context) =>
         lanes.ListAsync(context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<GetOperatorTrafficResponse> GetOperatorTraffic(GetOperatorTrafficRequest request, ServerCallContext context) =>
+        traffic.GetTrafficAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<ListOperatorRefusalsResponse> ListOperatorRefusals(ListOperatorRefusalsRequest request, ServerCallContext context) =>
+        traffic.ListRefusalsAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<GetOperatorReachResponse> GetOperatorReach(GetOperatorReachRequest request, ServerCallContext context) =>
+        reach.GetAsync(request, context.GetHttpContext(), context.CancellationToken);
 }

@@ -113,6 +113,42 @@ internal sealed class FakeLaneCatalog : ILaneCatalog
         }
     }
 
+    public GetOperatorTrafficResponse Traffic { get; set; } = new();
+
+    public List<OperatorRefusal> Refusals { get; } = [];
+
+    public Dictionary<string, GetOperatorReachResponse> Reach { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How many times the traffic was read (the page refreshes it on a timer).</summary>
+    public int TrafficReads { get; private set; }
+
+    public Task<GetOperatorTrafficResponse> GetTrafficAsync(int windowSeconds, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            TrafficReads++;
+            return Failure is not null ? throw Failure : Task.FromResult(Traffic.Clone());
+        }
+    }
+
+    public Task<IReadOnlyList<OperatorRefusal>> ListRefusalsAsync(int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Failure is not null ? throw Failure : Task.FromResult<IReadOnlyList<OperatorRefusal>>([.. Refusals.Take(limit)]);
+        }
+    }
+
+    public Task<GetOperatorReachResponse> GetReachAsync(string pluginId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Failure is not null ? throw Failure
+                : Reach.TryGetValue(pluginId, out var reach) ? Task.FromResult(reach)
+                : throw new RegistryException(Grpc.Core.StatusCode.NotFound, $"Plugin '{pluginId}' is not installed.", []);
+        }
+    }
+
     public static PolicySwitch Switch(PolicySwitchName name, bool on, string setBy = "system", string reason = "") =>
         new() { Name = name, On = on, SetBy = setBy, SetAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch), Reason = reason };
 }
