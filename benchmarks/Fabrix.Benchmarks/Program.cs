@@ -101,4 +101,10 @@ static async Task<int> RunGatewayAsync(string[] args)
         Console.Error.WriteLine("cancelled");
         return 130;
     }
+    catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or Grpc.Core.RpcException or HttpRequestException or NpgsqlException)
+    {
+        // A part that did not start or a refused step: one line (the servers' logs are in the work folder with KEEP_WORK=1).
+        Console.Error.WriteLine($"error: {exception.Message}");
+        return 1;
+    }
 }

@@ -173,13 +173,13 @@ internal sealed class GatewayPlatform : IAsyncDisposable
         ["name"] = $"Benchmark {id}",
         ["version"] = "1.0.0",
         ["description"] = "Gateway benchmark plugin (benchmarks/README.md)",
-        ["contracts"] = new JsonArray(),
+        ["contracts"] = new JsonArray("ProcessingPlugin"),
         ["traits"] = new JsonArray("audit_required"),
         ["dependencies"] = new JsonArray([.. dependencies.Select(d => (JsonNode)d)]),
         ["allowed_domains"] = new JsonArray(),
         ["endpoints"] = new JsonObject { ["data"] = $"GET {HttpPath}", ["say"] = $"POST {GrpcPath}" },
         ["security"] = new JsonObject { ["authentication_required"] = true, ["data_classification"] = new JsonArray("internal") },
-        ["compliance"] = new JsonObject { ["hipaa_controls"] = new JsonArray(), ["audit_level"] = "standard" },
+        ["compliance"] = new JsonObject { ["hipaa_controls"] = new JsonArray(), ["audit_level"] = "basic" },
     };
 
     /// <summary>Installs <paramref name="manifest"/> (enabled on register), registers it at <paramref name="address"/>; its plugin token.</summary>
