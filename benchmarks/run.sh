@@ -18,10 +18,15 @@ set -euo pipefail
 #   nats-binary  the nats-server binary and the work folder, for a benchmark that kills and restarts it itself:
 #                --nats-server <path> --work <folder>
 #   registry     the registry's Release build: --registry <Fabrix.Core.Registry.dll>
+#   gateway      the gateway's Release build and the work folder: --gateway <Fabrix.Core.Gateway.dll> --work <folder>
+#   wrk          wrk on the PATH (apt-get install -y wrk, as root, when missing)
 BENCHMARKS=(
   "health       | benchmarks/Fabrix.Benchmarks      | postgres                      | health --store postgres"
   "audit-ingest | benchmarks/Fabrix.Benchmarks      | postgres,nats-binary,registry | audit-ingest"
   "lane-tokens  | benchmarks/Fabrix.Benchmarks.Lanes | -                             | lane-tokens"
+  "gateway-http | benchmarks/Fabrix.Benchmarks      | postgres,nats,registry,gateway,wrk | gateway-http"
+  "gateway-grpc | benchmarks/Fabrix.Benchmarks      | postgres,nats,registry,gateway | gateway-grpc"
+  "operator-policy | benchmarks/Fabrix.Benchmarks.Lanes | -                          | operator-policy"
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -92,6 +97,14 @@ fi
 if needs registry; then
   dotnet build "$ROOT/Core.Registry" -c Release -nologo -clp:ErrorsOnly -v quiet >&2
   ARGS+=(--registry "$ROOT/Core.Registry/bin/Release/net10.0/Fabrix.Core.Registry.dll")
+fi
+if needs gateway; then
+  dotnet build "$ROOT/Core.Gateway" -c Release -nologo -clp:ErrorsOnly -v quiet >&2
+  ARGS+=(--gateway "$ROOT/Core.Gateway/bin/Release/net10.0/Fabrix.Core.Gateway.dll" --work "$WORK")
+fi
+if needs wrk && ! command -v wrk >/dev/null; then
+  [[ $EUID -eq 0 ]] || { echo "wrk is missing: apt-get install -y wrk (as root)" >&2; exit 2; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >&2
 fi
 
 set +e

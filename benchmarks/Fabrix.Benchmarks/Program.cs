@@ -1,12 +1,24 @@
 using System.Runtime.InteropServices;
 using Fabrix.Benchmarks;
 using Fabrix.Benchmarks.AuditIngest;
+using Fabrix.Benchmarks.Gateway;
 using Npgsql;
 
-// benchmarks/run.sh health|audit-ingest [args]  (or: dotnet run -c Release --project benchmarks/Fabrix.Benchmarks -- health ...)
+// benchmarks/run.sh health|audit-ingest|gateway-http|gateway-grpc [args]  (or: dotnet run -c Release --project benchmarks/Fabrix.Benchmarks -- health ...)
 if (args is ["audit-ingest", ..])
 {
     return await RunAuditIngestAsync(args);
+}
+
+if (args is ["gateway-http" or "gateway-grpc", ..])
+{
+    return await RunGatewayAsync(args);
+}
+
+if (args is ["gateway-yarp", ..])
+{
+    // The bare forwarder gateway-http and gateway-grpc start as a process of its own.
+    return await BareForwarder.RunAsync(args);
 }
 
 if (!BenchmarkArguments.TryParse(args, Environment.GetEnvironmentVariable(BenchmarkArguments.ConnectionVariable), out var arguments, out var error))
@@ -63,5 +75,36 @@ static async Task<int> RunAuditIngestAsync(string[] args)
     {
         Console.Error.WriteLine("cancelled");
         return 130;
+    }
+}
+
+static async Task<int> RunGatewayAsync(string[] args)
+{
+    if (!GatewayBenchArguments.TryParse(args, out var arguments, out var error))
+    {
+        Console.Error.WriteLine(error);
+        Console.Error.WriteLine(GatewayBenchArguments.Usage);
+        return 2;
+    }
+
+    using var cancellation = new CancellationTokenSource();
+    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; cancellation.Cancel(); });
+    using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; cancellation.Cancel(); });
+    try
+    {
+        return arguments.Benchmark == "gateway-grpc"
+            ? await GatewayGrpcBenchmark.RunAsync(arguments, Console.Out, cancellation.Token)
+            : await GatewayHttpBenchmark.RunAsync(arguments, Console.Out, cancellation.Token);
+    }
+    catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+    {
+        Console.Error.WriteLine("cancelled");
+        return 130;
+    }
+    catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or Grpc.Core.RpcException or HttpRequestException or NpgsqlException)
+    {
+        // A part that did not start or a refused step: one line (the servers' logs are in the work folder with KEEP_WORK=1).
+        Console.Error.WriteLine($"error: {exception.Message}");
+        return 1;
     }
 }

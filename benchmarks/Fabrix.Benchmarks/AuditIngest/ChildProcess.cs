@@ -16,6 +16,9 @@ internal sealed class ChildProcess(string name, string workFolder, ProcessStartI
 
     public int Kills { get; private set; }
 
+    /// <summary>The running process's id (0 when not running): gateway-http reads its CPU time from /proc.</summary>
+    public int Id => _process is { HasExited: false } process ? process.Id : 0;
+
     public void Start()
     {
         startInfo.UseShellExecute = false;
