@@ -202,4 +202,8 @@ public static class RefusalCodes
 
     /// <summary>The caller is over its call rate on the lane (HTTP 429 with <c>Retry-After</c>).</summary>
     public const string RateLimited = "RATE_LIMITED";
+
+    // Issue 12: the Proxy lane's global deny list.
+    /// <summary>The pattern to remove is not on the egress deny list (NOT_FOUND).</summary>
+    public const string DeniedDomainNotFound = "DENIED_DOMAIN_NOT_FOUND";
 }

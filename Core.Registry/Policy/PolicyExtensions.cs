@@ -16,6 +16,7 @@ internal static class PolicyExtensions
         builder.Services.AddSingleton<PolicyChanges>();
         builder.Services.AddSingleton<LaneControlAdministration>();
         builder.Services.AddSingleton<LaneStatusBoard>();
+        builder.Services.AddSingleton<DenyListAdministration>();
         return builder;
     }
 

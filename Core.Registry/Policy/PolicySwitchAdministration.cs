@@ -25,7 +25,8 @@ internal sealed class PolicyAdminService(
     RegistryDatabase database,
     PolicyChanges changes,
     LaneControlAdministration control,
-    LaneStatusBoard lanes) : PolicyAdmin.PolicyAdminBase
+    LaneStatusBoard lanes,
+    DenyListAdministration denyList) : PolicyAdmin.PolicyAdminBase
 {
     public override async Task<PolicySwitch> SetPolicySwitch(SetPolicySwitchRequest request, ServerCallContext context)
     {
@@ -105,4 +106,13 @@ internal sealed class PolicyAdminService(
 
     public override Task<ListLaneStatusResponse> ListLaneStatus(ListLaneStatusRequest request, ServerCallContext context) =>
         lanes.ListAsync(context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<DeniedDomain> AddDeniedDomain(AddDeniedDomainRequest request, ServerCallContext context) =>
+        denyList.AddAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<RemoveDeniedDomainResponse> RemoveDeniedDomain(RemoveDeniedDomainRequest request, ServerCallContext context) =>
+        denyList.RemoveAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<ListDeniedDomainsResponse> ListDeniedDomains(ListDeniedDomainsRequest request, ServerCallContext context) =>
+        denyList.ListAsync(context.GetHttpContext(), context.CancellationToken);
 }
