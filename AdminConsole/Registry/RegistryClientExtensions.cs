@@ -25,6 +25,7 @@ internal static class RegistryClientExtensions
         builder.Services.AddScoped<IPluginCatalog, GrpcPluginCatalog>();
         builder.Services.AddScoped<IAuditCatalog, GrpcAuditCatalog>();
         builder.Services.AddScoped<Fabrix.AdminConsole.Lanes.ILaneCatalog, Fabrix.AdminConsole.Lanes.GrpcLaneCatalog>();
+        builder.Services.AddScoped<Fabrix.AdminConsole.Lanes.IEgressCatalog, Fabrix.AdminConsole.Lanes.GrpcEgressCatalog>();
         builder.Services.AddScoped<PluginFeed>();
         return builder;
     }

@@ -72,7 +72,34 @@ public sealed class PolicySnapshot
     /// </summary>
     public string? PreferredProvider(string contract) => ProviderPreferences.GetValueOrDefault(contract)?.PluginId;
 
+    /// <summary>The Proxy lane's global deny list as the registry holds it (issue 12 section 1), ordered by pattern.</summary>
+    public IReadOnlyList<DeniedDomainPolicy> DeniedDomains
+    {
+        get => _deniedDomains;
+        init
+        {
+            _deniedDomains = [.. value.OrderBy(d => d.Pattern, StringComparer.Ordinal)];
+            DeniedPatterns = [.. _deniedDomains.Select(d => Egress.DomainPattern.Parse(d.Pattern)).OfType<Egress.DomainPattern>()];
+        }
+    }
+
+    /// <summary><see cref="DeniedDomains"/>, parsed once per snapshot for the lane's hot path.</summary>
+    public IReadOnlyList<Egress.DomainPattern> DeniedPatterns { get; private init; } = [];
+
+    private readonly IReadOnlyList<DeniedDomainPolicy> _deniedDomains = [];
+
     private bool IsOn(PolicySwitchName name, bool fallback) => Switches.TryGetValue(name, out var value) ? value.On : fallback;
+}
+
+/// <summary>One pattern of the global egress deny list and who added it.</summary>
+/// <param name="Pattern">A normalised host name or <c>*.suffix</c>.</param>
+/// <param name="AddedBy"><c>user:&lt;name&gt;</c>.</param>
+/// <param name="AddedAt">When.</param>
+/// <param name="Reason">Why.</param>
+public sealed record DeniedDomainPolicy(string Pattern, string AddedBy, DateTimeOffset AddedAt, string Reason)
+{
+    internal static DeniedDomainPolicy From(DeniedDomain wire) =>
+        new(wire.Pattern, wire.AddedBy, wire.AddedAt?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch, wire.Reason);
 }
 
 /// <summary>One installed plugin as the lanes see it (<see cref="PolicyPlugin"/> documents each field).</summary>

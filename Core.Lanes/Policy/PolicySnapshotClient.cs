@@ -138,7 +138,10 @@ public sealed partial class PolicySnapshotClient : BackgroundService
                 var next = new PolicySnapshot(full.Revision, full.CommittedAt?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch,
                     full.Plugins.Select(PluginPolicy.From).ToFrozenDictionary(p => p.Id, StringComparer.Ordinal),
                     full.Switches.Select(SwitchPolicy.From).ToFrozenDictionary(s => s.Name),
-                    full.Grants.Select(GrantPolicy.From), full.ProviderPreferences.Select(ProviderPreferencePolicy.From));
+                    full.Grants.Select(GrantPolicy.From), full.ProviderPreferences.Select(ProviderPreferencePolicy.From))
+                {
+                    DeniedDomains = [.. full.DeniedDomains.Select(DeniedDomainPolicy.From)],
+                };
                 Swap(held, next, ChangedBetween(held, next), held is null || !SameSwitches(held, next),
                     held is null || !held.Grants.SequenceEqual(next.Grants), held is null || !SamePreferences(held, next));
                 break;
@@ -218,9 +221,23 @@ public sealed partial class PolicySnapshotClient : BackgroundService
             preferences[wire.Contract] = ProviderPreferencePolicy.From(wire);
         }
 
+        var denied = held.DeniedDomains.ToDictionary(d => d.Pattern, StringComparer.Ordinal);
+        foreach (var pattern in delta.DeniedDomainsRemoved)
+        {
+            denied.Remove(pattern);
+        }
+
+        foreach (var wire in delta.DeniedDomainsUpserted)
+        {
+            denied[wire.Pattern] = DeniedDomainPolicy.From(wire);
+        }
+
         var frozenPlugins = plugins.ToFrozenDictionary(StringComparer.Ordinal);
         var next = new PolicySnapshot(delta.Revision, delta.CommittedAt?.ToDateTimeOffset() ?? held.CommittedAt,
-            frozenPlugins, switches.ToFrozenDictionary(), grants.Values, preferences.Values);
+            frozenPlugins, switches.ToFrozenDictionary(), grants.Values, preferences.Values)
+        {
+            DeniedDomains = [.. denied.Values],
+        };
         Swap(held, next, changed, delta.Switches.Count > 0, !held.Grants.SequenceEqual(next.Grants), !SamePreferences(held, next));
     }
 

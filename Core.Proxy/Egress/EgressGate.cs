@@ -1,4 +1,6 @@
+using Fabrix.Contracts.Errors;
 using Fabrix.Contracts.Policy.V1;
+using Fabrix.Core.Proxy.Quotas;
 using Fabrix.Core.Lanes.Egress;
 using Fabrix.Core.Lanes.Policy;
 using Fabrix.Core.Lanes.Tokens;
@@ -14,6 +16,15 @@ namespace Fabrix.Core.Proxy.Egress;
 /// <param name="Decision">The egress decision, when one was taken.</param>
 internal sealed record ProxyVerdict(bool Allowed, int Status, string Reason, string? PluginId, EgressDecision? Decision)
 {
+    /// <summary>For a 429: seconds until the plugin's quota allows a new request (the <c>Retry-After</c> header).</summary>
+    public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>The plugin's bandwidth budget when it has a bandwidth quota: the forwarder and the tunnel pump charge it.</summary>
+    public Quotas.ByteBudget? Budget { get; init; }
+
+    /// <summary>True when the plugin is in report mode (audited as the decision's mode).</summary>
+    public bool ReportMode { get; init; }
+
     /// <summary>True when the plugin is in report mode and enforce mode would have refused (audited as such).</summary>
     public bool WouldRefuse => Decision?.WouldRefuse ?? false;
 }
@@ -21,22 +32,20 @@ internal sealed record ProxyVerdict(bool Allowed, int Status, string Reason, str
 /// <summary>
 /// The Proxy lane's decision for one request (issue 12 section 1), in order: a usable policy snapshot (else 503
 /// <c>no_policy</c>), the lane on and the egress kill switch off (503 <c>egress_disabled</c>), a valid token of an
-/// active plugin (407), then <see cref="EgressDecider"/> with the plugin's pinned <c>allowed_domains</c>, the global
-/// deny list and the test allowance (400 malformed, 403 refused, 502 unresolvable). Nothing here touches the database.
+/// active plugin (407), the plugin's quotas (429 <c>rate_limited</c> or <c>bandwidth_exhausted</c>), then
+/// <see cref="EgressDecider"/> with the plugin's pinned <c>allowed_domains</c>, the global deny list (the configured
+/// patterns and the registry's, from the snapshot) and the test allowance (400 malformed, 403 refused, 502
+/// unresolvable). Nothing here touches the database. The codes are <see cref="ProxyReasons"/>.
 /// </summary>
-internal sealed class EgressGate(PluginTokenCheck tokens, PolicySnapshotClient policy, IOptions<ProxyOptions> options, IEgressResolver resolver)
+internal sealed class EgressGate(PluginTokenCheck tokens, PolicySnapshotClient policy, IOptions<ProxyOptions> options, IEgressResolver resolver, EgressQuotas quotas)
 {
-    /// <summary>No usable policy snapshot: everything is refused.</summary>
-    public const string NoPolicy = "no_policy";
+    public const string NoPolicy = ProxyReasons.NoPolicy;
 
-    /// <summary>The Proxy lane is switched off, or the egress kill switch is on.</summary>
-    public const string EgressDisabled = "egress_disabled";
+    public const string EgressDisabled = ProxyReasons.EgressDisabled;
 
-    /// <summary>No token, or one in neither Bearer nor Basic form.</summary>
-    public const string TokenMissing = "token_missing";
+    public const string TokenMissing = ProxyReasons.TokenMissing;
 
-    /// <summary>The token was refused by the shared token check (bad, expired, another manifest, plugin not active, ...).</summary>
-    public const string TokenInvalid = "token_invalid";
+    public const string TokenInvalid = ProxyReasons.TokenInvalid;
 
     private readonly DomainPattern[] _denied = options.Value.DeniedPatterns();
     private readonly System.Net.IPNetwork? _testAllowance = options.Value.TestAllowance();
@@ -75,8 +84,15 @@ internal sealed class EgressGate(PluginTokenCheck tokens, PolicySnapshotClient p
         }
 
         var plugin = snapshot.Find(pluginId);
+        var limits = plugin?.LaneLimits?.Proxy;
+        if (quotas.TryStart(pluginId, limits) is { } over)
+        {
+            return new ProxyVerdict(false, StatusCodes.Status429TooManyRequests, over.Reason, pluginId, null) { RetryAfterSeconds = over.RetryAfterSeconds };
+        }
+
         var allowed = plugin is null ? [] : plugin.AllowedDomains.Select(DomainPattern.Parse).OfType<DomainPattern>().ToArray();
-        var rules = new EgressRules(allowed, _denied, ReportMode: ReportModeFor(plugin), TestAllowance: _testAllowance);
+        var denied = snapshot.DeniedPatterns.Count == 0 ? _denied : [.. _denied, .. snapshot.DeniedPatterns];
+        var rules = new EgressRules(allowed, denied, ReportMode: ReportModeFor(plugin), TestAllowance: _testAllowance);
         var decision = await EgressDecider.DecideAsync(parsed, rules, resolver, cancellationToken);
         var status = decision.Allowed ? StatusCodes.Status200OK
             : decision.Reason switch
@@ -85,7 +101,7 @@ internal sealed class EgressGate(PluginTokenCheck tokens, PolicySnapshotClient p
                 EgressReasons.Unresolvable => StatusCodes.Status502BadGateway,
                 _ => StatusCodes.Status403Forbidden,
             };
-        return new ProxyVerdict(decision.Allowed, status, decision.Reason, pluginId, decision);
+        return new ProxyVerdict(decision.Allowed, status, decision.Reason, pluginId, decision) { Budget = quotas.BudgetFor(pluginId, limits), ReportMode = rules.ReportMode };
     }
 
     /// <summary>Per-plugin report mode (issue 12 section 1): the administrator's Proxy-lane mode in the policy snapshot; enforce when unset.</summary>

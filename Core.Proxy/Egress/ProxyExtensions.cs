@@ -1,6 +1,7 @@
 using Fabrix.Core.Lanes.Egress;
 using Fabrix.Core.Proxy.Egress;
 using Fabrix.Core.Proxy.Forwarding;
+using Fabrix.Core.Proxy.Quotas;
 using Fabrix.Core.Proxy.Tunnels;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -17,6 +18,9 @@ internal static class ProxyExtensions
         builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         builder.Services.AddSingleton<IEgressResolver, SystemEgressResolver>();
+        builder.Services.AddOptions<ProxyLimitsOptions>().BindConfiguration(ProxyLimitsOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ProxyLimitsOptions>, ProxyLimitsOptionsValidator>();
+        builder.Services.AddSingleton<EgressQuotas>();
         builder.Services.AddSingleton<EgressGate>();
         builder.Services.AddSingleton<ProxyAudit>();
         builder.Services.AddSingleton<AbsoluteFormForwarder>();

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Fabrix.Contracts.Errors;
 using Fabrix.Core.Proxy.Egress;
+using Fabrix.Core.Proxy.Quotas;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -51,7 +53,7 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
         var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
         if (!rawTarget.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "not_a_proxy_request",
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, ProxyReasons.NotAProxyRequest,
                 "Send absolute-form requests (GET http://host/path) or CONNECT host:port through this proxy.");
             return;
         }
@@ -59,8 +61,8 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
         var verdict = await gate.DecideAsync(context.Request.Headers.ProxyAuthorization, rawTarget, 80, context.RequestAborted);
         if (!verdict.Allowed)
         {
-            audit.Write(verdict, "forward", rawTarget, verdict.Status, null, time.GetElapsedTime(started));
-            await RefuseAsync(context, verdict.Status, verdict.Reason, $"Egress refused: {verdict.Reason}.");
+            audit.Write(verdict, "forward", rawTarget, context.Request.Method, verdict.Status, null, time.GetElapsedTime(started));
+            await RefuseAsync(context, verdict.Status, verdict.Reason, $"Egress refused: {verdict.Reason}.", verdict.RetryAfterSeconds);
             return;
         }
 
@@ -77,12 +79,13 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
             status = (int)response.StatusCode;
             context.Response.StatusCode = status;
             CopyResponseHeaders(response, context.Response);
-            bytes = await CopyBodyAsync(response, context, _options.MaxResponseBytes);
+            bytes = await CopyBodyAsync(response, context, _options.MaxResponseBytes, verdict.Budget);
             if (bytes < 0)
             {
                 bytes = -bytes;
                 ProxyLog.ResponseTooLarge(logger, verdict.PluginId!, decision.Host!, _options.MaxResponseBytes);
-                audit.Write(verdict with { Allowed = false, Reason = "response_too_large" }, "forward", rawTarget, status, bytes, time.GetElapsedTime(started));
+                audit.Write(verdict with { Allowed = false, Reason = ProxyReasons.ResponseTooLarge }, "forward", rawTarget, context.Request.Method, status, bytes,
+                    time.GetElapsedTime(started));
                 context.Abort();
                 return;
             }
@@ -93,7 +96,7 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
             if (!context.Response.HasStarted)
             {
                 status = exception is OperationCanceledException ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;
-                await RefuseAsync(context, status, "upstream_failed", "The upstream did not answer properly.");
+                await RefuseAsync(context, status, ProxyReasons.UpstreamFailed, "The upstream did not answer properly.");
             }
             else
             {
@@ -101,7 +104,7 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
             }
         }
 
-        audit.Write(verdict, "forward", rawTarget, status, bytes, time.GetElapsedTime(started));
+        audit.Write(verdict, "forward", rawTarget, context.Request.Method, status, bytes, time.GetElapsedTime(started));
     }
 
     public void Dispose() => _upstream.Dispose();
@@ -156,8 +159,11 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
         }
     }
 
-    /// <summary>Streams the body; returns the bytes copied, negated when the cap was reached (the rest is not sent).</summary>
-    private static async Task<long> CopyBodyAsync(HttpResponseMessage upstream, HttpContext context, long cap)
+    /// <summary>
+    /// Streams the body, charging the plugin's bandwidth budget (when it has one) and waiting before each write while the
+    /// budget is in debt; returns the bytes copied, negated when the cap was reached (the rest is not sent).
+    /// </summary>
+    private static async Task<long> CopyBodyAsync(HttpResponseMessage upstream, HttpContext context, long cap, ByteBudget? budget)
     {
         await using var body = await upstream.Content.ReadAsStreamAsync(context.RequestAborted);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
@@ -167,6 +173,12 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
             int read;
             while ((read = await body.ReadAsync(buffer, context.RequestAborted)) > 0)
             {
+                if (budget is not null)
+                {
+                    await budget.WaitAsync(context.RequestAborted);
+                    budget.Charge(read);
+                }
+
                 if (copied + read > cap)
                 {
                     var allowed = (int)(cap - copied);
@@ -206,10 +218,15 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
         }
     }
 
-    internal static async Task RefuseAsync(HttpContext context, int status, string reason, string detail)
+    internal static async Task RefuseAsync(HttpContext context, int status, string reason, string detail, int? retryAfterSeconds = null)
     {
         context.Response.StatusCode = status;
         context.Response.Headers["Fabrix-Egress-Reason"] = reason;
+        if (retryAfterSeconds is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (status == StatusCodes.Status407ProxyAuthenticationRequired)
         {
             context.Response.Headers.ProxyAuthenticate = "Bearer, Basic realm=\"fabrix\"";

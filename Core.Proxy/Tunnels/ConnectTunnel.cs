@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
+using Fabrix.Contracts.Errors;
 using Fabrix.Core.Proxy.Egress;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
@@ -97,15 +98,15 @@ internal sealed class ConnectTunnel(ConnectionDelegate next, IServiceProvider se
 
         if (head is null || !TryParseHead(head, out var authority, out var proxyAuthorization))
         {
-            await AnswerAsync(connection, 400, "Bad Request", "malformed");
+            await AnswerAsync(connection, 400, "Bad Request", Fabrix.Core.Lanes.Egress.EgressReasons.Malformed);
             return;
         }
 
         var verdict = await gate.DecideAsync(proxyAuthorization, authority, 443, connection.ConnectionClosed);
         if (!verdict.Allowed)
         {
-            audit.Write(verdict, "connect", authority, verdict.Status, null, time.GetElapsedTime(started));
-            await AnswerAsync(connection, verdict.Status, ReasonPhrase(verdict.Status), verdict.Reason);
+            audit.Write(verdict, "connect", authority, "CONNECT", verdict.Status, null, time.GetElapsedTime(started));
+            await AnswerAsync(connection, verdict.Status, ReasonPhrase(verdict.Status), verdict.Reason, verdict.RetryAfterSeconds);
             return;
         }
 
@@ -119,22 +120,22 @@ internal sealed class ConnectTunnel(ConnectionDelegate next, IServiceProvider se
         }
         catch (Exception exception) when (exception is SocketException or OperationCanceledException)
         {
-            audit.Write(verdict with { Allowed = false, Reason = "upstream_failed" }, "connect", authority, 502, null, time.GetElapsedTime(started));
-            await AnswerAsync(connection, 502, "Bad Gateway", "upstream_failed");
+            audit.Write(verdict with { Allowed = false, Reason = ProxyReasons.UpstreamFailed }, "connect", authority, "CONNECT", 502, null, time.GetElapsedTime(started));
+            await AnswerAsync(connection, 502, "Bad Gateway", ProxyReasons.UpstreamFailed);
             return;
         }
 
-        if (!audit.Write(verdict, "connect", authority, 200, null, time.GetElapsedTime(started)))
+        if (!audit.Write(verdict, "connect", authority, "CONNECT", 200, null, time.GetElapsedTime(started)))
         {
-            await AnswerAsync(connection, 503, "Service Unavailable", "audit_unavailable");
+            await AnswerAsync(connection, 503, "Service Unavailable", ProxyReasons.AuditUnavailable);
             return;
         }
 
         await connection.Transport.Output.WriteAsync("HTTP/1.1 200 Connection Established\r\n\r\n"u8.ToArray(), connection.ConnectionClosed);
         await using var upstream = new NetworkStream(socket, ownsSocket: false);
-        var pump = new TunnelPump(time, options.TunnelIdleTimeout, options.TunnelMaxLifetime);
+        var pump = new TunnelPump(time, options.TunnelIdleTimeout, options.TunnelMaxLifetime) { Budget = verdict.Budget };
         var (sent, received) = await pump.RunAsync(connection.Transport, upstream, connection.ConnectionClosed);
-        audit.Write(verdict, "tunnel", authority, 200, sent + received, time.GetElapsedTime(started));
+        audit.Write(verdict, "tunnel", authority, "CONNECT", 200, sent + received, time.GetElapsedTime(started));
     }
 
     private static bool TryParseHead(string head, out string authority, out string? proxyAuthorization)
@@ -176,14 +177,20 @@ internal sealed class ConnectTunnel(ConnectionDelegate next, IServiceProvider se
         400 => "Bad Request",
         403 => "Forbidden",
         407 => "Proxy Authentication Required",
+        429 => "Too Many Requests",
         502 => "Bad Gateway",
         _ => "Service Unavailable",
     };
 
-    private static async Task AnswerAsync(ConnectionContext connection, int status, string phrase, string reason)
+    private static async Task AnswerAsync(ConnectionContext connection, int status, string phrase, string reason, int? retryAfterSeconds = null)
     {
         var body = $"{{\"status\":{status},\"code\":\"{reason}\"}}";
         var challenge = status == 407 ? "Proxy-Authenticate: Bearer, Basic realm=\"fabrix\"\r\n" : string.Empty;
+        if (retryAfterSeconds is { } retryAfter)
+        {
+            challenge += string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Retry-After: {retryAfter}\r\n");
+        }
+
         var response = $"HTTP/1.1 {status} {phrase}\r\nContent-Type: application/problem+json\r\nFabrix-Egress-Reason: {reason}\r\n{challenge}Content-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}";
         await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes(response), connection.ConnectionClosed);
         await connection.Transport.Output.CompleteAsync();

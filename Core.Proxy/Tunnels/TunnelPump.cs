@@ -5,11 +5,15 @@ namespace Fabrix.Core.Proxy.Tunnels;
 /// <summary>
 /// Moves bytes both ways between a client connection and an upstream stream until either side closes, nothing moves
 /// for <c>idleTimeout</c>, or <c>maxLifetime</c> passes (issue 12 section 2). Reads straight into the pipes' pooled
-/// memory: no per-read allocation.
+/// memory: no per-read allocation. With a <see cref="Budget"/> (the plugin's bandwidth quota) both directions charge it
+/// and wait before each write while it is in debt.
 /// </summary>
 internal sealed class TunnelPump(TimeProvider time, TimeSpan idleTimeout, TimeSpan maxLifetime)
 {
     private long _lastActivity;
+
+    /// <summary>The plugin's bandwidth budget, or null when it has no bandwidth quota.</summary>
+    public Quotas.ByteBudget? Budget { get; init; }
 
     public async Task<(long Sent, long Received)> RunAsync(IDuplexPipe client, Stream upstream, CancellationToken cancellationToken)
     {
@@ -55,6 +59,12 @@ internal sealed class TunnelPump(TimeProvider time, TimeSpan idleTimeout, TimeSp
             while (true)
             {
                 var read = await input.ReadAsync(cancellationToken);
+                if (Budget is { } budget)
+                {
+                    await budget.WaitAsync(cancellationToken);
+                    budget.Charge(read.Buffer.Length);
+                }
+
                 foreach (var segment in read.Buffer)
                 {
                     await upstream.WriteAsync(segment, cancellationToken);
@@ -87,6 +97,12 @@ internal sealed class TunnelPump(TimeProvider time, TimeSpan idleTimeout, TimeSp
                 if (count == 0)
                 {
                     return total;
+                }
+
+                if (Budget is { } budget)
+                {
+                    await budget.WaitAsync(cancellationToken);
+                    budget.Charge(count);
                 }
 
                 output.Advance(count);

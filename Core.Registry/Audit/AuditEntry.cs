@@ -57,6 +57,9 @@ internal static class AuditActions
     public const string SetProviderPreference = "policy.preference.set";
     public const string ClearProviderPreference = "policy.preference.clear";
     public const string ListProviderPreferences = "policy.preference.list";
+    public const string AddDeniedDomain = "policy.deny.add";
+    public const string RemoveDeniedDomain = "policy.deny.remove";
+    public const string ListDeniedDomains = "policy.deny.list";
 
     /// <summary>A lane instance's status report (refusals only: a report every few seconds is telemetry).</summary>
     public const string ReportLaneStatus = "policy.lane_status.report";

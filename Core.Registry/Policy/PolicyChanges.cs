@@ -43,4 +43,11 @@ internal sealed class PolicyChanges(EventOutbox outbox, PolicyRevisions revision
         await outbox.EnqueueAsync(transaction, EventSubjects.PolicyChanged,
             new PolicyChanged(null, null, $"preference.{contract}", transaction.Now, correlationId), EventJsonContext.Default.PolicyChanged, cancellationToken);
     }
+
+    public async Task DeniedDomainChangedAsync(RegistryTransaction transaction, string pattern, string correlationId, CancellationToken cancellationToken)
+    {
+        revisions.DeniedDomainChanged(transaction, pattern);
+        await outbox.EnqueueAsync(transaction, EventSubjects.PolicyChanged,
+            new PolicyChanged(null, null, $"deny.{pattern}", transaction.Now, correlationId), EventJsonContext.Default.PolicyChanged, cancellationToken);
+    }
 }

@@ -18,6 +18,7 @@ internal static class PolicyExtensions
         builder.Services.AddSingleton<LaneStatusBoard>();
         builder.Services.AddSingleton<OperatorTraffic>();
         builder.Services.AddSingleton<OperatorReach>();
+        builder.Services.AddSingleton<DenyListAdministration>();
         return builder;
     }
 

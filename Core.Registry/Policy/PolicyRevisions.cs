@@ -26,6 +26,8 @@ internal sealed class PolicyRevisions(PolicyFeed feed)
 
     public void PreferenceChanged(RegistryTransaction transaction, string contract) => PendingOf(transaction).Preferences.Add(contract);
 
+    public void DeniedDomainChanged(RegistryTransaction transaction, string pattern) => PendingOf(transaction).DeniedDomains.Add(pattern);
+
     /// <summary>How <c>policy_changes.grants</c> names a grant (plugin ids never contain '&gt;').</summary>
     public static string GrantKey(string caller, string target) => $"{caller}>{target}";
 
@@ -48,8 +50,8 @@ internal sealed class PolicyRevisions(PolicyFeed feed)
         await using var command = transaction.CreateCommand("""
             with bumped as (update policy_revision set revision = revision + 1 returning revision),
             recorded as (
-                insert into policy_changes (revision, plugin_ids, switches, grants, preferences, committed_at)
-                select revision, @plugins, @switches, @grants, @preferences, @now from bumped
+                insert into policy_changes (revision, plugin_ids, switches, grants, preferences, denied_domains, committed_at)
+                select revision, @plugins, @switches, @grants, @preferences, @denied, @now from bumped
                 returning revision
             )
             delete from policy_changes where revision <= (select revision from recorded) - @retained
@@ -58,6 +60,7 @@ internal sealed class PolicyRevisions(PolicyFeed feed)
         command.Parameters.AddWithValue("switches", pending.Switches.Order(StringComparer.Ordinal).ToArray());
         command.Parameters.AddWithValue("grants", pending.Grants.Order(StringComparer.Ordinal).ToArray());
         command.Parameters.AddWithValue("preferences", pending.Preferences.Order(StringComparer.Ordinal).ToArray());
+        command.Parameters.AddWithValue("denied", pending.DeniedDomains.Order(StringComparer.Ordinal).ToArray());
         command.Parameters.AddWithValue("now", transaction.Now);
         command.Parameters.AddWithValue("retained", (long)RetainedRevisions);
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -72,5 +75,7 @@ internal sealed class PolicyRevisions(PolicyFeed feed)
         public HashSet<string> Grants { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> Preferences { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> DeniedDomains { get; } = new(StringComparer.Ordinal);
     }
 }

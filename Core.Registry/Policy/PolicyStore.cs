@@ -6,7 +6,7 @@ using Google.Protobuf.WellKnownTypes;
 namespace Fabrix.Core.Registry.Policy;
 
 /// <summary>
-/// SQL of the policy (migrations 0010 and 0012). Reads run in one repeatable-read transaction, so a snapshot or delta is exactly
+/// SQL of the policy (migrations 0010, 0012 and 0013). Reads run in one repeatable-read transaction, so a snapshot or delta is exactly
 /// the state at the revision it carries. Stateless.
 /// </summary>
 internal static class PolicyStore
@@ -36,6 +36,7 @@ internal static class PolicyStore
         snapshot.Switches.Add(await ReadSwitchesAsync(transaction, null, cancellationToken));
         snapshot.Grants.Add(await LaneControlStore.ReadGrantsAsync(transaction, null, cancellationToken));
         snapshot.ProviderPreferences.Add(await LaneControlStore.ReadPreferencesAsync(transaction, null, cancellationToken));
+        snapshot.DeniedDomains.Add(await DenyListStore.ReadAsync(transaction, null, cancellationToken));
         return snapshot;
     }
 
@@ -61,8 +62,9 @@ internal static class PolicyStore
         var switches = new SortedSet<string>(StringComparer.Ordinal);
         var grants = new SortedSet<string>(StringComparer.Ordinal);
         var preferences = new SortedSet<string>(StringComparer.Ordinal);
+        var denied = new SortedSet<string>(StringComparer.Ordinal);
         await using (var command = transaction.CreateCommand(
-            "select plugin_ids, switches, grants, preferences from policy_changes where revision > @from and revision <= @to"))
+            "select plugin_ids, switches, grants, preferences, denied_domains from policy_changes where revision > @from and revision <= @to"))
         {
             command.Parameters.AddWithValue("from", fromRevision);
             command.Parameters.AddWithValue("to", revision);
@@ -73,6 +75,7 @@ internal static class PolicyStore
                 switches.UnionWith(reader.GetFieldValue<string[]>(1));
                 grants.UnionWith(reader.GetFieldValue<string[]>(2));
                 preferences.UnionWith(reader.GetFieldValue<string[]>(3));
+                denied.UnionWith(reader.GetFieldValue<string[]>(4));
             }
         }
 
@@ -114,6 +117,13 @@ internal static class PolicyStore
             var present = await LaneControlStore.ReadPreferencesAsync(transaction, [.. preferences], cancellationToken);
             delta.PreferencesUpserted.Add(present);
             delta.PreferencesRemoved.Add(preferences.Where(c => present.All(p => !string.Equals(p.Contract, c, StringComparison.Ordinal))));
+        }
+
+        if (denied.Count > 0)
+        {
+            var present = await DenyListStore.ReadAsync(transaction, [.. denied], cancellationToken);
+            delta.DeniedDomainsUpserted.Add(present);
+            delta.DeniedDomainsRemoved.Add(denied.Where(d => present.All(p => !string.Equals(p.Pattern, d, StringComparison.Ordinal))));
         }
 
         return (true, delta);

@@ -28,6 +28,7 @@ internal sealed class PolicyAdminService(
     LaneStatusBoard lanes,
     OperatorTraffic traffic,
     OperatorReach reach) : PolicyAdmin.PolicyAdminBase
+    DenyListAdministration denyList) : PolicyAdmin.PolicyAdminBase
 {
     public override async Task<PolicySwitch> SetPolicySwitch(SetPolicySwitchRequest request, ServerCallContext context)
     {
@@ -116,4 +117,12 @@ internal sealed class PolicyAdminService(
 
     public override Task<GetOperatorReachResponse> GetOperatorReach(GetOperatorReachRequest request, ServerCallContext context) =>
         reach.GetAsync(request, context.GetHttpContext(), context.CancellationToken);
+    public override Task<DeniedDomain> AddDeniedDomain(AddDeniedDomainRequest request, ServerCallContext context) =>
+        denyList.AddAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<RemoveDeniedDomainResponse> RemoveDeniedDomain(RemoveDeniedDomainRequest request, ServerCallContext context) =>
+        denyList.RemoveAsync(request, context.GetHttpContext(), context.CancellationToken);
+
+    public override Task<ListDeniedDomainsResponse> ListDeniedDomains(ListDeniedDomainsRequest request, ServerCallContext context) =>
+        denyList.ListAsync(context.GetHttpContext(), context.CancellationToken);
 }

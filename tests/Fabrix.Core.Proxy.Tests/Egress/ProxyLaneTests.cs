@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Fabrix.Core.Proxy.Tests.Infrastructure;
+using Fabrix.Core.Registry.Tests.Infrastructure;
 
 namespace Fabrix.Core.Proxy.Tests.Egress;
 
@@ -132,6 +133,47 @@ public sealed class ProxyLaneTests(ProxyPlatform platform) : IClassFixture<Proxy
     }
 
     [Fact]
+    public async Task Forward_DomainDeniedInTheRegistry_RefusedOnceTheSnapshotHoldsIt()
+    {
+        var host = TestManifests.NewId("deny") + ".test";
+        platform.Names.Set(host, IPAddress.Loopback);
+        var (id, token) = await platform.InstallEgressPluginAsync(host);
+        using var client = platform.ProxiedClient(token);
+        using var before = await client.GetAsync(new Uri($"http://{host}:{platform.ReceiverPort}/before-deny"), TestContext.Current.CancellationToken);
+
+        var added = System.Diagnostics.Stopwatch.StartNew();
+        await platform.DenyAsync(host);
+        var reachedProxy = added.Elapsed;
+        using var after = await client.GetAsync(new Uri($"http://{host}:{platform.ReceiverPort}/after-deny"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, after.StatusCode);
+        Assert.Equal("denied_domain", Reason(after));
+        Assert.DoesNotContain("/after-deny", platform.Received);
+        await AssertAuditedAsync(id, "lane.proxy.forward", "refused", "denied_domain");
+        // Reported, not asserted (no timing thresholds in tests): the "within 1 s" is the snapshot delta's latency.
+        TestContext.Current.TestOutputHelper?.WriteLine($"deny list change reached the proxy after {reachedProxy.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task Forward_Allowed_AuditAttributesNameHostPortIpMethodStatusMode()
+    {
+        var (id, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
+        using var client = platform.ProxiedClient(token);
+
+        using var response = await client.PostAsync(Receiver("/attributes"), new StringContent("x"), TestContext.Current.CancellationToken);
+
+        var port = platform.ReceiverPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await Fabrix.Testing.Eventually.UntilAsync(
+            async () => (await platform.AuditRowsAsync(id)).Any(r => r.Action == "lane.proxy.forward" && r.Target == $"{ProxyPlatform.ReceiverHost}:{port}"
+                && System.Text.Json.JsonDocument.Parse(r.Attributes).RootElement is var a
+                && a.GetProperty("host").GetString() == ProxyPlatform.ReceiverHost && a.GetProperty("port").GetString() == port
+                && a.GetProperty("ip").GetString() == "127.0.0.1" && a.GetProperty("method").GetString() == "POST"
+                && a.GetProperty("status").GetString() == "200" && a.GetProperty("mode").GetString() == "enforce"),
+            TimeSpan.FromSeconds(30), "the forward is audited with its attributes", CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Forward_ResponseOverCap_CutOff()
     {
         var (id, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
@@ -162,7 +204,8 @@ public sealed class ProxyLaneTests(ProxyPlatform platform) : IClassFixture<Proxy
         Assert.Contains("/reported", platform.Received);
         Assert.Equal("metadata", Reason(metadata));
         await Fabrix.Testing.Eventually.UntilAsync(
-            async () => (await platform.AuditRowsAsync(id)).Any(r => r.Action == "lane.proxy.forward" && r.Outcome == "succeeded" && r.Reason == "not_allowlisted" && r.Target.Contains("mode=report", StringComparison.Ordinal)),
+            async () => (await platform.AuditRowsAsync(id)).Any(r => r.Action == "lane.proxy.forward" && r.Outcome == "succeeded" && r.Reason == "not_allowlisted"
+                && r.Attributes.Contains("\"mode\": \"report\"", StringComparison.Ordinal) && r.Attributes.Contains("\"would_refuse\": \"true\"", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), "the reported request is audited as what enforce mode would refuse", CancellationToken.None);
     }
 

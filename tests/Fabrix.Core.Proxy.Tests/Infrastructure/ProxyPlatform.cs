@@ -159,21 +159,30 @@ public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IA
     }
 
     /// <summary>Proxy-lane decisions in the audit chain of <paramref name="pluginId"/>.</summary>
-    public async Task<IReadOnlyList<(string Action, string Target, string Outcome, string Reason)>> AuditRowsAsync(string pluginId)
+    public async Task<IReadOnlyList<(string Action, string Target, string Outcome, string Reason, string Attributes)>> AuditRowsAsync(string pluginId)
     {
         await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(
-            "select action, target, outcome, reason from audit_log where actor = @actor and action like 'lane.proxy.%' order by id", connection);
+            "select action, target, outcome, reason, coalesce(details->'attributes', '{}'::jsonb)::text from audit_log where actor = @actor and action like 'lane.proxy.%' order by id",
+            connection);
         command.Parameters.AddWithValue("actor", "plugin:" + pluginId);
         await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<(string, string, string, string)>();
+        var rows = new List<(string, string, string, string, string)>();
         while (await reader.ReadAsync())
         {
-            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? string.Empty : reader.GetString(3)));
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? string.Empty : reader.GetString(3), reader.GetString(4)));
         }
 
         return rows;
+    }
+
+    /// <summary>Adds <paramref name="pattern"/> to the registry's deny list (as plugin_manager) and waits until the proxy's snapshot holds it.</summary>
+    public async Task DenyAsync(string pattern)
+    {
+        await PolicyAdmin.AddDeniedDomainAsync(new AddDeniedDomainRequest { Pattern = pattern, Reason = "test" }, Manager);
+        await Eventually.UntilAsync(() => Task.FromResult(Proxy.Services.GetRequiredService<PolicySnapshotClient>().Current.Snapshot?.DeniedDomains.Any(d => d.Pattern == pattern) == true),
+            TimeSpan.FromSeconds(30), $"{pattern} is denied at the proxy", CancellationToken.None);
     }
 
     private static Metadata Bearer(string token) => new() { { "authorization", $"Bearer {token}" } };
