@@ -16,7 +16,10 @@ internal static class ProxyExtensions
     {
         builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
-        builder.Services.AddSingleton<IEgressResolver, SystemEgressResolver>();
+        builder.Services.AddSingleton<IEgressResolver>(static provider =>
+            provider.GetRequiredService<IOptions<ProxyOptions>>().Value.UnsafeTestOnlyHosts is { Count: > 0 } hosts
+                ? new TestHostMapResolver(TestHostMapResolver.Parse(hosts), new SystemEgressResolver())
+                : new SystemEgressResolver());
         builder.Services.AddSingleton<EgressGate>();
         builder.Services.AddSingleton<ProxyAudit>();
         builder.Services.AddSingleton<AbsoluteFormForwarder>();
@@ -53,6 +56,11 @@ internal static class ProxyExtensions
             if (!string.IsNullOrWhiteSpace(options.Value.UnsafeTestOnlyAllowedRange))
             {
                 ProxyLog.TestAllowanceOn(logger, options.Value.UnsafeTestOnlyAllowedRange);
+            }
+
+            if (options.Value.UnsafeTestOnlyHosts.Count > 0)
+            {
+                ProxyLog.TestHostsOn(logger, string.Join(", ", options.Value.UnsafeTestOnlyHosts));
             }
 
             return Task.CompletedTask;
