@@ -77,6 +77,8 @@ internal static class Platform
             .WithDevelopmentAdminKey(layout, publicHalfOnly: true)
             .WithPluginInstallation("Plugins.Samples/Accounting/manifest.json", registry, layout);
 
+        builder.AddFabrixProxyLane(registry, nats, layout);
+
         return builder;
     }
 }

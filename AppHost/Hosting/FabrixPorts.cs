@@ -17,4 +17,7 @@ internal static class FabrixPorts
     public const int Dashboard = 18888;
     public const int DashboardOtlp = 18889;
     public const int ResourceService = 18890;
+    public const int Proxy = 5305;
+    public const int Notifications = 5225;
+    public const int Receiver = 5405;
 }

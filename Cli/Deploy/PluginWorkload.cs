@@ -21,6 +21,9 @@ internal static class PluginWorkload
     /// <summary>Where a plugin finds the Operator lane (Core.Gateway) in deploy/kubernetes.</summary>
     public const string GatewayAddress = "http://gateway.fabrix-core.svc.cluster.local:8080";
 
+    /// <summary>Where a plugin finds the Proxy lane (Core.Proxy), its only way to the internet, in deploy/kubernetes.</summary>
+    public const string ProxyAddress = "http://proxy.fabrix-core.svc.cluster.local:8080";
+
     /// <summary>Key of the registration credential in the plugin's Secret.</summary>
     public const string CredentialKey = "credential";
 
@@ -70,6 +73,7 @@ internal static class PluginWorkload
             [
                 new V1EnvVar { Name = "Fabrix__Plugin__RegistryAddress", Value = RegistryGrpcAddress },
                 new V1EnvVar { Name = "Fabrix__Plugin__GatewayAddress", Value = GatewayAddress },
+                new V1EnvVar { Name = "Fabrix__Plugin__ProxyAddress", Value = ProxyAddress },
                 new V1EnvVar { Name = "Fabrix__Plugin__Address", Value = $"http://{manifest.Id}.{options.Namespace}.svc.cluster.local:{port.ToString(CultureInfo.InvariantCulture)}" },
                 new V1EnvVar
                 {

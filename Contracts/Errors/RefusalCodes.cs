@@ -208,6 +208,7 @@ public static class RefusalCodes
 
     /// <summary>The target's response body is over the gateway's limit: refused before it started, cut off (aborted) after (HTTP 502).</summary>
     public const string ResponseTooLarge = "RESPONSE_TOO_LARGE";
+
     // Issue 12: the Proxy lane's global deny list.
     /// <summary>The pattern to remove is not on the egress deny list (NOT_FOUND).</summary>
     public const string DeniedDomainNotFound = "DENIED_DOMAIN_NOT_FOUND";

@@ -17,7 +17,10 @@ internal static class ProxyExtensions
     {
         builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
-        builder.Services.AddSingleton<IEgressResolver, SystemEgressResolver>();
+        builder.Services.AddSingleton<IEgressResolver>(static provider =>
+            provider.GetRequiredService<IOptions<ProxyOptions>>().Value.UnsafeTestOnlyHosts is { Count: > 0 } hosts
+                ? new TestHostMapResolver(TestHostMapResolver.Parse(hosts), new SystemEgressResolver())
+                : new SystemEgressResolver());
         builder.Services.AddOptions<ProxyLimitsOptions>().BindConfiguration(ProxyLimitsOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProxyLimitsOptions>, ProxyLimitsOptionsValidator>();
         builder.Services.AddSingleton<EgressQuotas>();
@@ -57,6 +60,11 @@ internal static class ProxyExtensions
             if (!string.IsNullOrWhiteSpace(options.Value.UnsafeTestOnlyAllowedRange))
             {
                 ProxyLog.TestAllowanceOn(logger, options.Value.UnsafeTestOnlyAllowedRange);
+            }
+
+            if (options.Value.UnsafeTestOnlyHosts.Count > 0)
+            {
+                ProxyLog.TestHostsOn(logger, string.Join(", ", options.Value.UnsafeTestOnlyHosts));
             }
 
             return Task.CompletedTask;

@@ -11,4 +11,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(9602, LogLevel.Information, "Upstream {Host} failed for plugin {PluginId}: {Failure}.")]
     public static partial void UpstreamFailed(ILogger logger, string pluginId, string host, string failure);
+
+    [LoggerMessage(9690, LogLevel.Warning, "Fabrix:Proxy:UnsafeTestOnlyHosts is set: the proxy resolves {Hosts} itself. This is for tests only.")]
+    public static partial void TestHostsOn(ILogger logger, string hosts);
 }

@@ -34,6 +34,13 @@ internal sealed class ProxyOptions
     /// </summary>
     public string? UnsafeTestOnlyAllowedRange { get; set; }
 
+    /// <summary>
+    /// TEST ONLY: <c>name=address</c> entries the proxy resolves itself instead of asking the system resolver (a local
+    /// receiver's name for a test plugin's <c>allowed_domains</c>). Empty by default; refused outside Development; the
+    /// address is still classified, so a loopback one also needs <see cref="UnsafeTestOnlyAllowedRange"/>.
+    /// </summary>
+    public List<string> UnsafeTestOnlyHosts { get; set; } = [];
+
     /// <summary>The deny list, parsed (validation guarantees every entry parses).</summary>
     public DomainPattern[] DeniedPatterns() => [.. DeniedDomains.Select(d => DomainPattern.Parse(d)!)];
 
@@ -75,6 +82,19 @@ internal sealed class ProxyOptionsValidator(IHostEnvironment environment) : IVal
             else if (!IPNetwork.TryParse(options.UnsafeTestOnlyAllowedRange, out _))
             {
                 errors.Add($"{root}:UnsafeTestOnlyAllowedRange '{options.UnsafeTestOnlyAllowedRange}' is not a CIDR range (e.g. 127.0.0.1/32).");
+            }
+        }
+
+        if (options.UnsafeTestOnlyHosts.Count > 0 && !environment.IsDevelopment())
+        {
+            errors.Add($"{root}:UnsafeTestOnlyHosts is a test-only setting and is refused outside the Development environment.");
+        }
+
+        for (var i = 0; i < options.UnsafeTestOnlyHosts.Count; i++)
+        {
+            if (!TestHostMapResolver.TryParseEntry(options.UnsafeTestOnlyHosts[i], out _, out _))
+            {
+                errors.Add($"{root}:UnsafeTestOnlyHosts:{i} '{options.UnsafeTestOnlyHosts[i]}' is not name=address (e.g. receiver.fabrix.test=127.0.0.2).");
             }
         }
 

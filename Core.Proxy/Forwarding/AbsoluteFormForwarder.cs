@@ -31,6 +31,8 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
     {
         "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
         "Set-Cookie", "Set-Cookie2",
+        // Only the proxy's own refusals carry it: an upstream must not make its answer look like one to the SDK.
+        "Fabrix-Egress-Reason",
     };
 
     private static readonly HttpRequestOptionsKey<IPAddress> DialKey = new("fabrix-proxy-dial");

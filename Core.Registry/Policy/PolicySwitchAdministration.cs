@@ -27,7 +27,7 @@ internal sealed class PolicyAdminService(
     LaneControlAdministration control,
     LaneStatusBoard lanes,
     OperatorTraffic traffic,
-    OperatorReach reach) : PolicyAdmin.PolicyAdminBase
+    OperatorReach reach,
     DenyListAdministration denyList) : PolicyAdmin.PolicyAdminBase
 {
     public override async Task<PolicySwitch> SetPolicySwitch(SetPolicySwitchRequest request, ServerCallContext context)
@@ -117,6 +117,7 @@ internal sealed class PolicyAdminService(
 
     public override Task<GetOperatorReachResponse> GetOperatorReach(GetOperatorReachRequest request, ServerCallContext context) =>
         reach.GetAsync(request, context.GetHttpContext(), context.CancellationToken);
+
     public override Task<DeniedDomain> AddDeniedDomain(AddDeniedDomainRequest request, ServerCallContext context) =>
         denyList.AddAsync(request, context.GetHttpContext(), context.CancellationToken);
 

@@ -16,6 +16,13 @@ public sealed class FabrixNotRegisteredException : HttpRequestException
         PluginId = pluginId;
     }
 
+    /// <summary>Creates the exception for a use other than the gateway (e.g. the egress proxy).</summary>
+    internal FabrixNotRegisteredException(string pluginId, string? reason, string purpose)
+        : base($"Plugin '{pluginId}' is not registered with Fabrix, so it has no token {purpose}" + (string.IsNullOrEmpty(reason) ? "." : $": {reason}"))
+    {
+        PluginId = pluginId;
+    }
+
     /// <summary>This plugin's id.</summary>
     public string PluginId { get; }
 }

@@ -107,6 +107,15 @@ public sealed class DeployPluginCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task DeployPlugin_ProxyAddress_IsTheProxyLanesService()
+    {
+        var result = await RunAsync(Reporting, "deploy", "plugin", "manifest.json");
+
+        var proxy = Assert.Single(Container(result).Env, e => e.Name == "Fabrix__Plugin__ProxyAddress");
+        Assert.Equal("http://proxy.fabrix-core.svc.cluster.local:8080", proxy.Value);
+    }
+
+    [Fact]
     public async Task DeployPlugin_HttpHealthCheck_BecomesHttpProbes()
     {
         var result = await RunAsync(Reporting, "deploy", "plugin", "manifest.json");

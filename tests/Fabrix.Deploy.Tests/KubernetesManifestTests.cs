@@ -78,7 +78,7 @@ public sealed class KubernetesManifestTests
     {
         var pods = KubernetesDocuments.PodSpecs(KubernetesDocuments.BaseResources()).ToList();
 
-        Assert.Equal(["Deployment/console", "Deployment/gateway", "Deployment/registry", "StatefulSet/nats"], pods.Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["Deployment/console", "Deployment/gateway", "Deployment/proxy", "Deployment/registry", "StatefulSet/nats"], pods.Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Empty(pods.SelectMany(p => Invariants.ContainerViolations(p.Name, p.Pod)));
     }
 
@@ -119,19 +119,21 @@ public sealed class KubernetesManifestTests
         Assert.Contains(KubernetesDocuments.BaseResources().OfType<V1Service>(), s => s.Metadata.Name == nats.Spec.ServiceName && s.Spec.ClusterIP == "None");
     }
 
-    [Fact]
-    public void BaseLaneIdentity_PrivateKeyOnlyInItsLane_PublicKeyTrustedByTheRegistry()
+    [Theory]
+    [InlineData("gateway")]
+    [InlineData("proxy")]
+    public void BaseLaneIdentity_PrivateKeyOnlyInItsLane_PublicKeyTrustedByTheRegistry(string lane)
     {
         var pods = KubernetesDocuments.PodSpecs(KubernetesDocuments.BaseResources()).ToDictionary(p => p.Name, p => p.Pod);
         var secretsByPod = pods.ToDictionary(p => p.Key, p => (p.Value.Volumes ?? []).Where(v => v.Secret is not null).Select(v => v.Secret.SecretName).ToList());
 
-        Assert.Equal(["Deployment/gateway"], secretsByPod.Where(p => p.Value.Contains("fabrix-lane-gateway-identity")).Select(p => p.Key));
+        Assert.Equal([$"Deployment/{lane}"], secretsByPod.Where(p => p.Value.Contains($"fabrix-lane-{lane}-identity")).Select(p => p.Key));
         Assert.Equal(["Deployment/registry"], secretsByPod.Where(p => p.Value.Contains("fabrix-lane-public-keys")).Select(p => p.Key));
         var registryConfig = KubernetesDocuments.BaseResources().OfType<V1ConfigMap>().Single(c => c.Metadata.Name == "fabrix-registry").Data;
-        Assert.Equal("/var/run/fabrix/lanes/gateway.pub.pem", registryConfig["Fabrix__Registry__ServiceIdentity__TrustedServices__gateway"]);
-        var gatewayConfig = KubernetesDocuments.BaseResources().OfType<V1ConfigMap>().Single(c => c.Metadata.Name == "fabrix-gateway").Data;
-        Assert.Equal("gateway", gatewayConfig["Fabrix__Lanes__Identity__Name"]);
-        Assert.StartsWith("/var/run/fabrix/identity/", gatewayConfig["Fabrix__Lanes__Identity__KeyPath"], StringComparison.Ordinal);
+        Assert.Equal($"/var/run/fabrix/lanes/{lane}.pub.pem", registryConfig[$"Fabrix__Registry__ServiceIdentity__TrustedServices__{lane}"]);
+        var laneConfig = KubernetesDocuments.BaseResources().OfType<V1ConfigMap>().Single(c => c.Metadata.Name == $"fabrix-{lane}").Data;
+        Assert.Equal(lane, laneConfig["Fabrix__Lanes__Identity__Name"]);
+        Assert.StartsWith("/var/run/fabrix/identity/", laneConfig["Fabrix__Lanes__Identity__KeyPath"], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -145,7 +147,7 @@ public sealed class KubernetesManifestTests
         Assert.DoesNotContain(settings, line => line.Contains("no_auth_user", StringComparison.Ordinal));
         Assert.Contains("jetstream: enabled", settings);
         var users = settings.Where(line => line.Contains("password:", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["{ user: registry, password: $REGISTRY_PASSWORD }", "{ user: gateway, password: $GATEWAY_PASSWORD }"], users);
+        Assert.Equal(["{ user: registry, password: $REGISTRY_PASSWORD }", "{ user: gateway, password: $GATEWAY_PASSWORD }", "{ user: proxy, password: $PROXY_PASSWORD }"], users);
     }
 
     [Fact]
@@ -164,6 +166,32 @@ public sealed class KubernetesManifestTests
 
         Assert.Contains(policies, p => p.Metadata.Name == "allow-lane-services-egress");
         Assert.Empty(policies.SelectMany(Invariants.PluginEgressViolations));
+    }
+
+    [Fact]
+    public void BasePluginPolicies_EgressOnlyToTheLanesAndDns()
+    {
+        var policies = KubernetesDocuments.BaseResources().OfType<V1NetworkPolicy>().Where(p => p.Metadata.NamespaceProperty == Invariants.PluginNamespace).ToList();
+
+        var peers = policies.SelectMany(p => p.Spec.Egress ?? []).SelectMany(rule => rule.To ?? []).ToList();
+
+        Assert.All(peers, peer => Assert.Null(peer.IpBlock));
+        Assert.Equal(["gateway", "kube-dns", "proxy", "registry"],
+            peers.Select(peer => peer.PodSelector.MatchLabels.TryGetValue("app.kubernetes.io/name", out var name) ? name : peer.PodSelector.MatchLabels["k8s-app"]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void BaseProxyPolicy_InternetOnlyOnPublicAddresses_PluginsMayConnect()
+    {
+        var proxy = KubernetesDocuments.BaseResources().OfType<V1NetworkPolicy>().Single(p => p.Metadata.Name == "proxy" && p.Metadata.NamespaceProperty == Invariants.CoreNamespace);
+
+        var blocks = proxy.Spec.Egress.SelectMany(rule => rule.To ?? []).Where(peer => peer.IpBlock is not null).Select(peer => peer.IpBlock).ToList();
+
+        var v4 = Assert.Single(blocks, b => b.Cidr == "0.0.0.0/0");
+        Assert.Superset(new HashSet<string> { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8", "100.64.0.0/10" }, v4.Except.ToHashSet());
+        Assert.Contains(blocks, b => b.Cidr == "2000::/3");
+        var from = Assert.Single(proxy.Spec.Ingress).FromProperty.Single();
+        Assert.Equal(Invariants.PluginNamespace, from.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
     }
 
     [Fact]

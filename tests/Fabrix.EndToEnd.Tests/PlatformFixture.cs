@@ -26,8 +26,8 @@ namespace Fabrix.EndToEnd.Tests;
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
-    private static readonly int[] DefaultPorts = [5433, 4222, 8222, 5100, 5101, 5300, 5000, 5200, 5201, 5210];
-    private static readonly string[] Processes = ["postgres", "nats", "registry", "gateway", "console", "user-management", "accounting"];
+    private static readonly int[] DefaultPorts = [5433, 4222, 8222, 5100, 5101, 5300, 5000, 5200, 5201, 5210, 5305, 5225, 5405];
+    private static readonly string[] Processes = ["postgres", "nats", "registry", "gateway", "console", "user-management", "accounting", "receiver", "proxy", "notifications"];
     private readonly CollectingLoggerProvider _logs = new();
     private DistributedApplication? _app;
     private string? _dataRoot;
@@ -51,6 +51,15 @@ public sealed class PlatformFixture : IAsyncLifetime
     public string GatewayUrl => Endpoints["gateway"].TrimEnd('/');
 
     public string AccountingUrl => Endpoints["accounting"].TrimEnd('/');
+
+    /// <summary>Core.Proxy, the Proxy lane (issue 12).</summary>
+    public string ProxyUrl => Endpoints["proxy"].TrimEnd('/');
+
+    /// <summary>The notifications sample, which reaches the receiver only through the proxy.</summary>
+    public string NotificationsUrl => Endpoints["notifications"].TrimEnd('/');
+
+    /// <summary>The local "internet" receiver's own loopback endpoint (127.0.0.1; the proxy reaches it on 127.0.0.2).</summary>
+    public string ReceiverUrl => Endpoints["receiver"].TrimEnd('/');
 
     /// <summary>
     /// A caller context for a call from <paramref name="caller"/> to <paramref name="target"/>, signed with the gateway's

@@ -26,6 +26,9 @@ public sealed class ResourceGraphTests
                 ("console", typeof(ProjectResource)),
                 ("user-management", typeof(ProjectResource)),
                 ("accounting", typeof(ProjectResource)),
+                ("receiver", typeof(ProjectResource)),
+                ("proxy", typeof(ProjectResource)),
+                ("notifications", typeof(ProjectResource)),
             ],
             processes);
     }
@@ -62,6 +65,9 @@ public sealed class ResourceGraphTests
         Assert.Equal("AdminConsole/Fabrix.AdminConsole.csproj", ProjectOf("console"));
         Assert.Equal("Plugins.Samples/UserManagement/Fabrix.Plugins.Samples.UserManagement.csproj", ProjectOf("user-management"));
         Assert.Equal("Plugins.Samples/Accounting/Fabrix.Plugins.Samples.Accounting.csproj", ProjectOf("accounting"));
+        Assert.Equal("Core.Proxy/Fabrix.Core.Proxy.csproj", ProjectOf("proxy"));
+        Assert.Equal("Plugins.Samples/Notifications/Fabrix.Plugins.Samples.Notifications.csproj", ProjectOf("notifications"));
+        Assert.Equal("Plugins.Samples/InternetReceiver/Fabrix.Plugins.Samples.InternetReceiver.csproj", ProjectOf("receiver"));
     }
 
     [Theory]
@@ -70,6 +76,9 @@ public sealed class ResourceGraphTests
     [InlineData("console", "registry")]
     [InlineData("user-management", "postgres,registry")]
     [InlineData("accounting", "gateway,registry,user-management")]
+    [InlineData("proxy", "nats,registry")]
+    [InlineData("notifications", "proxy,receiver,registry")]
+    [InlineData("receiver", "")]
     [InlineData("postgres", "")]
     [InlineData("nats", "")]
     public void Platform_Waits_AreForHealthyDependencies(string resource, string expected)
@@ -88,6 +97,7 @@ public sealed class ResourceGraphTests
     [InlineData("console", "registry")]
     [InlineData("user-management", "registry,usermanagement-db")]
     [InlineData("accounting", "gateway,registry")]
+    [InlineData("notifications", "proxy,registry")]
     public void Platform_References_AreTheDatabasesAndServicesEachServiceUses(string resource, string expected)
     {
         using var platform = new PlatformModel();

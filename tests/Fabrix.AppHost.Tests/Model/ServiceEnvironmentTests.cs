@@ -74,6 +74,35 @@ public sealed class ServiceEnvironmentTests
     }
 
     [Fact]
+    public async Task Proxy_Environment_IsALaneWithTheTestOnlyAllowanceForTheReceiversAddressOnly()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("proxy");
+        var registry = await platform.EnvironmentAsync("registry");
+
+        Assert.Equal("proxy", environment["Fabrix__Lanes__Identity__Name"]);
+        Assert.Equal("proxy", environment["Fabrix__Lanes__Audit__Service"]);
+        Assert.Equal(platform.Layout.DataPath("keys/proxy.pub.pem"), registry["Fabrix__Registry__ServiceIdentity__TrustedServices__proxy"]);
+        Assert.Equal("127.0.0.2/32", environment["Fabrix__Proxy__UnsafeTestOnlyAllowedRange"]);
+        Assert.Equal("receiver.fabrix.test=127.0.0.2", environment["Fabrix__Proxy__UnsafeTestOnlyHosts__0"]);
+        Assert.Equal("Development", environment["ASPNETCORE_ENVIRONMENT"]);
+    }
+
+    [Fact]
+    public async Task Notifications_ProxyAndReceiver_AreTheShiftedProxyAndTheReceiversName()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("notifications");
+        var receiver = await platform.EnvironmentAsync("receiver");
+
+        Assert.Equal($"http://127.0.0.1:{5305 + Offset}", environment["services__proxy__http__0"]);
+        Assert.Equal($"http://receiver.fabrix.test:{5405 + Offset}/notify", environment["Notifications__ReceiverUrl"]);
+        Assert.Equal($"http://127.0.0.2:{5405 + Offset}", receiver["Kestrel__Endpoints__Internet__Url"]);
+    }
+
+    [Fact]
     public async Task Gateway_Environment_IsALaneWithItsIdentityTheRegistrysGrpcAddressAndNats()
     {
         using var platform = new PlatformModel(Offset);
@@ -131,6 +160,9 @@ public sealed class ServiceEnvironmentTests
     [InlineData("console", 5000)]
     [InlineData("gateway", 5300)]
     [InlineData("accounting", 5210)]
+    [InlineData("proxy", 5305)]
+    [InlineData("notifications", 5225)]
+    [InlineData("receiver", 5405)]
     public async Task HttpOnlyServices_KestrelEndpoint_IsTheShiftedPort(string service, int port)
     {
         using var platform = new PlatformModel(Offset);

@@ -22,6 +22,9 @@ public sealed class ReadyLineTests
                 + "console=http://127.0.0.1:5010 console.http=http://127.0.0.1:5010 "
                 + "user-management=http://127.0.0.1:5211 user-management.http=http://127.0.0.1:5210 user-management.grpc=http://127.0.0.1:5211 "
                 + "accounting=http://127.0.0.1:5220 accounting.http=http://127.0.0.1:5220 "
+                + "receiver=http://127.0.0.1:5415 receiver.http=http://127.0.0.1:5415 "
+                + "proxy=http://127.0.0.1:5315 proxy.http=http://127.0.0.1:5315 "
+                + "notifications=http://127.0.0.1:5235 notifications.http=http://127.0.0.1:5235 "
                 + $"data={platform.Layout.DataRoot} dashboard={Dashboard}",
             line);
     }
@@ -36,6 +39,9 @@ public sealed class ReadyLineTests
     [InlineData("user-management.http")]
     [InlineData("gateway")]
     [InlineData("accounting")]
+    [InlineData("proxy")]
+    [InlineData("notifications")]
+    [InlineData("receiver")]
     [InlineData("postgres")]
     [InlineData("nats")]
     [InlineData("data")]
