@@ -26,7 +26,7 @@ public sealed class SubscribeTests(EventsPlatform platform) : IClassFixture<Even
 
         Assert.Equal((published, 1u, "u-1"), (delivery.Event.Id, delivery.Attempt, delivery.Event.Data.Unpack<UserCreated>().UserId));
         var row = Assert.Single(await platform.AuditRowsAsync(subscriberId, 1));
-        Assert.Equal(("lane.canonical.deliver", "allowed"), (row.Action, row.Outcome));
+        Assert.Equal(("lane.canonical.deliver", "succeeded"), (row.Action, row.Outcome));
         Assert.Contains(published, row.Details, StringComparison.Ordinal);
     }
 

@@ -75,7 +75,7 @@ public sealed class CanonicalPolicyTests
         {
             [PolicySwitchName.LaneCanonical] = new(PolicySwitchName.LaneCanonical, laneOn, "system", DateTimeOffset.UnixEpoch, string.Empty),
         };
-        var snapshot = new PolicySnapshot(1, DateTimeOffset.UnixEpoch, new Dictionary<string, PluginPolicy>(StringComparer.Ordinal) { [plugin.Id] = plugin }.ToFrozenDictionary(StringComparer.Ordinal),
+        var snapshot = new Fabrix.Core.Lanes.Policy.PolicySnapshot(1, DateTimeOffset.UnixEpoch, new Dictionary<string, PluginPolicy>(StringComparer.Ordinal) { [plugin.Id] = plugin }.ToFrozenDictionary(StringComparer.Ordinal),
             switches.ToFrozenDictionary(), [], []);
         return new PolicyView(snapshot, true, TimeSpan.Zero);
     }

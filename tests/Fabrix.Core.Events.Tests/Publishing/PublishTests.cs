@@ -44,7 +44,7 @@ public sealed class PublishTests(EventsPlatform platform) : IClassFixture<Events
             (stored.Id, stored.Source, stored.Type, stored.Dataclassification, stored.Data.Unpack<UserCreated>().UserId));
         Assert.Equal(7, Guid.Parse(response.EventId).Version);
         var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
-        Assert.Equal(($"plugin:{id}", "lane.canonical.publish", "allowed"), (row.Actor, row.Action, row.Outcome));
+        Assert.Equal(($"plugin:{id}", "lane.canonical.publish", "succeeded"), (row.Actor, row.Action, row.Outcome));
         Assert.Contains(response.EventId, row.Details, StringComparison.Ordinal);
     }
 
