@@ -16,4 +16,6 @@ internal static class FabrixPorts
     public const int Dashboard = 18888;
     public const int DashboardOtlp = 18889;
     public const int ResourceService = 18890;
+    public const int Events = 5310;
+    public const int EventsGrpc = 5311;
 }
