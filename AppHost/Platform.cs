@@ -55,6 +55,12 @@ internal static class Platform
         // The registry publishes the gateway's key as the one caller-context issuer plugins trust (issue 10 section 3).
         registry.WithEnvironment("Fabrix__Registry__ServiceIdentity__CallerContextIssuers__0", "gateway");
 
+        // The Canonical lane (issue 11): plugins publish and receive canonical events only through it (HTTP publish on
+        // its http endpoint, the gRPC Events service on its h2c grpc endpoint).
+        builder.AddFabrixLane<Projects.Fabrix_Core_Events>("events", layout.Port(FabrixPorts.Events), registry, nats, layout)
+            .WithFabrixGrpcEndpoint(layout.Port(FabrixPorts.EventsGrpc))
+            .WithEnvironment("Fabrix__Lanes__Audit__Service", "events");
+
         builder.AddFabrixProject<Projects.Fabrix_AdminConsole>("console")
             .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.Console)).WithFabrixHealthCheck()
             .WithReference(registry).WaitFor(registry)

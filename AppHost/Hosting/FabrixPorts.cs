@@ -20,4 +20,6 @@ internal static class FabrixPorts
     public const int Proxy = 5305;
     public const int Notifications = 5225;
     public const int Receiver = 5405;
+    public const int Events = 5310;
+    public const int EventsGrpc = 5311;
 }

@@ -212,4 +212,30 @@ public static class RefusalCodes
     // Issue 12: the Proxy lane's global deny list.
     /// <summary>The pattern to remove is not on the egress deny list (NOT_FOUND).</summary>
     public const string DeniedDomainNotFound = "DENIED_DOMAIN_NOT_FOUND";
+
+    // Issue 11: the Canonical lane (Core.Events). Token, policy and audit refusals use the codes above
+    // (CALLER_TOKEN_MISSING, CALLER_TOKEN_INVALID, CALLER_NOT_ACTIVE, LANE_NO_POLICY, AUDIT_UNAVAILABLE, RATE_LIMITED).
+    /// <summary>The Canonical lane's switch is off: Core.Events publishes and delivers nothing (HTTP 503, gRPC UNAVAILABLE).</summary>
+    public const string CanonicalLaneOff = "CANONICAL_LANE_OFF";
+
+    /// <summary>The event type is not a canonical event type (HTTP 404, gRPC INVALID_ARGUMENT).</summary>
+    public const string EventTypeUnknown = "EVENT_TYPE_UNKNOWN";
+
+    /// <summary>The type is not in the publisher's manifest <c>events.publishes</c> (HTTP 403, gRPC PERMISSION_DENIED).</summary>
+    public const string EventTypeNotDeclared = "EVENT_TYPE_NOT_DECLARED";
+
+    /// <summary>The payload does not parse strictly as the type (HTTP 400, gRPC INVALID_ARGUMENT).</summary>
+    public const string EventPayloadInvalid = "EVENT_PAYLOAD_INVALID";
+
+    /// <summary>The plugin's traits do not allow the type's classification (pii needs handles_pii, phi needs handles_phi) (HTTP 403, gRPC PERMISSION_DENIED).</summary>
+    public const string EventClassificationNotAllowed = "EVENT_CLASSIFICATION_NOT_ALLOWED";
+
+    /// <summary>JetStream did not store the event in time or refused it (back-pressure, outage): nothing was accepted; retry (HTTP 429 with <c>Retry-After</c>, gRPC RESOURCE_EXHAUSTED).</summary>
+    public const string PublishBackpressure = "PUBLISH_BACKPRESSURE";
+
+    /// <summary>The type is not in the subscriber's manifest <c>events.subscribes</c> (gRPC PERMISSION_DENIED).</summary>
+    public const string EventTypeNotSubscribed = "EVENT_TYPE_NOT_SUBSCRIBED";
+
+    /// <summary>Not a refusal of a request: the reason code of the audit record of an event moved to the dead-letter stream after its last delivery failed.</summary>
+    public const string EventDeadLettered = "EVENT_DEAD_LETTERED";
 }

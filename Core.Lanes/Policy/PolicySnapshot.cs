@@ -140,6 +140,12 @@ public sealed record PluginPolicy(
     /// <summary>An administrator's overrides of the lanes' configured limits for this plugin; null when there are none (every lane's default applies).</summary>
     public LaneLimitOverrides? LaneLimits { get; init; }
 
+    /// <summary>Canonical event types (short names, e.g. <c>UserCreated</c>) the pinned manifest's <c>events.publishes</c> declares.</summary>
+    public FrozenSet<string> EventPublishes { get; init; } = FrozenSet<string>.Empty;
+
+    /// <summary>Canonical event types the pinned manifest's <c>events.subscribes</c> declares.</summary>
+    public FrozenSet<string> EventSubscribes { get; init; } = FrozenSet<string>.Empty;
+
     /// <summary>The wire entry it was built from, to tell whether a new revision changed it (protobuf messages compare by value).</summary>
     internal PolicyPlugin Wire { get; init; } = new();
 
@@ -161,6 +167,8 @@ public sealed record PluginPolicy(
     {
         Wire = wire,
         LaneLimits = wire.LaneLimits is null ? null : LaneLimitOverrides.From(wire.LaneLimits),
+        EventPublishes = wire.EventPublishes.ToFrozenSet(StringComparer.Ordinal),
+        EventSubscribes = wire.EventSubscribes.ToFrozenSet(StringComparer.Ordinal),
     };
 }
 

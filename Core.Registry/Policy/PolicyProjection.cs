@@ -33,6 +33,8 @@ internal static class PolicyProjection
         {
             entry.DataClassifications.Add(manifest.Security.DataClassification);
             entry.AllowedDomains.Add(manifest.AllowedDomains);
+            entry.EventPublishes.Add(manifest.Events.Publishes);
+            entry.EventSubscribes.Add(manifest.Events.Subscribes);
             foreach (var (name, path) in manifest.Endpoints)
             {
                 entry.Endpoints[name] = path;

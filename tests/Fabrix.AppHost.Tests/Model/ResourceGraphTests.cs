@@ -23,6 +23,7 @@ public sealed class ResourceGraphTests
                 ("nats", typeof(FabrixNatsResource)),
                 ("registry", typeof(ProjectResource)),
                 ("gateway", typeof(ProjectResource)),
+                ("events", typeof(ProjectResource)),
                 ("console", typeof(ProjectResource)),
                 ("user-management", typeof(ProjectResource)),
                 ("accounting", typeof(ProjectResource)),
@@ -62,6 +63,7 @@ public sealed class ResourceGraphTests
 
         Assert.Equal("Core.Registry/Fabrix.Core.Registry.csproj", ProjectOf("registry"));
         Assert.Equal("Core.Gateway/Fabrix.Core.Gateway.csproj", ProjectOf("gateway"));
+        Assert.Equal("Core.Events/Fabrix.Core.Events.csproj", ProjectOf("events"));
         Assert.Equal("AdminConsole/Fabrix.AdminConsole.csproj", ProjectOf("console"));
         Assert.Equal("Plugins.Samples/UserManagement/Fabrix.Plugins.Samples.UserManagement.csproj", ProjectOf("user-management"));
         Assert.Equal("Plugins.Samples/Accounting/Fabrix.Plugins.Samples.Accounting.csproj", ProjectOf("accounting"));
@@ -73,6 +75,7 @@ public sealed class ResourceGraphTests
     [Theory]
     [InlineData("registry", "nats,postgres")]
     [InlineData("gateway", "nats,registry")]
+    [InlineData("events", "nats,registry")]
     [InlineData("console", "registry")]
     [InlineData("user-management", "postgres,registry")]
     [InlineData("accounting", "gateway,registry,user-management")]
@@ -94,6 +97,7 @@ public sealed class ResourceGraphTests
     [Theory]
     [InlineData("registry", "nats,registry-db")]
     [InlineData("gateway", "nats,registry")]
+    [InlineData("events", "nats,registry")]
     [InlineData("console", "registry")]
     [InlineData("user-management", "registry,usermanagement-db")]
     [InlineData("accounting", "gateway,registry")]
@@ -125,6 +129,7 @@ public sealed class ResourceGraphTests
         Assert.Single(platform.Resource("nats").Annotations.OfType<HealthCheckAnnotation>());
         Assert.Single(platform.Resource("registry").Annotations.OfType<HealthCheckAnnotation>());
         Assert.Single(platform.Resource("gateway").Annotations.OfType<HealthCheckAnnotation>());
+        Assert.Single(platform.Resource("events").Annotations.OfType<HealthCheckAnnotation>());
         Assert.Single(platform.Resource("console").Annotations.OfType<HealthCheckAnnotation>());
         Assert.Contains("user-management-active", ChecksOf("user-management").Split(','));
         Assert.Equal(2, platform.Resource("user-management").Annotations.OfType<HealthCheckAnnotation>().Count());
@@ -152,6 +157,8 @@ public sealed class ResourceGraphTests
                 ["registry.grpc"] = 5101 + offset,
                 ["gateway.http"] = 5300 + offset,
                 ["gateway.h2c"] = 5301 + offset,
+                ["events.http"] = 5310 + offset,
+                ["events.grpc"] = 5311 + offset,
                 ["console.http"] = 5000 + offset,
                 ["user-management.http"] = 5200 + offset,
                 ["user-management.grpc"] = 5201 + offset,

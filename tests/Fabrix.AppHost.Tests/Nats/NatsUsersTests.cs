@@ -19,7 +19,7 @@ public sealed partial class NatsUsersTests
 
         var users = NatsBuilderExtensions.ApplyUsers(nats, platform.Model);
 
-        Assert.Equal(["apphost", "gateway", "registry"], users);
+        Assert.Equal(["apphost", "events", "gateway", "registry"], users);
     }
 
     [Fact]
@@ -36,6 +36,7 @@ public sealed partial class NatsUsersTests
         Assert.Equal(
             [
                 ("apphost", File.ReadAllText(nats.UserPasswordFile("apphost")).Trim()),
+                ("events", File.ReadAllText(nats.UserPasswordFile("events")).Trim()),
                 ("gateway", File.ReadAllText(nats.UserPasswordFile("gateway")).Trim()),
                 ("registry", File.ReadAllText(nats.UserPasswordFile("registry")).Trim()),
             ],

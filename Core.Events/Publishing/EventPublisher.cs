@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Fabrix.Contracts.Audit.V1;
+using Fabrix.Contracts.Canonical;
+using Fabrix.Contracts.Canonical.V1;
+using Fabrix.Contracts.Events.V1;
+using Fabrix.Core.Events.Policy;
+using Fabrix.Core.Events.Refusals;
+using Fabrix.Core.Events.Streams;
+using Fabrix.Core.Lanes.Audit;
+using Fabrix.Core.Lanes.Policy;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Fabrix.Core.Events.Publishing;
+
+/// <summary>A payload as it came: the JSON of the message (HTTP) or the packed message (gRPC).</summary>
+internal readonly record struct EventPayload(string? Json, Any? Packed);
+
+/// <summary>A publish's result: stored (with the id) or refused.</summary>
+internal readonly record struct PublishOutcome(PublishResponse? Stored, EventsRefusal? Refusal);
+
+/// <summary>
+/// Publishes canonical events (issue 11 section 2): rate limit, <see cref="CanonicalPolicy.DecidePublish"/>, the strict
+/// payload check, the envelope core stamps (UUIDv7 id, <c>fabrix://plugins/{id}</c>, time, classification,
+/// traceparent), then a JetStream publish whose acknowledgement the call waits for. Every decision is audited
+/// (<c>publish</c> on the canonical lane, attributes event_type, event_id, classification).
+/// </summary>
+/// <remarks>
+/// <para><b>Idempotency keys.</b> Without a key, <c>Nats-Msg-Id</c> is the event id. With one, it is
+/// <c>idem:&lt;sha256(plugin, key)&gt;</c>, so JetStream's duplicate window (<c>Fabrix:Events:Streams:DuplicateWindow</c>)
+/// is the dedupe window: a second publish with the same key stores nothing, and JetStream's acknowledgement names the
+/// sequence of the first message (<c>duplicate: true</c>, <c>seq</c>). Core.Events reads that message back (a direct get
+/// by sequence) and returns the id stored in its envelope. The key binds the first event: a repeat with other data
+/// returns the first id and stores nothing.</para>
+/// <para><b>Never accept then lose.</b> The response (and the audit record of an allowed publish) is written only after
+/// JetStream acknowledged the message; a timeout, an error acknowledgement or no stream is a back-pressure refusal
+/// with a retry hint, and the plugin retries (with its idempotency key, a retry after a lost acknowledgement is not
+/// stored twice).</para>
+/// </remarks>
+internal sealed class EventPublisher(
+    PolicySnapshotClient snapshots,
+    EventStreams streams,
+    PublishRateLimits rateLimits,
+    DecisionAuditWriter audit,
+    TimeProvider timeProvider,
+    IOptions<PublishOptions> options)
+{
+    public const string ProtobufContentType = "application/protobuf";
+    private const int MaxIdempotencyKeyLength = 128;
+    private readonly PublishOptions _options = options.Value;
+
+    /// <summary>Publishes one event.</summary>
+    public async Task<PublishOutcome> PublishAsync(string pluginId, string typeName, EventPayload payload, string? idempotencyKey, string? traceparent,
+        CancellationToken cancellationToken)
+    {
+        var prepared = Prepare(pluginId, typeName, payload, idempotencyKey, traceparent);
+        return prepared.Refusal is { } refusal ? new PublishOutcome(null, refusal) : await StoreAsync(prepared, cancellationToken);
+    }
+
+    /// <summary>Publishes several events; each is checked and stored on its own, concurrently, results in order.</summary>
+    public async Task<IReadOnlyList<PublishOutcome>> PublishBatchAsync(string pluginId, IReadOnlyList<PublishRequest> requests, string? traceparent,
+        CancellationToken cancellationToken)
+    {
+        var outcomes = new Task<PublishOutcome>[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var request = requests[i];
+            var prepared = Prepare(pluginId, TypeNameOf(request.Data), new EventPayload(null, request.Data), request.IdempotencyKey, traceparent);
+            outcomes[i] = prepared.Refusal is { } refusal ? Task.FromResult(new PublishOutcome(null, refusal)) : StoreAsync(prepared, cancellationToken);
+        }
+
+        return await Task.WhenAll(outcomes);
+    }
+
+    /// <summary>Audits a publish refused before the publisher saw it (the token check).</summary>
+    public void AuditRefused(string pluginId, string typeName, EventsRefusal refusal, string? traceparent) =>
+        Audit(pluginId, typeName, CanonicalEventTypes.Find(typeName) ?? CanonicalEventTypes.FindByFullName(typeName), null, refusal.Code, traceparent, duplicate: false);
+
+    /// <summary>The canonical type name a packed message names (<c>type.googleapis.com/fabrix.canonical.v1.UserCreated</c>).</summary>
+    public static string TypeNameOf(Any? packed)
+    {
+        if (packed is null || packed.TypeUrl.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        var slash = packed.TypeUrl.LastIndexOf('/');
+        return slash < 0 ? packed.TypeUrl : packed.TypeUrl[(slash + 1)..];
+    }
+
+    private Prepared Prepare(string pluginId, string typeName, EventPayload payload, string? idempotencyKey, string? traceparent)
+    {
+        var view = snapshots.Current;
+        var refusal = rateLimits.TryTake(pluginId, view.Snapshot?.Find(pluginId)?.LaneLimits?.CanonicalPublish)
+            ?? CanonicalPolicy.DecidePublish(view, pluginId, typeName, out _);
+        var type = CanonicalEventTypes.Find(typeName) ?? CanonicalEventTypes.FindByFullName(typeName);
+        IMessage? message = null;
+        if (refusal is null && idempotencyKey is { Length: > 0 } key && !ValidKey(key))
+        {
+            refusal = EventsRefusal.Invalid($"The idempotency key must be 1-{MaxIdempotencyKeyLength} printable ASCII characters.");
+        }
+
+        if (refusal is null)
+        {
+            message = Parse(type!, payload, out var error);
+            if (message is null)
+            {
+                refusal = new EventsRefusal(RefusalCodes.EventPayloadInvalid, $"The payload is not a valid {type!.Name}: {error}",
+                    StatusCodes.Status400BadRequest, Grpc.Core.StatusCode.InvalidArgument);
+            }
+        }
+
+        if (refusal is null && audit.Buffered >= audit.Capacity)
+        {
+            refusal = EventsRefusal.AuditUnavailable;
+        }
+
+        if (refusal is not null)
+        {
+            Audit(pluginId, typeName, type, null, refusal.Code, traceparent, duplicate: false);
+            return new Prepared(refusal, null!, null!, null!, string.Empty);
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var id = Guid.CreateVersion7(now).ToString();
+        var envelope = new CanonicalEvent
+        {
+            Id = id,
+            Source = $"fabrix://plugins/{pluginId}",
+            SpecVersion = CloudEventJson.SpecVersion,
+            Type = type!.FullName,
+            Time = Timestamp.FromDateTimeOffset(now),
+            Datacontenttype = ProtobufContentType,
+            Dataclassification = type.Classification,
+            Traceparent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id! : traceparent ?? string.Empty,
+            Data = Any.Pack(message!),
+        };
+        var msgId = idempotencyKey is { Length: > 0 } ? IdempotencyMessageId(pluginId, idempotencyKey) : id;
+        return new Prepared(null, type, envelope, pluginId, msgId);
+    }
+
+    private async Task<PublishOutcome> StoreAsync(Prepared prepared, CancellationToken cancellationToken)
+    {
+        var envelope = prepared.Envelope;
+        try
+        {
+            await streams.EnsureAsync(cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.AckTimeout);
+            var ack = await streams.JetStream.PublishAsync(streams.SubjectOf(prepared.Type), envelope.ToByteArray(),
+                opts: new NatsJSPubOpts { MsgId = prepared.MessageId }, cancellationToken: timeout.Token);
+            if (ack.Error is { } error)
+            {
+                return Refuse(prepared, EventsRefusal.Backpressure(_options.RetryAfter, $"JetStream answered {error.Code}: {error.Description}"));
+            }
+
+            var stored = new PublishResponse { EventId = envelope.Id, Sequence = ack.Seq, Duplicate = ack.Duplicate };
+            if (ack.Duplicate)
+            {
+                stored.EventId = await StoredIdAsync(ack.Seq, timeout.Token);
+            }
+
+            Audit(prepared.PluginId, prepared.Type.Name, prepared.Type, stored.EventId, string.Empty, envelope.Traceparent, stored.Duplicate);
+            return new PublishOutcome(stored, null);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Refuse(prepared, EventsRefusal.Backpressure(_options.RetryAfter, "JetStream did not acknowledge it in time"));
+        }
+        catch (Exception exception) when (exception is NatsException or NatsJSException)
+        {
+            return Refuse(prepared, EventsRefusal.Backpressure(_options.RetryAfter, "JetStream is unavailable"));
+        }
+    }
+
+    /// <summary>The event id in the envelope stored at <paramref name="sequence"/> (the first publish of an idempotency key).</summary>
+    private async Task<string> StoredIdAsync(ulong sequence, CancellationToken cancellationToken)
+    {
+        var stream = await streams.JetStream.GetStreamAsync(streams.Stream, cancellationToken: cancellationToken);
+        var stored = await stream.GetAsync(new StreamMsgGetRequest { Seq = sequence }, cancellationToken);
+        return CanonicalEvent.Parser.ParseFrom(stored.Message.Data.Span).Id;
+    }
+
+    private PublishOutcome Refuse(Prepared prepared, EventsRefusal refusal)
+    {
+        Audit(prepared.PluginId, prepared.Type.Name, prepared.Type, prepared.Envelope.Id, refusal.Code, prepared.Envelope.Traceparent, duplicate: false);
+        return new PublishOutcome(null, refusal);
+    }
+
+    private void Audit(string pluginId, string typeName, CanonicalEventType? type, string? eventId, string reasonCode, string? traceparent, bool duplicate)
+    {
+        var attributes = new Dictionary<string, string>(4, StringComparer.Ordinal) { ["event_type"] = type?.Name ?? Bounded(typeName) };
+        if (eventId is not null)
+        {
+            attributes["event_id"] = eventId;
+        }
+
+        if (type is not null)
+        {
+            attributes["classification"] = type.Classification;
+        }
+
+        if (duplicate)
+        {
+            attributes["duplicate"] = "true";
+        }
+
+        audit.Write(new LaneDecision(pluginId, Lane.Canonical, type?.FullName ?? Bounded(typeName), "publish", reasonCode.Length == 0, reasonCode,
+            Activity.Current?.TraceId.ToHexString() ?? eventId ?? string.Empty, string.IsNullOrEmpty(traceparent) ? null : traceparent, Attributes: attributes));
+    }
+
+    private IMessage? Parse(CanonicalEventType type, EventPayload payload, out string? error)
+    {
+        error = null;
+        if (payload.Json is { } json)
+        {
+            return CloudEventJson.ParsePayload(type, json, out error);
+        }
+
+        if (payload.Packed is not { } packed || packed.Value.Length > _options.MaxPayloadBytes)
+        {
+            error = payload.Packed is null ? "no data" : $"over {_options.MaxPayloadBytes} bytes";
+            return null;
+        }
+
+        try
+        {
+            // Strict: the bytes must parse as the type, and a message with fields the type does not know is refused
+            // (unknown fields would travel unchecked to every subscriber).
+            var message = type.Descriptor.Parser.ParseFrom(packed.Value);
+            if (type.Descriptor.Parser.WithDiscardUnknownFields(true).ParseFrom(packed.Value).CalculateSize() != message.CalculateSize())
+            {
+                error = "it carries fields the type does not declare";
+                return null;
+            }
+
+            return message;
+        }
+        catch (InvalidProtocolBufferException exception)
+        {
+            error = exception.Message;
+            return null;
+        }
+    }
+
+    private static bool ValidKey(string key) => key.Length <= MaxIdempotencyKeyLength && key.All(c => c is >= '!' and <= '~');
+
+    private static string IdempotencyMessageId(string pluginId, string key) =>
+        "idem:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{pluginId}\n{key}")));
+
+    private static string Bounded(string value) => value.Length <= 128 ? value : value[..128];
+
+    private sealed record Prepared(EventsRefusal? Refusal, CanonicalEventType Type, CanonicalEvent Envelope, string PluginId, string MessageId);
+}

@@ -1,0 +1,74 @@
+using Fabrix.Contracts.Canonical;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Fabrix.Core.Events.Streams;
+
+/// <summary>
+/// The two JetStream streams of the Canonical lane and their subjects: published events (<c>&lt;prefix&gt;.&lt;Type&gt;</c>)
+/// and dead letters (<c>&lt;dlq prefix&gt;.&lt;subscriber&gt;.&lt;Type&gt;</c>), both on file storage. Created (or updated)
+/// on first use; a failed attempt is retried by the next use, so Core.Events can start before NATS.
+/// </summary>
+internal sealed class EventStreams(INatsConnection nats, IOptions<StreamOptions> options) : IDisposable
+{
+    private readonly StreamOptions _options = options.Value;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile bool _ready;
+
+    public NatsJSContext JetStream { get; } = new(nats);
+
+    public string Stream => _options.Stream;
+
+    public string DeadLetterStream => _options.DeadLetterStream;
+
+    /// <summary>The subject events of <paramref name="type"/> are stored on.</summary>
+    public string SubjectOf(CanonicalEventType type) => $"{_options.SubjectPrefix}.{type.Name}";
+
+    /// <summary>The subject a dead letter of <paramref name="subscriber"/> for <paramref name="type"/> is stored on.</summary>
+    public string DeadLetterSubjectOf(string subscriber, CanonicalEventType type) => $"{_options.DeadLetterSubjectPrefix}.{subscriber}.{type.Name}";
+
+    public void Dispose() => _gate.Dispose();
+
+    /// <summary>Creates or updates both streams once; returns at once when done before.</summary>
+    public async ValueTask EnsureAsync(CancellationToken cancellationToken)
+    {
+        if (_ready)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_ready)
+            {
+                return;
+            }
+
+            await JetStream.CreateOrUpdateStreamAsync(new StreamConfig(_options.Stream, [$"{_options.SubjectPrefix}.*"])
+            {
+                Storage = StreamConfigStorage.File,
+                Retention = StreamConfigRetention.Limits,
+                MaxAge = _options.MaxAge,
+                DuplicateWindow = _options.DuplicateWindow,
+                NumReplicas = _options.Replicas,
+                AllowDirect = true,
+            }, cancellationToken);
+            await JetStream.CreateOrUpdateStreamAsync(new StreamConfig(_options.DeadLetterStream, [$"{_options.DeadLetterSubjectPrefix}.>"])
+            {
+                Storage = StreamConfigStorage.File,
+                Retention = StreamConfigRetention.Limits,
+                MaxAge = _options.DeadLetterMaxAge,
+                DuplicateWindow = _options.DuplicateWindow,
+                NumReplicas = _options.Replicas,
+            }, cancellationToken);
+            _ready = true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

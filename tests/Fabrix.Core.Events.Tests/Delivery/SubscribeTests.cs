@@ -1,0 +1,134 @@
+using Fabrix.Contracts.Canonical.V1;
+using Fabrix.Contracts.Events.V1;
+using Fabrix.Core.Events.Tests.Infrastructure;
+using Fabrix.Core.Registry.Tests.Infrastructure;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using NATS.Client.JetStream.Models;
+
+namespace Fabrix.Core.Events.Tests.Delivery;
+
+public sealed class SubscribeTests(EventsPlatform platform) : IClassFixture<EventsPlatform>
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Subscribe_PublishedEvent_DeliveredOnceAckedAndAudited()
+    {
+        var (publisher, subscriber, subscriberId) = await PairAsync();
+        using var call = await OpenAsync(subscriber);
+
+        var published = await PublishAsync(publisher, "u-1");
+        var delivery = await NextAsync(call);
+        await call.RequestStream.WriteAsync(new SubscribeRequest { Ack = new Settle { EventId = delivery.Event.Id } }, Ct);
+
+        Assert.Equal((published, 1u, "u-1"), (delivery.Event.Id, delivery.Attempt, delivery.Event.Data.Unpack<UserCreated>().UserId));
+        var row = Assert.Single(await platform.AuditRowsAsync(subscriberId, 1));
+        Assert.Equal(("lane.canonical.deliver", "succeeded"), (row.Action, row.Outcome));
+        Assert.Contains(published, row.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Subscribe_Nack_RedeliveredWithTheSameId()
+    {
+        var (publisher, subscriber, _) = await PairAsync();
+        using var call = await OpenAsync(subscriber);
+        var published = await PublishAsync(publisher, "u-1");
+        var first = await NextAsync(call);
+
+        await call.RequestStream.WriteAsync(new SubscribeRequest { Nack = new Settle { EventId = first.Event.Id, Reason = "database busy" } }, Ct);
+        var second = await NextAsync(call);
+
+        Assert.Equal((published, 2u), (second.Event.Id, second.Attempt));
+    }
+
+    [Fact]
+    public async Task Subscribe_NackedAtMaxDeliveries_DeadLetteredAndAudited()
+    {
+        var (publisher, subscriber, subscriberId) = await PairAsync();
+        using var call = await OpenAsync(subscriber);
+        var published = await PublishAsync(publisher, "u-1");
+
+        // MaxDeliveries is 3 on the test platform.
+        for (var attempt = 1u; attempt <= 3; attempt++)
+        {
+            var delivery = await NextAsync(call);
+            Assert.Equal((published, attempt), (delivery.Event.Id, delivery.Attempt));
+            await call.RequestStream.WriteAsync(new SubscribeRequest { Nack = new Settle { EventId = published, Reason = "cannot parse" } }, Ct);
+        }
+
+        var rows = await platform.AuditRowsAsync(subscriberId, 4);
+        var deadLetter = Assert.Single(rows, r => r.Action == "lane.canonical.dead_letter");
+        Assert.Equal(RefusalCodes.EventDeadLettered, deadLetter.Reason);
+        Assert.Contains("cannot parse", deadLetter.Details, StringComparison.Ordinal);
+        var dlq = await platform.JetStream.GetStreamAsync(platform.DeadLetterStream, cancellationToken: Ct);
+        var stored = await dlq.GetAsync(new StreamMsgGetRequest { LastBySubj = $"{platform.DeadLetterSubjectPrefix}.{subscriberId}.UserCreated" }, Ct);
+        Assert.Equal(published, CanonicalEvent.Parser.ParseFrom(stored.Message.Data.Span).Id);
+    }
+
+    [Fact]
+    public async Task Subscribe_SubscriberDisabled_StreamEndsPermissionDenied()
+    {
+        var (_, subscriber, subscriberId) = await PairAsync();
+        using var call = await OpenAsync(subscriber);
+        var reading = call.ResponseStream.MoveNext(Ct);
+
+        await platform.DisableAsync(subscriberId);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await reading.WaitAsync(Within, Ct));
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Subscribe_CoreEventsRestarted_ResumesWithoutLoss()
+    {
+        var (publisher, subscriber, _) = await PairAsync();
+        var call = await OpenAsync(subscriber);
+        var unacked = await PublishAsync(publisher, "u-1");
+        Assert.Equal(unacked, (await NextAsync(call)).Event.Id);
+
+        call.Dispose();
+        await platform.RestartAsync();
+        using var resumed = await OpenAsync(subscriber);
+        var later = await PublishAsync(publisher, "u-2");
+
+        var received = new HashSet<string>(StringComparer.Ordinal);
+        while (!received.IsSupersetOf([unacked, later]))
+        {
+            var delivery = await NextAsync(resumed);
+            received.Add(delivery.Event.Id);
+            await resumed.RequestStream.WriteAsync(new SubscribeRequest { Ack = new Settle { EventId = delivery.Event.Id } }, Ct);
+        }
+
+        Assert.Superset(new HashSet<string>([unacked, later]), received);
+    }
+
+    private async Task<(string PublisherToken, string SubscriberToken, string SubscriberId)> PairAsync()
+    {
+        var publisherId = TestManifests.NewId("hr");
+        var subscriberId = TestManifests.NewId("acct");
+        var publisher = await platform.InstallActiveAsync(EventsPlatform.Manifest(publisherId, ["UserCreated"], []));
+        var subscriber = await platform.InstallActiveAsync(EventsPlatform.Manifest(subscriberId, [], ["UserCreated"]));
+        return (publisher, subscriber, subscriberId);
+    }
+
+    private async Task<AsyncDuplexStreamingCall<SubscribeRequest, Contracts.Events.V1.Delivery>> OpenAsync(string token)
+    {
+        var call = platform.Client.Subscribe(EventsPlatform.Bearer(token), cancellationToken: Ct);
+        await call.RequestStream.WriteAsync(new SubscribeRequest { Open = new OpenSubscription() }, Ct);
+        await call.ResponseHeadersAsync.WaitAsync(Within, Ct);
+        return call;
+    }
+
+    private async Task<string> PublishAsync(string token, string userId) =>
+        (await platform.Client.PublishAsync(new PublishRequest { Data = Any.Pack(new UserCreated { UserId = userId, DisplayName = "Ada" }) },
+            EventsPlatform.Bearer(token), cancellationToken: Ct)).EventId;
+
+    private static async Task<Contracts.Events.V1.Delivery> NextAsync(AsyncDuplexStreamingCall<SubscribeRequest, Contracts.Events.V1.Delivery> call)
+    {
+        Assert.True(await call.ResponseStream.MoveNext(Ct).WaitAsync(Within, Ct), "the stream ended");
+        return call.ResponseStream.Current;
+    }
+}

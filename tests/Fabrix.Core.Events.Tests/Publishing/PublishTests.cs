@@ -1,0 +1,146 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Fabrix.Contracts.Canonical.V1;
+using Fabrix.Contracts.Events.V1;
+using Fabrix.Core.Events.Tests.Infrastructure;
+using Fabrix.Core.Registry.Tests.Infrastructure;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using NATS.Client.JetStream.Models;
+
+namespace Fabrix.Core.Events.Tests.Publishing;
+
+public sealed class PublishTests(EventsPlatform platform) : IClassFixture<EventsPlatform>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Any UserCreated(string userId) => Any.Pack(new UserCreated { UserId = userId, DisplayName = "Ada Lovelace", Email = "ada@example.com" });
+
+    [Fact]
+    public async Task Snapshot_ManifestEvents_ReachTheLane()
+    {
+        var id = TestManifests.NewId("hr");
+
+        await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated", "UserDeleted"], ["PaymentReceived"]));
+
+        await platform.WaitForPolicyAsync(id, p => p.EventPublishes.SetEquals(["UserCreated", "UserDeleted"]) && p.EventSubscribes.SetEquals(["PaymentReceived"]),
+            "the lane's snapshot carries the manifest's events lists");
+    }
+
+    [Fact]
+    public async Task Publish_DeclaredType_StoredAfterAckStampedAndAudited()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+
+        var response = await platform.Client.PublishAsync(new PublishRequest { Data = UserCreated("u-1") }, EventsPlatform.Bearer(token), cancellationToken: Ct);
+
+        var stream = await platform.JetStream.GetStreamAsync(platform.Stream, cancellationToken: Ct);
+        var stored = CanonicalEvent.Parser.ParseFrom((await stream.GetAsync(new StreamMsgGetRequest { Seq = response.Sequence }, Ct)).Message.Data.Span);
+        Assert.Equal((response.EventId, $"fabrix://plugins/{id}", "fabrix.canonical.v1.UserCreated", "pii", "u-1"),
+            (stored.Id, stored.Source, stored.Type, stored.Dataclassification, stored.Data.Unpack<UserCreated>().UserId));
+        Assert.Equal(7, Guid.Parse(response.EventId).Version);
+        var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
+        Assert.Equal(($"plugin:{id}", "lane.canonical.publish", "succeeded"), (row.Actor, row.Action, row.Outcome));
+        Assert.Contains(response.EventId, row.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Publish_TypeNotDeclared_RefusedAndAudited()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserDeleted"], []));
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await platform.Client.PublishAsync(new PublishRequest { Data = UserCreated("u-1") }, EventsPlatform.Bearer(token), cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
+        Assert.Equal(("lane.canonical.publish", "refused", RefusalCodes.EventTypeNotDeclared), (row.Action, row.Outcome, row.Reason));
+    }
+
+    [Fact]
+    public async Task PublishHttp_MalformedPayload_RefusedAndAudited()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        using var client = platform.Events.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/events/UserCreated")
+        {
+            Content = new StringContent("""{"userId":"u-1","salary":100}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(RefusalCodes.EventPayloadInvalid, problem.GetProperty("code").GetString());
+        var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
+        Assert.Equal(("refused", RefusalCodes.EventPayloadInvalid), (row.Outcome, row.Reason));
+    }
+
+    [Fact]
+    public async Task Publish_InactivePlugin_RefusedAndAudited()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        await platform.DisableAsync(id);
+        await platform.WaitForPolicyAsync(id, p => !p.IsActive, "the lane sees the plugin disabled");
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await platform.Client.PublishAsync(new PublishRequest { Data = UserCreated("u-1") }, EventsPlatform.Bearer(token), cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
+        Assert.Equal(($"plugin:{id}", "refused", RefusalCodes.CallerNotActive), (row.Actor, row.Outcome, row.Reason));
+    }
+
+    [Fact]
+    public async Task PublishHttp_SameIdempotencyKey_ReturnsFirstEventIdAndStoresOnce()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        using var client = platform.Events.CreateClient();
+
+        var first = await PostAsync(client, token, "u-1", "key-1");
+        var second = await PostAsync(client, token, "u-2", "key-1");
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (first.Status, second.Status));
+        Assert.Equal(first.Body.GetProperty("id").GetString(), second.Body.GetProperty("id").GetString());
+        Assert.True(second.Body.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(first.Body.GetProperty("sequence").GetUInt64(), second.Body.GetProperty("sequence").GetUInt64());
+    }
+
+    [Fact]
+    public async Task PublishBatch_MixedEvents_EachStoredOrRefusedOnItsOwn()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        var batch = new PublishBatchRequest();
+        batch.Events.Add(new PublishRequest { Data = UserCreated("u-1") });
+        batch.Events.Add(new PublishRequest { Data = Any.Pack(new UserDeleted { UserId = "u-1" }) });
+        batch.Events.Add(new PublishRequest { Data = UserCreated("u-2") });
+
+        var response = await platform.Client.PublishBatchAsync(batch, EventsPlatform.Bearer(token), cancellationToken: Ct);
+
+        Assert.Equal([string.Empty, RefusalCodes.EventTypeNotDeclared, string.Empty], response.Results.Select(r => r.RefusalCode));
+        Assert.NotEqual(response.Results[0].Stored.EventId, response.Results[2].Stored.EventId);
+        Assert.True(response.Results[2].Stored.Sequence > 0 && response.Results[0].Stored.Sequence > 0);
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(HttpClient client, string token, string userId, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/events/UserCreated")
+        {
+            Content = new StringContent($$"""{"userId":"{{userId}}","displayName":"Ada"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Add("Idempotency-Key", key);
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken));
+    }
+}
