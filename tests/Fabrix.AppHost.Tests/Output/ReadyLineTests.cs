@@ -19,6 +19,7 @@ public sealed class ReadyLineTests
             "FABRIX READY postgres=postgresql://postgres@127.0.0.1:5443 nats=nats://127.0.0.1:4232 "
                 + "registry=http://127.0.0.1:5111 registry.http=http://127.0.0.1:5110 registry.grpc=http://127.0.0.1:5111 "
                 + "gateway=http://127.0.0.1:5310 gateway.http=http://127.0.0.1:5310 gateway.h2c=http://127.0.0.1:5311 "
+                + "events=http://127.0.0.1:5321 events.http=http://127.0.0.1:5320 events.grpc=http://127.0.0.1:5321 "
                 + "console=http://127.0.0.1:5010 console.http=http://127.0.0.1:5010 "
                 + "user-management=http://127.0.0.1:5211 user-management.http=http://127.0.0.1:5210 user-management.grpc=http://127.0.0.1:5211 "
                 + "accounting=http://127.0.0.1:5220 accounting.http=http://127.0.0.1:5220 "
@@ -38,6 +39,7 @@ public sealed class ReadyLineTests
     [InlineData("user-management")]
     [InlineData("user-management.http")]
     [InlineData("gateway")]
+    [InlineData("events")]
     [InlineData("accounting")]
     [InlineData("proxy")]
     [InlineData("notifications")]
@@ -76,7 +78,7 @@ public sealed class ReadyLineTests
         Assert.Contains(left, r => r.Name == "registry-rebuilder");
         Assert.Contains(left, r => r.Name == "registry-db");
         Assert.Contains(left, r => r.Name == "postgres-password");
-        Assert.Equal(7, platform.Builder.Resources.Count - left.Count);
+        Assert.Equal(8, platform.Builder.Resources.Count - left.Count);
     }
 
     private static List<KeyValuePair<string, string>> Pairs(string line)

@@ -76,9 +76,12 @@ public sealed class SubscribeTests(EventsPlatform platform) : IClassFixture<Even
         var reading = call.ResponseStream.MoveNext(Ct);
 
         await platform.DisableAsync(subscriberId);
+        var disabledAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await reading.WaitAsync(Within, Ct));
         Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Equal(RefusalCodes.CallerNotActive, error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Reason);
+        TestContext.Current.TestOutputHelper?.WriteLine($"stream ended {System.Diagnostics.Stopwatch.GetElapsedTime(disabledAt).TotalMilliseconds:F0} ms after the disable committed");
     }
 
     [Fact]

@@ -44,6 +44,9 @@ public sealed class EventsPlatform(PostgresServer postgres, NatsServer nats) : I
 
     public Metadata Manager { get; private set; } = null!;
 
+    /// <summary>Lane limit overrides (role plugin_manager with <see cref="Manager"/>).</summary>
+    public Fabrix.Contracts.Policy.V1.PolicyAdmin.PolicyAdminClient PolicyAdmin => new(_adminChannel!);
+
     public EventsClient Client => new(_eventsChannel!);
 
     public NatsJSContext JetStream { get; private set; } = null!;

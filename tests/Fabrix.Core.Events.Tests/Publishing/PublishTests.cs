@@ -7,6 +7,7 @@ using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Events.V1;
 using Fabrix.Core.Events.Tests.Infrastructure;
 using Fabrix.Core.Registry.Tests.Infrastructure;
+using Fabrix.Contracts.Policy.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using NATS.Client.JetStream.Models;
@@ -130,6 +131,29 @@ public sealed class PublishTests(EventsPlatform platform) : IClassFixture<Events
         Assert.Equal([string.Empty, RefusalCodes.EventTypeNotDeclared, string.Empty], response.Results.Select(r => r.RefusalCode));
         Assert.NotEqual(response.Results[0].Stored.EventId, response.Results[2].Stored.EventId);
         Assert.True(response.Results[2].Stored.Sequence > 0 && response.Results[0].Stored.Sequence > 0);
+    }
+
+    [Fact]
+    public async Task Publish_OverAdministratorRateOverride_ResourceExhaustedWithRetryHint()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        await platform.PolicyAdmin.SetLaneLimitsAsync(new SetLaneLimitsRequest
+        {
+            PluginId = id,
+            Canonical = new CanonicalLaneLimits { PublishRequestsPerSecond = 0.01, PublishBurst = 1 },
+            Reason = "noisy publisher",
+        }, platform.Manager, cancellationToken: Ct);
+        await platform.WaitForPolicyAsync(id, p => p.LaneLimits?.CanonicalPublish?.Burst == 1, "the override reaches Core.Events");
+        await platform.Client.PublishAsync(new PublishRequest { Data = UserCreated("u-1") }, EventsPlatform.Bearer(token), cancellationToken: Ct);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await platform.Client.PublishAsync(new PublishRequest { Data = UserCreated("u-2") }, EventsPlatform.Bearer(token), cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        var status = error.GetRpcStatus()!;
+        Assert.Equal(RefusalCodes.RateLimited, status.GetDetail<Google.Rpc.ErrorInfo>()!.Reason);
+        Assert.True(status.GetDetail<Google.Rpc.RetryInfo>()!.RetryDelay.ToTimeSpan() > TimeSpan.Zero);
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(HttpClient client, string token, string userId, string key)
