@@ -70,7 +70,8 @@ public sealed class EgressBrowserTests(PlatformFixture platform, BrowserFixture 
             // Leave the platform as found for the other tests.
             using var channel = GrpcChannel.ForAddress(platform.RegistryGrpcUrl);
             await new PolicyAdmin.PolicyAdminClient(channel).SetPolicySwitchAsync(
-                new SetPolicySwitchRequest { Name = PolicySwitchName.EgressKill, On = false, Reason = "e2e drill over" }, Headers("ada", AdminRoles.Admin));
+                new SetPolicySwitchRequest { Name = PolicySwitchName.EgressKill, On = false, Reason = "e2e drill over" }, Headers("ada", AdminRoles.Admin),
+                cancellationToken: TestContext.Current.CancellationToken);
         }
     }
 
@@ -84,7 +85,8 @@ public sealed class EgressBrowserTests(PlatformFixture platform, BrowserFixture 
         await Expect(page.GetByTestId("egress-deny-add")).ToBeVisibleAsync();
         using var channel = GrpcChannel.ForAddress(platform.RegistryGrpcUrl);
         var refused = await Assert.ThrowsAsync<RpcException>(() => new PolicyAdmin.PolicyAdminClient(channel).SetPolicySwitchAsync(
-            new SetPolicySwitchRequest { Name = PolicySwitchName.EgressKill, On = true, Reason = "not mine" }, Headers("maria", AdminRoles.PluginManager)).ResponseAsync);
+            new SetPolicySwitchRequest { Name = PolicySwitchName.EgressKill, On = true, Reason = "not mine" }, Headers("maria", AdminRoles.PluginManager),
+            cancellationToken: TestContext.Current.CancellationToken).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
         Assert.False((await SwitchAsync(PolicySwitchName.EgressKill)).On);
     }
@@ -92,7 +94,8 @@ public sealed class EgressBrowserTests(PlatformFixture platform, BrowserFixture 
     private async Task<PolicySwitch> SwitchAsync(PolicySwitchName name)
     {
         using var channel = GrpcChannel.ForAddress(platform.RegistryGrpcUrl);
-        var switches = await new PolicyAdmin.PolicyAdminClient(channel).ListPolicySwitchesAsync(new ListPolicySwitchesRequest(), Headers("e2e", AdminRoles.AuditViewer));
+        var switches = await new PolicyAdmin.PolicyAdminClient(channel).ListPolicySwitchesAsync(new ListPolicySwitchesRequest(), Headers("e2e", AdminRoles.AuditViewer),
+            cancellationToken: TestContext.Current.CancellationToken);
         return switches.Switches.Single(s => s.Name == name);
     }
 

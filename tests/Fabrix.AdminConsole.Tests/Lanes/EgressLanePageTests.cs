@@ -5,7 +5,6 @@ using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Policy.V1;
 using Fabrix.Contracts.Registry.V1;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Fabrix.AdminConsole.Tests.Lanes;
 
@@ -15,17 +14,14 @@ namespace Fabrix.AdminConsole.Tests.Lanes;
 /// </summary>
 public sealed class EgressLanePageTests : ConsoleComponentTest
 {
-    private readonly FakeEgressCatalog _egress = new();
-
     public EgressLanePageTests()
     {
-        Services.AddSingleton<IEgressCatalog>(_egress);
-        _egress.Denied.Add(new DeniedDomain { Pattern = "*.pastebin.example", AddedBy = "user:ada", AddedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch), Reason = "exfil" });
-        _egress.Recent.Add(new EgressDecisionRow(DateTimeOffset.UnixEpoch, "notifications", "forward", "hooks.example:80", "succeeded", string.Empty,
+        EgressCatalog.Denied.Add(new DeniedDomain { Pattern = "*.pastebin.example", AddedBy = "user:ada", AddedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch), Reason = "exfil" });
+        EgressCatalog.Recent.Add(new EgressDecisionRow(DateTimeOffset.UnixEpoch, "notifications", "forward", "hooks.example:80", "succeeded", string.Empty,
             "hooks.example", "93.184.216.34", "POST", "200", "enforce"));
-        _egress.Recent.Add(new EgressDecisionRow(DateTimeOffset.UnixEpoch, "notifications", "forward", "169.254.169.254:80", "refused", "metadata",
+        EgressCatalog.Recent.Add(new EgressDecisionRow(DateTimeOffset.UnixEpoch, "notifications", "forward", "169.254.169.254:80", "refused", "metadata",
             "169.254.169.254", string.Empty, "GET", "403", "enforce"));
-        _egress.Reach.Add(new EgressReach("notifications", ["hooks.example", "*.slack.example"], ["hooks.example"]));
+        EgressCatalog.Reach.Add(new EgressReach("notifications", ["hooks.example", "*.slack.example"], ["hooks.example"]));
         LaneCatalog.Limits.Add(new PluginLaneLimits
         {
             PluginId = "notifications", Limits = new LaneLimits { Proxy = new ProxyLaneLimits { Mode = ProxyMode.Report, BytesPerSecond = 5000 } }, SetBy = "user:ada", Reason = "rollout",
@@ -89,7 +85,7 @@ public sealed class EgressLanePageTests : ConsoleComponentTest
         page.Find("[data-testid=egress-deny-add]").Click();
 
         page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=egress-deny-row]").Count));
-        Assert.Equal(["deny *.exfil.example incident 42"], _egress.Calls);
+        Assert.Equal(["deny *.exfil.example incident 42"], EgressCatalog.Calls);
         Assert.Empty(page.FindAll("[data-testid=egress-kill-toggle]"));
     }
 
@@ -101,13 +97,13 @@ public sealed class EgressLanePageTests : ConsoleComponentTest
         page.WaitForElement("[data-testid=egress-limit-set]");
 
         page.Find("input[data-testid=egress-limit-plugin]").Change("mailer");
-        page.Find("[data-testid=egress-limit-report] input").Change(true);
+        page.Find("input[data-testid=egress-limit-report]").Change(true);
         page.Find("input[data-testid=egress-limit-rps-input]").Change("5");
         page.Find("input[data-testid=egress-reason]").Change("new allowlist");
         page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=egress-limit-set]").HasAttribute("disabled")));
         page.Find("[data-testid=egress-limit-set]").Click();
 
-        page.WaitForAssertion(() => Assert.Equal(["proxy mailer mode=Report rps=5 burst= bytes= new allowlist"], _egress.Calls));
+        page.WaitForAssertion(() => Assert.Equal(["proxy mailer mode=Report rps=5 burst= bytes= new allowlist"], EgressCatalog.Calls));
     }
 
     [Fact]

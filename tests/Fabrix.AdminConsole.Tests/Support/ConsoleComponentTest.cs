@@ -31,6 +31,7 @@ public abstract class ConsoleComponentTest : BunitContext
         Services.AddSingleton<IPluginCatalog>(Catalog);
         Services.AddSingleton<IAuditCatalog>(AuditCatalog);
         Services.AddSingleton<Fabrix.AdminConsole.Lanes.ILaneCatalog>(LaneCatalog);
+        Services.AddSingleton<Fabrix.AdminConsole.Lanes.IEgressCatalog>(EgressCatalog);
         Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         Services.AddScoped<PluginFeed>();
@@ -43,6 +44,8 @@ public abstract class ConsoleComponentTest : BunitContext
     internal FakeAuditCatalog AuditCatalog { get; } = new();
 
     internal FakeLaneCatalog LaneCatalog { get; } = new();
+
+    internal FakeEgressCatalog EgressCatalog { get; } = new();
 
     internal virtual TimeProvider TimeProvider => TimeProvider.System;
 
