@@ -163,6 +163,9 @@ public sealed class ResourceGraphTests
                 ["user-management.http"] = 5200 + offset,
                 ["user-management.grpc"] = 5201 + offset,
                 ["accounting.http"] = 5210 + offset,
+                ["receiver.http"] = 5405 + offset,
+                ["proxy.http"] = 5305 + offset,
+                ["notifications.http"] = 5225 + offset,
             },
             endpoints.ToDictionary(e => e.Name, e => e.Endpoint.Port ?? -1));
         Assert.All(endpoints, e => Assert.False(e.Endpoint.IsProxied, e.Name));
