@@ -96,7 +96,7 @@ public sealed class ResourceGraphTests
 
     [Theory]
     [InlineData("registry", "nats,registry-db")]
-    [InlineData("gateway", "nats,registry")]
+    [InlineData("gateway", "nats,registry,user-management")]
     [InlineData("events", "nats,registry")]
     [InlineData("console", "registry")]
     [InlineData("user-management", "registry,usermanagement-db")]
@@ -109,6 +109,7 @@ public sealed class ResourceGraphTests
         var references = platform.Resource(resource).Annotations.OfType<ResourceRelationshipAnnotation>()
             .Where(a => a.Type == "Reference")
             .Select(a => a.Resource.Name)
+            .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
 
         // A plugin never references NATS nor core's database (issue 7): only its own database and the registry.
