@@ -128,10 +128,12 @@ internal sealed class GatewayPlatform : IAsyncDisposable
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")];
         if (gatewayGrpc is not null)
         {
-            // The gateway's h2c endpoint for gRPC (Core.Gateway/README.md, "gRPC"): a second Kestrel endpoint, HTTP/2 only.
+            // The gateway's h2c endpoint for gRPC and the target's gRPC address (Core.Gateway/README.md, "gRPC (h2c
+            // endpoint)"): a plugin registers one address, so a target's h2c address is the gateway's configuration.
             gatewaySettings = [.. gatewaySettings,
-                ("Kestrel__Endpoints__grpc__Url", gatewayGrpc.ToString()),
-                ("Kestrel__Endpoints__grpc__Protocols", "Http2")];
+                ("Kestrel__Endpoints__H2c__Url", gatewayGrpc.ToString()),
+                ("Kestrel__Endpoints__H2c__Protocols", "Http2"),
+                ($"Fabrix__Gateway__GrpcTargets__{TargetId}", targetAddress)];
         }
 
         var gateway = new ChildProcess("gateway", arguments.WorkFolder, Dotnet(arguments.Gateway, gatewaySettings));
