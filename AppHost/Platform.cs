@@ -50,7 +50,8 @@ internal static class Platform
 
         // The Operator lane (issue 10): plugins call each other only through it.
         var gateway = builder.AddFabrixLane<Projects.Fabrix_Core_Gateway>("gateway", layout.Port(FabrixPorts.Gateway), registry, nats, layout)
-            .WithEnvironment("Fabrix__Lanes__Audit__Service", "gateway");
+            .WithEnvironment("Fabrix__Lanes__Audit__Service", "gateway")
+            .WithFabrixGrpcEndpoint(layout.Port(FabrixPorts.GatewayH2c), "h2c");
         // The registry publishes the gateway's key as the one caller-context issuer plugins trust (issue 10 section 3).
         registry.WithEnvironment("Fabrix__Registry__ServiceIdentity__CallerContextIssuers__0", "gateway");
 
@@ -65,11 +66,14 @@ internal static class Platform
             .WithReference(userManagementDatabase, "usermanagement").WithReference(registry).WaitFor(registry).WaitFor(postgres)
             .WithDevelopmentAdminKey(layout, publicHalfOnly: true)
             .WithPluginInstallation("Plugins.Samples/UserManagement/manifest.json", registry, layout);
+        // gRPC calls to user-management go to its h2c endpoint (Core.Gateway/README.md, "gRPC").
+        gateway.WithEnvironment("Fabrix__Gateway__GrpcTargets__user-management", userManagement.GetEndpoint(FabrixProjectExtensions.GrpcEndpoint));
 
         // Calls user-management only through the gateway (issue 10 section 7).
         builder.AddFabrixProject<Projects.Fabrix_Plugins_Samples_Accounting>("accounting")
             .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.Accounting)).WithFabrixHealthCheck()
             .WithReference(registry).WithReference(gateway).WaitFor(registry).WaitFor(gateway).WaitFor(userManagement)
+            .WithEnvironment("Fabrix__Plugin__GatewayGrpcAddress", gateway.GetEndpoint("h2c"))
             .WithDevelopmentAdminKey(layout, publicHalfOnly: true)
             .WithPluginInstallation("Plugins.Samples/Accounting/manifest.json", registry, layout);
 

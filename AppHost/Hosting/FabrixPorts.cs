@@ -10,6 +10,7 @@ internal static class FabrixPorts
     public const int UserManagementGrpc = 5201;
     public const int Accounting = 5210;
     public const int Gateway = 5300;
+    public const int GatewayH2c = 5301;
     public const int Postgres = 5433;
     public const int Nats = 4222;
     public const int NatsMonitoring = 8222;

@@ -202,4 +202,10 @@ public static class RefusalCodes
 
     /// <summary>The caller is over its call rate on the lane (HTTP 429 with <c>Retry-After</c>).</summary>
     public const string RateLimited = "RATE_LIMITED";
+
+    /// <summary>The target's circuit is open after repeated failures: the gateway does not call it until the break ends (HTTP 503 with <c>Retry-After</c>).</summary>
+    public const string TargetCircuitOpen = "TARGET_CIRCUIT_OPEN";
+
+    /// <summary>The target's response body is over the gateway's limit: refused before it started, cut off (aborted) after (HTTP 502).</summary>
+    public const string ResponseTooLarge = "RESPONSE_TOO_LARGE";
 }

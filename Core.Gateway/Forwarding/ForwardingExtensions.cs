@@ -25,6 +25,7 @@ internal static class ForwardingExtensions
         builder.Services.AddSingleton<OperatorDecisions>();
         builder.Services.AddSingleton<RefusalWriter>();
         builder.Services.AddSingleton<GatewayTelemetry>();
+        builder.Services.AddSingleton<TargetResilience>();
         builder.Services.AddSingleton<OperatorForwarder>();
         return builder;
     }

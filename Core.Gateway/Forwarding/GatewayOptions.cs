@@ -18,6 +18,13 @@ internal sealed class GatewayOptions
 
     /// <summary>How long an idle pooled connection to a target is kept.</summary>
     public TimeSpan PooledConnectionIdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The h2c base address each target plugin serves gRPC on (<c>Fabrix:Gateway:GrpcTargets:&lt;plugin-id&gt;</c>, e.g.
+    /// <c>http://127.0.0.1:5201</c>). A plugin registers one (HTTP) address with the registry; its gRPC endpoint is a
+    /// second one, given to the gateway by the orchestrator. A gRPC call to a plugin without one is refused (503).
+    /// </summary>
+    public Dictionary<string, string> GrpcTargets { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>Reports every bad <see cref="GatewayOptions"/> key at once.</summary>
@@ -44,6 +51,14 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (options.PooledConnectionIdleTimeout <= TimeSpan.Zero)
         {
             errors.Add($"{GatewayOptions.SectionName}:PooledConnectionIdleTimeout must be positive.");
+        }
+
+        foreach (var (plugin, address) in options.GrpcTargets)
+        {
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/")
+            {
+                errors.Add($"{GatewayOptions.SectionName}:GrpcTargets:{plugin} must be an absolute http(s) base address without a path (was '{address}').");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

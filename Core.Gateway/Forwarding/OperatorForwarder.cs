@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
 using Fabrix.Contracts.Audit.V1;
 using Fabrix.Core.Gateway.CallerContext;
 using Fabrix.Core.Gateway.Limits;
@@ -31,6 +33,7 @@ internal sealed partial class OperatorForwarder(
     RefusalWriter refusals,
     GatewayTelemetry telemetry,
     CallerRateLimits rateLimits,
+    TargetResilience resilience,
     IOptions<GatewayLimitsOptions> limits,
     ILogger<OperatorForwarder> logger)
 {
@@ -40,47 +43,58 @@ internal sealed partial class OperatorForwarder(
     private const string ForwardAction = "forward";
 
     private readonly ForwarderRequestConfig _requestConfig = new() { ActivityTimeout = limits.Value.TargetTimeout };
+
+    /// <summary>gRPC goes to the target's h2c endpoint: HTTP/2 with prior knowledge, nothing lower.</summary>
+    private readonly ForwarderRequestConfig _grpcConfig = new()
+    {
+        ActivityTimeout = limits.Value.TargetTimeout,
+        Version = HttpVersion.Version20,
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
+
     private readonly long _maxRequestBody = limits.Value.MaxRequestBodyBytes;
+    private readonly long _maxResponseBody = limits.Value.MaxResponseBodyBytes;
 
     public async Task ForwardAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
         var request = context.Request;
         var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
+        var grpc = IsGrpc(request);
 
         if (!snapshots.Current.IsUsable)
         {
-            await RefuseAsync(context, UnknownCaller, rawTarget, GatewayRefusal.NoPolicy, started);
+            await RefuseAsync(context, grpc, UnknownCaller, OperatorRoute.Unresolved(rawTarget), GatewayRefusal.NoPolicy, started);
             return;
         }
 
         var check = await tokens.CheckAsync(BearerToken(request), context.RequestAborted);
         if (!check.IsAccepted)
         {
-            await RefuseAsync(context, UnknownCaller, rawTarget, TokenRefusal(check.Refusal), started);
+            await RefuseAsync(context, grpc, UnknownCaller, OperatorRoute.Unresolved(rawTarget), TokenRefusal(check.Refusal), started);
             return;
         }
 
         var caller = check.Caller;
         if (rateLimits.TryTake(caller.PluginId, snapshots.Current.Snapshot?.Find(caller.PluginId)?.LaneLimits?.Operator) is { } overRate)
         {
-            await RefuseAsync(context, caller.PluginId, $"- {request.Method} -", overRate, started);
+            await RefuseAsync(context, grpc, caller.PluginId, OperatorRoute.Unresolved(rawTarget), overRate, started);
             return;
         }
 
-        var decision = decisions.DecideHttp(caller, request.Method, rawTarget);
-        if (decision.Refusal is { } refused)
+        var route = grpc
+            ? decisions.DecideGrpc(caller, request.Headers[GatewayHeaders.Target] is { Count: 1 } named ? named[0] ?? string.Empty : string.Empty, rawTarget)
+            : decisions.DecideHttp(caller, request.Method, rawTarget);
+        if (route.Refusal is { } refused)
         {
-            await RefuseAsync(context, caller.PluginId, decision.AuditTarget, refused, started);
+            await RefuseAsync(context, grpc, caller.PluginId, route, refused, started);
             return;
         }
 
-        var target = decision.Target!;
-        var destination = decision.Destination!;
-
+        var target = route.Target!;
         if (request.ContentLength > _maxRequestBody)
         {
-            await RefuseAsync(context, caller.PluginId, decision.AuditTarget, RequestTooLarge(), started);
+            await RefuseAsync(context, grpc, caller.PluginId, route, RequestTooLarge(), started);
             return;
         }
 
@@ -93,62 +107,135 @@ internal sealed partial class OperatorForwarder(
         // Nothing happens on a lane that is not audited (issue 9 section 4): with the buffer full, refuse before forwarding.
         if (audit.Buffered >= audit.Capacity)
         {
-            await RefuseAsync(context, caller.PluginId, decision.AuditTarget, GatewayRefusal.AuditUnavailable, started);
+            await RefuseAsync(context, grpc, caller.PluginId, route, GatewayRefusal.AuditUnavailable, started);
             return;
         }
 
         var correlationId = Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
         var callerContext = callerContexts.For(caller.PluginId, caller.Traits, target.Id, correlationId);
-        var transformer = new ForwardingTransformer(destination, callerContext);
-        var address = target.Address!;
+        var transformer = new ForwardingTransformer(route.Destination!, callerContext, _maxResponseBody);
+        var send = new Send(forwarder, route.Address!, invokers.For(route.Address!), grpc ? _grpcConfig : _requestConfig, transformer);
 
-        ForwarderError error;
-        using (GatewayTelemetry.StartForward(caller.PluginId, target.Id, request.Method))
+        ForwarderError? sent;
+        TimeSpan retryAfter;
+        using (GatewayTelemetry.StartForward(caller.PluginId, target.Id, request.Method, grpc ? ProtocolGrpc : ProtocolHttp))
         {
-            error = await forwarder.SendAsync(context, address, invokers.For(address), _requestConfig, transformer);
+            (sent, retryAfter) = await resilience.SendAsync(target.Id, context, send, static (http, send) => send.Forwarder.SendAsync(http, send.Prefix, send.Invoker, send.Config, send.Transformer));
         }
 
-        if (error != ForwarderError.None)
+        if (sent is not { } error)
+        {
+            // The circuit is open: the target was not called.
+            await RefuseAsync(context, grpc, caller.PluginId, route, GatewayRefusal.CircuitOpen(target.Id, Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))), started);
+            return;
+        }
+
+        string reason;
+        if (transformer.ResponseTooLarge)
+        {
+            LogResponseTooLarge(logger, caller.PluginId, target.Id, _maxResponseBody);
+            var tooLarge = GatewayRefusal.ResponseTooLarge(target.Id, _maxResponseBody);
+            await WriteRefusalAsync(context, grpc, tooLarge);
+            reason = tooLarge.Code;
+        }
+        else if (error != ForwarderError.None)
         {
             LogForwardFailed(logger, caller.PluginId, target.Id, error);
-            if (!context.Response.HasStarted)
-            {
-                // YARP chose the status (502, 504 on a timeout, ...); the body says which target.
-                var status = context.Response.StatusCode >= 500 ? context.Response.StatusCode : StatusCodes.Status502BadGateway;
-                await refusals.WriteAsync(context, FailureOf(error, target.Id, status));
-            }
+            // YARP chose the status (502, 504 on a timeout, ...); the body says which target. After the response started, the call is aborted.
+            var status = context.Response.StatusCode >= 500 ? context.Response.StatusCode : StatusCodes.Status502BadGateway;
+            var failure = FailureOf(error, target.Id, status);
+            await WriteRefusalAsync(context, grpc, failure);
+            reason = failure.Code;
+        }
+        else
+        {
+            reason = string.Empty;
         }
 
-        var reason = error == ForwarderError.None ? string.Empty : FailureOf(error, target.Id, StatusCodes.Status502BadGateway).Code;
-        Audit(context, caller.PluginId, decision.AuditTarget, allowed: true, reason, started);
+        Audit(context, grpc, caller.PluginId, route, allowed: true, reason, started);
     }
 
-    private async Task RefuseAsync(HttpContext context, string caller, string auditTarget, GatewayRefusal refusal, long started)
+    /// <summary>A gRPC call: HTTP/2 with a <c>content-type</c> of <c>application/grpc</c> (or <c>application/grpc+proto</c>, ...).</summary>
+    internal static bool IsGrpc(HttpRequest request) =>
+        HttpProtocol.IsHttp2(request.Protocol)
+        && request.ContentType is { } type
+        && type.StartsWith(RefusalWriter.GrpcContentType, StringComparison.OrdinalIgnoreCase)
+        && (type.Length == RefusalWriter.GrpcContentType.Length || type[RefusalWriter.GrpcContentType.Length] is '+' or ';');
+
+    public const string ProtocolHttp = "http";
+
+    public const string ProtocolGrpc = "grpc";
+
+    private async Task RefuseAsync(HttpContext context, bool grpc, string caller, OperatorRoute route, GatewayRefusal refusal, long started)
     {
-        Audit(context, caller, auditTarget, allowed: false, refusal.Code, started);
-        await refusals.WriteAsync(context, refusal);
+        await WriteRefusalAsync(context, grpc, refusal);
+        Audit(context, grpc, caller, route, allowed: false, refusal.Code, started);
     }
 
-    private void Audit(HttpContext context, string caller, string auditTarget, bool allowed, string reason, long started)
+    private ValueTask WriteRefusalAsync(HttpContext context, bool grpc, GatewayRefusal refusal) =>
+        grpc ? new ValueTask(RefusalWriter.WriteGrpcAsync(context, refusal)) : refusals.WriteAsync(context, refusal);
+
+    private void Audit(HttpContext context, bool grpc, string caller, OperatorRoute route, bool allowed, string reason, long started)
     {
         var elapsed = Stopwatch.GetElapsedTime(started);
         var correlationId = Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
         var bytes = (context.Request.ContentLength ?? 0) + (context.Response.ContentLength ?? 0);
-        var result = audit.Write(new LaneDecision(caller, Lane.Operator, $"{auditTarget} {context.Response.StatusCode}", ForwardAction, allowed, reason,
-            correlationId, context.Request.Headers.TraceParent.ToString() is { Length: > 0 } traceparent ? traceparent : null, bytes, elapsed));
+        var result = audit.Write(new LaneDecision(caller, Lane.Operator, route.AuditTarget, ForwardAction, allowed, reason,
+            correlationId, context.Request.Headers.TraceParent.ToString() is { Length: > 0 } traceparent ? traceparent : null, bytes, elapsed,
+            AttributesOf(context, grpc, route)));
         if (result != DecisionAuditResult.Accepted)
         {
             LogNotAudited(logger, caller, result);
         }
 
-        telemetry.Record(caller, TargetOf(auditTarget), allowed && reason.Length == 0 ? "allowed" : reason, elapsed);
+        telemetry.Record(caller, route.TargetId, allowed && reason.Length == 0 ? "allowed" : reason, elapsed);
     }
 
-    /// <summary>The target id at the start of an audit target (<c>id METHOD /path</c>), for the metric's tag.</summary>
-    private static string TargetOf(string auditTarget)
+    /// <summary>
+    /// The decision's attributes (issue 10 section 5): <c>target_plugin</c>, <c>method</c>, <c>endpoint</c> (when one
+    /// matched), <c>path</c> (normalised when allowed, never the query), <c>status</c> (the HTTP status, or for gRPC the
+    /// <c>grpc-status</c> when one was sent) and <c>protocol</c> (<c>http</c> or <c>grpc</c>).
+    /// </summary>
+    internal static Dictionary<string, string> AttributesOf(HttpContext context, bool grpc, OperatorRoute route)
     {
-        var space = auditTarget.IndexOf(' ', StringComparison.Ordinal);
-        return space < 0 ? auditTarget : auditTarget[..space];
+        var attributes = new Dictionary<string, string>(6, StringComparer.Ordinal)
+        {
+            ["method"] = context.Request.Method,
+            ["path"] = route.Path,
+            ["protocol"] = grpc ? ProtocolGrpc : ProtocolHttp,
+        };
+        if (route.TargetId != "-")
+        {
+            attributes["target_plugin"] = route.TargetId;
+        }
+
+        if (route.Endpoint is { } endpoint)
+        {
+            attributes["endpoint"] = endpoint;
+        }
+
+        if (StatusOf(context, grpc) is { } status)
+        {
+            attributes["status"] = status;
+        }
+
+        return attributes;
+    }
+
+    private static string? StatusOf(HttpContext context, bool grpc)
+    {
+        if (!grpc)
+        {
+            return context.Response.StatusCode.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers
+            && trailers.TryGetValue(RefusalWriter.GrpcStatusHeader, out var fromTrailers) && fromTrailers.Count == 1)
+        {
+            return fromTrailers[0];
+        }
+
+        return context.Response.Headers.TryGetValue(RefusalWriter.GrpcStatusHeader, out var fromHeaders) && fromHeaders.Count == 1 ? fromHeaders[0] : null;
     }
 
     private GatewayRefusal RequestTooLarge() => new(StatusCodes.Status413PayloadTooLarge, RefusalCodes.RequestTooLarge,
@@ -161,6 +248,9 @@ internal sealed partial class OperatorForwarder(
             "The request body could not be read in full (over the gateway's limit, or the caller stopped sending)."),
         _ => GatewayRefusal.TargetUnreachable(target) with { Status = status },
     };
+
+    /// <summary>What one attempt of a forward needs (a value, so no closure is allocated per call).</summary>
+    private readonly record struct Send(IHttpForwarder Forwarder, string Prefix, HttpMessageInvoker Invoker, ForwarderRequestConfig Config, ForwardingTransformer Transformer);
 
     private static string? BearerToken(HttpRequest request)
     {
@@ -183,6 +273,9 @@ internal sealed partial class OperatorForwarder(
 
     [LoggerMessage(EventId = 9410, Level = LogLevel.Information, Message = "Forwarding {Caller} → {Target} failed: {Error}")]
     private static partial void LogForwardFailed(ILogger logger, string caller, string target, ForwarderError error);
+
+    [LoggerMessage(EventId = 9412, Level = LogLevel.Warning, Message = "The response of {Target} to {Caller} passed the limit of {Limit} bytes and was cut off")]
+    private static partial void LogResponseTooLarge(ILogger logger, string caller, string target, long limit);
 
     [LoggerMessage(EventId = 9411, Level = LogLevel.Warning, Message = "A decision of {Caller} was not audited: {Result}")]
     private static partial void LogNotAudited(ILogger logger, string caller, DecisionAuditResult result);

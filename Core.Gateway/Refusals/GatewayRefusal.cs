@@ -18,8 +18,14 @@ internal sealed record GatewayRefusal(int Status, string Code, string Detail, in
     public static GatewayRefusal AuditUnavailable { get; } = new(StatusCodes.Status503ServiceUnavailable, RefusalCodes.AuditUnavailable,
         "The gateway cannot audit the call (its decision audit buffer is full), so it does not make it.", RetryAfterSeconds: 1);
 
-    public static GatewayRefusal TargetNotRegistered(string target) => new(StatusCodes.Status503ServiceUnavailable, RefusalCodes.TargetNotRegistered,
-        $"The plugin '{target}' has no registered address.");
+    public static GatewayRefusal TargetNotRegistered(string target, bool grpc) => new(StatusCodes.Status503ServiceUnavailable, RefusalCodes.TargetNotRegistered,
+        grpc ? $"The plugin '{target}' has no gRPC address (Fabrix:Gateway:GrpcTargets:{target})." : $"The plugin '{target}' has no registered address.");
+
+    public static GatewayRefusal CircuitOpen(string target, int retryAfterSeconds) => new(StatusCodes.Status503ServiceUnavailable, RefusalCodes.TargetCircuitOpen,
+        $"The plugin '{target}' failed repeatedly; the gateway does not call it until its circuit closes.", RetryAfterSeconds: retryAfterSeconds);
+
+    public static GatewayRefusal ResponseTooLarge(string target, long limit) => new(StatusCodes.Status502BadGateway, RefusalCodes.ResponseTooLarge,
+        $"The response of the plugin '{target}' is over the gateway's limit of {limit} bytes.");
 
     public static GatewayRefusal TargetUnreachable(string target) => new(StatusCodes.Status502BadGateway, RefusalCodes.TargetUnreachable,
         $"The plugin '{target}' could not be reached.");

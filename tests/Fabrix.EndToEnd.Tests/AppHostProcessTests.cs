@@ -17,7 +17,7 @@ public sealed partial class AppHostProcessTests : IAsyncLifetime
     private const int SigTerm = 15;
     private static readonly string[] Keys =
     [
-        "console", "console.http", "registry", "registry.http", "registry.grpc", "gateway", "gateway.http", "user-management",
+        "console", "console.http", "registry", "registry.http", "registry.grpc", "gateway", "gateway.http", "gateway.h2c", "user-management",
         "user-management.http", "user-management.grpc", "accounting", "accounting.http", "postgres", "nats", "data", "dashboard",
     ];
 

@@ -13,14 +13,18 @@ public sealed class GatewayTests(PlatformFixture platform)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Accounting_AccountOfAUser_ReadsTheProfileFromUserManagementThroughTheGateway()
+    public async Task Accounting_AccountOfAUser_ReadsTheProfileOverHttpAndTheApproverOverGrpcThroughTheGateway()
     {
         await platform.WaitForPluginAsync("accounting", p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
         var id = "e2e-gw-" + Guid.NewGuid().ToString("N")[..8];
+        var manager = id + "-boss";
         using (var users = new HttpClient { BaseAddress = new Uri(platform.SamplePluginUrl) })
         {
             users.DefaultRequestHeaders.Authorization = new("Bearer", platform.CallerContext("accounting", "user-management"));
-            using var created = await users.PostAsJsonAsync("/api/users", new { id, display_name = "Grace Hopper", email = $"{id}@example.com", department = "Navy" }, Ct);
+            using var boss = await users.PostAsJsonAsync("/api/users", new { id = manager, display_name = "Ada Lovelace", email = $"{manager}@example.com" }, Ct);
+            Assert.Equal(HttpStatusCode.Created, boss.StatusCode);
+            using var created = await users.PostAsJsonAsync("/api/users",
+                new { id, display_name = "Grace Hopper", email = $"{id}@example.com", department = "Navy", manager }, Ct);
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
 
@@ -29,7 +33,11 @@ public sealed class GatewayTests(PlatformFixture platform)
         using var response = await accounting.GetAsync($"/api/accounts/{id}", Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Grace Hopper", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("display_name").GetString());
+        var account = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("Grace Hopper", account.GetProperty("display_name").GetString());
+        // The approver comes from user-management's UserDirectory/GetUser, called over gRPC through the gateway's h2c endpoint.
+        Assert.Equal((manager, "Ada Lovelace"),
+            (account.GetProperty("approver").GetProperty("user_id").GetString(), account.GetProperty("approver").GetProperty("display_name").GetString()));
     }
 
     [Fact]

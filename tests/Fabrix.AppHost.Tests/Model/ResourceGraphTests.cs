@@ -84,7 +84,7 @@ public sealed class ResourceGraphTests
 
     [Theory]
     [InlineData("registry", "nats,registry-db")]
-    [InlineData("gateway", "nats,registry")]
+    [InlineData("gateway", "nats,registry,user-management")]
     [InlineData("console", "registry")]
     [InlineData("user-management", "registry,usermanagement-db")]
     [InlineData("accounting", "gateway,registry")]
@@ -95,6 +95,7 @@ public sealed class ResourceGraphTests
         var references = platform.Resource(resource).Annotations.OfType<ResourceRelationshipAnnotation>()
             .Where(a => a.Type == "Reference")
             .Select(a => a.Resource.Name)
+            .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
 
         // A plugin never references NATS nor core's database (issue 7): only its own database and the registry.
@@ -141,6 +142,7 @@ public sealed class ResourceGraphTests
                 ["registry.http"] = 5100 + offset,
                 ["registry.grpc"] = 5101 + offset,
                 ["gateway.http"] = 5300 + offset,
+                ["gateway.h2c"] = 5301 + offset,
                 ["console.http"] = 5000 + offset,
                 ["user-management.http"] = 5200 + offset,
                 ["user-management.grpc"] = 5201 + offset,

@@ -60,6 +60,20 @@ public sealed class ServiceEnvironmentTests
     }
 
     [Fact]
+    public async Task Gateway_GrpcForwarding_HasItsH2cEndpointUserManagementsGrpcAddressAndAccountingCallsIt()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var gateway = await platform.EnvironmentAsync("gateway");
+        var accounting = await platform.EnvironmentAsync("accounting");
+
+        Assert.Equal($"http://127.0.0.1:{5301 + Offset}", gateway["Kestrel__Endpoints__H2c__Url"]);
+        Assert.Equal("Http2", gateway["Kestrel__Endpoints__H2c__Protocols"]);
+        Assert.Equal($"http://127.0.0.1:{5201 + Offset}", gateway["Fabrix__Gateway__GrpcTargets__user-management"]);
+        Assert.Equal($"http://127.0.0.1:{5301 + Offset}", accounting["Fabrix__Plugin__GatewayGrpcAddress"]);
+    }
+
+    [Fact]
     public async Task Gateway_Environment_IsALaneWithItsIdentityTheRegistrysGrpcAddressAndNats()
     {
         using var platform = new PlatformModel(Offset);

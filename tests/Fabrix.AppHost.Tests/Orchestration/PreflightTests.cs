@@ -54,7 +54,7 @@ public sealed class PreflightTests
 
         Assert.Equal(
             [
-                ("accounting.http", 5213), ("console.http", 5003), ("gateway.http", 5303), ("nats.monitoring", 8225), ("nats.tcp", 4225),
+                ("accounting.http", 5213), ("console.http", 5003), ("gateway.h2c", 5304), ("gateway.http", 5303), ("nats.monitoring", 8225), ("nats.tcp", 4225),
                 ("postgres.tcp", 5436), ("registry.grpc", 5104), ("registry.http", 5103), ("user-management.grpc", 5204), ("user-management.http", 5203),
             ],
             ports.Order());

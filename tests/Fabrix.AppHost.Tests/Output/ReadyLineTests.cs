@@ -18,7 +18,7 @@ public sealed class ReadyLineTests
         Assert.Equal(
             "FABRIX READY postgres=postgresql://postgres@127.0.0.1:5443 nats=nats://127.0.0.1:4232 "
                 + "registry=http://127.0.0.1:5111 registry.http=http://127.0.0.1:5110 registry.grpc=http://127.0.0.1:5111 "
-                + "gateway=http://127.0.0.1:5310 gateway.http=http://127.0.0.1:5310 "
+                + "gateway=http://127.0.0.1:5310 gateway.http=http://127.0.0.1:5310 gateway.h2c=http://127.0.0.1:5311 "
                 + "console=http://127.0.0.1:5010 console.http=http://127.0.0.1:5010 "
                 + "user-management=http://127.0.0.1:5211 user-management.http=http://127.0.0.1:5210 user-management.grpc=http://127.0.0.1:5211 "
                 + "accounting=http://127.0.0.1:5220 accounting.http=http://127.0.0.1:5220 "

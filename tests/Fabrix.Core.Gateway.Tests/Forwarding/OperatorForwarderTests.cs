@@ -1,13 +1,18 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fabrix.Contracts.Identity;
 using Fabrix.Contracts.Registry.V1;
+using Fabrix.Core.Gateway.Forwarding;
 using Fabrix.Core.Gateway.Tests.Infrastructure;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Fabrix.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -206,6 +211,84 @@ public sealed class OperatorForwarderTests(GatewayPlatform platform) : IClassFix
     }
 
     /// <summary>An active target (seed 004's user-management manifest) and an active caller that depends on it.</summary>
+    [Fact]
+    public async Task Forward_AllowedAndRefusedCalls_AuditedWithTheirAttributes()
+    {
+        var (caller, target, token) = await CallerAndTargetAsync("fwd-attrs");
+        using var client = platform.GatewayClient();
+
+        using var allowed = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/7?q=secret", token), Ct);
+        using var refused = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Delete, $"/{target}/api/secrets/7?q=secret", token), Ct);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Forbidden), (allowed.StatusCode, refused.StatusCode));
+        var rows = await Eventually.ForAsync(() => platform.AuditRowsAsync(target), found => found.Count(r => r.Actor == $"plugin:{caller}") == 2,
+            TimeSpan.FromSeconds(30), "both decisions reach the audit chain", Ct);
+        var forwarded = rows.Single(r => r.Outcome == "succeeded");
+        var denied = rows.Single(r => r.Outcome == "refused");
+        Assert.Equal($"{target} /api/users/7", forwarded.Target);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["endpoint"] = "user_info", ["method"] = "GET", ["path"] = "/api/users/7", ["protocol"] = "http", ["status"] = "200", ["target_plugin"] = target,
+        }, Attributes(forwarded));
+        Assert.Equal($"{target} /{target}/api/secrets/7", denied.Target);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["method"] = "DELETE", ["path"] = $"/{target}/api/secrets/7", ["protocol"] = "http", ["status"] = "403", ["target_plugin"] = target,
+        }, Attributes(denied));
+        Assert.DoesNotContain(rows, r => r.Details.Contains("secret\"", StringComparison.Ordinal) || r.Target.Contains('?', StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Forward_AllowedCall_SpanIsTheCallersGrandchildAndTheTargetsParentWithTaggedMetrics()
+    {
+        var (caller, target, token) = await CallerAndTargetAsync("fwd-otel");
+        var traceId = ActivityTraceId.CreateRandom();
+        var callerSpan = ActivitySpanId.CreateRandom();
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.TraceId == traceId)
+                {
+                    stopped.Enqueue(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        var meters = platform.Gateway.Services.GetRequiredService<IMeterFactory>();
+        using var calls = new MetricCollector<long>(meters, GatewayTelemetry.Name, "fabrix.gateway.calls");
+        using var durations = new MetricCollector<double>(meters, GatewayTelemetry.Name, "fabrix.gateway.call.duration");
+        using var client = platform.GatewayClient();
+        using var request = GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/9?case={caller}", token);
+        request.Headers.Add("traceparent", $"00-{traceId}-{callerSpan}-01");
+
+        using var response = await client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forward = await Eventually.ForAsync(() => Task.FromResult(stopped.FirstOrDefault(a => a.OperationName == "gateway.forward")), a => a is not null,
+            TimeSpan.FromSeconds(10), "the gateway's span ends", Ct);
+        Assert.Equal((caller, target, "http"), (forward!.GetTagItem("fabrix.caller"), forward.GetTagItem("fabrix.target"), forward.GetTagItem("fabrix.protocol")));
+        // gateway.forward is a child of the gateway's request span, itself the child of the caller's traceparent.
+        Assert.Equal(callerSpan, forward.Parent!.ParentSpanId);
+        // The target's traceparent names the gateway's span, or the gateway's outgoing HTTP span under it.
+        var sent = ActivityContext.Parse(Assert.Single(platform.Target.ReceivedUnder($"/api/users/9?case={caller}")).Header("traceparent")!, null);
+        Assert.Equal(traceId, sent.TraceId);
+        Assert.True(sent.SpanId == forward.SpanId || stopped.Any(a => a.SpanId == sent.SpanId && a.ParentSpanId == forward.SpanId),
+            "the target's parent span is the gateway's forwarding span (or its HTTP client span)");
+        var counted = await Eventually.ForAsync(() => Task.FromResult(calls.GetMeasurementSnapshot().Where(m => Equals(m.Tags["caller"], caller)).ToList()),
+            found => found.Count > 0, TimeSpan.FromSeconds(10), "the call is counted", Ct);
+        Assert.Equal((1L, target, "allowed"), (counted.Single().Value, counted.Single().Tags["target"], counted.Single().Tags["outcome"]));
+        var timed = Assert.Single(durations.GetMeasurementSnapshot(), m => Equals(m.Tags["caller"], caller));
+        Assert.True(timed.Value > 0);
+        Assert.Equal((target, "allowed"), (timed.Tags["target"], timed.Tags["outcome"]));
+    }
+
+    private static Dictionary<string, string> Attributes(AuditRow row) =>
+        JsonSerializer.Deserialize<JsonElement>(row.Details).GetProperty("attributes").Deserialize<Dictionary<string, string>>()!;
+
     private async Task<(string Caller, string Target, string Token)> CallerAndTargetAsync(string prefix)
     {
         var target = TestManifests.NewId(prefix);

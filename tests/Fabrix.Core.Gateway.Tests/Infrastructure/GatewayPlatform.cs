@@ -29,13 +29,24 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
     public const string ServiceName = "core-gateway";
     private readonly Dictionary<string, string> _credentials = new(StringComparer.Ordinal);
     private LaneTestRegistry _lane = null!;
+    private readonly SemaphoreSlim _grpcTargetInstall = new(1, 1);
     private GrpcChannel? _channel;
+    private bool _grpcTargetInstalled;
 
     public RegistryFactory Registry { get; private set; } = null!;
 
     public GatewayFactory Gateway { get; private set; } = null!;
 
     public TargetServer Target { get; private set; } = null!;
+
+    /// <summary>A plugin's h2c gRPC endpoint (<see cref="GrpcTargetId"/>'s, in the gateway's <c>Fabrix:Gateway:GrpcTargets</c>).</summary>
+    public GrpcTargetServer GrpcTarget { get; private set; } = null!;
+
+    /// <summary>The one target plugin with a gRPC address; installed by <see cref="GrpcTargetAsync"/>.</summary>
+    public string GrpcTargetId { get; } = TestManifests.NewId("grpc-target");
+
+    /// <summary>The gateway's h2c (gRPC) endpoint.</summary>
+    public Uri GrpcAddress { get; private set; } = null!;
 
     public string ConnectionString { get; private set; } = string.Empty;
 
@@ -72,16 +83,31 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
             { "authorization", $"Bearer {DevelopmentAdminToken.Mint(DevelopmentAdminToken.LoadKey(devKey), "morgan", [AdminRoles.PluginManager], TimeProvider.System)}" },
         };
         Target = await TargetServer.StartAsync();
+        GrpcTarget = await GrpcTargetServer.StartAsync();
         var settings = _lane.LaneSettings();
+        var h2cPort = FreePort.Next();
+        settings[$"Fabrix:Gateway:GrpcTargets:{GrpcTargetId}"] = GrpcTarget.Address;
+        settings["Fabrix:Gateway:Limits:MaxResponseBodyBytes"] = "8192";
+        // Three failures of one target open its circuit for 30 s (targets are per test, so tests do not trip each other).
+        settings["Fabrix:Gateway:Limits:Resilience:MinimumThroughput"] = "3";
+        settings["Fabrix:Gateway:Limits:Resilience:FailureRatio"] = "0.5";
+        settings["Fabrix:Gateway:Limits:Resilience:BreakDuration"] = "00:00:30";
         // Small enough for the limit tests to reach, large enough for the other tests' few calls per caller.
         settings["Fabrix:Gateway:Limits:RateLimit:Burst"] = "30";
         settings["Fabrix:Gateway:Limits:RateLimit:TokensPerSecond"] = "10";
         settings["Fabrix:Gateway:Limits:MaxRequestBodyBytes"] = "4096";
         settings["Fabrix:Gateway:Limits:TargetTimeout"] = "00:00:01";
         Gateway = new GatewayFactory(_lane, settings);
-        Gateway.UseKestrel(0);
+        // The HTTP endpoint and the h2c one (HTTP/2 only), as Kestrel:Endpoints:Http and :H2c configure them outside tests.
+        Gateway.UseKestrel(options =>
+        {
+            options.Listen(System.Net.IPAddress.Loopback, 0);
+            options.Listen(System.Net.IPAddress.Loopback, h2cPort, listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+        });
         Gateway.StartServer();
-        Address = new Uri(Gateway.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        var addresses = Gateway.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Select(a => new Uri(a)).ToList();
+        Address = addresses.First(a => a.Port != h2cPort);
+        GrpcAddress = addresses.Single(a => a.Port == h2cPort);
         await Eventually.UntilAsync(() => Task.FromResult(Gateway.Services.GetRequiredService<PolicySnapshotClient>().Current.IsUsable),
             TimeSpan.FromSeconds(30), "the gateway holds a policy snapshot", CancellationToken.None);
     }
@@ -90,9 +116,45 @@ public sealed class GatewayPlatform(PostgresServer postgres, NatsServer nats) : 
     {
         await Gateway.DisposeAsync();
         await Target.DisposeAsync();
+        await GrpcTarget.DisposeAsync();
+        _grpcTargetInstall.Dispose();
         _channel?.Dispose();
         await _lane.DisposeAsync();
     }
+
+    /// <summary>Installs <see cref="GrpcTargetId"/> once (its methods declared as <c>POST</c> endpoints, registered at the HTTP target).</summary>
+    public async Task<string> GrpcTargetAsync()
+    {
+        await _grpcTargetInstall.WaitAsync();
+        try
+        {
+            if (!_grpcTargetInstalled)
+            {
+                var manifest = TestManifests.Manifest(GrpcTargetId);
+                manifest["endpoints"] = new JsonObject
+                {
+                    ["health"] = "GET /health",
+                    ["echo_say"] = $"POST {GrpcTargetServer.SayPath}",
+                    ["echo_count"] = $"POST {GrpcTargetServer.CountPath}",
+                };
+                await InstallActiveAsync(manifest);
+                await WaitForPolicyAsync(GrpcTargetId, entry => entry.IsActive && entry.Address is not null, "the gRPC target is active in the gateway's snapshot");
+                _grpcTargetInstalled = true;
+            }
+
+            return GrpcTargetId;
+        }
+        finally
+        {
+            _grpcTargetInstall.Release();
+        }
+    }
+
+    /// <summary>A channel to the gateway's h2c endpoint that adds no trace context of its own.</summary>
+    public GrpcChannel GatewayGrpcChannel() => GrpcChannel.ForAddress(GrpcAddress, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler { UseProxy = false, ActivityHeadersPropagator = null },
+    });
 
     /// <summary>The gateway's Kestrel address.</summary>
     public Uri Address { get; private set; } = null!;

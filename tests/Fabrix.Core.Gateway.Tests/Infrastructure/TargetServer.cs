@@ -34,6 +34,32 @@ public sealed class TargetServer : IAsyncDisposable
             await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
             return Results.Ok();
         });
+        // Breaks the connection before any response (counted by the gateway's circuit breaker as a target failure).
+        app.MapGet("/api/users/abort-connection", (HttpContext context) =>
+        {
+            server._received.Enqueue(new ReceivedRequest(context.Request.Method, context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget,
+                new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)));
+            context.Abort();
+        });
+        // 16 KB without a declared length, written in 1 KB chunks (over the test platform's 8 KB response limit).
+        app.MapGet("/api/users/big-streamed", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "text/plain";
+            var chunk = new byte[1024];
+            Array.Fill(chunk, (byte)'y');
+            for (var i = 0; i < 16; i++)
+            {
+                await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
+        });
+        // 16 KB with its length declared up front.
+        app.MapGet("/api/users/big-declared", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "text/plain";
+            context.Response.ContentLength = 16 * 1024;
+            await context.Response.WriteAsync(new string('z', 16 * 1024), context.RequestAborted);
+        });
         app.Map("/{**path}", async context =>
         {
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fabrix.Core.Gateway.Tests.Infrastructure;
 using Fabrix.Core.Registry.Tests.Infrastructure;
+using Fabrix.Testing;
 
 namespace Fabrix.Core.Gateway.Tests.Limits;
 
@@ -70,6 +71,74 @@ public sealed class GatewayLimitsTests(GatewayPlatform platform) : IClassFixture
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("TARGET_TIMEOUT", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Forward_TargetFailingRepeatedly_CircuitOpensAndServiceUnavailableWithoutCallingTarget()
+    {
+        var (_, target, token) = await CallerAndTargetAsync("lim-breaker");
+        using var client = platform.GatewayClient();
+        var failures = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var failed = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/abort-connection?case={target}", token), Ct);
+            failures.Add(failed.StatusCode);
+        }
+
+        using var open = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/abort-connection?case={target}", token), Ct);
+
+        // The platform opens a circuit after 3 calls with half of them failed; a connection broken after the request was sent is never retried.
+        Assert.All(failures, status => Assert.Equal(HttpStatusCode.BadGateway, status));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, open.StatusCode);
+        Assert.True(open.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+        Assert.Equal("TARGET_CIRCUIT_OPEN", (await open.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString());
+        Assert.Equal(3, platform.Target.ReceivedUnder($"/api/users/abort-connection?case={target}").Count);
+        var rows = await Eventually.ForAsync(() => platform.AuditRowsAsync(target), found => found.Any(r => r.Reason == "TARGET_CIRCUIT_OPEN"),
+            TimeSpan.FromSeconds(30), "the open circuit's refusal reaches the audit chain", Ct);
+        Assert.Equal("refused", rows.First(r => r.Reason == "TARGET_CIRCUIT_OPEN").Outcome);
+    }
+
+    [Fact]
+    public async Task Forward_ResponseDeclaredOverTheLimit_BadGatewayAndAudited()
+    {
+        var (_, target, token) = await CallerAndTargetAsync("lim-resp-declared");
+        using var client = platform.GatewayClient();
+
+        using var response = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/big-declared", token), Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("RESPONSE_TOO_LARGE", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString());
+        await Eventually.ForAsync(() => platform.AuditRowsAsync(target), found => found.Any(r => r.Reason == "RESPONSE_TOO_LARGE"),
+            TimeSpan.FromSeconds(30), "the cut response reaches the audit chain", Ct);
+    }
+
+    [Fact]
+    public async Task Forward_StreamedResponseOverTheLimit_CutOffAndAudited()
+    {
+        var (_, target, token) = await CallerAndTargetAsync("lim-resp-streamed");
+        using var client = platform.GatewayClient();
+
+        var cut = await Record.ExceptionAsync(async () =>
+        {
+            using var response = await client.SendAsync(GatewayPlatform.Call(HttpMethod.Get, $"/{target}/api/users/big-streamed", token),
+                HttpCompletionOption.ResponseHeadersRead, Ct);
+            await using var body = await response.Content.ReadAsStreamAsync(Ct);
+            var total = 0L;
+            var buffer = new byte[4096];
+            int read;
+            while ((read = await body.ReadAsync(buffer, Ct)) > 0)
+            {
+                total += read;
+            }
+
+            Assert.Fail($"the whole body arrived ({total} bytes)");
+        });
+
+        Assert.True(cut is HttpRequestException or IOException, $"the body is cut off by an aborted connection, not {cut}");
+        var rows = await Eventually.ForAsync(() => platform.AuditRowsAsync(target), found => found.Any(r => r.Reason == "RESPONSE_TOO_LARGE"),
+            TimeSpan.FromSeconds(30), "the cut response reaches the audit chain", Ct);
+        var attributes = JsonSerializer.Deserialize<JsonElement>(rows.First(r => r.Reason == "RESPONSE_TOO_LARGE").Details).GetProperty("attributes");
+        Assert.Equal(("200", "succeeded"), (attributes.GetProperty("status").GetString(), rows.First(r => r.Reason == "RESPONSE_TOO_LARGE").Outcome));
     }
 
     private async Task<(string Caller, string Target, string Token)> CallerAndTargetAsync(string prefix)
