@@ -49,12 +49,14 @@ internal static class GatewayHttpBenchmark
             foreach (var way in BenchSteps.Rotated(ways, round))
             {
                 var cpuBefore = way.Pid > 0 ? ProcessCpu.Of(way.Pid) : TimeSpan.Zero;
+                var auditPathBefore = platform.AuditPathCpu();
                 var result = await WrkRun.RunAsync(way.Address, TokenFor(way, platform), arguments.Connections, arguments.Duration, cancellationToken);
                 var cpu = way.Pid > 0 ? (ProcessCpu.Of(way.Pid) - cpuBefore).TotalMicroseconds / result.Requests : double.NaN;
+                var auditPath = (platform.AuditPathCpu() - auditPathBefore).TotalMicroseconds / result.Requests;
                 throughput[way.Name].Add((result, cpu));
                 errors += result.Non2xx + result.SocketErrors;
                 output.WriteLine($"round {round + 1} {way.Name,-8} {result.RequestsPerSecond,10:0} req/s  {result.Requests,9} requests  " +
-                    $"{(double.IsNaN(cpu) ? "      -" : $"{cpu,7:0.0}")} µs CPU/req  non-2xx {result.Non2xx}  socket errors {result.SocketErrors}  load {BenchSteps.LoadAverage()}");
+                    $"{(double.IsNaN(cpu) ? "      -" : $"{cpu,7:0.0}")} µs CPU/req (+ registry, nats-server, PostgreSQL {auditPath:0.0})  non-2xx {result.Non2xx}  socket errors {result.SocketErrors}  load {BenchSteps.LoadAverage()}");
             }
 
             foreach (var way in BenchSteps.Rotated(ways, round))

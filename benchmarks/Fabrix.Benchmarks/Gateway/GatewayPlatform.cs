@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -62,6 +63,19 @@ internal sealed class GatewayPlatform : IAsyncDisposable
     public int GatewayPid => _gateway.Id;
 
     /// <summary>
+    /// CPU time so far of what the decision audit keeps busy besides the gateway: the registry (ingesting into the
+    /// chain), nats-server (<c>nats-fixed.pid</c>, written by run.sh) and PostgreSQL. Zero for a part not found.
+    /// </summary>
+    public TimeSpan AuditPathCpu()
+    {
+        var cpu = (_registry.Id > 0 ? ProcessCpu.Of(_registry.Id) : TimeSpan.Zero) + (_postgres?.Sample() ?? TimeSpan.Zero);
+        return _natsPid > 0 && File.Exists($"/proc/{_natsPid}/stat") ? cpu + ProcessCpu.Of(_natsPid) : cpu;
+    }
+
+    private PostgresServerCpu? _postgres;
+    private int _natsPid;
+
+    /// <summary>
     /// Starts the registry, installs and registers the target (at <paramref name="targetAddress"/>) and the caller,
     /// starts the gateway and waits until a call through it reaches the target.
     /// </summary>
@@ -114,10 +128,12 @@ internal sealed class GatewayPlatform : IAsyncDisposable
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")];
         if (gatewayGrpc is not null)
         {
-            // The gateway's h2c endpoint for gRPC (Core.Gateway/README.md, "gRPC"): a second Kestrel endpoint, HTTP/2 only.
+            // The gateway's h2c endpoint for gRPC and the target's gRPC address (Core.Gateway/README.md, "gRPC (h2c
+            // endpoint)"): a plugin registers one address, so a target's h2c address is the gateway's configuration.
             gatewaySettings = [.. gatewaySettings,
-                ("Kestrel__Endpoints__grpc__Url", gatewayGrpc.ToString()),
-                ("Kestrel__Endpoints__grpc__Protocols", "Http2")];
+                ("Kestrel__Endpoints__H2c__Url", gatewayGrpc.ToString()),
+                ("Kestrel__Endpoints__H2c__Protocols", "Http2"),
+                ($"Fabrix__Gateway__GrpcTargets__{TargetId}", targetAddress)];
         }
 
         var gateway = new ChildProcess("gateway", arguments.WorkFolder, Dotnet(arguments.Gateway, gatewaySettings));
@@ -136,6 +152,14 @@ internal sealed class GatewayPlatform : IAsyncDisposable
             platform.CallerToken = await InstallAsync(admin, manager, registryHttp, Manifest(CallerId, dependencies: [TargetId]),
                 "http://127.0.0.1:9", cancellationToken);
             log.WriteLine($"registry pid {registry.Id} ({registryHttp}, gRPC {registryGrpc}), database {database}; plugins {TargetId} at {targetAddress} and {CallerId} installed");
+
+            await using (var dataSource = NpgsqlDataSource.Create(databaseConnection))
+            {
+                platform._postgres = await PostgresServerCpu.LocateAsync(dataSource, cancellationToken);
+            }
+
+            var natsPidFile = Path.Combine(arguments.WorkFolder, "nats-fixed.pid");
+            platform._natsPid = File.Exists(natsPidFile) && int.TryParse(File.ReadAllText(natsPidFile).Trim(), CultureInfo.InvariantCulture, out var natsPid) ? natsPid : 0;
 
             gateway.Start();
             await WaitHealthyAsync("gateway", gatewayHttp, gateway, cancellationToken);
