@@ -41,7 +41,10 @@ public sealed class EgressBrowserTests(PlatformFixture platform, BrowserFixture 
         await Expect(page.GetByTestId("egress-kill-state")).ToHaveAttributeAsync("data-on", "false");
         try
         {
-            await page.GetByTestId("egress-kill-reason").Locator("input").FillAsync("e2e incident drill");
+            // The test id is on the MudTextField's input itself; leaving the field hands the value to the circuit.
+            var reason = page.GetByTestId("egress-kill-reason");
+            await reason.FillAsync("e2e incident drill");
+            await reason.PressAsync("Tab");
             await page.GetByTestId("egress-kill-toggle").ClickAsync();
 
             await Expect(page.GetByTestId("egress-kill-state")).ToHaveAttributeAsync("data-on", "true");
