@@ -19,7 +19,7 @@ public sealed partial class NatsUsersTests
 
         var users = NatsBuilderExtensions.ApplyUsers(nats, platform.Model);
 
-        Assert.Equal(["apphost", "events", "gateway", "registry"], users);
+        Assert.Equal(["apphost", "events", "gateway", "proxy", "registry"], users);
     }
 
     [Fact]
@@ -38,6 +38,7 @@ public sealed partial class NatsUsersTests
                 ("apphost", File.ReadAllText(nats.UserPasswordFile("apphost")).Trim()),
                 ("events", File.ReadAllText(nats.UserPasswordFile("events")).Trim()),
                 ("gateway", File.ReadAllText(nats.UserPasswordFile("gateway")).Trim()),
+                ("proxy", File.ReadAllText(nats.UserPasswordFile("proxy")).Trim()),
                 ("registry", File.ReadAllText(nats.UserPasswordFile("registry")).Trim()),
             ],
             users);
