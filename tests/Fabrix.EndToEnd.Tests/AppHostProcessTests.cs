@@ -10,8 +10,12 @@ namespace Fabrix.EndToEnd.Tests;
 /// <summary>
 /// The AppHost as the README runs it (<c>dotnet run --project AppHost --no-build -- --data DIR --port-offset N</c>), twice
 /// side by side: each prints <c>FABRIX READY</c> with every key, and SIGTERM stops it leaving no process behind and its
-/// PostgreSQL cluster cleanly shut down (issue 8, "Tests that must exist").
+/// PostgreSQL cluster cleanly shut down (issue 8, "Tests that must exist"). Two whole platforms (eleven processes each)
+/// on two cores: the class runs alone, after every parallel collection (<see cref="AppHostProcesses"/>), so the
+/// other platforms' tests do not starve the shutdown it checks (under that load DCP's stop timeout ran out before
+/// PostgreSQL's fast-shutdown checkpoint ended).
 /// </summary>
+[Collection(AppHostProcesses.Collection)]
 public sealed partial class AppHostProcessTests : IAsyncLifetime
 {
     private const int SigTerm = 15;
@@ -214,4 +218,11 @@ public sealed partial class AppHostProcessTests : IAsyncLifetime
             }
         }
     }
+}
+
+/// <summary>The AppHost process tests' collection: not run in parallel with any other (xunit runs it on its own).</summary>
+[CollectionDefinition(Collection, DisableParallelization = true)]
+public static class AppHostProcesses
+{
+    public const string Collection = "AppHost processes";
 }
