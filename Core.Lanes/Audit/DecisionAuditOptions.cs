@@ -18,8 +18,17 @@ public sealed class DecisionAuditOptions
     /// <summary>Records held in memory while JetStream is slow or away; past it, <see cref="WhenFull"/> decides.</summary>
     public int BufferCapacity { get; set; } = 10_000;
 
-    /// <summary>Publishes awaiting their JetStream acknowledgement at once (each is a round trip to the server).</summary>
-    public int PublishConcurrency { get; set; } = 64;
+    /// <summary>
+    /// Publishes awaiting their JetStream acknowledgement at once (each is a round trip to the server). Few are enough:
+    /// while they wait, the buffer fills and the next publish takes a batch.
+    /// </summary>
+    public int PublishConcurrency { get; set; } = 2;
+
+    /// <summary>The most records one message carries (<c>1</c> publishes every record on its own).</summary>
+    public int MaxBatch { get; set; } = 256;
+
+    /// <summary>The most bytes of records one message carries (a single larger record still goes alone); below NATS's max_payload.</summary>
+    public int MaxBatchBytes { get; set; } = 512 * 1024;
 
     /// <summary>How long one publish waits for its acknowledgement before it counts as failed and is retried.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -75,6 +84,16 @@ internal sealed class DecisionAuditOptionsValidator : IValidateOptions<DecisionA
         if (options.PublishConcurrency is < 1 or > 4096)
         {
             failures.Add($"{DecisionAuditOptions.SectionName}:PublishConcurrency must be between 1 and 4096 (was {options.PublishConcurrency}).");
+        }
+
+        if (options.MaxBatch is < 1 or > Fabrix.Contracts.Audit.DecisionMessages.MaxBatchRecords)
+        {
+            failures.Add($"{DecisionAuditOptions.SectionName}:MaxBatch must be between 1 and {Fabrix.Contracts.Audit.DecisionMessages.MaxBatchRecords} (was {options.MaxBatch}).");
+        }
+
+        if (options.MaxBatchBytes is < 1024 or > 8 * 1024 * 1024)
+        {
+            failures.Add($"{DecisionAuditOptions.SectionName}:MaxBatchBytes must be between 1024 and 8388608 (was {options.MaxBatchBytes}).");
         }
 
         if (options.PublishTimeout < TimeSpan.FromMilliseconds(100) || options.PublishTimeout > TimeSpan.FromMinutes(5))

@@ -1,3 +1,4 @@
+using Fabrix.Contracts.Audit;
 using Fabrix.Contracts.Audit.V1;
 using Google.Protobuf;
 using Microsoft.Extensions.Hosting;
@@ -10,10 +11,15 @@ namespace Fabrix.Core.Lanes.Audit;
 
 /// <summary>
 /// Drains <see cref="DecisionAuditWriter"/>'s buffer to JetStream: <see cref="DecisionAuditOptions.PublishConcurrency"/>
-/// workers, each publishing one record at a time and waiting for its acknowledgement (the record is stored), with
-/// <c>Nats-Msg-Id</c> = record id so that a retry after a lost acknowledgement is not stored twice (JetStream's duplicate
-/// window). A failed publish is retried with a doubling wait until it succeeds or the host stops. At stop, the writer
-/// takes no more records and the workers publish what is buffered until the host's shutdown timeout.
+/// workers, each taking what the buffer holds (up to <see cref="DecisionAuditOptions.MaxBatch"/> records of one lane and
+/// <see cref="DecisionAuditOptions.MaxBatchBytes"/>, without waiting for more), publishing it as one message and waiting
+/// for its acknowledgement (the records are stored). One record goes out as a <see cref="DecisionRecord"/> with
+/// <c>Nats-Msg-Id</c> = record id; several as a <see cref="DecisionBatch"/> (<see cref="DecisionMessages"/>), so the
+/// per-message cost of JetStream and of the registry's ingest is paid once per batch: batches form on their own when
+/// decisions arrive faster than acknowledgements. A retry after a lost acknowledgement republishes the same message
+/// with the same id and is not stored twice (JetStream's duplicate window; the registry also dedupes by record id).
+/// A failed publish is retried with a doubling wait until it succeeds or the host stops. At stop, the writer takes no
+/// more records and the workers publish what is buffered until the host's shutdown timeout.
 /// </summary>
 internal sealed partial class DecisionAuditPublisher(
     DecisionAuditWriter writer,
@@ -70,11 +76,39 @@ internal sealed partial class DecisionAuditPublisher(
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
+        var settings = options.Value;
+        var reader = writer.Reader;
+        var batch = new List<DecisionRecord>(settings.MaxBatch);
+        DecisionRecord? carried = null;
         try
         {
-            await foreach (var record in writer.Reader.ReadAllAsync(cancellationToken))
+            while (carried is not null || await reader.WaitToReadAsync(cancellationToken))
             {
-                await PublishUntilStoredAsync(record, cancellationToken);
+                // A record of another lane ends a batch and opens the next one.
+                if (carried is null && !reader.TryRead(out carried))
+                {
+                    continue;
+                }
+
+                batch.Add(carried);
+                var lane = carried.Lane;
+                var bytes = carried.CalculateSize();
+                carried = null;
+                while (batch.Count < settings.MaxBatch && reader.TryRead(out var next))
+                {
+                    var size = next.CalculateSize();
+                    if (next.Lane != lane || bytes + size > settings.MaxBatchBytes)
+                    {
+                        carried = next;
+                        break;
+                    }
+
+                    batch.Add(next);
+                    bytes += size;
+                }
+
+                await PublishUntilStoredAsync(lane, batch, cancellationToken);
+                batch.Clear();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -82,10 +116,25 @@ internal sealed partial class DecisionAuditPublisher(
         }
     }
 
-    private async Task PublishUntilStoredAsync(DecisionRecord record, CancellationToken cancellationToken)
+    private async Task PublishUntilStoredAsync(Lane lane, List<DecisionRecord> records, CancellationToken cancellationToken)
     {
-        var subject = DecisionSubjects.For(options.Value.Subject, record.Lane);
-        var body = record.ToByteArray();
+        var subject = DecisionSubjects.For(options.Value.Subject, lane);
+        byte[] body;
+        NatsJSPubOpts publishOptions;
+        NatsHeaders? headers = null;
+        if (records.Count == 1)
+        {
+            body = records[0].ToByteArray();
+            publishOptions = new NatsJSPubOpts { MsgId = records[0].Id };
+        }
+        else
+        {
+            var batch = new DecisionBatch { Records = { records } };
+            body = batch.ToByteArray();
+            publishOptions = new NatsJSPubOpts { MsgId = DecisionMessages.BatchMessageId(batch) };
+            headers = new NatsHeaders { [DecisionMessages.BatchHeader] = records.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        }
+
         var delay = FirstRetryDelay;
         while (true)
         {
@@ -93,10 +142,10 @@ internal sealed partial class DecisionAuditPublisher(
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(options.Value.PublishTimeout);
-                var ack = await _js.PublishAsync(subject, body, opts: new NatsJSPubOpts { MsgId = record.Id }, cancellationToken: timeout.Token);
+                var ack = await _js.PublishAsync(subject, body, headers: headers, opts: publishOptions, cancellationToken: timeout.Token);
                 // A duplicate acknowledgement means an earlier attempt was stored: done either way.
                 ack.EnsureSuccess();
-                metrics.Published();
+                metrics.Published(records.Count);
                 if (Interlocked.Exchange(ref _failing, 0) != 0)
                 {
                     LogRecovered(logger);

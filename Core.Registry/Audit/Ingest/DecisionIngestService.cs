@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Fabrix.Contracts.Audit;
 using Fabrix.Contracts.Audit.V1;
 using Fabrix.Core.Registry.BackgroundWork;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,9 @@ internal sealed partial class DecisionIngestService(
     public const string WorkName = "audit-ingest";
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Rows appended in one transaction at most (more when one message alone holds more).</summary>
+    internal const int MaxRowsPerCommit = 5_000;
     private readonly NatsJSContext _js = new(nats);
     private TimeSpan _delay = FirstRetryDelay;
 
@@ -102,9 +106,10 @@ internal sealed partial class DecisionIngestService(
             {
                 var messages = await next;
                 next = FetchAsync(consumer, cancellationToken);
-                if (messages.Count > 0)
+                // Lanes batch their records, so a round of messages may hold many rows: commit them a chunk at a time.
+                for (var start = 0; start < messages.Count;)
                 {
-                    await AppendAndAcknowledgeAsync(messages, cancellationToken);
+                    start = await AppendAndAcknowledgeAsync(messages, start, cancellationToken);
                 }
             }
         }
@@ -161,15 +166,20 @@ internal sealed partial class DecisionIngestService(
         return messages;
     }
 
-    private async Task AppendAndAcknowledgeAsync(List<INatsJSMsg<byte[]>> messages, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends the rows of the messages from <paramref name="start"/> on, up to about <see cref="MaxRowsPerCommit"/>
+    /// rows (whole messages), in one commit, then acknowledges those messages; returns where the next chunk starts.
+    /// </summary>
+    private async Task<int> AppendAndAcknowledgeAsync(List<INatsJSMsg<byte[]>> messages, int start, CancellationToken cancellationToken)
     {
-        var rows = new List<DecisionRow>(messages.Count);
-        var accepted = new List<INatsJSMsg<byte[]>>(messages.Count);
-        foreach (var message in messages)
+        var rows = new List<DecisionRow>(Math.Min(messages.Count - start, MaxRowsPerCommit));
+        var accepted = new List<INatsJSMsg<byte[]>>();
+        var end = start;
+        while (end < messages.Count && rows.Count < MaxRowsPerCommit)
         {
-            if (Decode(message) is { } row)
+            var message = messages[end++];
+            if (Decode(message, rows))
             {
-                rows.Add(row);
                 accepted.Add(message);
             }
         }
@@ -184,8 +194,8 @@ internal sealed partial class DecisionIngestService(
             }
             catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
             {
-                // Not committed: hand the batch back now rather than after AckWait.
-                foreach (var message in accepted)
+                // Not committed: hand this chunk and the round's later messages back now rather than after AckWait.
+                foreach (var message in accepted.Concat(messages.Skip(end)))
                 {
                     await TryAsync(() => message.NakAsync(cancellationToken: cancellationToken));
                 }
@@ -194,41 +204,74 @@ internal sealed partial class DecisionIngestService(
             }
 
             metrics.Committed(result, Stopwatch.GetElapsedTime(started));
-            // Only now, after the commit: a crash before these acknowledgements makes JetStream deliver the records
-            // again, and the next batch finds them by record id.
-            foreach (var message in accepted)
+        }
+
+        // Only now, after the commit: a crash before these acknowledgements makes JetStream deliver the records
+        // again, and the next batch finds them by record id.
+        foreach (var message in accepted)
+        {
+            await TryAsync(() => message.AckAsync(cancellationToken: cancellationToken));
+        }
+
+        metrics.Backlog = (long)(messages[end - 1].Metadata?.NumPending ?? 0);
+        health.Succeeded(WorkName);
+        _delay = FirstRetryDelay;
+        return end;
+    }
+
+    /// <summary>
+    /// Adds the rows of <paramref name="message"/> (one record, or a lane's batch: <see cref="DecisionMessages"/>) to
+    /// <paramref name="rows"/>. A message that does not parse, or whose records are all unusable, is terminated and
+    /// logged; an unusable record inside a batch is logged and counted and the batch's other records are appended.
+    /// </summary>
+    private bool Decode(INatsJSMsg<byte[]> message, List<DecisionRow> rows)
+    {
+        IReadOnlyList<DecisionRecord> records;
+        try
+        {
+            records = DecisionMessages.Read(message.Headers?.TryGetValue(DecisionMessages.BatchHeader, out var header) == true ? header.ToString() : null,
+                message.Data ?? []);
+        }
+        catch (Exception exception) when (exception is Google.Protobuf.InvalidProtocolBufferException or FormatException)
+        {
+            Reject(message, $"not a DecisionRecord or DecisionBatch: {exception.Message}");
+            return false;
+        }
+
+        var added = 0;
+        string? lastProblem = null;
+        foreach (var record in records)
+        {
+            if (DecisionRows.TryMap(record, out var problem) is { } row)
             {
-                await TryAsync(() => message.AckAsync(cancellationToken: cancellationToken));
+                rows.Add(row);
+                added++;
+            }
+            else
+            {
+                lastProblem = problem ?? "unknown";
+                if (records.Count > 1)
+                {
+                    metrics.Rejected();
+                    LogRejectedInBatch(logger, message.Subject, message.Metadata?.Sequence.Stream ?? 0, record.Id, lastProblem);
+                }
             }
         }
 
-        metrics.Backlog = (long)(messages[^1].Metadata?.NumPending ?? 0);
-        health.Succeeded(WorkName);
-        _delay = FirstRetryDelay;
+        if (added == 0)
+        {
+            Reject(message, lastProblem ?? "an empty batch");
+            return false;
+        }
+
+        return true;
     }
 
-    private DecisionRow? Decode(INatsJSMsg<byte[]> message)
+    private void Reject(INatsJSMsg<byte[]> message, string problem)
     {
-        string? problem;
-        DecisionRow? row = null;
-        try
-        {
-            var record = DecisionRecord.Parser.ParseFrom(message.Data ?? []);
-            row = DecisionRows.TryMap(record, out problem);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException exception)
-        {
-            problem = $"not a DecisionRecord: {exception.Message}";
-        }
-
-        if (row is null)
-        {
-            metrics.Rejected();
-            LogRejected(logger, message.Subject, message.Metadata?.Sequence.Stream ?? 0, problem ?? "unknown");
-            _ = TryAsync(() => message.AckTerminateAsync());
-        }
-
-        return row;
+        metrics.Rejected();
+        LogRejected(logger, message.Subject, message.Metadata?.Sequence.Stream ?? 0, problem);
+        _ = TryAsync(() => message.AckTerminateAsync());
     }
 
     private async Task TryAsync(Func<ValueTask> acknowledge)
@@ -252,6 +295,9 @@ internal sealed partial class DecisionIngestService(
 
     [LoggerMessage(EventId = 1532, Level = LogLevel.Error, Message = "Terminated message {Sequence} on {Subject}: {Problem}")]
     private static partial void LogRejected(ILogger logger, string subject, ulong sequence, string problem);
+
+    [LoggerMessage(EventId = 1534, Level = LogLevel.Error, Message = "Left out record {RecordId} of the batch in message {Sequence} on {Subject}: {Problem}")]
+    private static partial void LogRejectedInBatch(ILogger logger, string subject, ulong sequence, string recordId, string problem);
 
     [LoggerMessage(EventId = 1533, Level = LogLevel.Warning, Message = "Acknowledging a lane decision failed; JetStream delivers it again and the chain skips it")]
     private static partial void LogAcknowledgementFailed(ILogger logger, Exception exception);

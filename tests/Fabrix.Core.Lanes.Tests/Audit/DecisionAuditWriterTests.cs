@@ -56,10 +56,10 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
     }
 
     [Fact]
-    public async Task Publisher_DecisionsWritten_StoredInJetStreamAcknowledgedWithRecordIdAsMessageId()
+    public async Task Publisher_DecisionsWrittenWithBatchingOff_EachStoredAloneWithRecordIdAsMessageId()
     {
         var (stream, subject) = await CreateStreamAsync();
-        using var host = Build(("Subject", subject), ("Service", "core-gateway"));
+        using var host = Build(("Subject", subject), ("Service", "core-gateway"), ("MaxBatch", "1"));
         await host.StartAsync(Ct);
         var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
         var metrics = host.Services.GetRequiredService<DecisionAuditMetrics>();
@@ -81,6 +81,28 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
         var first = messages.Single(m => m.Record.Bytes == 0).Record;
         Assert.Equal(("orders", "billing/invoices", "forward", DecisionOutcome.Refused, "not_a_dependency", "core-gateway", 1500L),
             (first.PluginId, first.Target, first.Action, first.Outcome, first.ReasonCode, first.Service, first.DurationUs));
+    }
+
+    [Fact]
+    public async Task Publisher_BurstOfOneLane_StoredAsBatchMessagesEachRecordOnceInOrder()
+    {
+        var (stream, subject) = await CreateStreamAsync();
+        using var host = Build(("Subject", subject), ("PublishConcurrency", "1"), ("MaxBatch", "16"));
+        var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
+        var metrics = host.Services.GetRequiredService<DecisionAuditMetrics>();
+        var written = Enumerable.Range(0, 40).Select(i => Decision(Lane.Operator, bytes: i)).ToList();
+        // Buffered before the publisher starts: its one worker finds 40 records waiting.
+        Assert.All(written, decision => Assert.Equal(DecisionAuditResult.Accepted, writer.Write(decision)));
+
+        await host.StartAsync(Ct);
+        await Eventually.WaitAsync(() => metrics.PublishedTotal == 40, "40 records acknowledged", Ct);
+        var messages = await ReadMessagesAsync(stream, 40);
+        await host.StopAsync(Ct);
+
+        Assert.Equal([16, 16, 8], messages.Select(m => m.Records.Count));
+        Assert.All(messages, m => Assert.Equal(m.Records.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), m.BatchHeader));
+        Assert.All(messages, m => Assert.Equal($"batch:{m.Records[0].Id}:{m.Records.Count}", m.MessageId));
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => (long)i), messages.SelectMany(m => m.Records).Select(r => r.Bytes));
     }
 
     [Fact]
@@ -137,6 +159,8 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
             Subject = "fabrix.*",
             BufferCapacity = 0,
             PublishConcurrency = 0,
+            MaxBatch = 0,
+            MaxBatchBytes = 10,
             PublishTimeout = TimeSpan.Zero,
             MaxRetryDelay = TimeSpan.Zero,
             Service = " ",
@@ -144,7 +168,7 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
 
         var result = new DecisionAuditOptionsValidator().Validate(null, options);
 
-        Assert.Equal(["Subject", "BufferCapacity", "PublishConcurrency", "PublishTimeout", "MaxRetryDelay", "Service"],
+        Assert.Equal(["Subject", "BufferCapacity", "PublishConcurrency", "MaxBatch", "MaxBatchBytes", "PublishTimeout", "MaxRetryDelay", "Service"],
             result.Failures!.Select(f => f.Split(' ')[0].Split(':')[^1]));
     }
 
@@ -188,6 +212,21 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
         return (stream, subject);
     }
 
+    private async Task<List<(string? MessageId, string? BatchHeader, IReadOnlyList<DecisionRecord> Records)>> ReadMessagesAsync(string stream, int count)
+    {
+        await using var connection = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var consumer = await new NatsJSContext(connection).CreateOrderedConsumerAsync(stream, cancellationToken: Ct);
+        var messages = new List<(string?, string?, IReadOnlyList<DecisionRecord>)>();
+        await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = count, Expires = TimeSpan.FromSeconds(2) }, cancellationToken: Ct))
+        {
+            var header = message.Headers?.TryGetValue(Fabrix.Contracts.Audit.DecisionMessages.BatchHeader, out var value) == true ? value.ToString() : null;
+            messages.Add((message.Headers?["Nats-Msg-Id"].ToString(), header, Fabrix.Contracts.Audit.DecisionMessages.Read(header, message.Data)));
+        }
+
+        return messages;
+    }
+
+    /// <summary>The records stored, one entry per record (a batch message gives several, each with the batch's message id).</summary>
     private async Task<List<(string Subject, string? MessageId, DecisionRecord Record)>> ReadAllAsync(string stream, int count)
     {
         await using var connection = new NatsConnection(new NatsOpts { Url = nats.Url });
@@ -195,7 +234,11 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
         var messages = new List<(string, string?, DecisionRecord)>();
         await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = count, Expires = TimeSpan.FromSeconds(5) }, cancellationToken: Ct))
         {
-            messages.Add((message.Subject, message.Headers?["Nats-Msg-Id"].ToString(), DecisionRecord.Parser.ParseFrom(message.Data)));
+            var header = message.Headers?.TryGetValue(Fabrix.Contracts.Audit.DecisionMessages.BatchHeader, out var value) == true ? value.ToString() : null;
+            foreach (var record in Fabrix.Contracts.Audit.DecisionMessages.Read(header, message.Data))
+            {
+                messages.Add((message.Subject, message.Headers?["Nats-Msg-Id"].ToString(), record));
+            }
         }
 
         return messages;

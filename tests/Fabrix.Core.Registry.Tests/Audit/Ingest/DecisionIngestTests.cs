@@ -156,6 +156,55 @@ public sealed class DecisionIngestTests(PostgresServer postgres, NatsServer nats
     }
 
     [Fact]
+    public async Task Ingest_BatchMessage_EveryRecordChainedInOrderOnceEvenWhenTheBatchIsStoredTwice()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var records = DecisionRecords.Many(300, "batched");
+
+        await host.PublishBatchAsync(records, Ct);
+        // The same batch under another message id (JetStream's duplicate window does not catch it): the record ids do.
+        await host.PublishBatchAsync(records, Ct, messageId: $"again:{Guid.NewGuid()}");
+        await WaitForLaneRowsAsync(host, records.Count);
+        await Eventually.UntilAsync(async () => await host.StreamMessagesAsync(Ct) == 0, Within, "both messages acknowledged", Ct);
+
+        var stored = await host.ScalarAsync<string>("select string_agg(details->>'record_id', ',' order by id) from audit_log where lane is not null");
+        Assert.Equal(string.Join(',', records.Select(r => r.Id)), stored);
+        Assert.Equal(1L, await host.ScalarAsync<long>("select count(distinct xmin::text) from audit_log where lane is not null"));
+        var verification = await host.VerifyAsync();
+        Assert.True(verification.Intact, verification.Problem);
+    }
+
+    [Fact]
+    public async Task Ingest_BatchWithOneUnusableRecord_OthersAppendedAndTheBadOneLeftOut()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var bad = DecisionRecords.New("batched");
+        bad.PluginId = string.Empty;
+        var records = new[] { DecisionRecords.New("batched"), bad, DecisionRecords.New("batched") };
+
+        await host.PublishBatchAsync(records, Ct);
+        await WaitForLaneRowsAsync(host, 2);
+        await Eventually.UntilAsync(async () => await host.StreamMessagesAsync(Ct) == 0, Within, "the batch acknowledged", Ct);
+
+        Assert.Equal($"{records[0].Id},{records[2].Id}", await host.ScalarAsync<string>(
+            "select string_agg(details->>'record_id', ',' order by id) from audit_log where lane is not null"));
+    }
+
+    [Fact]
+    public async Task Ingest_BatchWhoseCountHeaderLies_TerminatedAndNothingAppended()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var good = DecisionRecords.New("after-the-lie");
+
+        await host.PublishBatchAsync(DecisionRecords.Many(3, "liar"), Ct, countHeader: "2");
+        await host.PublishAsync([good], Ct);
+        await WaitForLaneRowsAsync(host, 1);
+        await Eventually.UntilAsync(async () => await host.StreamMessagesAsync(Ct) == 0, Within, "the lying batch is terminated", Ct);
+
+        Assert.Equal(good.Id, await host.ScalarAsync<string>("select string_agg(details->>'record_id', ',') from audit_log where lane is not null"));
+    }
+
+    [Fact]
     public async Task Query_ByLaneAndPlugin_ReturnsOnlyThatPluginsDecisionsOnThatLane()
     {
         await using var host = await StartIsolatedAsync(postgres, nats);

@@ -48,6 +48,24 @@ internal static class DecisionRecords
         }
     }
 
+    /// <summary>
+    /// Publishes <paramref name="records"/> as one batch message, as a lane does when decisions come faster than
+    /// acknowledgements (<see cref="Fabrix.Contracts.Audit.DecisionMessages"/>); <paramref name="messageId"/> overrides the batch's id.
+    /// </summary>
+    public static async Task PublishBatchAsync(this RegistryHost host, IReadOnlyList<DecisionRecord> records, CancellationToken cancellationToken,
+        string? messageId = null, string? countHeader = null)
+    {
+        await using var nats = new NatsConnection(new NatsOpts { Url = host.NatsUrl });
+        var js = new NatsJSContext(nats);
+        await Fabrix.Testing.Eventually.UntilAsync(async () => await StreamExistsAsync(js, host.IngestStream, cancellationToken), TimeSpan.FromSeconds(30),
+            "the registry creates the decision stream", cancellationToken);
+        var batch = new DecisionBatch { Records = { records } };
+        var headers = new NatsHeaders { [Fabrix.Contracts.Audit.DecisionMessages.BatchHeader] = countHeader ?? records.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var ack = await js.PublishAsync($"{host.IngestSubject}.{LaneName(records[0].Lane)}", batch.ToByteArray(), headers: headers,
+            opts: new NatsJSPubOpts { MsgId = messageId ?? Fabrix.Contracts.Audit.DecisionMessages.BatchMessageId(batch) }, cancellationToken: cancellationToken);
+        ack.EnsureSuccess();
+    }
+
     /// <summary>Publishes raw bytes on the decision stream (not a record).</summary>
     public static async Task PublishRawAsync(this RegistryHost host, byte[] body, CancellationToken cancellationToken)
     {
