@@ -23,6 +23,9 @@ public static class Extensions
     /// <summary>Liveness: only checks tagged <c>live</c>.</summary>
     public const string AlivenessEndpointPath = "/alive";
 
+    /// <summary>The setting that turns OpenTelemetry on: where the OTLP exporter sends.</summary>
+    public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
     private const string LiveTag = "live";
 
     /// <summary>Adds telemetry, health checks, service discovery, resilient HTTP clients and ProblemDetails.</summary>
@@ -40,9 +43,22 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>Logs, traces and metrics through OpenTelemetry; exported over OTLP only when an endpoint is configured.</summary>
+    /// <summary>
+    /// Logs, traces and metrics through OpenTelemetry, exported over OTLP, when an endpoint is configured
+    /// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>). Without one, no OpenTelemetry provider is registered at all: a tracer
+    /// provider with nowhere to export would still sample every request, record every span and aggregate every
+    /// measurement on the hot path (issue 10 section 8 measured it in the gateway). The services' own
+    /// <see cref="System.Diagnostics.ActivitySource"/>s and meters stay in place and cost nothing until someone listens
+    /// (an exporter, <c>dotnet-counters</c>, <c>dotnet-trace</c>, a test's listener); W3C trace context still flows,
+    /// since ASP.NET Core and HttpClient propagate the current activity without a provider.
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        if (string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]))
+        {
+            return builder;
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -65,11 +81,7 @@ public static class Extensions
                 .AddHttpClientInstrumentation(options =>
                     options.FilterHttpRequestMessage = request => !UntracedRequests.IsUntraced(request)));
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
-
+        builder.Services.AddOpenTelemetry().UseOtlpExporter();
         return builder;
     }
 
