@@ -7,8 +7,8 @@ namespace Fabrix.Core.Gateway.Forwarding;
 /// The request as the target sees it: YARP's default copy (hop-by-hop headers dropped) to exactly
 /// <paramref name="destination"/> (the target's address, the path the policy matched byte for byte, the query as it
 /// came), with the caller's <c>Authorization</c> replaced by the caller-context token. The response is passed back
-/// under <paramref name="maxResponseBody"/>: a larger declared length is not passed at all, a streamed body is cut off
-/// when it passes the limit (never buffered). One per call.
+/// under <paramref name="maxResponseBody"/>: a larger declared length is not passed at all, a body without a declared
+/// length is cut off when it passes the limit (never buffered). One per call.
 /// </summary>
 internal sealed class ForwardingTransformer(Uri destination, string callerContext, long maxResponseBody) : HttpTransformer
 {
@@ -35,7 +35,9 @@ internal sealed class ForwardingTransformer(Uri destination, string callerContex
         }
 
         var proxied = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-        if (proxied && proxyResponse is not null)
+        // A declared length within the limit needs no counting: HttpClient reads a framed body to its length and no
+        // further. Only a body without one (chunked, HTTP/2 without content-length, gRPC streams) is counted.
+        if (proxied && proxyResponse is not null && proxyResponse.Content.Headers.ContentLength is null)
         {
             proxyResponse.Content = new LimitedContent(proxyResponse.Content, maxResponseBody, this);
         }
