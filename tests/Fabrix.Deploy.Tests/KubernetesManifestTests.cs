@@ -195,6 +195,25 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
+    public void BaseGateway_H2cEndpointForGrpc_ServedAndReachableFromPlugins()
+    {
+        var resources = KubernetesDocuments.BaseResources();
+        var configMap = resources.OfType<V1ConfigMap>().Single(c => c.Metadata.Name == "fabrix-gateway");
+        var service = resources.OfType<V1Service>().Single(s => s.Metadata.Name == "gateway");
+        var container = resources.OfType<V1Deployment>().Single(d => d.Metadata.Name == "gateway").Spec.Template.Spec.Containers.Single();
+        var ingress = resources.OfType<V1NetworkPolicy>().Single(p => p.Metadata.Name == "gateway" && p.Metadata.NamespaceProperty == Invariants.CoreNamespace).Spec.Ingress;
+        var pluginEgress = resources.OfType<V1NetworkPolicy>().Single(p => p.Metadata.Name == "allow-lane-services-egress").Spec.Egress
+            .Single(rule => rule.To.Any(peer => peer.PodSelector?.MatchLabels is { } labels && labels.TryGetValue("app.kubernetes.io/name", out var name) && name == "gateway"));
+
+        Assert.Equal(("http://0.0.0.0:8082", "Http2"), (configMap.Data["Kestrel__Endpoints__H2c__Url"], configMap.Data["Kestrel__Endpoints__H2c__Protocols"]));
+        Assert.Contains(container.Ports, port => port.Name == "h2c" && port.ContainerPort == 8082);
+        Assert.Contains(service.Spec.Ports, port => port.Name == "h2c" && port.Port == 8082 && port.TargetPort == "h2c");
+        Assert.Contains(ingress, rule => rule.FromProperty.Any(peer => peer.NamespaceSelector?.MatchLabels is { } labels && labels.TryGetValue("kubernetes.io/metadata.name", out var name) && name == Invariants.PluginNamespace)
+            && rule.Ports.Any(port => port.Port == "8082"));
+        Assert.Contains(pluginEgress.Ports, port => port.Port == "8082");
+    }
+
+    [Fact]
     public void BaseObjects_AllLiveInTheFabrixNamespaces()
     {
         var namespaced = KubernetesDocuments.BaseResources().Cast<IKubernetesObject<V1ObjectMeta>>().Where(o => o is not V1Namespace);
