@@ -24,20 +24,27 @@ internal sealed class CallerContextTokens(ServiceTokenSource identity, IOptions<
     /// <summary>Tokens held.</summary>
     public int Count => _tokens.Count;
 
-    /// <summary>A caller context for <paramref name="caller"/> calling <paramref name="target"/>, from the cache when one is fresh.</summary>
-    public string For(string caller, IReadOnlyList<string> traits, string target, string correlationId)
+    /// <summary>
+    /// The <c>Authorization</c> header value (<c>Bearer</c> and the caller context) the target gets, from the cache when
+    /// the token is fresh: a cached call allocates nothing here.
+    /// </summary>
+    public string AuthorizationFor(string caller, IReadOnlyList<string> traits, string target, string correlationId) =>
+        Get(caller, traits, target, correlationId).Authorization;
+
+    private Minted Get(string caller, IReadOnlyList<string> traits, string target, string correlationId)
     {
         var now = timeProvider.GetUtcNow();
         if (_tokens.TryGetValue((caller, target), out var minted) && now < minted.RenewAt && ReferenceEquals(minted.Traits, traits))
         {
-            return minted.Token;
+            return minted;
         }
 
         var lifetime = _options.CallerContextLifetime;
         var token = CallerContextToken.Mint(_key.Value, identity.ServiceName, target, new Contracts.Identity.CallerContext(caller, traits, correlationId),
             timeProvider, lifetime);
-        _tokens[(caller, target)] = new Minted(token, traits, now + lifetime - _options.CallerContextRenewBefore);
-        return token;
+        minted = new Minted(token, $"Bearer {token}", traits, now + lifetime - _options.CallerContextRenewBefore);
+        _tokens[(caller, target)] = minted;
+        return minted;
     }
 
     /// <summary>Drops every token of or to <paramref name="pluginId"/> (its policy entry changed).</summary>
@@ -52,5 +59,5 @@ internal sealed class CallerContextTokens(ServiceTokenSource identity, IOptions<
         }
     }
 
-    private sealed record Minted(string Token, IReadOnlyList<string> Traits, DateTimeOffset RenewAt);
+    private sealed record Minted(string Token, string Authorization, IReadOnlyList<string> Traits, DateTimeOffset RenewAt);
 }

@@ -1,4 +1,4 @@
-using System.Net.Http.Headers;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Fabrix.Core.Gateway.Forwarding;
@@ -6,11 +6,11 @@ namespace Fabrix.Core.Gateway.Forwarding;
 /// <summary>
 /// The request as the target sees it: YARP's default copy (hop-by-hop headers dropped) to exactly
 /// <paramref name="destination"/> (the target's address, the path the policy matched byte for byte, the query as it
-/// came), with the caller's <c>Authorization</c> replaced by the caller-context token. The response is passed back
+/// came), with the caller's <c>Authorization</c> replaced by <paramref name="authorization"/> (the caller-context token). The response is passed back
 /// under <paramref name="maxResponseBody"/>: a larger declared length is not passed at all, a body without a declared
 /// length is cut off when it passes the limit (never buffered). One per call.
 /// </summary>
-internal sealed class ForwardingTransformer(Uri destination, string callerContext, long maxResponseBody) : HttpTransformer
+internal sealed class ForwardingTransformer(Uri destination, string authorization, long maxResponseBody) : HttpTransformer
 {
     /// <summary>Set when the target's response was over the limit (refused before it started, or cut off).</summary>
     public bool ResponseTooLarge { get; private set; }
@@ -20,7 +20,9 @@ internal sealed class ForwardingTransformer(Uri destination, string callerContex
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         // The caller's own token never reaches the target (issue 10 section 1): it is replaced, not added to.
-        proxyRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", callerContext);
+        // The value is "Bearer <caller context>", formatted once per cached token (not parsed again here).
+        proxyRequest.Headers.Remove(HeaderNames.Authorization);
+        proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Authorization, authorization);
         proxyRequest.Headers.Remove(GatewayHeaders.Target);
         proxyRequest.RequestUri = destination;
     }

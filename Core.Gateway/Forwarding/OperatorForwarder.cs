@@ -112,8 +112,8 @@ internal sealed partial class OperatorForwarder(
         }
 
         var correlationId = Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
-        var callerContext = callerContexts.For(caller.PluginId, caller.Traits, target.Id, correlationId);
-        var transformer = new ForwardingTransformer(route.Destination!, callerContext, _maxResponseBody);
+        var authorization = callerContexts.AuthorizationFor(caller.PluginId, caller.Traits, target.Id, correlationId);
+        var transformer = new ForwardingTransformer(route.Destination!, authorization, _maxResponseBody);
         var send = new Send(forwarder, route.Address!, invokers.For(route.Address!), grpc ? _grpcConfig : _requestConfig, transformer);
 
         ForwarderError? sent;
