@@ -152,7 +152,7 @@ internal sealed partial class OperatorForwarder(
             reason = string.Empty;
         }
 
-        Audit(context, grpc, caller.PluginId, route, allowed: true, reason, started);
+        Audit(context, grpc, caller.PluginId, route, allowed: true, reason, started, correlationId);
     }
 
     /// <summary>A gRPC call: HTTP/2 with a <c>content-type</c> of <c>application/grpc</c> (or <c>application/grpc+proto</c>, ...).</summary>
@@ -175,10 +175,10 @@ internal sealed partial class OperatorForwarder(
     private ValueTask WriteRefusalAsync(HttpContext context, bool grpc, GatewayRefusal refusal) =>
         grpc ? new ValueTask(RefusalWriter.WriteGrpcAsync(context, refusal)) : refusals.WriteAsync(context, refusal);
 
-    private void Audit(HttpContext context, bool grpc, string caller, OperatorRoute route, bool allowed, string reason, long started)
+    private void Audit(HttpContext context, bool grpc, string caller, OperatorRoute route, bool allowed, string reason, long started, string? correlationId = null)
     {
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var correlationId = Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
+        correlationId ??= Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
         var bytes = (context.Request.ContentLength ?? 0) + (context.Response.ContentLength ?? 0);
         var result = audit.Write(new LaneDecision(caller, Lane.Operator, route.AuditTarget, ForwardAction, allowed, reason,
             correlationId, context.Request.Headers.TraceParent.ToString() is { Length: > 0 } traceparent ? traceparent : null, bytes, elapsed,
