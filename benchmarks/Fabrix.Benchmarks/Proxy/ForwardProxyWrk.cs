@@ -17,6 +17,10 @@ internal static partial class ForwardProxyWrk
     /// <param name="connectTo">Where wrk connects: the proxy, or the origin itself.</param>
     /// <param name="absoluteTarget">The absolute-form target through a proxy, or null for an origin-form request to <paramref name="connectTo"/>.</param>
     /// <param name="proxyToken">Sent as <c>Proxy-Authorization: Bearer</c> when given.</param>
+    /// <param name="connections">wrk's keep-alive connections.</param>
+    /// <param name="duration">How long wrk runs.</param>
+    /// <param name="workFolder">Where the Lua script is written.</param>
+    /// <param name="cancellationToken">Stops waiting for wrk.</param>
     public static async Task<WrkResult> RunAsync(Uri connectTo, Uri? absoluteTarget, string? proxyToken, int connections, TimeSpan duration, string workFolder,
         CancellationToken cancellationToken)
     {

@@ -102,7 +102,8 @@ public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IA
         settings["Fabrix:Proxy:UnsafeTestOnlyAllowedRange"] = "127.0.0.1/32";
         settings["Fabrix:Proxy:DeniedDomains:0"] = "*.denied.test";
         settings["Fabrix:Proxy:MaxResponseBytes"] = "65536";
-        settings["Fabrix:Proxy:TunnelIdleTimeout"] = "00:00:02";
+        // Long enough that a TLS handshake through a tunnel on a loaded machine is not cut as idle.
+        settings["Fabrix:Proxy:TunnelIdleTimeout"] = "00:00:30";
         Proxy = new ProxyFactory(_lane, Names, settings);
         Proxy.UseKestrel(0);
         Proxy.StartServer();
