@@ -20,6 +20,8 @@ set -euo pipefail
 #   registry     the registry's Release build: --registry <Fabrix.Core.Registry.dll>
 #   gateway      the gateway's Release build and the work folder: --gateway <Fabrix.Core.Gateway.dll> --work <folder>
 #   wrk          wrk on the PATH (apt-get install -y wrk, as root, when missing)
+#   proxy        Core.Proxy's Release build and the work folder: --proxy <Fabrix.Core.Proxy.dll> --work <folder>
+#   tinyproxy    tinyproxy on the PATH (apt-get install -y tinyproxy-bin, as root, when missing)
 BENCHMARKS=(
   "health       | benchmarks/Fabrix.Benchmarks      | postgres                      | health --store postgres"
   "audit-ingest | benchmarks/Fabrix.Benchmarks      | postgres,nats-binary,registry | audit-ingest"
@@ -27,6 +29,8 @@ BENCHMARKS=(
   "gateway-http | benchmarks/Fabrix.Benchmarks      | postgres,nats,registry,gateway,wrk | gateway-http"
   "gateway-grpc | benchmarks/Fabrix.Benchmarks      | postgres,nats,registry,gateway | gateway-grpc"
   "operator-policy | benchmarks/Fabrix.Benchmarks.Lanes | -                          | operator-policy"
+  "proxy-http   | benchmarks/Fabrix.Benchmarks      | postgres,nats,registry,proxy,wrk,tinyproxy | proxy-http"
+  "proxy-connect | benchmarks/Fabrix.Benchmarks     | postgres,nats,registry,proxy  | proxy-connect"
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -101,6 +105,15 @@ fi
 if needs gateway; then
   dotnet build "$ROOT/Core.Gateway" -c Release -nologo -clp:ErrorsOnly -v quiet >&2
   ARGS+=(--gateway "$ROOT/Core.Gateway/bin/Release/net10.0/Fabrix.Core.Gateway.dll" --work "$WORK")
+fi
+if needs proxy; then
+  dotnet build "$ROOT/Core.Proxy" -c Release -nologo -clp:ErrorsOnly -v quiet >&2
+  ARGS+=(--proxy "$ROOT/Core.Proxy/bin/Release/net10.0/Fabrix.Core.Proxy.dll" --work "$WORK")
+fi
+if needs tinyproxy && ! command -v tinyproxy >/dev/null; then
+  [[ $EUID -eq 0 ]] || { echo "tinyproxy is missing: apt-get install -y tinyproxy-bin (as root)" >&2; exit 2; }
+  # The binary only (Debian's tinyproxy-bin): the benchmark starts it with its own configuration, no system service.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q tinyproxy-bin >&2
 fi
 if needs wrk && ! command -v wrk >/dev/null; then
   [[ $EUID -eq 0 ]] || { echo "wrk is missing: apt-get install -y wrk (as root)" >&2; exit 2; }

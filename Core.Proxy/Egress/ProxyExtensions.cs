@@ -26,6 +26,7 @@ internal static class ProxyExtensions
         builder.Services.AddSingleton<EgressQuotas>();
         builder.Services.AddSingleton<EgressGate>();
         builder.Services.AddSingleton<ProxyAudit>();
+        builder.Services.AddSingleton<ProxyMetrics>();
         builder.Services.AddSingleton<AbsoluteFormForwarder>();
         builder.Services.AddHostedService<TestAllowanceWarning>();
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -15,7 +15,8 @@ namespace Fabrix.Core.Proxy.Forwarding;
 /// headers; the response loses <c>Set-Cookie</c> and hop-by-hop headers and is cut off (connection aborted, audited)
 /// past <see cref="ProxyOptions.MaxResponseBytes"/>. A request in origin form is not a proxy request: 400.
 /// </summary>
-internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, IOptions<ProxyOptions> options, TimeProvider time, ILogger<AbsoluteFormForwarder> logger)
+internal sealed class AbsoluteFormForwarder(
+    EgressGate gate, ProxyAudit audit, ProxyMetrics metrics, IOptions<ProxyOptions> options, TimeProvider time, ILogger<AbsoluteFormForwarder> logger)
     : IDisposable
 {
     /// <summary>Request headers passed to the upstream; everything else (cookies of other sites, proxy and hop-by-hop headers, the token) stays behind.</summary>
@@ -63,7 +64,9 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
         var verdict = await gate.DecideAsync(context.Request.Headers.ProxyAuthorization, rawTarget, 80, context.RequestAborted);
         if (!verdict.Allowed)
         {
-            audit.Write(verdict, "forward", rawTarget, context.Request.Method, verdict.Status, null, time.GetElapsedTime(started));
+            var refusedAfter = time.GetElapsedTime(started);
+            audit.Write(verdict, "forward", rawTarget, context.Request.Method, verdict.Status, null, refusedAfter);
+            metrics.Request(verdict, ProxyMetrics.KindHttp, refusedAfter);
             await RefuseAsync(context, verdict.Status, verdict.Reason, $"Egress refused: {verdict.Reason}.", verdict.RetryAfterSeconds);
             return;
         }
@@ -73,6 +76,8 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
         request.Options.Set(DialKey, decision.DialAddress!);
         long bytes = 0;
         var status = StatusCodes.Status502BadGateway;
+        var outcome = ProxyMetrics.OutcomeAllowed;
+        var reason = verdict.Reason;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -86,8 +91,11 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
             {
                 bytes = -bytes;
                 ProxyLog.ResponseTooLarge(logger, verdict.PluginId!, decision.Host!, _options.MaxResponseBytes);
-                audit.Write(verdict with { Allowed = false, Reason = ProxyReasons.ResponseTooLarge }, "forward", rawTarget, context.Request.Method, status, bytes,
-                    time.GetElapsedTime(started));
+                var cutAfter = time.GetElapsedTime(started);
+                var cut = verdict with { Allowed = false, Reason = ProxyReasons.ResponseTooLarge };
+                audit.Write(cut, "forward", rawTarget, context.Request.Method, status, bytes, cutAfter);
+                metrics.Request(cut, ProxyMetrics.KindHttp, cutAfter);
+                metrics.Bytes(verdict.PluginId, ProxyMetrics.KindHttp, 0, bytes);
                 context.Abort();
                 return;
             }
@@ -95,6 +103,7 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
             ProxyLog.UpstreamFailed(logger, verdict.PluginId!, decision.Host!, exception.GetType().Name);
+            (outcome, reason) = (ProxyMetrics.OutcomeFailed, ProxyReasons.UpstreamFailed);
             if (!context.Response.HasStarted)
             {
                 status = exception is OperationCanceledException ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;
@@ -106,7 +115,10 @@ internal sealed class AbsoluteFormForwarder(EgressGate gate, ProxyAudit audit, I
             }
         }
 
-        audit.Write(verdict, "forward", rawTarget, context.Request.Method, status, bytes, time.GetElapsedTime(started));
+        var elapsed = time.GetElapsedTime(started);
+        audit.Write(verdict, "forward", rawTarget, context.Request.Method, status, bytes, elapsed);
+        metrics.Request(verdict.PluginId, ProxyMetrics.KindHttp, outcome, reason, elapsed);
+        metrics.Bytes(verdict.PluginId, ProxyMetrics.KindHttp, 0, bytes);
     }
 
     public void Dispose() => _upstream.Dispose();

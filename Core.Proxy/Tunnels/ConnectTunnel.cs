@@ -22,6 +22,7 @@ internal sealed class ConnectTunnel(ConnectionDelegate next, IServiceProvider se
     private const int MaxHeadBytes = 16 * 1024;
     private static readonly byte[] ConnectPrefix = "CONNECT "u8.ToArray();
     private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
+    private static readonly byte[] ConnectionEstablished = "HTTP/1.1 200 Connection Established\r\n\r\n"u8.ToArray();
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
@@ -92,12 +93,14 @@ internal sealed class ConnectTunnel(ConnectionDelegate next, IServiceProvider se
     {
         var gate = services.GetRequiredService<EgressGate>();
         var audit = services.GetRequiredService<ProxyAudit>();
+        var metrics = services.GetRequiredService<ProxyMetrics>();
         var options = services.GetRequiredService<IOptions<ProxyOptions>>().Value;
         var time = services.GetRequiredService<TimeProvider>();
         var started = time.GetTimestamp();
 
         if (head is null || !TryParseHead(head, out var authority, out var proxyAuthorization))
         {
+            metrics.Request(null, ProxyMetrics.KindConnect, ProxyMetrics.OutcomeRefused, Fabrix.Core.Lanes.Egress.EgressReasons.Malformed, time.GetElapsedTime(started));
             await AnswerAsync(connection, 400, "Bad Request", Fabrix.Core.Lanes.Egress.EgressReasons.Malformed);
             return;
         }
@@ -105,7 +108,9 @@ internal sealed class ConnectTunnel(ConnectionDelegate next, IServiceProvider se
         var verdict = await gate.DecideAsync(proxyAuthorization, authority, 443, connection.ConnectionClosed);
         if (!verdict.Allowed)
         {
-            audit.Write(verdict, "connect", authority, "CONNECT", verdict.Status, null, time.GetElapsedTime(started));
+            var refusedAfter = time.GetElapsedTime(started);
+            audit.Write(verdict, "connect", authority, "CONNECT", verdict.Status, null, refusedAfter);
+            metrics.Request(verdict, ProxyMetrics.KindConnect, refusedAfter);
             await AnswerAsync(connection, verdict.Status, ReasonPhrase(verdict.Status), verdict.Reason, verdict.RetryAfterSeconds);
             return;
         }
@@ -120,21 +125,38 @@ internal sealed class ConnectTunnel(ConnectionDelegate next, IServiceProvider se
         }
         catch (Exception exception) when (exception is SocketException or OperationCanceledException)
         {
-            audit.Write(verdict with { Allowed = false, Reason = ProxyReasons.UpstreamFailed }, "connect", authority, "CONNECT", 502, null, time.GetElapsedTime(started));
+            var failedAfter = time.GetElapsedTime(started);
+            audit.Write(verdict with { Allowed = false, Reason = ProxyReasons.UpstreamFailed }, "connect", authority, "CONNECT", 502, null, failedAfter);
+            metrics.Request(verdict.PluginId, ProxyMetrics.KindConnect, ProxyMetrics.OutcomeFailed, ProxyReasons.UpstreamFailed, failedAfter);
             await AnswerAsync(connection, 502, "Bad Gateway", ProxyReasons.UpstreamFailed);
             return;
         }
 
-        if (!audit.Write(verdict, "connect", authority, "CONNECT", 200, null, time.GetElapsedTime(started)))
+        var establishedAfter = time.GetElapsedTime(started);
+        if (!audit.Write(verdict, "connect", authority, "CONNECT", 200, null, establishedAfter))
         {
+            metrics.Request(verdict.PluginId, ProxyMetrics.KindConnect, ProxyMetrics.OutcomeRefused, ProxyReasons.AuditUnavailable, establishedAfter);
             await AnswerAsync(connection, 503, "Service Unavailable", ProxyReasons.AuditUnavailable);
             return;
         }
 
-        await connection.Transport.Output.WriteAsync("HTTP/1.1 200 Connection Established\r\n\r\n"u8.ToArray(), connection.ConnectionClosed);
+        metrics.Request(verdict, ProxyMetrics.KindConnect, establishedAfter);
         await using var upstream = new NetworkStream(socket, ownsSocket: false);
         var pump = new TunnelPump(time, options.TunnelIdleTimeout, options.TunnelMaxLifetime) { Budget = verdict.Budget };
-        var (sent, received) = await pump.RunAsync(connection.Transport, upstream, connection.ConnectionClosed);
+        // Counted open before the client hears so: whoever reads the gauge after the 200 sees this tunnel.
+        metrics.Tunnel(verdict.PluginId, +1);
+        long sent, received;
+        try
+        {
+            await connection.Transport.Output.WriteAsync(ConnectionEstablished, connection.ConnectionClosed);
+            (sent, received) = await pump.RunAsync(connection.Transport, upstream, connection.ConnectionClosed);
+        }
+        finally
+        {
+            metrics.Tunnel(verdict.PluginId, -1);
+        }
+
+        metrics.Bytes(verdict.PluginId, ProxyMetrics.KindConnect, sent, received);
         audit.Write(verdict, "tunnel", authority, "CONNECT", 200, sent + received, time.GetElapsedTime(started));
     }
 

@@ -10,6 +10,13 @@ namespace Fabrix.Core.Proxy.Tunnels;
 /// </summary>
 internal sealed class TunnelPump(TimeProvider time, TimeSpan idleTimeout, TimeSpan maxLifetime)
 {
+    /// <summary>
+    /// Bytes asked of the upstream per read. Larger than Kestrel's 4 KiB pool blocks, so the pipe rents the segment from
+    /// the shared array pool (still no allocation per read); 64 KiB means a quarter of the reads, flushes and wake-ups of
+    /// 16 KiB on a bulk download (benchmarks/README.md, proxy-connect).
+    /// </summary>
+    private const int ReadSize = 64 * 1024;
+
     private long _lastActivity;
 
     /// <summary>The plugin's bandwidth budget, or null when it has no bandwidth quota.</summary>
@@ -92,7 +99,7 @@ internal sealed class TunnelPump(TimeProvider time, TimeSpan idleTimeout, TimeSp
         {
             while (true)
             {
-                var memory = output.GetMemory(16 * 1024);
+                var memory = output.GetMemory(ReadSize);
                 var count = await upstream.ReadAsync(memory, cancellationToken);
                 if (count == 0)
                 {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.ExceptionServices;
 using System.Text;
@@ -33,7 +34,10 @@ internal sealed class EgressProxyHandler : HttpMessageHandler
     private readonly HttpMessageInvoker _plain;
     private readonly HttpMessageInvoker _tunneled;
 
-    public EgressProxyHandler(Uri proxy, Func<string> token)
+    /// <param name="proxy">The egress proxy's URL.</param>
+    /// <param name="token">The plugin's current token, read for every request and every new tunnel.</param>
+    /// <param name="tls">TLS inside https tunnels (client certificate, trust), or null for the defaults.</param>
+    public EgressProxyHandler(Uri proxy, Func<string> token, SslClientAuthenticationOptions? tls = null)
     {
         _proxy = proxy;
         _token = token;
@@ -50,6 +54,7 @@ internal sealed class EgressProxyHandler : HttpMessageHandler
             UseCookies = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectCallback = ConnectThroughProxyAsync,
+            SslOptions = tls ?? new SslClientAuthenticationOptions(),
         });
     }
 

@@ -2,7 +2,7 @@ namespace Fabrix.Plugins.Sdk;
 
 /// <summary>
 /// The Fabrix egress proxy (Core.Proxy, issue 12) refused a request or a <c>CONNECT</c> tunnel of an egress client
-/// (<see cref="FabrixEgressClientExtensions.AddFabrixEgressClient"/>). <see cref="ReasonCode"/> is the proxy's code, e.g.
+/// (<see cref="FabrixEgressClientExtensions.AddFabrixEgressClient(Microsoft.Extensions.DependencyInjection.IServiceCollection, string)"/>). <see cref="ReasonCode"/> is the proxy's code, e.g.
 /// <c>not_allowlisted</c>, <c>denied_domain</c>, <c>loopback</c>, <c>metadata</c>, <c>private_address</c>,
 /// <c>unresolvable</c>, <c>malformed</c>, <c>egress_disabled</c>, <c>token_invalid</c>, <c>rate_limited</c>.
 /// </summary>

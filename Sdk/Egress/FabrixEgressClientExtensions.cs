@@ -1,3 +1,4 @@
+using System.Net.Security;
 using Fabrix.Plugins.Sdk.Egress;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +29,22 @@ public static class FabrixEgressClientExtensions
     /// <param name="services">The services.</param>
     /// <param name="name">The client's name, for <see cref="IHttpClientFactory.CreateClient(string)"/>.</param>
     /// <returns>The client's builder, e.g. to set a base address or add a typed client.</returns>
-    public static IHttpClientBuilder AddFabrixEgressClient(this IServiceCollection services, string name)
+    public static IHttpClientBuilder AddFabrixEgressClient(this IServiceCollection services, string name) =>
+        services.AddFabrixEgressClient(name, configureTls: null);
+
+    /// <summary>
+    /// Adds a named egress client (see <see cref="AddFabrixEgressClient(IServiceCollection, string)"/>) and configures the
+    /// TLS it runs end to end inside <c>CONNECT</c> tunnels to <c>https://</c> origins: for example a client certificate for
+    /// an origin that asks for one, or trust in a partner's private certificate authority
+    /// (<see cref="SslClientAuthenticationOptions.CertificateChainPolicy"/> with a custom trust store). The proxy never
+    /// sees inside the tunnel, so this changes nothing about what the proxy allows; the target host name is always the
+    /// URL's.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="name">The client's name, for <see cref="IHttpClientFactory.CreateClient(string)"/>.</param>
+    /// <param name="configureTls">Configures the TLS client options of the client's tunnels; null keeps the defaults.</param>
+    /// <returns>The client's builder, e.g. to set a base address or add a typed client.</returns>
+    public static IHttpClientBuilder AddFabrixEgressClient(this IServiceCollection services, string name, Action<SslClientAuthenticationOptions>? configureTls)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -50,12 +66,19 @@ public static class FabrixEgressClientExtensions
         }
 
         return services.AddHttpClient(name)
-            .ConfigurePrimaryHttpMessageHandler(static provider =>
+            .ConfigurePrimaryHttpMessageHandler(provider =>
             {
                 var proxy = new Uri(provider.GetRequiredService<IOptions<FabrixEgressOptions>>().Value.ProxyAddress!, UriKind.Absolute);
                 var plugin = provider.GetRequiredService<IFabrixPlugin>();
+                SslClientAuthenticationOptions? tls = null;
+                if (configureTls is not null)
+                {
+                    tls = new SslClientAuthenticationOptions();
+                    configureTls(tls);
+                }
+
                 return new EgressProxyHandler(proxy, () => plugin.Token?.Value
-                    ?? throw new FabrixNotRegisteredException(plugin.PluginId, plugin.Registration.Reason, "to reach the internet through the egress proxy"));
+                    ?? throw new FabrixNotRegisteredException(plugin.PluginId, plugin.Registration.Reason, "to reach the internet through the egress proxy"), tls);
             });
     }
 

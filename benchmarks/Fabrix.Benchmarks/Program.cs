@@ -2,9 +2,10 @@ using System.Runtime.InteropServices;
 using Fabrix.Benchmarks;
 using Fabrix.Benchmarks.AuditIngest;
 using Fabrix.Benchmarks.Gateway;
+using Fabrix.Benchmarks.Proxy;
 using Npgsql;
 
-// benchmarks/run.sh health|audit-ingest|gateway-http|gateway-grpc [args]  (or: dotnet run -c Release --project benchmarks/Fabrix.Benchmarks -- health ...)
+// benchmarks/run.sh health|audit-ingest|gateway-http|gateway-grpc|proxy-http|proxy-connect [args]  (or: dotnet run -c Release --project benchmarks/Fabrix.Benchmarks -- health ...)
 if (args is ["audit-ingest", ..])
 {
     return await RunAuditIngestAsync(args);
@@ -13,6 +14,11 @@ if (args is ["audit-ingest", ..])
 if (args is ["gateway-http" or "gateway-grpc", ..])
 {
     return await RunGatewayAsync(args);
+}
+
+if (args is ["proxy-http" or "proxy-connect", ..])
+{
+    return await RunProxyAsync(args);
 }
 
 if (args is ["gateway-yarp", ..])
@@ -102,6 +108,38 @@ static async Task<int> RunGatewayAsync(string[] args)
         return 130;
     }
     catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or Grpc.Core.RpcException or HttpRequestException or NpgsqlException)
+    {
+        // A part that did not start or a refused step: one line (the servers' logs are in the work folder with KEEP_WORK=1).
+        Console.Error.WriteLine($"error: {exception.Message}");
+        return 1;
+    }
+}
+
+static async Task<int> RunProxyAsync(string[] args)
+{
+    if (!ProxyBenchArguments.TryParse(args, out var arguments, out var error))
+    {
+        Console.Error.WriteLine(error);
+        Console.Error.WriteLine(ProxyBenchArguments.Usage);
+        return 2;
+    }
+
+    using var cancellation = new CancellationTokenSource();
+    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; cancellation.Cancel(); });
+    using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; cancellation.Cancel(); });
+    try
+    {
+        return arguments.Benchmark == "proxy-connect"
+            ? await ProxyConnectBenchmark.RunAsync(arguments, Console.Out, cancellation.Token)
+            : await ProxyHttpBenchmark.RunAsync(arguments, Console.Out, cancellation.Token);
+    }
+    catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+    {
+        Console.Error.WriteLine("cancelled");
+        return 130;
+    }
+    catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or Grpc.Core.RpcException or HttpRequestException or NpgsqlException
+        or System.Net.Sockets.SocketException)
     {
         // A part that did not start or a refused step: one line (the servers' logs are in the work folder with KEEP_WORK=1).
         Console.Error.WriteLine($"error: {exception.Message}");

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Fabrix.Core.Proxy.Tests.Infrastructure;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 
@@ -9,7 +7,7 @@ namespace Fabrix.Core.Proxy.Tests.Egress;
 /// <summary>Core.Proxy end to end on the real registry, NATS and PostgreSQL (issue 12 "Tests that must exist").</summary>
 public sealed class ProxyLaneTests(ProxyPlatform platform) : IClassFixture<ProxyPlatform>
 {
-    private Uri Receiver(string path) => new($"http://{ProxyPlatform.ReceiverHost}:{platform.ReceiverPort}{path}");
+    private Uri Receiver(string path) => platform.Receiver(path);
 
     [Fact]
     public async Task Forward_AllowlistedHost_ReachesReceiverWithoutCookies()
@@ -305,47 +303,22 @@ public sealed class ProxyLaneTests(ProxyPlatform platform) : IClassFixture<Proxy
         Assert.True(response.Headers.Contains("X-Receiver"));
     }
 
-    private static string? Reason(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("Fabrix-Egress-Reason", out var values) ? values.Single() : null;
-
-    private async Task AssertAuditedAsync(string pluginId, string action, string outcome, string reason) =>
-        await Fabrix.Testing.Eventually.UntilAsync(
-            async () => (await platform.AuditRowsAsync(pluginId)).Any(r => r.Action == action && r.Outcome == outcome && r.Reason == reason),
-            TimeSpan.FromSeconds(30), $"{action} {outcome} {reason} audited for {pluginId}", CancellationToken.None);
-
-    /// <summary>A raw CONNECT, then (when it succeeded) one HTTP/1.1 request through the tunnel. Returns the CONNECT status line and the rest read.</summary>
-    private async Task<(string Status, string Remainder)> ConnectAndGetAsync(string authority, string? token, string path)
+    [Fact]
+    public async Task Forward_OriginSendsTheRefusalHeader_DroppedSoTheAnswerIsNoRefusal()
     {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, platform.Address.Port, TestContext.Current.CancellationToken);
-        var stream = tcp.GetStream();
-        var auth = token is null ? string.Empty : $"Proxy-Authorization: Bearer {token}\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n"), TestContext.Current.CancellationToken);
-        var head = await ReadHeadAsync(stream);
-        var status = head.Split("\r\n")[0];
-        if (!status.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
-        {
-            return (status, head);
-        }
+        var (_, token) = await platform.InstallEgressPluginAsync(ProxyPlatform.ReceiverHost);
+        using var client = platform.ProxiedClient(token);
 
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {ProxyPlatform.ReceiverHost}\r\nConnection: close\r\n\r\n"), TestContext.Current.CancellationToken);
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        return (status, await reader.ReadToEndAsync(TestContext.Current.CancellationToken));
+        using var response = await client.GetAsync(Receiver("/fake?status=403&fake-reason=not_allowlisted"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.True(response.Headers.Contains("X-Receiver"));
+        Assert.Null(Reason(response));
     }
 
-    private static async Task<string> ReadHeadAsync(NetworkStream stream)
-    {
-        var bytes = new List<byte>();
-        var one = new byte[1];
-        while (await stream.ReadAsync(one, TestContext.Current.CancellationToken) == 1)
-        {
-            bytes.Add(one[0]);
-            if (bytes.Count >= 4 && bytes[^1] == '\n' && bytes[^2] == '\r' && bytes[^3] == '\n' && bytes[^4] == '\r')
-            {
-                break;
-            }
-        }
+    private static string? Reason(HttpResponseMessage response) => ProxyPlatform.Reason(response);
 
-        return Encoding.ASCII.GetString([.. bytes]);
-    }
+    private Task AssertAuditedAsync(string pluginId, string action, string outcome, string reason) => platform.AssertAuditedAsync(pluginId, action, outcome, reason);
+
+    private Task<(string Status, string Remainder)> ConnectAndGetAsync(string authority, string? token, string path) => platform.ConnectAndGetAsync(authority, token, path);
 }

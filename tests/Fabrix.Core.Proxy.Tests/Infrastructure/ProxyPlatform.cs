@@ -32,6 +32,9 @@ public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IA
 {
     public const string ServiceName = "core-proxy";
     public const string ReceiverHost = "receiver.test";
+
+    /// <summary>The proxy's refusal header.</summary>
+    public const string ReasonHeader = "Fabrix-Egress-Reason";
     private LaneTestRegistry _lane = null!;
     private GrpcChannel? _channel;
     private WebApplication? _receiver;
@@ -81,6 +84,13 @@ public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IA
             Received.Enqueue(context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget);
             context.Response.Headers.SetCookie = "session=secret";
             context.Response.Headers["X-Receiver"] = "yes";
+            // An origin that tries to make its answer look like the proxy's refusal (?status=403&fake-reason=...).
+            if (context.Request.Query.TryGetValue("fake-reason", out var fake))
+            {
+                context.Response.Headers[ReasonHeader] = fake.ToString();
+                context.Response.StatusCode = int.Parse(context.Request.Query["status"]!, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             var size = context.Request.Query.TryGetValue("size", out var value) ? int.Parse(value!, System.Globalization.CultureInfo.InvariantCulture) : 1024;
             await context.Response.WriteAsync(new string('x', size));
         });
@@ -92,7 +102,8 @@ public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IA
         settings["Fabrix:Proxy:UnsafeTestOnlyAllowedRange"] = "127.0.0.1/32";
         settings["Fabrix:Proxy:DeniedDomains:0"] = "*.denied.test";
         settings["Fabrix:Proxy:MaxResponseBytes"] = "65536";
-        settings["Fabrix:Proxy:TunnelIdleTimeout"] = "00:00:02";
+        // Long enough that a TLS handshake through a tunnel on a loaded machine is not cut as idle.
+        settings["Fabrix:Proxy:TunnelIdleTimeout"] = "00:00:30";
         Proxy = new ProxyFactory(_lane, Names, settings);
         Proxy.UseKestrel(0);
         Proxy.StartServer();
@@ -183,6 +194,87 @@ public sealed class ProxyPlatform(PostgresServer postgres, NatsServer nats) : IA
         await PolicyAdmin.AddDeniedDomainAsync(new AddDeniedDomainRequest { Pattern = pattern, Reason = "test" }, Manager);
         await Eventually.UntilAsync(() => Task.FromResult(Proxy.Services.GetRequiredService<PolicySnapshotClient>().Current.Snapshot?.DeniedDomains.Any(d => d.Pattern == pattern) == true),
             TimeSpan.FromSeconds(30), $"{pattern} is denied at the proxy", CancellationToken.None);
+    }
+
+    /// <summary>The receiver's URL under its allowlistable name.</summary>
+    public Uri Receiver(string pathAndQuery) => new($"http://{ReceiverHost}:{ReceiverPort}{pathAndQuery}");
+
+    /// <summary>The proxy's refusal code (its <c>Fabrix-Egress-Reason</c> header), or null when the response has none.</summary>
+    public static string? Reason(HttpResponseMessage response) =>
+        response.Headers.TryGetValues(ReasonHeader, out var values) ? values.Single() : null;
+
+    /// <summary>Waits until a Proxy-lane decision of <paramref name="pluginId"/> with this action, outcome and reason is in the audit chain.</summary>
+    public Task AssertAuditedAsync(string pluginId, string action, string outcome, string reason) =>
+        Eventually.UntilAsync(
+            async () => (await AuditRowsAsync(pluginId)).Any(r => r.Action == action && r.Outcome == outcome && r.Reason == reason),
+            TimeSpan.FromSeconds(30), $"{action} {outcome} {reason} audited for {pluginId}", CancellationToken.None);
+
+    /// <summary>Sets an administrator's Proxy-lane override for <paramref name="id"/> and waits until the proxy's snapshot holds it.</summary>
+    public async Task SetProxyLimitsAsync(string id, ProxyLaneLimits limits)
+    {
+        await PolicyAdmin.SetLaneLimitsAsync(new SetLaneLimitsRequest { PluginId = id, Proxy = limits, Reason = "proxy test" }, Manager,
+            cancellationToken: TestContext.Current.CancellationToken);
+        await WaitForPolicyAsync(id, p => p.LaneLimits?.Proxy is not null, $"{id}'s proxy override is at the proxy");
+    }
+
+    /// <summary>
+    /// Sends a raw <c>CONNECT authority</c> (with <paramref name="token"/> as Bearer when given) and reads the answer's head.
+    /// Returns the connection (open: after a 200 it is the tunnel), its status line and the whole head.
+    /// </summary>
+    public async Task<(System.Net.Sockets.TcpClient Connection, string Status, string Head)> ConnectAsync(string authority, string? token)
+    {
+        var tcp = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, Address.Port, TestContext.Current.CancellationToken);
+            var stream = tcp.GetStream();
+            var auth = token is null ? string.Empty : $"Proxy-Authorization: Bearer {token}\r\n";
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n"),
+                TestContext.Current.CancellationToken);
+            var head = await ReadHeadAsync(stream);
+            return (tcp, head.Split("\r\n")[0], head);
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A raw CONNECT, then (when it succeeded) one HTTP/1.1 request through the tunnel. Returns the CONNECT status line and the rest read (the head of a refusal).</summary>
+    public async Task<(string Status, string Remainder)> ConnectAndGetAsync(string authority, string? token, string path)
+    {
+        var (tcp, status, head) = await ConnectAsync(authority, token);
+        using (tcp)
+        {
+            if (!status.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+            {
+                return (status, head);
+            }
+
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {ReceiverHost}\r\nConnection: close\r\n\r\n"),
+                TestContext.Current.CancellationToken);
+            using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+            return (status, await reader.ReadToEndAsync(TestContext.Current.CancellationToken));
+        }
+    }
+
+    private static async Task<string> ReadHeadAsync(System.Net.Sockets.NetworkStream stream)
+    {
+        // Byte by byte: nothing after the head may be consumed, it belongs to the tunnel.
+        var bytes = new List<byte>();
+        var one = new byte[1];
+        while (await stream.ReadAsync(one, TestContext.Current.CancellationToken) == 1)
+        {
+            bytes.Add(one[0]);
+            if (bytes.Count >= 4 && bytes[^1] == '\n' && bytes[^2] == '\r' && bytes[^3] == '\n' && bytes[^4] == '\r')
+            {
+                break;
+            }
+        }
+
+        return System.Text.Encoding.ASCII.GetString([.. bytes]);
     }
 
     private static Metadata Bearer(string token) => new() { { "authorization", $"Bearer {token}" } };

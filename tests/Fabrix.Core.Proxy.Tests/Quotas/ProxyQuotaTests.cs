@@ -13,7 +13,7 @@ public sealed class ProxyQuotaTests(ProxyPlatform platform) : IClassFixture<Prox
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private Uri Receiver(string path) => new($"http://{ProxyPlatform.ReceiverHost}:{platform.ReceiverPort}{path}");
+    private Uri Receiver(string path) => platform.Receiver(path);
 
     [Fact]
     public async Task Forward_OverTheRequestRateOverride_429WithRetryAfterAndAudited()
@@ -42,9 +42,9 @@ public sealed class ProxyQuotaTests(ProxyPlatform platform) : IClassFixture<Prox
         using var client = platform.ProxiedClient(token);
         using var first = await client.GetAsync(Receiver("/connect-rate"), Ct);
 
-        var head = await RawConnectAsync($"{ProxyPlatform.ReceiverHost}:{platform.ReceiverPort}", token);
+        var (status, head) = await platform.ConnectAndGetAsync($"{ProxyPlatform.ReceiverHost}:{platform.ReceiverPort}", token, "/never");
 
-        Assert.StartsWith("HTTP/1.1 429", head, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 429", status, StringComparison.Ordinal);
         Assert.Contains("Retry-After: ", head, StringComparison.Ordinal);
         Assert.Contains($"Fabrix-Egress-Reason: {ProxyReasons.RateLimited}", head, StringComparison.Ordinal);
     }
@@ -87,28 +87,9 @@ public sealed class ProxyQuotaTests(ProxyPlatform platform) : IClassFixture<Prox
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
 
-    private async Task SetProxyLimitsAsync(string id, ProxyLaneLimits limits)
-    {
-        await platform.PolicyAdmin.SetLaneLimitsAsync(new SetLaneLimitsRequest { PluginId = id, Proxy = limits, Reason = "quota test" }, platform.Manager,
-            cancellationToken: Ct);
-        await platform.WaitForPolicyAsync(id, p => p.LaneLimits?.Proxy is not null, $"{id}'s proxy override is at the proxy");
-    }
+    private Task SetProxyLimitsAsync(string id, ProxyLaneLimits limits) => platform.SetProxyLimitsAsync(id, limits);
 
-    private static string? Reason(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("Fabrix-Egress-Reason", out var values) ? values.Single() : null;
+    private static string? Reason(HttpResponseMessage response) => ProxyPlatform.Reason(response);
 
-    private async Task AssertAuditedAsync(string pluginId, string outcome, string reason) =>
-        await Fabrix.Testing.Eventually.UntilAsync(
-            async () => (await platform.AuditRowsAsync(pluginId)).Any(r => r.Outcome == outcome && r.Reason == reason),
-            TimeSpan.FromSeconds(30), $"{outcome} {reason} audited for {pluginId}", CancellationToken.None);
-
-    private async Task<string> RawConnectAsync(string authority, string token)
-    {
-        using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, platform.Address.Port, Ct);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nProxy-Authorization: Bearer {token}\r\n\r\n"), Ct);
-        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
-        return await reader.ReadToEndAsync(Ct);
-    }
+    private Task AssertAuditedAsync(string pluginId, string outcome, string reason) => platform.AssertAuditedAsync(pluginId, "lane.proxy.forward", outcome, reason);
 }

@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fabrix.Benchmarks.AuditIngest;
+using Fabrix.Benchmarks.Gateway;
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Registry.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Npgsql;
+
+namespace Fabrix.Benchmarks.Proxy;
+
+/// <summary>
+/// The Proxy lane as it runs in production, each part its own process: the real registry (Release, a fresh database on
+/// the benchmark's PostgreSQL, the benchmark's nats-server, trusting the proxy's service key) and the real Core.Proxy
+/// (Release, its policy stream and JWKS from that registry, its decision audit to JetStream). One plugin with trait
+/// <c>external_service</c> and <c>allowed_domains: [bench.receiver.test]</c> is installed and registered through the
+/// registry's own APIs; the load presents its token.
+/// <para>
+/// The local "internet" is the benchmark's receiver on 127.0.0.1. Core.Proxy refuses loopback and IP literals, so, as
+/// the AppHost does for its receiver, the proxy runs in Development with the test-only allowance for 127.0.0.1/32 and
+/// <c>bench.receiver.test</c> mapped to 127.0.0.1 (<c>Fabrix:Proxy:UnsafeTestOnly*</c>): the name is allowlisted, the
+/// address is classified (and allowed only by that allowance), the token is checked, and every request is audited. Its
+/// request quota is raised above the offered load so the limiter runs but does not refuse.
+/// </para>
+/// </summary>
+internal sealed class ProxyBenchPlatform : IAsyncDisposable
+{
+    public const string ProxyService = "core-proxy";
+    public const string PluginId = "bench-egress";
+    public const string ReceiverHost = "bench.receiver.test";
+
+    private readonly ChildProcess _registry;
+    private readonly ChildProcess _proxy;
+    private readonly string _serverConnection;
+
+    private ProxyBenchPlatform(ChildProcess registry, ChildProcess proxy, string serverConnection, string database, string databaseConnection, Uri proxyAddress)
+    {
+        _registry = registry;
+        _proxy = proxy;
+        _serverConnection = serverConnection;
+        Database = database;
+        DatabaseConnection = databaseConnection;
+        ProxyAddress = proxyAddress;
+    }
+
+    public string Database { get; }
+
+    public string DatabaseConnection { get; }
+
+    /// <summary>Core.Proxy's address (http://127.0.0.1:port).</summary>
+    public Uri ProxyAddress { get; }
+
+    /// <summary>The plugin's token (ES256, issued by the registry on registration).</summary>
+    public string Token { get; private set; } = string.Empty;
+
+    /// <summary>Core.Proxy's process id (its CPU time is read from /proc).</summary>
+    public int ProxyPid => _proxy.Id;
+
+    /// <summary>Starts the registry, installs and registers the plugin, starts the proxy and waits until it is healthy.</summary>
+    public static async Task<ProxyBenchPlatform> StartAsync(ProxyBenchArguments arguments, TextWriter log, CancellationToken cancellationToken)
+    {
+        var database = $"fabrix_bench_proxy_{Guid.NewGuid().ToString("N")[..8]}";
+        await ExecuteAsync(arguments.Connection, $"create database \"{database}\"", cancellationToken);
+        var databaseConnection = new NpgsqlConnectionStringBuilder(arguments.Connection) { Database = database }.ConnectionString;
+
+        var keys = Directory.CreateDirectory(Path.Combine(arguments.WorkFolder, "proxy-keys")).FullName;
+        var devKey = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(keys, "dev-admin.pem"));
+        var serviceKey = ServiceToken.EnsureKeyFile(Path.Combine(keys, $"{ProxyService}.pem"));
+        var servicePublicKey = ServiceToken.WritePublicKeyFile(serviceKey, Path.Combine(keys, $"{ProxyService}.pub.pem"));
+
+        var registryHttp = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
+        var registryGrpc = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
+        var registry = new ChildProcess("registry", arguments.WorkFolder, Dotnet(arguments.Registry, [
+            // Development: the registry accepts administrator tokens signed with the development key (installing the plugin).
+            ("ASPNETCORE_ENVIRONMENT", "Development"),
+            ("Kestrel__Endpoints__http__Url", registryHttp.ToString()),
+            ("Kestrel__Endpoints__grpc__Url", registryGrpc.ToString()),
+            ("Kestrel__Endpoints__grpc__Protocols", "Http2"),
+            ("ConnectionStrings__registry", databaseConnection),
+            ("ConnectionStrings__nats", arguments.NatsUrl),
+            ("Fabrix__Registry__KeyRingPath", Path.Combine(arguments.WorkFolder, "keyring")),
+            (DevelopmentAdminToken.KeyFileEnvironmentVariable, devKey),
+            ($"Fabrix__Registry__ServiceIdentity__TrustedServices__{ProxyService}", servicePublicKey),
+            ("Fabrix__Registry__Health__Enabled", "false"),
+            ("Fabrix__Registry__RateLimiting__Enabled", "false"),
+            ("Logging__LogLevel__Default", "Warning"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")]));
+
+        var proxyAddress = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
+        var proxy = new ChildProcess("proxy", arguments.WorkFolder, Dotnet(arguments.Proxy, [
+            // Development only because the test-only allowance is refused elsewhere (Core.Proxy/README.md, Configuration).
+            ("ASPNETCORE_ENVIRONMENT", "Development"),
+            ("Kestrel__Endpoints__http__Url", proxyAddress.ToString()),
+            ("ConnectionStrings__nats", arguments.NatsUrl),
+            ("Fabrix__Lanes__Identity__Name", ProxyService),
+            ("Fabrix__Lanes__Identity__KeyPath", serviceKey),
+            ("Fabrix__Lanes__Policy__RegistryAddress", registryGrpc.ToString()),
+            ("Fabrix__Lanes__Tokens__JwksAddress", new Uri(registryHttp, PluginTokenClaims.JwksPath).ToString()),
+            ("Fabrix__Lanes__Audit__Service", ProxyService),
+            ("Fabrix__Proxy__UnsafeTestOnlyAllowedRange", "127.0.0.1/32"),
+            ("Fabrix__Proxy__UnsafeTestOnlyHosts__0", $"{ReceiverHost}=127.0.0.1"),
+            // One plugin sends all the load: its bucket must not be what limits the rate (the limiter still runs).
+            ("Fabrix__Proxy__Limits__RequestsPerSecond", "1000000"),
+            ("Fabrix__Proxy__Limits__Burst", "1000000"),
+            ("Logging__LogLevel__Default", "Warning"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")]));
+        var platform = new ProxyBenchPlatform(registry, proxy, arguments.Connection, database, databaseConnection, proxyAddress);
+        try
+        {
+            registry.Start();
+            await WaitHealthyAsync("registry", registryHttp, registry, cancellationToken);
+            using var channel = GrpcChannel.ForAddress(registryGrpc);
+            var admin = new RegistryAdmin.RegistryAdminClient(channel);
+            var manager = new Metadata
+            {
+                { "authorization", $"Bearer {DevelopmentAdminToken.Mint(DevelopmentAdminToken.LoadKey(devKey), "bench", [AdminRoles.PluginManager], TimeProvider.System)}" },
+            };
+            platform.Token = await InstallAsync(admin, manager, registryHttp, Manifest(), cancellationToken);
+            log.WriteLine($"registry pid {registry.Id} ({registryHttp}, gRPC {registryGrpc}), database {database}; plugin {PluginId} installed (allowed_domains {ReceiverHost})");
+
+            proxy.Start();
+            await WaitHealthyAsync("proxy", proxyAddress, proxy, cancellationToken);
+            log.WriteLine($"proxy pid {proxy.Id} ({proxyAddress})");
+            return platform;
+        }
+        catch
+        {
+            await platform.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Proxy-lane decisions of <paramref name="action"/> in the audit chain: the decision audit kept up with the load.</summary>
+    public async Task<long> AuditedDecisionsAsync(string action, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnection);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("select count(*) from audit_log where action = @action", connection);
+        command.Parameters.AddWithValue("action", action);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        await _registry.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync(_serverConnection, $"drop database if exists \"{Database}\" with (force)", CancellationToken.None);
+    }
+
+    private static JsonObject Manifest() => new()
+    {
+        ["id"] = PluginId,
+        ["name"] = "Benchmark egress plugin",
+        ["version"] = "1.0.0",
+        ["description"] = "Proxy benchmark plugin (benchmarks/README.md)",
+        ["contracts"] = new JsonArray("ProcessingPlugin"),
+        ["traits"] = new JsonArray("audit_required", "external_service"),
+        ["allowed_domains"] = new JsonArray(ReceiverHost),
+        ["security"] = new JsonObject { ["authentication_required"] = true, ["data_classification"] = new JsonArray("internal") },
+        ["compliance"] = new JsonObject { ["hipaa_controls"] = new JsonArray(), ["audit_level"] = "basic" },
+    };
+
+    /// <summary>Installs the manifest (enabled on register) and registers the plugin; its plugin token.</summary>
+    private static async Task<string> InstallAsync(RegistryAdmin.RegistryAdminClient admin, Metadata manager, Uri registryHttp, JsonObject manifest,
+        CancellationToken cancellationToken)
+    {
+        var installed = await admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = manifest.ToJsonString(), EnableOnRegister = true }, manager,
+            cancellationToken: cancellationToken);
+        using var client = new HttpClient { BaseAddress = registryHttp };
+        using var response = await client.PostAsJsonAsync("/plugins/register", new JsonObject
+        {
+            ["manifest"] = manifest.DeepClone(),
+            ["address"] = "http://127.0.0.1:9",
+            ["registration_credential"] = installed.RegistrationCredential.Secret,
+        }, cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Registering {manifest["id"]} failed: {(int)response.StatusCode} {body}");
+        }
+
+        return body.GetProperty("token").GetString()!;
+    }
+
+    private static async Task WaitHealthyAsync(string name, Uri address, ChildProcess process, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
+        var started = Stopwatch.StartNew();
+        while (true)
+        {
+            if (!process.Running)
+            {
+                throw new InvalidOperationException($"The {name} exited during start-up (see {name}.log in the work folder; KEEP_WORK=1 keeps it).");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/health", UriKind.Relative), cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            if (started.Elapsed > TimeSpan.FromSeconds(120))
+            {
+                throw new TimeoutException($"The {name} was not healthy within 120 s (see {name}.log in the work folder; KEEP_WORK=1 keeps it).");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+
+    private static ProcessStartInfo Dotnet(string dll, (string Name, string Value)[] environment)
+    {
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))! };
+        info.ArgumentList.Add(Path.GetFullPath(dll));
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        return info;
+    }
+
+    private static async Task ExecuteAsync(string connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var server = new NpgsqlConnection(connection);
+        await server.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, server);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
