@@ -26,11 +26,7 @@ internal readonly record struct WebhookStep(WebhookNext Next, TimeSpan Delay);
 /// </summary>
 internal static class WebhookSchedule
 {
-    /// <param name="attempt">The attempt that just ended, 1-based.</param>
-    /// <param name="status">Its HTTP status, 0 when there was no response.</param>
-    /// <param name="retryAfter">The receiver's <c>Retry-After</c>, when it gave one.</param>
-    /// <param name="options">The schedule, jitter and bound.</param>
-    /// <param name="random">A number in [0, 1) for the jitter.</param>
+    /// <summary>What follows <paramref name="attempt"/> (1-based) that ended with <paramref name="status"/> (0 without a response) and the receiver's <paramref name="retryAfter"/>; <paramref name="random"/> in [0, 1) draws the jitter.</summary>
     public static WebhookStep After(int attempt, int status, TimeSpan? retryAfter, WebhookDeliveryOptions options, double random)
     {
         if (status is >= 200 and <= 299)

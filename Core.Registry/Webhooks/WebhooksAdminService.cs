@@ -204,13 +204,33 @@ internal sealed class WebhooksAdminService(
             ("event_id", Guid.TryParseExact(request.EventId, "D", out _) ? null : "Must be an event id (a UUID)."),
             ("reason", ReasonProblem(request.Reason)),
         ], cancellationToken);
+        ulong sequence;
         await using (var transaction = await database.BeginAsync(cancellationToken))
         {
             await FindAsync(transaction, caller, Action, request.Id, forUpdate: false, cancellationToken);
+            // The event's place in the canonical stream, as Core.Events logged it with every attempt.
+            await using var read = transaction.CreateCommand("""
+                select details -> 'attributes' ->> 'sequence' from audit_log
+                where target = @target and action = @action and details -> 'attributes' ->> 'event_id' = @event order by id desc limit 1
+                """);
+            read.Parameters.AddWithValue("target", target);
+            read.Parameters.AddWithValue("action", DeliveryAction);
+            read.Parameters.AddWithValue("event", request.EventId);
+            var found = await read.ExecuteScalarAsync(cancellationToken) as string;
+            if (!ulong.TryParse(found, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out sequence))
+            {
+                throw await audit.RefuseAsync(transaction, caller, Action, target, Refusal.Of(RefusalKind.NotFound, RefusalCodes.NotFound,
+                    $"No delivery of event {request.EventId} to {request.Id} is in the delivery log: only a delivered (or attempted) event can be retried."),
+                    new JsonObject { ["event_id"] = request.EventId }, cancellationToken);
+            }
+
             await transaction.CommitAsync(cancellationToken);
         }
 
-        var command = new WebhookRetryCommand { EndpointId = request.Id, EventId = request.EventId, Actor = caller.Actor, CorrelationId = caller.CorrelationId };
+        var command = new WebhookRetryCommand
+        {
+            EndpointId = request.Id, EventId = request.EventId, Actor = caller.Actor, CorrelationId = caller.CorrelationId, StreamSequence = sequence,
+        };
         WebhookRetryResult result;
         try
         {

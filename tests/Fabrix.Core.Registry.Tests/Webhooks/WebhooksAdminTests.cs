@@ -183,7 +183,12 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
         var first = Delivery(added.Endpoint.Id, eventId, attempt: 1, allowed: false, status: "503", response: "busy");
         var second = Delivery(added.Endpoint.Id, eventId, attempt: 2, allowed: true, status: "204", response: string.Empty);
         second.At = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(first.At.ToDateTimeOffset().AddSeconds(5));
-        await registry.Host.PublishAsync([first, second], Ct);
+        // The log is in chain order (the order the registry ingested the attempts), newest first.
+        await registry.Host.PublishAsync([first], Ct);
+        await Eventually.UntilAsync(async () => await registry.Host.ScalarAsync<long>(
+            "select count(*) from audit_log where target = @t and action = 'lane.canonical.webhook.deliver'", ("t", "webhook:" + added.Endpoint.Id)) == 1,
+            TimeSpan.FromSeconds(60), "the first attempt in the chain", Ct);
+        await registry.Host.PublishAsync([second], Ct);
         await Eventually.UntilAsync(async () => await registry.Host.ScalarAsync<long>(
             "select count(*) from audit_log where target = @t and action = 'lane.canonical.webhook.deliver'", ("t", "webhook:" + added.Endpoint.Id)) == 2,
             TimeSpan.FromSeconds(60), "both attempts in the chain", Ct);
@@ -201,13 +206,14 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
     {
         var added = await registry.AddAsync();
         var eventId = Guid.CreateVersion7().ToString();
+        await DeliveredAsync(added.Endpoint.Id, eventId);
         await using var nats = new NatsConnection(new NatsOpts { Url = registry.Host.NatsUrl });
         await using var subscription = await nats.SubscribeCoreAsync<byte[]>(registry.RetrySubject, cancellationToken: Ct);
         var responder = Task.Run(async () =>
         {
             var message = await subscription.Msgs.ReadAsync(Ct);
             var command = JsonParser.Default.Parse<WebhookRetryCommand>(System.Text.Encoding.UTF8.GetString(message.Data!));
-            var result = new WebhookRetryResult { Found = command.EventId == eventId && command.EndpointId == added.Endpoint.Id, Succeeded = true, Status = 200, Response = "ok" };
+            var result = new WebhookRetryResult { Found = (command.EventId, command.EndpointId, command.StreamSequence) == (eventId, added.Endpoint.Id, 42UL), Succeeded = true, Status = 200, Response = "ok" };
             await message.ReplyAsync(System.Text.Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(result)), cancellationToken: Ct);
         }, Ct);
 
@@ -223,13 +229,35 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
     public async Task RetryWebhookDelivery_NoCoreEvents_FailedPreconditionAndAudited()
     {
         var added = await registry.AddAsync();
+        var eventId = Guid.CreateVersion7().ToString();
+        await DeliveredAsync(added.Endpoint.Id, eventId);
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.RetryWebhookDeliveryAsync(
-            new RetryWebhookDeliveryRequest { Id = added.Endpoint.Id, EventId = Guid.NewGuid().ToString(), Reason = "r" }, registry.Manager, cancellationToken: Ct).ResponseAsync);
+            new RetryWebhookDeliveryRequest { Id = added.Endpoint.Id, EventId = eventId, Reason = "r" }, registry.Manager, cancellationToken: Ct).ResponseAsync);
 
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
         Assert.Equal(RefusalCodes.WebhookRetryUnavailable, refused.GetRpcStatus()!.GetDetail<ErrorInfo>()!.Reason);
         Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.retry" && r.Outcome == "refused");
+    }
+
+    [Fact]
+    public async Task RetryWebhookDelivery_EventNeverAttempted_NotFoundAndAudited()
+    {
+        var added = await registry.AddAsync();
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.RetryWebhookDeliveryAsync(
+            new RetryWebhookDeliveryRequest { Id = added.Endpoint.Id, EventId = Guid.NewGuid().ToString(), Reason = "r" }, registry.Manager, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, refused.StatusCode);
+        Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.retry" && r.Outcome == "refused");
+    }
+
+    private async Task DeliveredAsync(string endpointId, string eventId)
+    {
+        await registry.Host.PublishAsync([Delivery(endpointId, eventId, attempt: 1, allowed: false, status: "500", response: "down")], Ct);
+        await Eventually.UntilAsync(async () => await registry.Host.ScalarAsync<long>(
+            "select count(*) from audit_log where target = @t and action = 'lane.canonical.webhook.deliver'", ("t", "webhook:" + endpointId)) == 1,
+            TimeSpan.FromSeconds(60), "the attempt in the chain", Ct);
     }
 
     private static DecisionRecord Delivery(string endpointId, string eventId, int attempt, bool allowed, string status, string response)
@@ -243,6 +271,7 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
         record.Attributes.Add("status", status);
         record.Attributes.Add("duration_ms", "12.5");
         record.Attributes.Add("response", response);
+        record.Attributes.Add("sequence", "42");
         return record;
     }
 }
