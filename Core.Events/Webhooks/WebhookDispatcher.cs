@@ -170,21 +170,23 @@ internal sealed partial class WebhookDispatcher(
 
         var result = await deliverer.AttemptAsync(target, evt, attempt, message.Metadata?.Sequence.Stream ?? 0, cancellationToken);
         var step = WebhookSchedule.After(attempt, result.Status, result.RetryAfter, _options, Random.Shared.NextDouble());
+        // The endpoint as last read (failing_since may have changed since this worker started).
+        var endpoint = targets.Current.TryGetValue(target.Endpoint.Id, out var latest) ? latest.Endpoint : target.Endpoint;
         switch (step.Next)
         {
             case WebhookNext.Delivered:
                 await message.AckAsync(cancellationToken: cancellationToken);
-                await states.SucceededAsync(target.Endpoint, cancellationToken);
+                await states.SucceededAsync(endpoint, cancellationToken);
                 return true;
             case WebhookNext.Retry:
                 await message.NakAsync(new AckOpts { NakDelay = step.Delay }, cancellationToken);
-                return await states.FailedAsync(target.Endpoint, cancellationToken);
+                return await states.FailedAsync(endpoint, cancellationToken);
             case WebhookNext.GiveUp:
                 await message.AckTerminateAsync(cancellationToken: cancellationToken);
-                return await states.FailedAsync(target.Endpoint, cancellationToken);
+                return await states.FailedAsync(endpoint, cancellationToken);
             default:
                 await message.AckTerminateAsync(cancellationToken: cancellationToken);
-                await states.DisableAsync(target.Endpoint, "gone", $"410 Gone from {target.Endpoint.Url}", cancellationToken);
+                await states.DisableAsync(endpoint, "gone", $"410 Gone from {endpoint.Url}", cancellationToken);
                 return false;
         }
     }

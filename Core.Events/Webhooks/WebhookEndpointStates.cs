@@ -92,8 +92,9 @@ internal sealed partial class WebhookEndpointStates(
     /// <summary>Forgets an endpoint that was removed or re-read as enabled after a disable.</summary>
     public void Forget(string endpointId) => _failingSince.TryRemove(endpointId, out _);
 
+    // What this instance reported, else the registry's record as last read (another instance, or before a restart).
     private DateTimeOffset? FailingSince(WebhookEndpoint endpoint) =>
-        _failingSince.GetOrAdd(endpoint.Id, _ => endpoint.FailingSince?.ToDateTimeOffset());
+        _failingSince.TryGetValue(endpoint.Id, out var reported) && reported is not null ? reported : endpoint.FailingSince?.ToDateTimeOffset();
 
     [LoggerMessage(EventId = 9761, Level = LogLevel.Warning, Message = "Webhook endpoint {EndpointId} disabled ({Cause}): {Reason}")]
     private static partial void LogDisabled(ILogger logger, string endpointId, string cause, string reason);

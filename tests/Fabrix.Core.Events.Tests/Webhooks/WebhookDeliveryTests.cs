@@ -22,6 +22,8 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
 
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     [Fact]
     public async Task Deliver_PublishedEvent_SignedPerStandardWebhooksAndLogged()
     {
@@ -47,7 +49,7 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
     {
         var path = "/rotated/" + Guid.NewGuid().ToString("N");
         var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
-        var rotated = await platform.Webhooks.RotateWebhookSecretAsync(new RotateWebhookSecretRequest { Id = endpoint.Endpoint.Id, Reason = "rotation" }, platform.Manager);
+        var rotated = await platform.Webhooks.RotateWebhookSecretAsync(new RotateWebhookSecretRequest { Id = endpoint.Endpoint.Id, Reason = "rotation" }, platform.Manager, cancellationToken: Ct);
         var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
         // The worker restarts with both secrets once Core.Events re-read the endpoint; events published before may carry one.
         await Eventually.UntilAsync(() => Task.FromResult(platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Webhooks.WebhookTargetSource>()
@@ -82,7 +84,7 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
         var log = await DeliveriesAsync(endpoint.Endpoint.Id, 3);
         Assert.Equal([(3, 200, true), (2, 502, false), (1, 500, false)], log.Take(3).Select(d => (d.Attempt, d.Status, d.Succeeded)));
         Assert.Equal("WEBHOOK_DELIVERY_FAILED", log[1].ReasonCode);
-        var after = await platform.Webhooks.GetWebhookEndpointAsync(new GetWebhookEndpointRequest { Id = endpoint.Endpoint.Id }, platform.Manager);
+        var after = await platform.Webhooks.GetWebhookEndpointAsync(new GetWebhookEndpointRequest { Id = endpoint.Endpoint.Id }, platform.Manager, cancellationToken: Ct);
         Assert.True(after.Enabled);
         Assert.Null(after.FailingSince);
     }
@@ -108,7 +110,7 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
         }, Within, "nothing pending after the last attempt", CancellationToken.None);
         Assert.Equal([3, 2, 1], log.Take(3).Select(d => d.Attempt));
         Assert.Equal(3, platform.Received.Count(r => r.Path == path && r.Id == eventId));
-        var after = await platform.Webhooks.GetWebhookEndpointAsync(new GetWebhookEndpointRequest { Id = endpoint.Endpoint.Id }, platform.Manager);
+        var after = await platform.Webhooks.GetWebhookEndpointAsync(new GetWebhookEndpointRequest { Id = endpoint.Endpoint.Id }, platform.Manager, cancellationToken: Ct);
         Assert.NotNull(after.FailingSince);
     }
 
@@ -201,7 +203,7 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
                 Time = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow), Datacontenttype = "application/protobuf", Dataclassification = "internal",
                 Data = Any.Pack(new UserDeleted { UserId = "u-restart" }),
             };
-            var ack = await new NatsJSContext(nats).PublishAsync(subject, envelope.ToByteArray(), opts: new NatsJSPubOpts { MsgId = eventId });
+            var ack = await new NatsJSContext(nats).PublishAsync(subject, envelope.ToByteArray(), opts: new NatsJSPubOpts { MsgId = eventId }, cancellationToken: Ct);
             ack.EnsureSuccess();
         }
 
@@ -223,7 +225,7 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
         await DeliveriesAsync(endpoint.Endpoint.Id, 1);
 
         var retried = await platform.Webhooks.RetryWebhookDeliveryAsync(new RetryWebhookDeliveryRequest { Id = endpoint.Endpoint.Id, EventId = eventId, Reason = "resend" },
-            platform.Manager);
+            platform.Manager, cancellationToken: Ct);
         await ReceivedAsync(path, eventId, 2);
 
         Assert.Equal((true, 200), (retried.Succeeded, retried.Status));
