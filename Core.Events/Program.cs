@@ -6,6 +6,7 @@ builder.AddPluginTokenCheck();
 builder.AddLaneMessaging("fabrix-core-events");
 builder.AddDecisionAudit();
 builder.AddCanonicalEvents();
+builder.AddWebhookDelivery();
 
 var app = builder.Build();
 

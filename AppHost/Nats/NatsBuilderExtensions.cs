@@ -83,12 +83,23 @@ public static class NatsBuilderExtensions
         text.Append("authorization {\n  users = [\n");
         foreach (var (user, password) in users)
         {
-            text.Append(CultureInfo.InvariantCulture, $"    {{ user: \"{user}\", password: \"{password}\" }}\n");
+            // Core-only control subjects (fabrix.control.>: webhook retries, events replay) carry administrator actions
+            // the registry has authorized and audits: only the registry (and the operator) may publish to them.
+            var permissions = user is ControlPublisher or FabrixNatsResource.OperatorUser
+                ? string.Empty
+                : $", permissions: {{ publish: {{ deny: [\"{ControlSubjects}\"] }} }}";
+            text.Append(CultureInfo.InvariantCulture, $"    {{ user: \"{user}\", password: \"{password}\"{permissions} }}\n");
         }
 
         text.Append("  ]\n}\n");
         return text.ToString();
     }
+
+    /// <summary>The only resource whose NATS user may publish on <see cref="ControlSubjects"/>.</summary>
+    internal const string ControlPublisher = "registry";
+
+    /// <summary>The core-only control subjects (issue 11: <c>fabrix.control.webhooks.*</c>, <c>fabrix.control.events.*</c>).</summary>
+    internal const string ControlSubjects = "fabrix.control.>";
 
     private static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

@@ -238,4 +238,17 @@ public static class RefusalCodes
 
     /// <summary>Not a refusal of a request: the reason code of the audit record of an event moved to the dead-letter stream after its last delivery failed.</summary>
     public const string EventDeadLettered = "EVENT_DEAD_LETTERED";
+
+    // Issue 11 section 4: outbound webhooks (registry WebhooksAdmin and Core.Events delivery).
+    /// <summary>No webhook endpoint has that id (NOT_FOUND).</summary>
+    public const string WebhookEndpointNotFound = "WEBHOOK_ENDPOINT_NOT_FOUND";
+
+    /// <summary>Core.Events did not answer a manual webhook retry in time (FAILED_PRECONDITION): nothing was delivered; retry later.</summary>
+    public const string WebhookRetryUnavailable = "WEBHOOK_RETRY_UNAVAILABLE";
+
+    /// <summary>Not a refusal of a request: the reason code of the audit record of a webhook attempt that got no 2xx (or no response).</summary>
+    public const string WebhookDeliveryFailed = "WEBHOOK_DELIVERY_FAILED";
+
+    /// <summary>Not a refusal of a request: the reason code of the audit record of a webhook endpoint disabled by delivery (410 Gone, or failing for the configured period).</summary>
+    public const string WebhookEndpointDisabled = "WEBHOOK_ENDPOINT_DISABLED";
 }

@@ -48,6 +48,21 @@ public sealed partial class NatsUsersTests
     }
 
     [Fact]
+    public void ApplyUsers_Platform_OnlyTheRegistryMayPublishOnControlSubjects()
+    {
+        using var platform = new PlatformModel();
+        var nats = platform.Resource<FabrixNatsResource>("nats");
+
+        NatsBuilderExtensions.ApplyUsers(nats, platform.Model);
+
+        var lines = File.ReadAllLines(nats.ConfigFile).Where(l => l.Contains("user: ", StringComparison.Ordinal)).ToList();
+        const string Deny = "permissions: { publish: { deny: [\"fabrix.control.>\"] } }";
+        Assert.All(lines.Where(l => l.Contains("\"events\"", StringComparison.Ordinal) || l.Contains("\"gateway\"", StringComparison.Ordinal)
+            || l.Contains("\"proxy\"", StringComparison.Ordinal)), l => Assert.Contains(Deny, l, StringComparison.Ordinal));
+        Assert.DoesNotContain(Deny, Assert.Single(lines, l => l.Contains("\"registry\"", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ApplyUsers_PortOffset_ListensOnTheShiftedPortsOfLoopbackOnly()
     {
         using var platform = new PlatformModel(portOffset: 7);
@@ -105,6 +120,6 @@ public sealed partial class NatsUsersTests
         Assert.Equal(first, File.ReadAllText(nats.ConfigFile));
     }
 
-    [GeneratedRegex("""\{ user: "(?<user>[^"]*)", password: "(?<password>[^"]*)" \}""")]
+    [GeneratedRegex("""\{ user: "(?<user>[^"]*)", password: "(?<password>[^"]*)"[^\n]* \}""")]
     private static partial Regex UserEntry();
 }

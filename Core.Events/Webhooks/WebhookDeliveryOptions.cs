@@ -1,0 +1,122 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace Fabrix.Core.Events.Webhooks;
+
+/// <summary>Outbound webhook delivery (<c>Fabrix:Events:Webhooks</c>, issue 11 section 4).</summary>
+internal sealed class WebhookDeliveryOptions
+{
+    public const string SectionName = "Fabrix:Events:Webhooks";
+
+    /// <summary>Whether Core.Events delivers webhooks at all (it needs the registry's WebhookTargets service).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How often the endpoints (with their secrets) are read again from the registry.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The wait before each attempt: the first is immediate, then Svix's schedule (issue 11 section 4): 5 s, 5 min,
+    /// 30 min, 2 h, 5 h, 10 h, 10 h. After the last attempt fails, the event is given up for that endpoint.
+    /// </summary>
+    public List<TimeSpan> Schedule { get; set; } = [];
+
+    /// <summary>Each wait is multiplied by a random factor in [1 - Jitter, 1 + Jitter], so endpoints that failed together do not retry together.</summary>
+    public double Jitter { get; set; } = 0.1;
+
+    /// <summary>The longest <c>Retry-After</c> of a 429 or 503 that is honoured; a longer one waits this long.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(10);
+
+    /// <summary>An endpoint whose every attempt failed for this long is disabled.</summary>
+    public TimeSpan FailurePeriod { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>How long to wait for the connection (the address is checked first).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long one attempt may take, response included.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Attempts in flight per endpoint.</summary>
+    public int MaxInFlight { get; set; } = 32;
+
+    /// <summary>The NATS subject of manual retries; only the registry may publish to it.</summary>
+    public string RetrySubject { get; set; } = "fabrix.control.webhooks.retry";
+
+    /// <summary>
+    /// TEST ONLY: one exact address range (CIDR) whose addresses count as public, for a test's loopback receiver. Off by
+    /// default; refused outside Development.
+    /// </summary>
+    public string? UnsafeTestOnlyAllowedRange { get; set; }
+
+    /// <summary>The default schedule when none is configured.</summary>
+    public static IReadOnlyList<TimeSpan> DefaultSchedule { get; } =
+    [
+        TimeSpan.Zero, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2),
+        TimeSpan.FromHours(5), TimeSpan.FromHours(10), TimeSpan.FromHours(10),
+    ];
+
+    /// <summary>The configured schedule, or <see cref="DefaultSchedule"/>.</summary>
+    public IReadOnlyList<TimeSpan> Attempts() => Schedule.Count == 0 ? DefaultSchedule : Schedule;
+
+    public IPNetwork? TestAllowance() => string.IsNullOrWhiteSpace(UnsafeTestOnlyAllowedRange) ? null : IPNetwork.Parse(UnsafeTestOnlyAllowedRange);
+}
+
+/// <summary>Reports every bad <see cref="WebhookDeliveryOptions"/> key at once.</summary>
+internal sealed class WebhookDeliveryOptionsValidator(IHostEnvironment environment) : IValidateOptions<WebhookDeliveryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookDeliveryOptions options)
+    {
+        var errors = new List<string>();
+        var root = WebhookDeliveryOptions.SectionName;
+        Within(errors, $"{root}:RefreshInterval", options.RefreshInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
+        for (var i = 0; i < options.Schedule.Count; i++)
+        {
+            Within(errors, $"{root}:Schedule:{i}", options.Schedule[i], TimeSpan.Zero, TimeSpan.FromDays(1));
+        }
+
+        if (options.Schedule.Count > 20)
+        {
+            errors.Add($"{root}:Schedule has at most 20 attempts (has {options.Schedule.Count}).");
+        }
+
+        if (options.Jitter is < 0 or > 0.5 || double.IsNaN(options.Jitter))
+        {
+            errors.Add($"{root}:Jitter must be between 0 and 0.5 (was {options.Jitter}).");
+        }
+
+        Within(errors, $"{root}:MaxRetryAfter", options.MaxRetryAfter, TimeSpan.Zero, TimeSpan.FromDays(1));
+        Within(errors, $"{root}:FailurePeriod", options.FailurePeriod, TimeSpan.FromMinutes(1), TimeSpan.FromDays(60));
+        Within(errors, $"{root}:ConnectTimeout", options.ConnectTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2));
+        Within(errors, $"{root}:RequestTimeout", options.RequestTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
+        if (options.MaxInFlight is < 1 or > 1000)
+        {
+            errors.Add($"{root}:MaxInFlight must be between 1 and 1000 (was {options.MaxInFlight}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.RetrySubject) || options.RetrySubject.IndexOfAny([' ', '*', '>']) >= 0)
+        {
+            errors.Add($"{root}:RetrySubject must be a NATS subject without wildcards (was '{options.RetrySubject}').");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.UnsafeTestOnlyAllowedRange))
+        {
+            if (!environment.IsDevelopment())
+            {
+                errors.Add($"{root}:UnsafeTestOnlyAllowedRange is a test-only setting and is refused outside the Development environment.");
+            }
+            else if (!IPNetwork.TryParse(options.UnsafeTestOnlyAllowedRange, out _))
+            {
+                errors.Add($"{root}:UnsafeTestOnlyAllowedRange '{options.UnsafeTestOnlyAllowedRange}' is not a CIDR range.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Within(List<string> errors, string key, TimeSpan value, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{key} must be between {min} and {max} (was {value}).");
+        }
+    }
+}

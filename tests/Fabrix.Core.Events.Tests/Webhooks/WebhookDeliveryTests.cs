@@ -1,0 +1,271 @@
+using Fabrix.Contracts.Canonical;
+using Fabrix.Contracts.Canonical.V1;
+using Fabrix.Contracts.Events.V1;
+using Fabrix.Contracts.Webhooks;
+using Fabrix.Core.Events.Tests.Infrastructure;
+using Fabrix.Testing;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using NATS.Client.Core;
+using Microsoft.Extensions.DependencyInjection;
+using NATS.Client.JetStream;
+
+namespace Fabrix.Core.Events.Tests.Webhooks;
+
+/// <summary>
+/// Outbound webhook delivery end to end on real PostgreSQL and NATS (issue 11 section 4): endpoints added through the
+/// registry, events published through Core.Events, attempts made to a loopback receiver through the egress connector,
+/// every attempt in the delivery log (the decision audit), the schedule, 410, Retry-After, auto-disable, a refused
+/// address, a restart, and a manual retry.
+/// </summary>
+public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixture<WebhookPlatform>
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Deliver_PublishedEvent_SignedPerStandardWebhooksAndLogged()
+    {
+        var path = "/signed/" + Guid.NewGuid().ToString("N");
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+
+        var eventId = await PublishAsync(token);
+        var received = await ReceivedAsync(path, eventId, 1);
+
+        var request = received[0];
+        Assert.True(WebhookSecret.TryParse(endpoint.Secret, out var key));
+        Assert.Equal(WebhookVerification.Valid, WebhookSignature.Verify(key, request.Id, request.Timestamp, request.Signature, request.Body, DateTimeOffset.UtcNow));
+        Assert.Single(request.Signature!.Split(' '));
+        var envelope = CloudEventJson.Read(System.Text.Encoding.UTF8.GetString(request.Body));
+        Assert.Equal((eventId, "fabrix.canonical.v1.UserDeleted"), (envelope.Id, envelope.Type));
+        var log = await DeliveriesAsync(endpoint.Endpoint.Id, 1);
+        Assert.Equal((eventId, 1, 200, true, "ok"), (log[0].EventId, log[0].Attempt, log[0].Status, log[0].Succeeded, log[0].Response));
+    }
+
+    [Fact]
+    public async Task Deliver_DuringRotationOverlap_BothSignaturesValid()
+    {
+        var path = "/rotated/" + Guid.NewGuid().ToString("N");
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var rotated = await platform.Webhooks.RotateWebhookSecretAsync(new RotateWebhookSecretRequest { Id = endpoint.Endpoint.Id, Reason = "rotation" }, platform.Manager, cancellationToken: Ct);
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+        // The worker restarts with both secrets once Core.Events re-read the endpoint; events published before may carry one.
+        await Eventually.UntilAsync(() => Task.FromResult(platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Webhooks.WebhookTargetSource>()
+            .Current.TryGetValue(endpoint.Endpoint.Id, out var t) && t.Secrets.Count == 2), Within, "Core.Events holds both secrets", CancellationToken.None);
+
+        var eventId = await PublishAsync(token);
+        var request = (await ReceivedAsync(path, eventId, 1))[0];
+
+        var signatures = request.Signature!.Split(' ');
+        Assert.Equal(2, signatures.Length);
+        Assert.True(WebhookSecret.TryParse(rotated.Secret, out var newKey));
+        Assert.True(WebhookSecret.TryParse(endpoint.Secret, out var oldKey));
+        foreach (var key in new[] { newKey, oldKey })
+        {
+            Assert.Equal(WebhookVerification.Valid, WebhookSignature.Verify(key, request.Id, request.Timestamp, request.Signature, request.Body, DateTimeOffset.UtcNow));
+        }
+
+        Assert.Equal(signatures[0], WebhookSignature.Sign(newKey, request.Id!, long.Parse(request.Timestamp!, System.Globalization.CultureInfo.InvariantCulture), request.Body));
+    }
+
+    [Fact]
+    public async Task Deliver_FailingTwiceThenOk_RetriedPerScheduleAndEveryAttemptLogged()
+    {
+        var path = "/flaky/" + Guid.NewGuid().ToString("N");
+        platform.Answers[path] = new([(500, null), (502, null)]);
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+
+        var eventId = await PublishAsync(token);
+        await ReceivedAsync(path, eventId, 3);
+
+        var log = await DeliveriesAsync(endpoint.Endpoint.Id, 3);
+        Assert.Equal([(3, 200, true), (2, 502, false), (1, 500, false)], log.Take(3).Select(d => (d.Attempt, d.Status, d.Succeeded)));
+        Assert.Equal("WEBHOOK_DELIVERY_FAILED", log[1].ReasonCode);
+        var after = await platform.Webhooks.GetWebhookEndpointAsync(new GetWebhookEndpointRequest { Id = endpoint.Endpoint.Id }, platform.Manager, cancellationToken: Ct);
+        Assert.True(after.Enabled);
+        Assert.Null(after.FailingSince);
+    }
+
+    [Fact]
+    public async Task Deliver_AllScheduledAttemptsFail_GivenUpAfterTheLast()
+    {
+        var path = "/down/" + Guid.NewGuid().ToString("N");
+        platform.Answers[path] = new([(500, null), (500, null), (500, null), (500, null)]);
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+
+        var eventId = await PublishAsync(token);
+        await ReceivedAsync(path, eventId, 3);
+        var log = await DeliveriesAsync(endpoint.Endpoint.Id, 3);
+
+        // The test schedule has three attempts: the consumer has nothing pending for the event afterwards.
+        var js = platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Streams.EventStreams>().JetStream;
+        await Eventually.UntilAsync(async () =>
+        {
+            var consumer = await js.GetConsumerAsync(platform.Stream, Fabrix.Core.Events.Webhooks.WebhookDispatcher.ConsumerOf(endpoint.Endpoint.Id));
+            return consumer.Info.NumAckPending == 0 && consumer.Info.NumPending == 0;
+        }, Within, "nothing pending after the last attempt", CancellationToken.None);
+        Assert.Equal([3, 2, 1], log.Take(3).Select(d => d.Attempt));
+        Assert.Equal(3, platform.Received.Count(r => r.Path == path && r.Id == eventId));
+        var after = await platform.Webhooks.GetWebhookEndpointAsync(new GetWebhookEndpointRequest { Id = endpoint.Endpoint.Id }, platform.Manager, cancellationToken: Ct);
+        Assert.NotNull(after.FailingSince);
+    }
+
+    [Fact]
+    public async Task Deliver_503WithRetryAfter_NextAttemptNotBeforeRetryAfter()
+    {
+        var path = "/busy/" + Guid.NewGuid().ToString("N");
+        platform.Answers[path] = new([(503, 2)]);
+        await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+
+        var eventId = await PublishAsync(token);
+        var received = await ReceivedAsync(path, eventId, 2);
+
+        // The schedule alone would retry after 0.2 s; the receiver asked for 2 s.
+        Assert.True(received[1].At - received[0].At >= TimeSpan.FromSeconds(1.9), $"retried after {received[1].At - received[0].At}");
+    }
+
+    [Fact]
+    public async Task Deliver_410Gone_EndpointDisabledAuditedAndOperationalEventPublished()
+    {
+        var path = "/gone/" + Guid.NewGuid().ToString("N");
+        platform.Answers[path] = new([(410, null)]);
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+
+        var eventId = await PublishAsync(token);
+        await ReceivedAsync(path, eventId, 1);
+
+        var disabled = await Eventually.ForAsync(() => platform.Webhooks.GetWebhookEndpointAsync(new GetWebhookEndpointRequest { Id = endpoint.Endpoint.Id }, platform.Manager).ResponseAsync,
+            e => !e.Enabled, Within, "the endpoint is disabled", CancellationToken.None);
+        Assert.Contains("410", disabled.DisabledReason, StringComparison.Ordinal);
+        Assert.Equal(1L, await platform.ScalarAsync<long>(
+            "select count(*) from audit_log where target = @t and action = 'webhook.disable' and actor = 'service:core-events'", ("t", "webhook:" + endpoint.Endpoint.Id)));
+        var published = await OperationalEventAsync(endpoint.Endpoint.Id);
+        Assert.Equal("gone", published.Cause);
+    }
+
+    [Fact]
+    public async Task Deliver_FailingLongerThanFailurePeriod_EndpointDisabled()
+    {
+        var path = "/stale/" + Guid.NewGuid().ToString("N");
+        platform.Answers[path] = new([(500, null), (500, null), (500, null)]);
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        // Failing since six days (the default period is five): the registry's record, as Core.Events reads it.
+        await platform.ScalarAsync<int>("update webhook_endpoints set failing_since = now() - interval '6 days' where id = @id returning 1", ("id", endpoint.Endpoint.Id));
+        await Eventually.UntilAsync(() => Task.FromResult(platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Webhooks.WebhookTargetSource>()
+            .Current.TryGetValue(endpoint.Endpoint.Id, out var t) && t.Endpoint.FailingSince is not null), Within, "Core.Events read failing_since", CancellationToken.None);
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+
+        var eventId = await PublishAsync(token);
+        await ReceivedAsync(path, eventId, 1);
+
+        var disabled = await Eventually.ForAsync(() => platform.Webhooks.GetWebhookEndpointAsync(new GetWebhookEndpointRequest { Id = endpoint.Endpoint.Id }, platform.Manager).ResponseAsync,
+            e => !e.Enabled, Within, "the endpoint is disabled", CancellationToken.None);
+        Assert.Contains("every attempt failed since", disabled.DisabledReason, StringComparison.Ordinal);
+        Assert.Equal("failing", (await OperationalEventAsync(endpoint.Endpoint.Id)).Cause);
+    }
+
+    [Fact]
+    public async Task Deliver_UrlResolvingToLoopback_RefusedAttemptLoggedWithReason()
+    {
+        // 127.0.0.2 is inside the registry's URL allowance but outside Core.Events' egress allowance: a loopback address.
+        var endpoint = await platform.AddEndpointAsync($"http://127.0.0.2:{platform.ReceiverPort}/ssrf", "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+
+        var eventId = await PublishAsync(token);
+        var log = await DeliveriesAsync(endpoint.Endpoint.Id, 1);
+
+        Assert.Equal((eventId, 0, false, "loopback"), (log[^1].EventId, log[^1].Status, log[^1].Succeeded, log[^1].ReasonCode));
+        Assert.DoesNotContain(platform.Received, r => r.Path == "/ssrf");
+    }
+
+    [Fact]
+    public async Task Deliver_EventStoredWhileCoreEventsDown_ArrivesAfterRestart()
+    {
+        var path = "/restart/" + Guid.NewGuid().ToString("N");
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var streams = platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Streams.EventStreams>();
+        var subject = streams.SubjectOf(CanonicalEventTypes.Find("UserDeleted")!);
+        await platform.StopAsync();
+
+        // Stored in the stream as Core.Events stores a publish, while no Core.Events runs.
+        var eventId = Guid.CreateVersion7().ToString();
+        await using (var nats = new NatsConnection(new NatsOpts { Url = platform.NatsUrl }))
+        {
+            var envelope = new CanonicalEvent
+            {
+                Id = eventId, Source = "fabrix://plugins/hr", SpecVersion = CloudEventJson.SpecVersion, Type = "fabrix.canonical.v1.UserDeleted",
+                Time = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow), Datacontenttype = "application/protobuf", Dataclassification = "internal",
+                Data = Any.Pack(new UserDeleted { UserId = "u-restart" }),
+            };
+            var ack = await new NatsJSContext(nats).PublishAsync(subject, envelope.ToByteArray(), opts: new NatsJSPubOpts { MsgId = eventId }, cancellationToken: Ct);
+            ack.EnsureSuccess();
+        }
+
+        await platform.StartAsync();
+        var received = await ReceivedAsync(path, eventId, 1);
+
+        Assert.Equal(eventId, received[0].Id);
+        Assert.Equal(1, (await DeliveriesAsync(endpoint.Endpoint.Id, 1))[0].Attempt);
+    }
+
+    [Fact]
+    public async Task RetryWebhookDelivery_DeliveredEvent_DeliveredAgainAndLoggedAsAttemptZero()
+    {
+        var path = "/manual/" + Guid.NewGuid().ToString("N");
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+        var eventId = await PublishAsync(token);
+        await ReceivedAsync(path, eventId, 1);
+        await DeliveriesAsync(endpoint.Endpoint.Id, 1);
+
+        var retried = await platform.Webhooks.RetryWebhookDeliveryAsync(new RetryWebhookDeliveryRequest { Id = endpoint.Endpoint.Id, EventId = eventId, Reason = "resend" },
+            platform.Manager, cancellationToken: Ct);
+        await ReceivedAsync(path, eventId, 2);
+
+        Assert.Equal((true, 200), (retried.Succeeded, retried.Status));
+        Assert.Equal(0, (await DeliveriesAsync(endpoint.Endpoint.Id, 2))[0].Attempt);
+    }
+
+    private static string TestId(string prefix) => Fabrix.Core.Registry.Tests.Infrastructure.TestManifests.NewId(prefix);
+
+    private async Task<string> PublishAsync(string token)
+    {
+        var response = await platform.Client.PublishAsync(new PublishRequest { Data = Any.Pack(new UserDeleted { UserId = "u-" + Guid.NewGuid().ToString("N")[..8] }) },
+            EventsPlatform.Bearer(token));
+        return response.EventId;
+    }
+
+    private Task<IReadOnlyList<ReceivedWebhook>> ReceivedAsync(string path, string eventId, int count) =>
+        Eventually.ForAsync(() => Task.FromResult<IReadOnlyList<ReceivedWebhook>>([.. platform.Received.Where(r => r.Path == path && r.Id == eventId).OrderBy(r => r.At)]),
+            r => r.Count >= count, Within, $"{count} deliveries of {eventId} to {path}", CancellationToken.None);
+
+    private Task<IList<WebhookDelivery>> DeliveriesAsync(string endpointId, int count) =>
+        Eventually.ForAsync(async () => (IList<WebhookDelivery>)(await platform.Webhooks.ListWebhookDeliveriesAsync(new ListWebhookDeliveriesRequest { Id = endpointId },
+            platform.Manager)).Deliveries, d => d.Count >= count, Within, $"{count} attempts in the delivery log of {endpointId}", CancellationToken.None);
+
+    private async Task<WebhookEndpointDisabled> OperationalEventAsync(string endpointId)
+    {
+        var streams = platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Streams.EventStreams>();
+        var subject = streams.SubjectOf(CanonicalEventTypes.Find("WebhookEndpointDisabled")!);
+        return await Eventually.ForAsync(async () =>
+        {
+            try
+            {
+                var stream = await streams.JetStream.GetStreamAsync(platform.Stream);
+                var last = await stream.GetAsync(new NATS.Client.JetStream.Models.StreamMsgGetRequest { LastBySubj = subject });
+                var evt = CanonicalEvent.Parser.ParseFrom(last.Message.Data.Span);
+                return evt.Data.Unpack<WebhookEndpointDisabled>();
+            }
+            catch (NatsJSApiException)
+            {
+                return new WebhookEndpointDisabled();
+            }
+        }, e => e.EndpointId == endpointId, Within, $"WebhookEndpointDisabled for {endpointId}", CancellationToken.None);
+    }
+}

@@ -1,0 +1,277 @@
+using Fabrix.Contracts.Audit.V1;
+using Fabrix.Contracts.Errors;
+using Fabrix.Contracts.Events.V1;
+using Fabrix.Contracts.Identity;
+using Fabrix.Contracts.Webhooks;
+using Fabrix.Core.Registry.Tests.Audit.Ingest;
+using Fabrix.Testing;
+using Google.Protobuf;
+using Google.Rpc;
+using Grpc.Core;
+using NATS.Client.Core;
+
+namespace Fabrix.Core.Registry.Tests.Webhooks;
+
+/// <summary>
+/// WebhooksAdmin and the core-only WebhookTargets on real PostgreSQL and NATS (issue 11 section 4): the secret shown
+/// once and stored encrypted, URL checks with field paths, roles, audit, rotation overlap, the delivery log read from
+/// Core.Events' decision rows, and the manual retry over the control subject.
+/// </summary>
+public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture<WebhookRegistry>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AddWebhookEndpoint_AsPluginManager_SecretShownOnceStoredEncryptedAndAudited()
+    {
+        var added = await registry.AddAsync("https://hooks.example.com/in", "UserCreated", "fabrix.canonical.v1.UserDeleted");
+
+        Assert.True(WebhookSecret.TryParse(added.Secret, out var key));
+        Assert.StartsWith("whsec_", added.Secret, StringComparison.Ordinal);
+        Assert.Equal(32, key.Length);
+        Assert.Equal(["fabrix.canonical.v1.UserCreated", "fabrix.canonical.v1.UserDeleted"], added.Endpoint.EventTypes);
+        Assert.True(added.Endpoint.Enabled);
+        var stored = await registry.Host.ScalarAsync<string>("select secret_protected from webhook_endpoints where id = @id", ("id", added.Endpoint.Id));
+        Assert.DoesNotContain(added.Secret[6..], stored, StringComparison.Ordinal);
+        var read = await registry.Admin.GetWebhookEndpointAsync(new GetWebhookEndpointRequest { Id = added.Endpoint.Id }, registry.Viewer, cancellationToken: Ct);
+        Assert.Equal(added.Endpoint, read);
+        Assert.DoesNotContain(added.Secret[6..], read.ToString(), StringComparison.Ordinal);
+        var audit = Assert.Single(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id));
+        Assert.Equal(("user:morgan", "webhook.add", "succeeded", "integration test"), (audit.Actor, audit.Action, audit.Outcome, audit.Reason));
+        Assert.DoesNotContain(added.Secret[6..], audit.Details, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://hooks.example.com/in")]
+    [InlineData("https://user:pw@hooks.example.com/in")]
+    [InlineData("https://10.0.0.7/in")]
+    [InlineData("https://169.254.169.254/latest")]
+    [InlineData("https://[::1]/in")]
+    [InlineData("https://0xa000001/in")]
+    [InlineData("ftp://hooks.example.com/in")]
+    [InlineData("hooks.example.com/in")]
+    [InlineData("")]
+    public async Task AddWebhookEndpoint_BadUrlAndUnknownType_InvalidArgumentNamingTheFields(string url)
+    {
+        var request = new AddWebhookEndpointRequest { Url = url, Reason = "r" };
+        request.EventTypes.Add(["UserCreated", "NoSuchEvent"]);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.AddWebhookEndpointAsync(request, registry.Manager, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Equal(["url", "event_types[1]"], refused.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Select(v => v.Field));
+    }
+
+    [Fact]
+    public async Task AddWebhookEndpoint_LoopbackUnderTestAllowance_AcceptedOverHttp()
+    {
+        var added = await registry.AddAsync("http://127.0.0.1:5999/hook");
+
+        Assert.Equal("http://127.0.0.1:5999/hook", added.Endpoint.Url);
+    }
+
+    [Fact]
+    public async Task AddWebhookEndpoint_AsAuditViewer_PermissionDeniedAndAudited()
+    {
+        var request = new AddWebhookEndpointRequest { Url = "https://hooks.example.com/viewer", Reason = "r" };
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.AddWebhookEndpointAsync(request, registry.Viewer, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.True(await registry.Host.AuditedRefusalsAsync("action = 'webhook.add' and actor = 'user:vera'") >= 1);
+    }
+
+    [Fact]
+    public async Task RotateWebhookSecret_WithinOverlap_TargetsCarryNewThenPreviousSecret()
+    {
+        var added = await registry.AddAsync();
+
+        var rotated = await registry.Admin.RotateWebhookSecretAsync(new RotateWebhookSecretRequest { Id = added.Endpoint.Id, Reason = "leaked" }, registry.Manager,
+            cancellationToken: Ct);
+        var targets = await registry.Targets.ListWebhookTargetsAsync(new ListWebhookTargetsRequest(), registry.ServiceHeaders(), cancellationToken: Ct);
+
+        Assert.NotEqual(added.Secret, rotated.Secret);
+        Assert.NotNull(rotated.Endpoint.PreviousSecretExpiresAt);
+        var target = Assert.Single(targets.Targets, t => t.Endpoint.Id == added.Endpoint.Id);
+        Assert.Equal([rotated.Secret, added.Secret], target.Secrets);
+        Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.rotate" && r.Reason == "leaked");
+    }
+
+    [Fact]
+    public async Task RotateWebhookSecret_OverlapPassed_PreviousSecretDropped()
+    {
+        var added = await registry.AddAsync();
+        var rotated = await registry.Admin.RotateWebhookSecretAsync(new RotateWebhookSecretRequest { Id = added.Endpoint.Id, Reason = "r" }, registry.Manager,
+            cancellationToken: Ct);
+        await registry.Host.ScalarAsync<int>("update webhook_endpoints set previous_secret_expires_at = now() - interval '1 second' where id = @id returning 1",
+            ("id", added.Endpoint.Id));
+
+        var targets = await registry.Targets.ListWebhookTargetsAsync(new ListWebhookTargetsRequest(), registry.ServiceHeaders(), cancellationToken: Ct);
+
+        Assert.Equal([rotated.Secret], Assert.Single(targets.Targets, t => t.Endpoint.Id == added.Endpoint.Id).Secrets);
+    }
+
+    [Fact]
+    public async Task ListWebhookTargets_OtherServiceOrAdministrator_PermissionDenied()
+    {
+        var other = await Assert.ThrowsAsync<RpcException>(() => registry.Targets.ListWebhookTargetsAsync(new ListWebhookTargetsRequest(),
+            registry.ServiceHeaders(registry.OtherKey, WebhookRegistry.OtherService), cancellationToken: Ct).ResponseAsync);
+        var admin = await Assert.ThrowsAsync<RpcException>(() => registry.Targets.ListWebhookTargetsAsync(new ListWebhookTargetsRequest(),
+            registry.Host.AdminHeaders("ada", AdminRoles.Admin), cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal((StatusCode.PermissionDenied, StatusCode.PermissionDenied), (other.StatusCode, admin.StatusCode));
+        Assert.Equal(RefusalCodes.NotAService, other.GetRpcStatus()!.GetDetail<ErrorInfo>()!.Reason);
+    }
+
+    [Fact]
+    public async Task DisableThenEnable_AsManager_StateChangesAndBothAudited()
+    {
+        var added = await registry.AddAsync();
+
+        var disabled = await registry.Admin.DisableWebhookEndpointAsync(new SetWebhookEndpointEnabledRequest { Id = added.Endpoint.Id, Reason = "maintenance" },
+            registry.Manager, cancellationToken: Ct);
+        var enabled = await registry.Admin.EnableWebhookEndpointAsync(new SetWebhookEndpointEnabledRequest { Id = added.Endpoint.Id, Reason = "back" },
+            registry.Manager, cancellationToken: Ct);
+
+        Assert.False(disabled.Enabled);
+        Assert.Contains("maintenance", disabled.DisabledReason, StringComparison.Ordinal);
+        Assert.True(enabled.Enabled);
+        Assert.Empty(enabled.DisabledReason);
+        Assert.Equal(["webhook.add", "webhook.disable", "webhook.enable"], (await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id)).Select(r => r.Action));
+    }
+
+    [Fact]
+    public async Task RemoveWebhookEndpoint_Removed_GetIsNotFound()
+    {
+        var added = await registry.AddAsync();
+
+        await registry.Admin.RemoveWebhookEndpointAsync(new RemoveWebhookEndpointRequest { Id = added.Endpoint.Id, Reason = "gone" }, registry.Manager, cancellationToken: Ct);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.GetWebhookEndpointAsync(new GetWebhookEndpointRequest { Id = added.Endpoint.Id },
+            registry.Viewer, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, refused.StatusCode);
+        Assert.Equal(RefusalCodes.WebhookEndpointNotFound, refused.GetRpcStatus()!.GetDetail<ErrorInfo>()!.Reason);
+    }
+
+    [Fact]
+    public async Task ReportWebhookState_FailingThenDisabled_FailingSinceKeptDisabledAndAudited()
+    {
+        var added = await registry.AddAsync();
+        var since = DateTimeOffset.UtcNow.AddDays(-5);
+
+        var failing = await registry.Targets.ReportWebhookStateAsync(new ReportWebhookStateRequest
+        {
+            Id = added.Endpoint.Id, FailingSince = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(since),
+        }, registry.ServiceHeaders(), cancellationToken: Ct);
+        var disabled = await registry.Targets.ReportWebhookStateAsync(new ReportWebhookStateRequest
+        {
+            Id = added.Endpoint.Id, Disabled = "failing for 5 days", Cause = "failing",
+        }, registry.ServiceHeaders(), cancellationToken: Ct);
+
+        Assert.Equal(since.ToUnixTimeSeconds(), failing.FailingSince.ToDateTimeOffset().ToUnixTimeSeconds());
+        Assert.False(disabled.Enabled);
+        Assert.Equal("failing for 5 days", disabled.DisabledReason);
+        Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id),
+            r => (r.Actor, r.Action, r.Reason) == ("service:core-events", "webhook.disable", "failing for 5 days"));
+    }
+
+    [Fact]
+    public async Task ListWebhookDeliveries_DecisionRows_NewestFirstWithStatusDurationAndSnippet()
+    {
+        var added = await registry.AddAsync();
+        var eventId = Guid.CreateVersion7().ToString();
+        var first = Delivery(added.Endpoint.Id, eventId, attempt: 1, allowed: false, status: "503", response: "busy");
+        var second = Delivery(added.Endpoint.Id, eventId, attempt: 2, allowed: true, status: "204", response: string.Empty);
+        second.At = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(first.At.ToDateTimeOffset().AddSeconds(5));
+        // The log is in chain order (the order the registry ingested the attempts), newest first.
+        await registry.Host.PublishAsync([first], Ct);
+        await Eventually.UntilAsync(async () => await registry.Host.ScalarAsync<long>(
+            "select count(*) from audit_log where target = @t and action = 'lane.canonical.webhook.deliver'", ("t", "webhook:" + added.Endpoint.Id)) == 1,
+            TimeSpan.FromSeconds(60), "the first attempt in the chain", Ct);
+        await registry.Host.PublishAsync([second], Ct);
+        await Eventually.UntilAsync(async () => await registry.Host.ScalarAsync<long>(
+            "select count(*) from audit_log where target = @t and action = 'lane.canonical.webhook.deliver'", ("t", "webhook:" + added.Endpoint.Id)) == 2,
+            TimeSpan.FromSeconds(60), "both attempts in the chain", Ct);
+
+        var log = await registry.Admin.ListWebhookDeliveriesAsync(new ListWebhookDeliveriesRequest { Id = added.Endpoint.Id }, registry.Viewer, cancellationToken: Ct);
+
+        Assert.Equal([(2, 204, true, ""), (1, 503, false, "busy")], log.Deliveries.Select(d => (d.Attempt, d.Status, d.Succeeded, d.Response)));
+        Assert.All(log.Deliveries, d => Assert.Equal(eventId, d.EventId));
+        Assert.Equal(12.5, log.Deliveries[0].DurationMs);
+        Assert.Equal(RefusalCodes.WebhookDeliveryFailed, log.Deliveries[1].ReasonCode);
+    }
+
+    [Fact]
+    public async Task RetryWebhookDelivery_CoreEventsAnswers_ResultReturnedAndAudited()
+    {
+        var added = await registry.AddAsync();
+        var eventId = Guid.CreateVersion7().ToString();
+        await DeliveredAsync(added.Endpoint.Id, eventId);
+        await using var nats = new NatsConnection(new NatsOpts { Url = registry.Host.NatsUrl });
+        await using var subscription = await nats.SubscribeCoreAsync<byte[]>(registry.RetrySubject, cancellationToken: Ct);
+        var responder = Task.Run(async () =>
+        {
+            var message = await subscription.Msgs.ReadAsync(Ct);
+            var command = JsonParser.Default.Parse<WebhookRetryCommand>(System.Text.Encoding.UTF8.GetString(message.Data!));
+            var result = new WebhookRetryResult { Found = (command.EventId, command.EndpointId, command.StreamSequence) == (eventId, added.Endpoint.Id, 42UL), Succeeded = true, Status = 200, Response = "ok" };
+            await message.ReplyAsync(System.Text.Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(result)), cancellationToken: Ct);
+        }, Ct);
+
+        var retried = await registry.Admin.RetryWebhookDeliveryAsync(new RetryWebhookDeliveryRequest { Id = added.Endpoint.Id, EventId = eventId, Reason = "receiver fixed" },
+            registry.Manager, cancellationToken: Ct);
+        await responder;
+
+        Assert.Equal((true, 200, "ok"), (retried.Succeeded, retried.Status, retried.Response));
+        Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.retry" && r.Outcome == "succeeded");
+    }
+
+    [Fact]
+    public async Task RetryWebhookDelivery_NoCoreEvents_FailedPreconditionAndAudited()
+    {
+        var added = await registry.AddAsync();
+        var eventId = Guid.CreateVersion7().ToString();
+        await DeliveredAsync(added.Endpoint.Id, eventId);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.RetryWebhookDeliveryAsync(
+            new RetryWebhookDeliveryRequest { Id = added.Endpoint.Id, EventId = eventId, Reason = "r" }, registry.Manager, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Equal(RefusalCodes.WebhookRetryUnavailable, refused.GetRpcStatus()!.GetDetail<ErrorInfo>()!.Reason);
+        Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.retry" && r.Outcome == "refused");
+    }
+
+    [Fact]
+    public async Task RetryWebhookDelivery_EventNeverAttempted_NotFoundAndAudited()
+    {
+        var added = await registry.AddAsync();
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.RetryWebhookDeliveryAsync(
+            new RetryWebhookDeliveryRequest { Id = added.Endpoint.Id, EventId = Guid.NewGuid().ToString(), Reason = "r" }, registry.Manager, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, refused.StatusCode);
+        Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.retry" && r.Outcome == "refused");
+    }
+
+    private async Task DeliveredAsync(string endpointId, string eventId)
+    {
+        await registry.Host.PublishAsync([Delivery(endpointId, eventId, attempt: 1, allowed: false, status: "500", response: "down")], Ct);
+        await Eventually.UntilAsync(async () => await registry.Host.ScalarAsync<long>(
+            "select count(*) from audit_log where target = @t and action = 'lane.canonical.webhook.deliver'", ("t", "webhook:" + endpointId)) == 1,
+            TimeSpan.FromSeconds(60), "the attempt in the chain", Ct);
+    }
+
+    private static DecisionRecord Delivery(string endpointId, string eventId, int attempt, bool allowed, string status, string response)
+    {
+        var record = DecisionRecords.New("hr", Lane.Canonical, allowed, target: "webhook:" + endpointId);
+        record.Action = "webhook.deliver";
+        record.ReasonCode = allowed ? string.Empty : RefusalCodes.WebhookDeliveryFailed;
+        record.Attributes.Add("endpoint_id", endpointId);
+        record.Attributes.Add("event_id", eventId);
+        record.Attributes.Add("attempt", attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        record.Attributes.Add("status", status);
+        record.Attributes.Add("duration_ms", "12.5");
+        record.Attributes.Add("response", response);
+        record.Attributes.Add("sequence", "42");
+        return record;
+    }
+}
