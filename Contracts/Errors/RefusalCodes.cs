@@ -238,4 +238,13 @@ public static class RefusalCodes
 
     /// <summary>Not a refusal of a request: the reason code of the audit record of an event moved to the dead-letter stream after its last delivery failed.</summary>
     public const string EventDeadLettered = "EVENT_DEAD_LETTERED";
+
+    /// <summary>No dead letter with that sequence in the dead-letter stream (HTTP 404, gRPC NOT_FOUND).</summary>
+    public const string DeadLetterNotFound = "DEAD_LETTER_NOT_FOUND";
+
+    /// <summary>No durable consumer for that (plugin, type): the plugin is not entitled to it, or it was never provisioned (HTTP 404, gRPC NOT_FOUND).</summary>
+    public const string SubscriptionNotFound = "SUBSCRIPTION_NOT_FOUND";
+
+    /// <summary>Core.Events did not answer the registry's control request in time, or failed it (HTTP 503, gRPC UNAVAILABLE).</summary>
+    public const string EventsControlUnavailable = "EVENTS_CONTROL_UNAVAILABLE";
 }
