@@ -30,6 +30,8 @@ internal static class EventsExtensions
         services.AddSingleton<SubscriptionPump>();
         services.AddSingleton<GrpcSubscription>();
         services.AddHostedService<SubscriptionProvisioner>();
+        services.AddOptions<ControlOptions>().BindConfiguration(ControlOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ControlOptions>, ControlOptionsValidator>();
         services.AddSingleton<DeadLetterStore>();
         services.AddSingleton<SubscriptionControl>();
         services.AddHostedService<EventsControlService>();

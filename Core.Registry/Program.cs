@@ -14,6 +14,7 @@ builder.AddRegistryTokens();
 builder.AddRegistryRegistration();
 builder.AddRegistryAdministration();
 builder.AddRegistryServiceIdentity();
+builder.AddRegistryEvents();
 
 var app = builder.Build();
 
@@ -27,5 +28,6 @@ app.MapRegistryAdministration();
 app.MapRegistryAudit();
 app.MapRegistryPolicy();
 app.MapRegistryServiceIdentity();
+app.MapRegistryEvents();
 
 app.Run();

@@ -73,7 +73,16 @@ public static class NatsBuilderExtensions
         return [.. users.Keys];
     }
 
-    /// <summary>JetStream with its store under the data folder, 127.0.0.1 only, and an authorization block with no anonymous user.</summary>
+    /// <summary>The only user that may publish on <see cref="ControlSubjects"/>.</summary>
+    internal const string ControlPublisher = "registry";
+
+    /// <summary>The core control subjects (<c>fabrix.control.events.*</c>, <c>fabrix.control.webhooks.*</c>): every other user is denied publishing there.</summary>
+    internal const string ControlSubjects = "fabrix.control.>";
+
+    /// <summary>
+    /// JetStream with its store under the data folder, 127.0.0.1 only, and an authorization block with no anonymous user
+    /// in which only <see cref="ControlPublisher"/> may publish on <see cref="ControlSubjects"/>.
+    /// </summary>
     internal static string Config(FabrixNatsResource nats, IReadOnlyDictionary<string, string> users)
     {
         var text = new StringBuilder("# Written by the Fabrix AppHost at every start (AppHost/Nats/NatsBuilderExtensions.cs); edits are overwritten.\n");
@@ -83,7 +92,9 @@ public static class NatsBuilderExtensions
         text.Append("authorization {\n  users = [\n");
         foreach (var (user, password) in users)
         {
-            text.Append(CultureInfo.InvariantCulture, $"    {{ user: \"{user}\", password: \"{password}\" }}\n");
+            // Core-only control subjects (issue 11: registry → Core.Events): only the registry, the administrator plane, publishes there.
+            var permissions = user == ControlPublisher ? string.Empty : $", permissions: {{ publish: {{ deny: [\"{ControlSubjects}\"] }} }}";
+            text.Append(CultureInfo.InvariantCulture, $"    {{ user: \"{user}\", password: \"{password}\"{permissions} }}\n");
         }
 
         text.Append("  ]\n}\n");

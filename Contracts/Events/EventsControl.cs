@@ -8,23 +8,30 @@ namespace Fabrix.Contracts.Events;
 /// </summary>
 public static class EventsControl
 {
-    /// <summary>Every control subject starts with this; Core.Events subscribes to <c>fabrix.control.events.&gt;</c>.</summary>
-    public const string Prefix = "fabrix.control.events";
+    /// <summary>
+    /// The default prefix of every control subject; Core.Events subscribes to <c>&lt;prefix&gt;.&gt;</c>. Configurable on
+    /// both sides (Core.Events <c>Fabrix:Events:Control:SubjectPrefix</c>, the registry
+    /// <c>Fabrix:Registry:Events:ControlSubjectPrefix</c>) so that test platforms can share one NATS server.
+    /// </summary>
+    public const string DefaultPrefix = "fabrix.control.events";
 
     /// <summary>ListSubscriptionsRequest → ListSubscriptionsResponse.</summary>
-    public const string ListSubscriptions = Prefix + ".subscriptions.list";
+    public const string ListSubscriptions = "subscriptions.list";
 
     /// <summary>ListDeadLettersRequest → ListDeadLettersResponse.</summary>
-    public const string ListDeadLetters = Prefix + ".dlq.list";
+    public const string ListDeadLetters = "dlq.list";
 
     /// <summary>GetDeadLetterRequest → GetDeadLetterResponse (the envelope only with <see cref="IncludePayloadHeader"/>).</summary>
-    public const string GetDeadLetter = Prefix + ".dlq.get";
+    public const string GetDeadLetter = "dlq.get";
 
     /// <summary>ReplayDeadLetterRequest → ReplayDeadLetterResponse.</summary>
-    public const string ReplayDeadLetter = Prefix + ".dlq.replay";
+    public const string ReplayDeadLetter = "dlq.replay";
 
     /// <summary>ReplaySubscriptionRequest → ReplaySubscriptionResponse.</summary>
-    public const string ReplaySubscription = Prefix + ".subscription.replay";
+    public const string ReplaySubscription = "subscription.replay";
+
+    /// <summary>The subject of the request <paramref name="name"/> (one of the constants above) under <paramref name="prefix"/>.</summary>
+    public static string Subject(string prefix, string name) => prefix + "." + name;
 
     /// <summary>Request header: the administrator the registry authorized (<c>admin:&lt;subject&gt;</c>), for Core.Events' own audit.</summary>
     public const string ActorHeader = "Fabrix-Actor";

@@ -1,12 +1,13 @@
 using Fabrix.Contracts.Events;
 using Fabrix.Contracts.Events.V1;
 using Google.Protobuf;
+using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
 namespace Fabrix.Core.Events.Control;
 
 /// <summary>
-/// Answers the registry's control requests (<see cref="EventsControl"/>, <c>fabrix.control.events.&gt;</c>) one at a
+/// Answers the registry's control requests (<see cref="EventsControl"/>, <c>&lt;prefix&gt;.&gt;</c>, by default <c>fabrix.control.events.&gt;</c>) one at a
 /// time: administration is rare, and one at a time keeps replays from racing each other. Only the registry's NATS user
 /// may publish there (AppHost/Nats, deploy/kubernetes), so the registry has already authenticated, role-checked and
 /// audited the administrator; Core.Events audits what it did as a lane decision. A refused or failed request is
@@ -16,15 +17,18 @@ internal sealed partial class EventsControlService(
     INatsConnection nats,
     DeadLetterStore deadLetters,
     SubscriptionControl subscriptions,
+    IOptions<ControlOptions> options,
     ILogger<EventsControlService> logger) : BackgroundService
 {
+    private readonly string _prefix = options.Value.SubjectPrefix + ".";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await foreach (var message in nats.SubscribeAsync<byte[]>(EventsControl.Prefix + ".>", cancellationToken: stoppingToken))
+                await foreach (var message in nats.SubscribeAsync<byte[]>(_prefix + ">", cancellationToken: stoppingToken))
                 {
                     await AnswerAsync(message, stoppingToken);
                 }
@@ -52,7 +56,7 @@ internal sealed partial class EventsControlService(
         var correlationId = Header(message, EventsControl.CorrelationHeader);
         try
         {
-            IMessage reply = message.Subject switch
+            IMessage reply = (message.Subject.StartsWith(_prefix, StringComparison.Ordinal) ? message.Subject[_prefix.Length..] : string.Empty) switch
             {
                 EventsControl.ListSubscriptions => await subscriptions.ListAsync(ListSubscriptionsRequest.Parser.ParseFrom(data), cancellationToken),
                 EventsControl.ListDeadLetters => await deadLetters.ListAsync(ListDeadLettersRequest.Parser.ParseFrom(data), cancellationToken),

@@ -105,6 +105,20 @@ public sealed partial class NatsUsersTests
         Assert.Equal(first, File.ReadAllText(nats.ConfigFile));
     }
 
-    [GeneratedRegex("""\{ user: "(?<user>[^"]*)", password: "(?<password>[^"]*)" \}""")]
+    [Fact]
+    public void ApplyUsers_Platform_OnlyTheRegistryMayPublishOnTheControlSubjects()
+    {
+        using var platform = new PlatformModel();
+        var nats = platform.Resource<FabrixNatsResource>("nats");
+
+        NatsBuilderExtensions.ApplyUsers(nats, platform.Model);
+
+        var entries = UserEntry().Matches(File.ReadAllText(nats.ConfigFile)).ToDictionary(m => m.Groups["user"].Value, m => m.Groups["permissions"].Value);
+        Assert.Equal(string.Empty, entries["registry"]);
+        Assert.All(entries.Where(e => e.Key != "registry"),
+            e => Assert.Equal(", permissions: { publish: { deny: [\"fabrix.control.>\"] } }", e.Value));
+    }
+
+    [GeneratedRegex("""\{ user: "(?<user>[^"]*)", password: "(?<password>[^"]*)"(?<permissions>, permissions: \{ publish: \{ deny: \[[^\]]*\] \} \})? \}""")]
     private static partial Regex UserEntry();
 }
