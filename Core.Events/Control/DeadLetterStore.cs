@@ -17,7 +17,7 @@ namespace Fabrix.Core.Events.Control;
 
 /// <summary>
 /// The dead-letter stream as administrators see it (issue 11 section 3, "DLQ and replay"): listing (headers only),
-/// reading one, and replaying one to its subscriber only. Reads go through a short-lived ephemeral consumer (memory,
+/// reading one, and replaying one to its subscriber only. Reads go through a short-lived consumer (memory, deleted after the read,
 /// no acks) filtered to <c>&lt;dlq prefix&gt;.&lt;subscriber|*&gt;.&lt;Type|*&gt;</c>, which works on nats-server 2.9.
 /// A replay republishes the original envelope on the type's subject with <see cref="ReplayForHeader"/> naming the
 /// subscriber: every other subscriber's pump acknowledges it without delivering (<see cref="SubscriptionPump"/>), so
@@ -121,7 +121,9 @@ internal sealed class DeadLetterStore(EventStreams streams, DecisionAuditWriter 
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await streams.EnsureAsync(cancellationToken);
-        var consumer = await streams.JetStream.CreateOrUpdateConsumerAsync(streams.DeadLetterStream, new ConsumerConfig
+        // Named: NATS.Net appends the filter to the create subject, which nats-server 2.9 reads as the consumer's name
+        // when there is none. Deleted below; a crash in between leaves a consumer without interest, which costs nothing.
+        var consumer = await streams.JetStream.CreateOrUpdateConsumerAsync(streams.DeadLetterStream, new ConsumerConfig($"admin-read-{Guid.NewGuid():N}")
         {
             FilterSubject = filter ?? string.Empty,
             DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
@@ -129,7 +131,6 @@ internal sealed class DeadLetterStore(EventStreams streams, DecisionAuditWriter 
             AckPolicy = ConsumerConfigAckPolicy.None,
             HeadersOnly = headersOnly,
             MemStorage = true,
-            InactiveThreshold = TimeSpan.FromSeconds(30),
         }, cancellationToken);
         try
         {
