@@ -72,7 +72,7 @@ public sealed class EventCommandsTests(RealRegistry registries) : IClassFixture<
         var result = await Cli(registry).RunAsync("events", "dlq", "list", "--role", AdminRoles.AuditViewer);
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("Core.Events did not answer", result.Error, StringComparison.Ordinal);
+        Assert.Contains("did not answer the registry's control request", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
