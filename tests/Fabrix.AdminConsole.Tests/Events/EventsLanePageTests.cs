@@ -74,7 +74,7 @@ public sealed class EventsLanePageTests : ConsoleComponentTest
         var page = RenderPage<EventsLanePage>();
         page.WaitForElement("[data-testid=events-dlq-replay-12]");
 
-        page.Find("input[data-testid=events-reason]").Change("handler fixed");
+        page.Find("input[data-testid=events-reason]").Input("handler fixed");
         page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=events-dlq-replay-12]").HasAttribute("disabled")));
         page.Find("[data-testid=events-dlq-replay-12]").Click();
 
