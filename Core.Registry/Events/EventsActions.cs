@@ -9,7 +9,7 @@ internal static class EventsActions
     public const string GetDeadLetter = "events.dead_letter.read";
 
     /// <summary>An administrator saw an event's payload (audited on success too: every payload view is).</summary>
-    public const string ReadPayload = "events.dead_letter.payload.read";
+    public const string ReadPayload = Audit.AuditActions.ReadEventPayload;
     public const string ReplayDeadLetter = "events.dead_letter.replay";
     public const string ReplaySubscription = "events.subscription.replay";
     public const string Tail = "events.tail.read";
