@@ -2,6 +2,7 @@ using System.CommandLine;
 using Fabrix.Cli.Audit;
 using Fabrix.Cli.Deploy;
 using Fabrix.Cli.Egress;
+using Fabrix.Cli.Events;
 using Fabrix.Cli.Gateway;
 using Fabrix.Cli.Lanes;
 using Fabrix.Cli.Manifests;
@@ -24,6 +25,7 @@ internal static class CliApp
         root.Subcommands.Add(Gateway(context));
         root.Subcommands.Add(EgressCommands.Build(context));
         root.Subcommands.Add(WebhookCommands.Build(context));
+        root.Subcommands.Add(EventCommands.Build(context));
         return root;
     }
 

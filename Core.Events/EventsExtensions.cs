@@ -1,4 +1,5 @@
 using Fabrix.Core.Events.Callers;
+using Fabrix.Core.Events.Control;
 using Fabrix.Core.Events.Delivery;
 using Fabrix.Core.Events.Publishing;
 using Fabrix.Core.Events.Streams;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>The Canonical lane: streams, publish (gRPC and HTTP), delivery over a gRPC stream, dead letters.</summary>
+/// <summary>The Canonical lane: streams, publish (gRPC and HTTP), delivery over a gRPC stream, dead letters, the registry's control requests.</summary>
 internal static class EventsExtensions
 {
     public static IHostApplicationBuilder AddCanonicalEvents(this IHostApplicationBuilder builder)
@@ -29,6 +30,11 @@ internal static class EventsExtensions
         services.AddSingleton<SubscriptionPump>();
         services.AddSingleton<GrpcSubscription>();
         services.AddHostedService<SubscriptionProvisioner>();
+        services.AddOptions<ControlOptions>().BindConfiguration(ControlOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ControlOptions>, ControlOptionsValidator>();
+        services.AddSingleton<DeadLetterStore>();
+        services.AddSingleton<SubscriptionControl>();
+        services.AddHostedService<EventsControlService>();
         services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 16 * 1024 * 1024);
         return builder;
     }

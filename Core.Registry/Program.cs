@@ -15,6 +15,7 @@ builder.AddRegistryRegistration();
 builder.AddRegistryAdministration();
 builder.AddRegistryServiceIdentity();
 builder.AddRegistryWebhooks();
+builder.AddRegistryEvents();
 
 var app = builder.Build();
 
@@ -29,5 +30,6 @@ app.MapRegistryAudit();
 app.MapRegistryPolicy();
 app.MapRegistryServiceIdentity();
 app.MapRegistryWebhooks();
+app.MapRegistryEvents();
 
 app.Run();

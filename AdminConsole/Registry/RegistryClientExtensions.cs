@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Fabrix.AdminConsole.Registry;
 
-/// <summary>Registers the console's only ways to the registry: the typed <c>RegistryAdmin</c>, <c>AuditLog</c> and <c>PolicyAdmin</c> gRPC clients.</summary>
+/// <summary>Registers the console's only ways to the registry: the typed <c>RegistryAdmin</c>, <c>AuditLog</c>, <c>PolicyAdmin</c> and <c>EventsAdmin</c> gRPC clients.</summary>
 internal static class RegistryClientExtensions
 {
     public static WebApplicationBuilder AddRegistryClient(this WebApplicationBuilder builder)
@@ -20,12 +20,14 @@ internal static class RegistryClientExtensions
         AddRegistryGrpcClient<RegistryAdmin.RegistryAdminClient>(builder.Services);
         AddRegistryGrpcClient<AuditLog.AuditLogClient>(builder.Services);
         AddRegistryGrpcClient<Fabrix.Contracts.Policy.V1.PolicyAdmin.PolicyAdminClient>(builder.Services);
+        AddRegistryGrpcClient<Fabrix.Contracts.Events.V1.EventsAdmin.EventsAdminClient>(builder.Services);
 
         builder.Services.AddScoped<RegistryCalls>();
         builder.Services.AddScoped<IPluginCatalog, GrpcPluginCatalog>();
         builder.Services.AddScoped<IAuditCatalog, GrpcAuditCatalog>();
         builder.Services.AddScoped<Fabrix.AdminConsole.Lanes.ILaneCatalog, Fabrix.AdminConsole.Lanes.GrpcLaneCatalog>();
         builder.Services.AddScoped<Fabrix.AdminConsole.Lanes.IEgressCatalog, Fabrix.AdminConsole.Lanes.GrpcEgressCatalog>();
+        builder.Services.AddScoped<Fabrix.AdminConsole.Events.IEventsCatalog, Fabrix.AdminConsole.Events.GrpcEventsCatalog>();
         builder.Services.AddScoped<PluginFeed>();
         return builder;
     }

@@ -73,7 +73,16 @@ public static class NatsBuilderExtensions
         return [.. users.Keys];
     }
 
-    /// <summary>JetStream with its store under the data folder, 127.0.0.1 only, and an authorization block with no anonymous user.</summary>
+    /// <summary>The only user that may publish on <see cref="ControlSubjects"/>.</summary>
+    internal const string ControlPublisher = "registry";
+
+    /// <summary>The core control subjects (<c>fabrix.control.events.*</c>, <c>fabrix.control.webhooks.*</c>): every other user is denied publishing there.</summary>
+    internal const string ControlSubjects = "fabrix.control.>";
+
+    /// <summary>
+    /// JetStream with its store under the data folder, 127.0.0.1 only, and an authorization block with no anonymous user
+    /// in which only <see cref="ControlPublisher"/> may publish on <see cref="ControlSubjects"/>.
+    /// </summary>
     internal static string Config(FabrixNatsResource nats, IReadOnlyDictionary<string, string> users)
     {
         var text = new StringBuilder("# Written by the Fabrix AppHost at every start (AppHost/Nats/NatsBuilderExtensions.cs); edits are overwritten.\n");
@@ -83,23 +92,14 @@ public static class NatsBuilderExtensions
         text.Append("authorization {\n  users = [\n");
         foreach (var (user, password) in users)
         {
-            // Core-only control subjects (fabrix.control.>: webhook retries, events replay) carry administrator actions
-            // the registry has authorized and audits: only the registry (and the operator) may publish to them.
-            var permissions = user is ControlPublisher or FabrixNatsResource.OperatorUser
-                ? string.Empty
-                : $", permissions: {{ publish: {{ deny: [\"{ControlSubjects}\"] }} }}";
+            // Core-only control subjects (issue 11: registry → Core.Events): only the registry, the administrator plane, publishes there.
+            var permissions = user == ControlPublisher ? string.Empty : $", permissions: {{ publish: {{ deny: [\"{ControlSubjects}\"] }} }}";
             text.Append(CultureInfo.InvariantCulture, $"    {{ user: \"{user}\", password: \"{password}\"{permissions} }}\n");
         }
 
         text.Append("  ]\n}\n");
         return text.ToString();
     }
-
-    /// <summary>The only resource whose NATS user may publish on <see cref="ControlSubjects"/>.</summary>
-    internal const string ControlPublisher = "registry";
-
-    /// <summary>The core-only control subjects (issue 11: <c>fabrix.control.webhooks.*</c>, <c>fabrix.control.events.*</c>).</summary>
-    internal const string ControlSubjects = "fabrix.control.>";
 
     private static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

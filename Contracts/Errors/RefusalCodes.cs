@@ -251,4 +251,14 @@ public static class RefusalCodes
 
     /// <summary>Not a refusal of a request: the reason code of the audit record of a webhook endpoint disabled by delivery (410 Gone, or failing for the configured period).</summary>
     public const string WebhookEndpointDisabled = "WEBHOOK_ENDPOINT_DISABLED";
+
+    // Issue 11 sections 3 and 5: events administration (registry EventsAdmin, Core.Events control).
+    /// <summary>No dead letter with that sequence in the dead-letter stream (HTTP 404, gRPC NOT_FOUND).</summary>
+    public const string DeadLetterNotFound = "DEAD_LETTER_NOT_FOUND";
+
+    /// <summary>No durable consumer for that (plugin, type): the plugin is not entitled to it, or it was never provisioned (HTTP 404, gRPC NOT_FOUND).</summary>
+    public const string SubscriptionNotFound = "SUBSCRIPTION_NOT_FOUND";
+
+    /// <summary>Core.Events did not answer the registry's control request in time, or failed it (HTTP 503, gRPC UNAVAILABLE).</summary>
+    public const string EventsControlUnavailable = "EVENTS_CONTROL_UNAVAILABLE";
 }

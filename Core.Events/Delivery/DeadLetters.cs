@@ -14,7 +14,8 @@ namespace Fabrix.Core.Events.Delivery;
 /// Moves an event a subscriber did not settle after its last delivery to the dead-letter stream
 /// (<c>&lt;dlq prefix&gt;.&lt;subscriber&gt;.&lt;Type&gt;</c>): the original envelope bytes, with headers naming the
 /// subscriber, the event, the reason, the deliveries and the original sequence. Stored first (waiting for JetStream's
-/// acknowledgement; <c>Nats-Msg-Id</c> = subscriber:event id, so a retry after a crash stores it once), then the
+/// acknowledgement; <c>Nats-Msg-Id</c> = subscriber:event id:stream sequence, so a retry after a crash stores it once,
+/// and a replayed event, stored again at a new sequence, can be dead-lettered again), then the
 /// original is terminated for that subscriber, then audited (<c>dead_letter</c>, reason EVENT_DEAD_LETTERED).
 /// </summary>
 internal sealed class DeadLetters(EventStreams streams, DecisionAuditWriter audit)
@@ -25,6 +26,7 @@ internal sealed class DeadLetters(EventStreams streams, DecisionAuditWriter audi
     public const string ReasonHeader = "Fabrix-Dead-Letter-Reason";
     public const string DeliveriesHeader = "Fabrix-Deliveries";
     public const string SequenceHeader = "Fabrix-Stream-Sequence";
+    public const string SourceHeader = "Fabrix-Event-Source";
 
     public async Task MoveAsync(string subscriber, CanonicalEventType type, INatsJSMsg<byte[]> message, CanonicalEvent evt, string reason,
         CancellationToken cancellationToken)
@@ -39,10 +41,11 @@ internal sealed class DeadLetters(EventStreams streams, DecisionAuditWriter audi
             [ReasonHeader] = reason.Length <= 512 ? reason : reason[..512],
             [DeliveriesHeader] = deliveries.ToString(CultureInfo.InvariantCulture),
             [SequenceHeader] = (metadata?.Sequence.Stream ?? 0).ToString(CultureInfo.InvariantCulture),
+            [SourceHeader] = evt.Source,
         };
         await streams.EnsureAsync(cancellationToken);
         var ack = await streams.JetStream.PublishAsync(streams.DeadLetterSubjectOf(subscriber, type), message.Data ?? [], headers: headers,
-            opts: new NatsJSPubOpts { MsgId = $"{subscriber}:{evt.Id}" }, cancellationToken: cancellationToken);
+            opts: new NatsJSPubOpts { MsgId = $"{subscriber}:{evt.Id}:{metadata?.Sequence.Stream ?? 0}" }, cancellationToken: cancellationToken);
         ack.EnsureSuccess();
         await message.AckTerminateAsync(cancellationToken: cancellationToken);
         audit.Write(new LaneDecision(subscriber, Lane.Canonical, type.FullName, "dead_letter", false, RefusalCodes.EventDeadLettered,

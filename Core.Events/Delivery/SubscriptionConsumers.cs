@@ -20,17 +20,69 @@ internal sealed class SubscriptionConsumers(EventStreams streams, IOptions<Deliv
 
     public static string NameOf(string pluginId, CanonicalEventType type) => $"{pluginId}_{type.Name}";
 
+    /// <summary>
+    /// Creates the consumer, or updates an existing one keeping its start (deliver policy and start sequence or time):
+    /// an administrator's replay (<see cref="ResetAsync"/>) recreated it with a start that JetStream does not let an
+    /// update change.
+    /// </summary>
     public async Task<INatsJSConsumer> EnsureAsync(string pluginId, CanonicalEventType type, CancellationToken cancellationToken)
     {
         await streams.EnsureAsync(cancellationToken);
-        return await streams.JetStream.CreateOrUpdateConsumerAsync(streams.Stream, new ConsumerConfig(NameOf(pluginId, type))
+        var config = ConfigOf(pluginId, type);
+        try
         {
-            FilterSubject = streams.SubjectOf(type),
-            DeliverPolicy = ConsumerConfigDeliverPolicy.New,
-            AckPolicy = ConsumerConfigAckPolicy.Explicit,
-            AckWait = _options.AckWait,
-            MaxDeliver = _options.MaxDeliveries + 1,
-            MaxAckPending = _options.MaxInFlight,
-        }, cancellationToken);
+            var existing = (await streams.JetStream.GetConsumerAsync(streams.Stream, config.Name!, cancellationToken)).Info.Config;
+            config.DeliverPolicy = existing.DeliverPolicy;
+            config.OptStartSeq = existing.OptStartSeq;
+            config.OptStartTime = existing.OptStartTime;
+        }
+        catch (NatsJSApiException exception) when (exception.Error.Code == 404)
+        {
+        }
+
+        return await streams.JetStream.CreateOrUpdateConsumerAsync(streams.Stream, config, cancellationToken);
     }
+
+    /// <summary>
+    /// Recreates an existing consumer delivering from <paramref name="fromSequence"/> or <paramref name="fromTime"/>
+    /// (an administrator's replay); null when the consumer does not exist. A pump consuming the old consumer ends with
+    /// an error, so an open subscription ends and resumes on the plugin's next Subscribe.
+    /// </summary>
+    public async Task<INatsJSConsumer?> ResetAsync(string pluginId, CanonicalEventType type, ulong fromSequence, DateTimeOffset? fromTime,
+        CancellationToken cancellationToken)
+    {
+        await streams.EnsureAsync(cancellationToken);
+        var config = ConfigOf(pluginId, type);
+        try
+        {
+            await streams.JetStream.DeleteConsumerAsync(streams.Stream, config.Name!, cancellationToken);
+        }
+        catch (NatsJSApiException exception) when (exception.Error.Code == 404)
+        {
+            return null;
+        }
+
+        if (fromTime is { } time)
+        {
+            config.DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartTime;
+            config.OptStartTime = time;
+        }
+        else
+        {
+            config.DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence;
+            config.OptStartSeq = fromSequence;
+        }
+
+        return await streams.JetStream.CreateOrUpdateConsumerAsync(streams.Stream, config, cancellationToken);
+    }
+
+    private ConsumerConfig ConfigOf(string pluginId, CanonicalEventType type) => new(NameOf(pluginId, type))
+    {
+        FilterSubject = streams.SubjectOf(type),
+        DeliverPolicy = ConsumerConfigDeliverPolicy.New,
+        AckPolicy = ConsumerConfigAckPolicy.Explicit,
+        AckWait = _options.AckWait,
+        MaxDeliver = _options.MaxDeliveries + 1,
+        MaxAckPending = _options.MaxInFlight,
+    };
 }

@@ -78,6 +78,7 @@ internal sealed class PendingDeliveries(string subscriber, DeadLetters deadLette
 /// delivery time (<see cref="CanonicalPolicy.DecideDelivery"/>) and auditing every decision (<c>deliver</c>). A refused
 /// delivery is put back (nack, no delay) and stops the pump: the subscription ends. An event delivered more than
 /// <see cref="DeliveryOptions.MaxDeliveries"/> times (its earlier deliveries timed out) goes to the dead-letter stream.
+/// A replayed dead letter of another subscriber is acknowledged without delivering or auditing it.
 /// </summary>
 internal sealed partial class SubscriptionPump(
     PolicySnapshotClient snapshots,
@@ -105,6 +106,14 @@ internal sealed partial class SubscriptionPump(
                 // Only Core.Events writes the stream; an unreadable message cannot be delivered to anyone.
                 LogUnreadable(logger, exception, subscriber, type.Name);
                 await message.AckTerminateAsync(cancellationToken: cancellationToken);
+                continue;
+            }
+
+            // A dead letter an administrator replayed is for one subscriber only (Control/DeadLetterStore.cs).
+            if (message.Headers is { } headers && headers.TryGetValue(Control.DeadLetterStore.ReplayForHeader, out var replayFor)
+                && !string.Equals(replayFor.ToString(), subscriber, StringComparison.Ordinal))
+            {
+                await message.AckAsync(cancellationToken: cancellationToken);
                 continue;
             }
 

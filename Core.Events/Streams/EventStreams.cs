@@ -23,6 +23,9 @@ internal sealed class EventStreams(INatsConnection nats, IOptions<StreamOptions>
 
     public string DeadLetterStream => _options.DeadLetterStream;
 
+    /// <summary>The dead-letter subject prefix (<c>&lt;prefix&gt;.&lt;subscriber&gt;.&lt;Type&gt;</c>).</summary>
+    public string DeadLetterSubjectPrefix => _options.DeadLetterSubjectPrefix;
+
     /// <summary>The subject events of <paramref name="type"/> are stored on.</summary>
     public string SubjectOf(CanonicalEventType type) => $"{_options.SubjectPrefix}.{type.Name}";
 

@@ -65,6 +65,9 @@ internal static class AuditActions
     public const string ReportLaneStatus = "policy.lane_status.report";
     public const string ListLaneStatus = "policy.lane_status.list";
 
+    /// <summary>An administrator viewed an event's payload (issue 11 section 5: every view is audited); a read, not a change.</summary>
+    public const string ReadEventPayload = "events.dead_letter.payload.read";
+
     // Reading the audit log is itself audited (issue 3 section 4).
     public const string QueryAudit = "audit.query";
     public const string ExportAudit = "audit.export";
@@ -81,7 +84,7 @@ internal static class AuditActions
     /// added later counts as a change unless it is listed here. Lane decisions (<c>lane.*</c>, issue 9 section 4) are
     /// never changes: they are the lanes' per-request record.
     /// </summary>
-    public static IReadOnlyList<string> NotChanges { get; } = [Read, Watch, RenewToken, Heartbeat, Health, PreviewUpgrade];
+    public static IReadOnlyList<string> NotChanges { get; } = [Read, Watch, RenewToken, Heartbeat, Health, PreviewUpgrade, ReadEventPayload];
 
     public static bool IsChange(string action, string outcome) =>
         outcome == "succeeded" && !NotChanges.Contains(action, StringComparer.Ordinal) && !action.StartsWith("audit.", StringComparison.Ordinal)

@@ -26,6 +26,10 @@ internal sealed record Outage(Dependency Dependency, string Code, string Message
     public static readonly Outage Messaging = new(Fabrix.Core.Registry.Errors.Dependency.Messaging, RefusalCodes.MessagingUnavailable,
         "The registry cannot reach its message bus (NATS); retrying is safe.");
 
+    /// <summary>Core.Events did not answer a control request (issue 11 section 3: replays and DLQ reads run there).</summary>
+    public static readonly Outage Events = new(Fabrix.Core.Registry.Errors.Dependency.Unknown, RefusalCodes.EventsControlUnavailable,
+        "Core.Events did not answer the registry's control request; retrying is safe.");
+
     public static readonly Outage Other = new(Fabrix.Core.Registry.Errors.Dependency.Unknown, RefusalCodes.DependencyUnavailable,
         "The registry cannot reach a service it depends on; retrying is safe.");
 
@@ -36,6 +40,8 @@ internal sealed record Outage(Dependency Dependency, string Code, string Message
         {
             switch (current)
             {
+                case Fabrix.Core.Registry.Events.EventsControlUnavailableException:
+                    return Events;
                 case PostgresException postgres:
                     // Server-side errors are outages only when they say the server cannot serve at all; a constraint
                     // violation or a syntax error is a bug and stays one.

@@ -147,7 +147,21 @@ public sealed class KubernetesManifestTests
         Assert.DoesNotContain(settings, line => line.Contains("no_auth_user", StringComparison.Ordinal));
         Assert.Contains("jetstream: enabled", settings);
         var users = settings.Where(line => line.Contains("password:", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["{ user: registry, password: $REGISTRY_PASSWORD }", "{ user: gateway, password: $GATEWAY_PASSWORD }", "{ user: proxy, password: $PROXY_PASSWORD }"], users);
+        Assert.Equal(["registry", "gateway", "proxy"], users.Select(line => line.Split(',')[0]["{ user: ".Length..]));
+        Assert.All(users, line => Assert.Matches(@"password: \$[A-Z]+_PASSWORD[ ,]", line));
+    }
+
+    [Fact]
+    public void BaseNatsConfig_OnlyTheRegistryMayPublishOnTheControlSubjects()
+    {
+        var users = File.ReadLines(Path.Combine(KubernetesDocuments.Root, "base", "nats", "nats.conf"))
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith("{ user:", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.Equal("{ user: registry, password: $REGISTRY_PASSWORD }", Assert.Single(users, line => line.StartsWith("{ user: registry,", StringComparison.Ordinal)));
+        Assert.All(users.Where(line => !line.StartsWith("{ user: registry,", StringComparison.Ordinal)),
+            line => Assert.EndsWith(", permissions: { publish: { deny: [\"fabrix.control.>\"] } } }", line, StringComparison.Ordinal));
     }
 
     [Fact]

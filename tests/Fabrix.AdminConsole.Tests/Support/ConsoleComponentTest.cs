@@ -32,6 +32,7 @@ public abstract class ConsoleComponentTest : BunitContext
         Services.AddSingleton<IAuditCatalog>(AuditCatalog);
         Services.AddSingleton<Fabrix.AdminConsole.Lanes.ILaneCatalog>(LaneCatalog);
         Services.AddSingleton<Fabrix.AdminConsole.Lanes.IEgressCatalog>(EgressCatalog);
+        Services.AddSingleton<Fabrix.AdminConsole.Events.IEventsCatalog>(EventsCatalog);
         Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         Services.AddScoped<PluginFeed>();
@@ -46,6 +47,8 @@ public abstract class ConsoleComponentTest : BunitContext
     internal FakeLaneCatalog LaneCatalog { get; } = new();
 
     internal FakeEgressCatalog EgressCatalog { get; } = new();
+
+    internal FakeEventsCatalog EventsCatalog { get; } = new();
 
     internal virtual TimeProvider TimeProvider => TimeProvider.System;
 

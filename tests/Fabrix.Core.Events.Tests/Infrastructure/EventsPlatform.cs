@@ -49,13 +49,44 @@ public sealed class EventsPlatform(PostgresServer postgres, NatsServer nats) : I
 
     public EventsClient Client => new(_eventsChannel!);
 
+    /// <summary>The registry's EventsAdmin (issue 11 section 5); call it with <see cref="AdministratorAs"/>.</summary>
+    public Fabrix.Contracts.Events.V1.EventsAdmin.EventsAdminClient EventsAdmin => new(_adminChannel!);
+
+    /// <summary>This platform's control subjects (the registry → Core.Events), unique so that platforms can share NATS.</summary>
+    public string ControlSubjectPrefix { get; } = $"control.{Guid.NewGuid():N}";
+
+    /// <summary>A development administrator token with one role.</summary>
+    public Metadata AdministratorAs(string name, string role) => new()
+    {
+        { "authorization", $"Bearer {DevelopmentAdminToken.Mint(DevelopmentAdminToken.LoadKey(_lane.DevAdminKeyFile), name, [role], TimeProvider.System)}" },
+    };
+
+    /// <summary>The registry's own audit rows (administrator actions) whose action starts with <paramref name="actionPrefix"/>.</summary>
+    public async Task<IReadOnlyList<AuditRow>> RegistryAuditRowsAsync(string actionPrefix)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select actor, action, target, outcome, reason, correlation_id, details::text from audit_log where action like @action order by id", connection);
+        command.Parameters.AddWithValue("action", actionPrefix + "%");
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<AuditRow>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(new AuditRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6)));
+        }
+
+        return rows;
+    }
+
     public NatsJSContext JetStream { get; private set; } = null!;
 
     private NatsConnection? _nats;
 
     public async ValueTask InitializeAsync()
     {
-        _lane = await LaneTestRegistry.CreateAsync(postgres, nats, ServiceName);
+        _lane = await LaneTestRegistry.CreateAsync(postgres, nats, ServiceName,
+            new Dictionary<string, string?> { ["Fabrix:Registry:Events:ControlSubjectPrefix"] = ControlSubjectPrefix });
         _adminChannel = GrpcChannel.ForAddress(_lane.Registry.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = _lane.Registry.Server.CreateHandler() });
         Manager = new Metadata
         {
@@ -74,6 +105,7 @@ public sealed class EventsPlatform(PostgresServer postgres, NatsServer nats) : I
         _settings["Fabrix:Events:Delivery:NackBackoff:0"] = "00:00:00.100";
         _settings["Fabrix:Events:Publish:TokensPerSecond"] = "1000";
         _settings["Fabrix:Events:Publish:Burst"] = "1000";
+        _settings["Fabrix:Events:Control:SubjectPrefix"] = ControlSubjectPrefix;
         _nats = new NatsConnection(NatsOpts.Default with { Url = nats.Url });
         JetStream = new NatsJSContext(_nats);
         await StartAsync();
