@@ -65,9 +65,11 @@ internal sealed class EventSubscriber(
             {
                 failure = $"{exception.StatusCode}: {exception.Status.Detail}";
             }
-            catch (Exception exception) when (exception is HttpRequestException or IOException or InvalidOperationException)
+            catch (Exception exception)
             {
-                failure = exception.Message;
+                // Anything else ends this attempt, never the loop (a write to a call that already failed is cancelled,
+                // an unreachable Core.Events is an HttpRequestException, ...): the plugin keeps serving and retries.
+                failure = $"{exception.GetType().Name}: {exception.Message}";
             }
 
             var attempt = Interlocked.Increment(ref _failures);

@@ -46,17 +46,25 @@ public sealed class EventsSdkPlatform : IAsyncLifetime
     }
 
     /// <summary>A plugin host using the SDK's events as an author would, with Core.Events reached through its test server.</summary>
-    public IHost Host(IFabrixPlugin plugin, Action<IHost>? map = null)
+    /// <param name="plugin">The plugin the host runs as.</param>
+    /// <param name="map">Maps handlers, as <c>app.MapFabrixEvent</c> in Program.cs.</param>
+    /// <param name="unreachableEventsAddress">Point the SDK at this address (nobody listening) instead of Core.Events.</param>
+    public IHost Host(IFabrixPlugin plugin, Action<IHost>? map = null, string? unreachableEventsAddress = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Fabrix:Plugin:EventsAddress"] = Lane.Events.Server.BaseAddress.ToString(),
+            ["Fabrix:Plugin:EventsAddress"] = unreachableEventsAddress ?? Lane.Events.Server.BaseAddress.ToString(),
             ["Fabrix:Plugin:EventsReconnectBaseDelay"] = "00:00:00.100",
             ["Fabrix:Plugin:EventsReconnectMaxDelay"] = "00:00:01",
         });
         builder.Services.AddSingleton(plugin);
-        builder.AddFabrixEvents().ConfigurePrimaryHttpMessageHandler(() => Lane.Events.Server.CreateHandler());
+        var events = builder.AddFabrixEvents();
+        if (unreachableEventsAddress is null)
+        {
+            events.ConfigurePrimaryHttpMessageHandler(() => Lane.Events.Server.CreateHandler());
+        }
+
         var host = builder.Build();
         map?.Invoke(host);
         return host;

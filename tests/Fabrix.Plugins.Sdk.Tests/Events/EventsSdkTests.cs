@@ -6,6 +6,8 @@ using Fabrix.Plugins.Sdk.Events;
 using Fabrix.Testing;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Fabrix.Plugins.Sdk.Tests.Events;
@@ -129,6 +131,23 @@ public sealed class EventsSdkTests(EventsSdkPlatform platform) : IClassFixture<E
         await publishing.Services.GetRequiredService<IEventPublisher>().PublishAsync(new UserCreated { UserId = "u-9" }, cancellationToken: Ct);
 
         Assert.Equal("u-9", (await log.AtLeastAsync(1))[0].Event.UserId);
+        await receiving.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Subscriber_CoreEventsUnreachable_HostKeepsRunningAndReportsDegraded()
+    {
+        var subscriber = await platform.PluginAsync("acct", [], ["UserCreated"]);
+        using var receiving = platform.Host(subscriber, app => app.MapFabrixEvent<UserCreated>((_, _) => Task.CompletedTask),
+            unreachableEventsAddress: $"http://127.0.0.1:{FreePort.Next()}");
+        await receiving.StartAsync(Ct);
+
+        var report = await Eventually.ForAsync(
+            () => receiving.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Name == FabrixEventsExtensions.HealthCheckName, Ct),
+            r => r.Status == HealthStatus.Degraded, TimeSpan.FromSeconds(30), "the subscription reports degraded", Ct);
+
+        Assert.Equal("reconnecting", report.Entries[FabrixEventsExtensions.HealthCheckName].Data["events"]);
+        Assert.False(receiving.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
         await receiving.StopAsync(Ct);
     }
 
