@@ -80,7 +80,7 @@ public sealed class ReadyLineTests
         Assert.Contains(left, r => r.Name == "registry-rebuilder");
         Assert.Contains(left, r => r.Name == "registry-db");
         Assert.Contains(left, r => r.Name == "postgres-password");
-        Assert.Equal(11, platform.Builder.Resources.Count - left.Count);
+        Assert.Equal(12, platform.Builder.Resources.Count - left.Count);
     }
 
     private static List<KeyValuePair<string, string>> Pairs(string line)
