@@ -40,6 +40,7 @@ internal static class Platform
         var postgres = builder.AddFabrixPostgres("postgres", layout.DataRoot, layout.Port(FabrixPorts.Postgres));
         var registryDatabase = postgres.AddDatabase("registry-db", "registry");
         var userManagementDatabase = postgres.AddDatabase("usermanagement-db", "usermanagement", owner: "usermanagement");
+        var accountingDatabase = postgres.AddDatabase("accounting-db", "accounting", owner: "accounting");
         var nats = builder.AddFabrixNats("nats", layout.DataRoot, layout.Port(FabrixPorts.Nats), layout.Port(FabrixPorts.NatsMonitoring));
 
         var registry = builder.AddFabrixProject<Projects.Fabrix_Core_Registry>("registry")
@@ -57,7 +58,7 @@ internal static class Platform
 
         // The Canonical lane (issue 11): plugins publish and receive canonical events only through it (HTTP publish on
         // its http endpoint, the gRPC Events service on its h2c grpc endpoint).
-        builder.AddFabrixLane<Projects.Fabrix_Core_Events>("events", layout.Port(FabrixPorts.Events), registry, nats, layout)
+        var events = builder.AddFabrixLane<Projects.Fabrix_Core_Events>("events", layout.Port(FabrixPorts.Events), registry, nats, layout)
             .WithFabrixGrpcEndpoint(layout.Port(FabrixPorts.EventsGrpc))
             .WithEnvironment("Fabrix__Lanes__Audit__Service", "events");
 
@@ -71,7 +72,8 @@ internal static class Platform
             .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.UserManagement)).WithFabrixGrpcEndpoint(layout.Port(FabrixPorts.UserManagementGrpc)).WithFabrixHealthCheck()
             .WithReference(userManagementDatabase, "usermanagement").WithReference(registry).WaitFor(registry).WaitFor(postgres)
             .WithDevelopmentAdminKey(layout, publicHalfOnly: true)
-            .WithPluginInstallation("Plugins.Samples/UserManagement/manifest.json", registry, layout);
+            .WithPluginInstallation("Plugins.Samples/UserManagement/manifest.json", registry, layout)
+            .WithFabrixEvents(events);
         // gRPC calls to user-management go to its h2c endpoint (Core.Gateway/README.md, "gRPC").
         gateway.WithEnvironment("Fabrix__Gateway__GrpcTargets__user-management", userManagement.GetEndpoint(FabrixProjectExtensions.GrpcEndpoint));
 
@@ -81,9 +83,19 @@ internal static class Platform
             .WithReference(registry).WithReference(gateway).WaitFor(registry).WaitFor(gateway).WaitFor(userManagement)
             .WithEnvironment("Fabrix__Plugin__GatewayGrpcAddress", gateway.GetEndpoint("h2c"))
             .WithDevelopmentAdminKey(layout, publicHalfOnly: true)
-            .WithPluginInstallation("Plugins.Samples/Accounting/manifest.json", registry, layout);
+            .WithPluginInstallation("Plugins.Samples/Accounting/manifest.json", registry, layout)
+            .WithReference(accountingDatabase, "accounting").WaitFor(postgres)
+            .WithFabrixEvents(events);
 
         builder.AddFabrixProxyLane(registry, nats, layout);
+
+        // Publishes UserCreated through the Canonical lane; accounting and user-management receive it (issue 11 section 6).
+        builder.AddFabrixProject<Projects.Fabrix_Plugins_Samples_Hr>("hr")
+            .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.Hr)).WithFabrixHealthCheck()
+            .WithReference(registry).WaitFor(registry)
+            .WithDevelopmentAdminKey(layout, publicHalfOnly: true)
+            .WithPluginInstallation("Plugins.Samples/Hr/manifest.json", registry, layout)
+            .WithFabrixEvents(events);
 
         return builder;
     }

@@ -22,4 +22,5 @@ internal static class FabrixPorts
     public const int Receiver = 5405;
     public const int Events = 5310;
     public const int EventsGrpc = 5311;
+    public const int Hr = 5215;
 }

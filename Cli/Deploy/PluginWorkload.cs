@@ -24,6 +24,9 @@ internal static class PluginWorkload
     /// <summary>Where a plugin finds the Proxy lane (Core.Proxy), its only way to the internet, in deploy/kubernetes.</summary>
     public const string ProxyAddress = "http://proxy.fabrix-core.svc.cluster.local:8080";
 
+    /// <summary>Where a plugin finds the Canonical lane's gRPC endpoint (Core.Events, issue 11) in deploy/kubernetes.</summary>
+    public const string EventsAddress = "http://events.fabrix-core.svc.cluster.local:8081";
+
     /// <summary>Key of the registration credential in the plugin's Secret.</summary>
     public const string CredentialKey = "credential";
 
@@ -74,6 +77,7 @@ internal static class PluginWorkload
                 new V1EnvVar { Name = "Fabrix__Plugin__RegistryAddress", Value = RegistryGrpcAddress },
                 new V1EnvVar { Name = "Fabrix__Plugin__GatewayAddress", Value = GatewayAddress },
                 new V1EnvVar { Name = "Fabrix__Plugin__ProxyAddress", Value = ProxyAddress },
+                new V1EnvVar { Name = "Fabrix__Plugin__EventsAddress", Value = EventsAddress },
                 new V1EnvVar { Name = "Fabrix__Plugin__Address", Value = $"http://{manifest.Id}.{options.Namespace}.svc.cluster.local:{port.ToString(CultureInfo.InvariantCulture)}" },
                 new V1EnvVar
                 {

@@ -1,3 +1,4 @@
+using Fabrix.Plugins.Samples.Accounting.AccountOpening;
 using Fabrix.Plugins.Samples.Accounting.Accounts;
 using Fabrix.Plugins.Sdk;
 
@@ -7,6 +8,7 @@ builder.AddServiceDefaults();
 builder.AddFabrixPlugin();
 builder.AddFabrixCallerContext();
 builder.AddAccounts();
+builder.AddAccountOpening();
 
 var app = builder.Build();
 
@@ -16,5 +18,6 @@ app.UseFabrixCallerContext();
 app.MapDefaultEndpoints();
 app.MapFabrixPlugin();
 app.MapAccounts();
+app.MapAccountOpening();
 
 app.Run();

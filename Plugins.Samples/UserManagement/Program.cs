@@ -10,6 +10,7 @@ builder.AddFabrixPlugin();
 builder.AddFabrixCallerContext();
 builder.AddUserProfiles();
 builder.AddUserDirectory();
+builder.AddUserCreatedSubscription();
 
 var app = builder.Build();
 
@@ -19,5 +20,6 @@ app.MapDefaultEndpoints();
 app.MapFabrixPlugin();
 app.MapUserProfiles();
 app.MapUserDirectory();
+app.MapUserCreatedSubscription();
 
 app.Run();

@@ -116,6 +116,15 @@ public sealed class DeployPluginCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task DeployPlugin_EventsAddress_IsCoreEventsGrpcService()
+    {
+        var result = await RunAsync(Reporting, "deploy", "plugin", "manifest.json");
+
+        var events = Assert.Single(Container(result).Env, e => e.Name == "Fabrix__Plugin__EventsAddress");
+        Assert.Equal("http://events.fabrix-core.svc.cluster.local:8081", events.Value);
+    }
+
+    [Fact]
     public async Task DeployPlugin_HttpHealthCheck_BecomesHttpProbes()
     {
         var result = await RunAsync(Reporting, "deploy", "plugin", "manifest.json");

@@ -78,7 +78,7 @@ public sealed class KubernetesManifestTests
     {
         var pods = KubernetesDocuments.PodSpecs(KubernetesDocuments.BaseResources()).ToList();
 
-        Assert.Equal(["Deployment/console", "Deployment/gateway", "Deployment/proxy", "Deployment/registry", "StatefulSet/nats"], pods.Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["Deployment/console", "Deployment/events", "Deployment/gateway", "Deployment/proxy", "Deployment/registry", "StatefulSet/nats"], pods.Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Empty(pods.SelectMany(p => Invariants.ContainerViolations(p.Name, p.Pod)));
     }
 
@@ -122,6 +122,7 @@ public sealed class KubernetesManifestTests
     [Theory]
     [InlineData("gateway")]
     [InlineData("proxy")]
+    [InlineData("events")]
     public void BaseLaneIdentity_PrivateKeyOnlyInItsLane_PublicKeyTrustedByTheRegistry(string lane)
     {
         var pods = KubernetesDocuments.PodSpecs(KubernetesDocuments.BaseResources()).ToDictionary(p => p.Name, p => p.Pod);
@@ -147,7 +148,7 @@ public sealed class KubernetesManifestTests
         Assert.DoesNotContain(settings, line => line.Contains("no_auth_user", StringComparison.Ordinal));
         Assert.Contains("jetstream: enabled", settings);
         var users = settings.Where(line => line.Contains("password:", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["registry", "gateway", "proxy"], users.Select(line => line.Split(',')[0]["{ user: ".Length..]));
+        Assert.Equal(["registry", "gateway", "proxy", "events"], users.Select(line => line.Split(',')[0]["{ user: ".Length..]));
         Assert.All(users, line => Assert.Matches(@"password: \$[A-Z]+_PASSWORD[ ,]", line));
     }
 
@@ -190,7 +191,7 @@ public sealed class KubernetesManifestTests
         var peers = policies.SelectMany(p => p.Spec.Egress ?? []).SelectMany(rule => rule.To ?? []).ToList();
 
         Assert.All(peers, peer => Assert.Null(peer.IpBlock));
-        Assert.Equal(["gateway", "kube-dns", "proxy", "registry"],
+        Assert.Equal(["events", "gateway", "kube-dns", "proxy", "registry"],
             peers.Select(peer => peer.PodSelector.MatchLabels.TryGetValue("app.kubernetes.io/name", out var name) ? name : peer.PodSelector.MatchLabels["k8s-app"]).Order(StringComparer.Ordinal));
     }
 
@@ -225,6 +226,31 @@ public sealed class KubernetesManifestTests
         Assert.Contains(ingress, rule => rule.FromProperty.Any(peer => peer.NamespaceSelector?.MatchLabels is { } labels && labels.TryGetValue("kubernetes.io/metadata.name", out var name) && name == Invariants.PluginNamespace)
             && rule.Ports.Any(port => port.Port == "8082"));
         Assert.Contains(pluginEgress.Ports, port => port.Port == "8082");
+    }
+
+    [Fact]
+    public void BaseEventsPolicy_PluginsMayReachHttpAndGrpc_ItReachesOnlyRegistryAndNats()
+    {
+        var events = KubernetesDocuments.BaseResources().OfType<V1NetworkPolicy>().Single(p => p.Metadata.Name == "events" && p.Metadata.NamespaceProperty == Invariants.CoreNamespace);
+
+        var ingress = Assert.Single(events.Spec.Ingress);
+        Assert.Equal(Invariants.PluginNamespace, ingress.FromProperty.Single().NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+        Assert.Equal(["8080", "8081"], ingress.Ports.Select(p => p.Port.Value).Order(StringComparer.Ordinal));
+        Assert.Equal(["nats", "registry"], events.Spec.Egress.SelectMany(rule => rule.To).Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]).Order(StringComparer.Ordinal));
+        Assert.All(events.Spec.Egress.SelectMany(rule => rule.To), peer => Assert.Null(peer.IpBlock));
+    }
+
+    [Fact]
+    public void BaseEvents_NatsAdmitsItAndTheServiceExposesGrpcOverH2c()
+    {
+        var documents = KubernetesDocuments.BaseResources();
+        var nats = documents.OfType<V1NetworkPolicy>().Single(p => p.Metadata.Name == "nats" && p.Metadata.NamespaceProperty == Invariants.CoreNamespace);
+        var service = documents.OfType<V1Service>().Single(s => s.Metadata.Name == "events");
+        var config = documents.OfType<V1ConfigMap>().Single(c => c.Metadata.Name == "fabrix-events").Data;
+
+        Assert.Contains(nats.Spec.Ingress.SelectMany(rule => rule.FromProperty), peer => peer.PodSelector?.MatchLabels["app.kubernetes.io/name"] == "events");
+        Assert.Equal("kubernetes.io/h2c", service.Spec.Ports.Single(p => p.Name == "grpc").AppProtocol);
+        Assert.Equal(("http://0.0.0.0:8081", "Http2"), (config["Kestrel__Endpoints__Grpc__Url"], config["Kestrel__Endpoints__Grpc__Protocols"]));
     }
 
     [Fact]

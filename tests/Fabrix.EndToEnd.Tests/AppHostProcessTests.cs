@@ -24,6 +24,7 @@ public sealed partial class AppHostProcessTests : IAsyncLifetime
         "console", "console.http", "registry", "registry.http", "registry.grpc", "gateway", "gateway.http", "gateway.h2c", "user-management",
         "user-management.http", "user-management.grpc", "accounting", "accounting.http", "postgres", "nats", "data", "dashboard",
         "proxy", "proxy.http", "notifications", "notifications.http", "receiver", "receiver.http", "events", "events.http", "events.grpc",
+        "hr", "hr.http",
     ];
 
     private readonly List<RunningAppHost> _appHosts = [];

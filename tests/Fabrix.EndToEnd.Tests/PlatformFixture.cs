@@ -26,8 +26,8 @@ namespace Fabrix.EndToEnd.Tests;
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
-    private static readonly int[] DefaultPorts = [5433, 4222, 8222, 5100, 5101, 5300, 5000, 5200, 5201, 5210, 5305, 5225, 5405];
-    private static readonly string[] Processes = ["postgres", "nats", "registry", "gateway", "console", "user-management", "accounting", "receiver", "proxy", "notifications"];
+    private static readonly int[] DefaultPorts = [5433, 4222, 8222, 5100, 5101, 5300, 5000, 5200, 5201, 5210, 5305, 5225, 5405, 5215];
+    private static readonly string[] Processes = ["postgres", "nats", "registry", "gateway", "console", "user-management", "accounting", "receiver", "proxy", "notifications", "hr"];
     private readonly CollectingLoggerProvider _logs = new();
     private DistributedApplication? _app;
     private string? _dataRoot;
@@ -60,6 +60,9 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     /// <summary>The local "internet" receiver's own loopback endpoint (127.0.0.1; the proxy reaches it on 127.0.0.2).</summary>
     public string ReceiverUrl => Endpoints["receiver"].TrimEnd('/');
+
+    /// <summary>The hr sample, which publishes UserCreated through Core.Events.</summary>
+    public string HrUrl => Endpoints["hr"].TrimEnd('/');
 
     /// <summary>
     /// A caller context for a call from <paramref name="caller"/> to <paramref name="target"/>, signed with the gateway's

@@ -11,4 +11,10 @@ internal static partial class UserProfilesLog
 
     [LoggerMessage(7102, LogLevel.Information, "Updated user profile {UserId} for plugin {CallerId}")]
     public static partial void ProfileUpdated(ILogger logger, string userId, string callerId);
+
+    [LoggerMessage(7103, LogLevel.Information, "Created user profile {UserId} from UserCreated {EventId}")]
+    public static partial void ProfileCreatedFromEvent(ILogger logger, string userId, string eventId);
+
+    [LoggerMessage(7104, LogLevel.Information, "No profile created for {UserId} from UserCreated {EventId}: {Why}")]
+    public static partial void ProfileFromEventSkipped(ILogger logger, string userId, string eventId, string why);
 }

@@ -30,6 +30,7 @@ public sealed class ResourceGraphTests
                 ("receiver", typeof(ProjectResource)),
                 ("proxy", typeof(ProjectResource)),
                 ("notifications", typeof(ProjectResource)),
+                ("hr", typeof(ProjectResource)),
             ],
             processes);
     }
@@ -42,8 +43,10 @@ public sealed class ResourceGraphTests
 
         var registry = platform.Resource<FabrixPostgresDatabaseResource>("registry-db");
         var userManagement = platform.Resource<FabrixPostgresDatabaseResource>("usermanagement-db");
+        var accounting = platform.Resource<FabrixPostgresDatabaseResource>("accounting-db");
 
-        Assert.Equal([registry, userManagement], postgres.Databases);
+        Assert.Equal([registry, userManagement, accounting], postgres.Databases);
+        Assert.Equal(("accounting", "accounting"), (accounting.DatabaseName, accounting.Owner));
         Assert.Same(postgres, registry.Parent);
         Assert.Equal("registry", registry.DatabaseName);
         Assert.Null(registry.Owner);
@@ -70,6 +73,7 @@ public sealed class ResourceGraphTests
         Assert.Equal("Core.Proxy/Fabrix.Core.Proxy.csproj", ProjectOf("proxy"));
         Assert.Equal("Plugins.Samples/Notifications/Fabrix.Plugins.Samples.Notifications.csproj", ProjectOf("notifications"));
         Assert.Equal("Plugins.Samples/InternetReceiver/Fabrix.Plugins.Samples.InternetReceiver.csproj", ProjectOf("receiver"));
+        Assert.Equal("Plugins.Samples/Hr/Fabrix.Plugins.Samples.Hr.csproj", ProjectOf("hr"));
     }
 
     [Theory]
@@ -77,10 +81,11 @@ public sealed class ResourceGraphTests
     [InlineData("gateway", "nats,registry")]
     [InlineData("events", "nats,registry")]
     [InlineData("console", "registry")]
-    [InlineData("user-management", "postgres,registry")]
-    [InlineData("accounting", "gateway,registry,user-management")]
+    [InlineData("user-management", "events,postgres,registry")]
+    [InlineData("accounting", "events,gateway,postgres,registry,user-management")]
     [InlineData("proxy", "nats,registry")]
     [InlineData("notifications", "proxy,receiver,registry")]
+    [InlineData("hr", "events,registry")]
     [InlineData("receiver", "")]
     [InlineData("postgres", "")]
     [InlineData("nats", "")]
@@ -99,9 +104,10 @@ public sealed class ResourceGraphTests
     [InlineData("gateway", "nats,registry,user-management")]
     [InlineData("events", "nats,registry")]
     [InlineData("console", "registry")]
-    [InlineData("user-management", "registry,usermanagement-db")]
-    [InlineData("accounting", "gateway,registry")]
+    [InlineData("user-management", "events,registry,usermanagement-db")]
+    [InlineData("accounting", "accounting-db,events,gateway,registry")]
     [InlineData("notifications", "proxy,registry")]
+    [InlineData("hr", "events,registry")]
     public void Platform_References_AreTheDatabasesAndServicesEachServiceUses(string resource, string expected)
     {
         using var platform = new PlatformModel();
@@ -112,7 +118,7 @@ public sealed class ResourceGraphTests
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
 
-        // A plugin never references NATS nor core's database (issue 7): only its own database and the registry.
+        // A plugin never references NATS nor core's database (issue 7): only its own database, the registry and the lanes.
         Assert.Equal(expected, string.Join(',', references));
     }
 
@@ -167,6 +173,7 @@ public sealed class ResourceGraphTests
                 ["receiver.http"] = 5405 + offset,
                 ["proxy.http"] = 5305 + offset,
                 ["notifications.http"] = 5225 + offset,
+                ["hr.http"] = 5215 + offset,
             },
             endpoints.ToDictionary(e => e.Name, e => e.Endpoint.Port ?? -1));
         Assert.All(endpoints, e => Assert.False(e.Endpoint.IsProxied, e.Name));

@@ -59,6 +59,30 @@ public sealed class ServiceEnvironmentTests
         Assert.Equal($"http://127.0.0.1:{5300 + Offset}", environment["services__gateway__http__0"]);
     }
 
+    [Theory]
+    [InlineData("hr")]
+    [InlineData("accounting")]
+    [InlineData("user-management")]
+    public async Task EventPlugins_EventsAddress_IsCoreEventsShiftedGrpcEndpoint(string plugin)
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync(plugin);
+
+        Assert.Equal($"http://127.0.0.1:{5311 + Offset}", environment["services__events__grpc__0"]);
+    }
+
+    [Fact]
+    public async Task Accounting_Database_IsItsOwnWithItsOwnRole()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var environment = await platform.EnvironmentAsync("accounting");
+
+        var connection = new NpgsqlConnectionStringBuilder(environment["ConnectionStrings__accounting"]);
+        Assert.Equal(("accounting", "accounting"), (connection.Database, connection.Username));
+    }
+
     [Fact]
     public async Task Gateway_GrpcForwarding_HasItsH2cEndpointUserManagementsGrpcAddressAndAccountingCallsIt()
     {
@@ -162,6 +186,7 @@ public sealed class ServiceEnvironmentTests
     [InlineData("accounting", 5210)]
     [InlineData("proxy", 5305)]
     [InlineData("notifications", 5225)]
+    [InlineData("hr", 5215)]
     [InlineData("receiver", 5405)]
     public async Task HttpOnlyServices_KestrelEndpoint_IsTheShiftedPort(string service, int port)
     {

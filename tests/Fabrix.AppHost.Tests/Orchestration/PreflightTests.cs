@@ -54,7 +54,7 @@ public sealed class PreflightTests
 
         Assert.Equal(
             [
-                ("accounting.http", 5213), ("console.http", 5003), ("events.grpc", 5314), ("events.http", 5313), ("gateway.h2c", 5304), ("gateway.http", 5303), ("nats.monitoring", 8225), ("nats.tcp", 4225),
+                ("accounting.http", 5213), ("console.http", 5003), ("events.grpc", 5314), ("events.http", 5313), ("gateway.h2c", 5304), ("gateway.http", 5303), ("hr.http", 5218), ("nats.monitoring", 8225), ("nats.tcp", 4225),
                 ("notifications.http", 5228), ("postgres.tcp", 5436), ("proxy.http", 5308), ("receiver.http", 5408), ("registry.grpc", 5104), ("registry.http", 5103), ("user-management.grpc", 5204), ("user-management.http", 5203),
             ],
             ports.Order());

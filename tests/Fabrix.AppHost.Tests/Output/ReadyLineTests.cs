@@ -26,6 +26,7 @@ public sealed class ReadyLineTests
                 + "receiver=http://127.0.0.1:5415 receiver.http=http://127.0.0.1:5415 "
                 + "proxy=http://127.0.0.1:5315 proxy.http=http://127.0.0.1:5315 "
                 + "notifications=http://127.0.0.1:5235 notifications.http=http://127.0.0.1:5235 "
+                + "hr=http://127.0.0.1:5225 hr.http=http://127.0.0.1:5225 "
                 + $"data={platform.Layout.DataRoot} dashboard={Dashboard}",
             line);
     }
@@ -43,6 +44,7 @@ public sealed class ReadyLineTests
     [InlineData("accounting")]
     [InlineData("proxy")]
     [InlineData("notifications")]
+    [InlineData("hr")]
     [InlineData("receiver")]
     [InlineData("postgres")]
     [InlineData("nats")]
@@ -78,7 +80,7 @@ public sealed class ReadyLineTests
         Assert.Contains(left, r => r.Name == "registry-rebuilder");
         Assert.Contains(left, r => r.Name == "registry-db");
         Assert.Contains(left, r => r.Name == "postgres-password");
-        Assert.Equal(11, platform.Builder.Resources.Count - left.Count);
+        Assert.Equal(12, platform.Builder.Resources.Count - left.Count);
     }
 
     private static List<KeyValuePair<string, string>> Pairs(string line)

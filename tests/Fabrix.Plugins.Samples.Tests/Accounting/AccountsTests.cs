@@ -8,6 +8,7 @@ using Fabrix.Plugins.Samples.Accounting;
 using Fabrix.Plugins.Samples.Contracts.Users.V1;
 using Fabrix.Plugins.Sdk;
 using Fabrix.Plugins.Sdk.Testing;
+using Fabrix.Testing;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -22,7 +23,7 @@ namespace Fabrix.Plugins.Samples.Tests.Accounting;
 /// profile over HTTP and the approver over gRPC, with its own token; the test kit plays the registry, the gateway
 /// (recording every header) and the registry's caller-context keys. Its own API needs a caller context too.
 /// </summary>
-public sealed class AccountsTests : IAsyncLifetime
+public sealed class AccountsTests(PostgresServer postgres) : IAsyncLifetime
 {
     private readonly ScriptedPluginRegistry _registry = new(TimeProvider.System) { PluginId = "accounting", Status = PluginStatus.Active };
     private readonly CallerContextIssuer _issuer = new();
@@ -30,6 +31,7 @@ public sealed class AccountsTests : IAsyncLifetime
     private ScriptedGatewayServer _gateway = null!;
     private ScriptedCallerKeysServer _keys = null!;
     private AccountingFactory _factory = null!;
+    private string _database = null!;
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -47,7 +49,11 @@ public sealed class AccountsTests : IAsyncLifetime
                 : Results.Problem(statusCode: id == "jdoe" ? _profileStatus : StatusCodes.Status404NotFound));
             app.MapGrpcService<ScriptedUserDirectory>();
         }, cancellationToken: Cancel);
-        _factory = new AccountingFactory([.. _registryServer.PluginConfiguration(), .. _keys.PluginConfiguration(), .. _gateway.PluginConfiguration()]);
+        // Its own database (account opening) and a Core.Events address nobody listens on: these tests are about the
+        // gateway; the UserCreated subscription keeps retrying in the background.
+        _database = await postgres.CreateDatabaseAsync("accounting");
+        _factory = new AccountingFactory([.. _registryServer.PluginConfiguration(), .. _keys.PluginConfiguration(), .. _gateway.PluginConfiguration(),
+            new("ConnectionStrings:accounting", _database), new("Fabrix:Plugin:EventsAddress", $"http://127.0.0.1:{FreePort.Next()}")]);
         await _factory.Services.GetRequiredService<IFabrixPlugin>().WaitForRegistrationAsync(Cancel).WaitAsync(TimeSpan.FromSeconds(15), Cancel);
     }
 
@@ -58,6 +64,23 @@ public sealed class AccountsTests : IAsyncLifetime
         await _keys.DisposeAsync();
         await _registryServer.DisposeAsync();
         _issuer.Dispose();
+    }
+
+    [Fact]
+    public async Task OpenAccount_SameUserCreatedTwice_OneAccountRowFromTheFirstEvent()
+    {
+        var accounts = _factory.Services.GetRequiredService<Fabrix.Plugins.Samples.Accounting.AccountOpening.OpenedAccounts>();
+        var created = new Fabrix.Contracts.Canonical.V1.UserCreated { UserId = "u-twice", DisplayName = "Ada", Department = "Finance" };
+
+        var first = await accounts.OpenAsync(created, "event-1", Cancel);
+        var again = await accounts.OpenAsync(created, "event-1", Cancel);
+
+        Assert.Equal((true, false), (first, again));
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(_database);
+        await using var count = dataSource.CreateCommand("SELECT count(*), min(source_event) FROM accounts WHERE user_id = 'u-twice'");
+        await using var reader = await count.ExecuteReaderAsync(Cancel);
+        Assert.True(await reader.ReadAsync(Cancel));
+        Assert.Equal((1L, "event-1"), (reader.GetInt64(0), reader.GetString(1)));
     }
 
     [Fact]

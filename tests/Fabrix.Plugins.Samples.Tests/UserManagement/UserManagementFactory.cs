@@ -66,6 +66,8 @@ public sealed class UserManagementFactory : WebApplicationFactory<UserManagement
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:usermanagement", _connectionString);
         builder.UseSetting("services:registry:grpc:0", RegistryAddress);
+        // The UserCreated subscription: a Core.Events nobody listens on (it is opened only once registered).
+        builder.UseSetting("Fabrix:Plugin:EventsAddress", $"http://127.0.0.1:{FreePort.Next()}");
         // The in-memory test server has no listening address to report.
         builder.UseSetting("Fabrix:Plugin:Address", "http://127.0.0.1:5200");
         builder.UseSetting("Fabrix:Plugin:RegistrationCredential", "fxrc_0123456789abcdef_unused-because-the-registry-is-unreachable");
