@@ -16,7 +16,8 @@ namespace Fabrix.EndToEnd.Tests;
 /// <summary>
 /// The console's Operator lane page in real Chromium against the running platform (issue 10 section 6): an audit viewer
 /// reads it without grant buttons; a plugin manager grants and revokes caller -> user-management and the gateway's
-/// answer to the same call follows (refused, allowed, refused), with the refusals and the traffic on the page.
+/// answer to the same call follows (refused, allowed, refused), with the refusals and the traffic on the page; a plugin
+/// manager disables user-management (with its dependents) in the console and the gateway refuses the next calls.
 /// </summary>
 [Collection(SamplePlugins.Collection)]
 public sealed class OperatorLaneBrowserTests(PlatformFixture platform, BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
@@ -97,8 +98,55 @@ public sealed class OperatorLaneBrowserTests(PlatformFixture platform, BrowserFi
         }
     }
 
+    [Fact]
+    public async Task PluginManager_DisablesUserManagementInTheConsole_GatewayRefusesTheNextCallsWithinOneSecond()
+    {
+        await platform.WaitForPluginAsync("accounting", p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
+        var caller = "e2e-dependent-" + Guid.NewGuid().ToString("N")[..8];
+        var token = await InstallAndRegisterAsync(caller, dependsOnTarget: true);
+        var userId = await CreateUserAsync();
+        using var gateway = new HttpClient { BaseAddress = new Uri(platform.GatewayUrl) };
+        gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var call = $"/{Target}/api/users/{userId}";
+        try
+        {
+            // A declared dependency: the call is forwarded and answered.
+            await UntilAnswerAsync(gateway, call, HttpStatusCode.OK, null);
+            var page = await SignInAsync("maria", AdminRoles.PluginManager, "/");
+
+            // Active plugins depend on user-management (accounting, the caller): the console offers the cascade.
+            await page.GetByTestId($"disable-{Target}").ClickAsync();
+            await page.GetByTestId("confirm").ClickAsync();
+            await Expect(page.GetByTestId("confirm-cascade-explanation")).ToBeVisibleAsync();
+            await page.GetByTestId("confirm-cascade").CheckAsync();
+            await page.GetByTestId("confirm").ClickAsync();
+            await Expect(page.GetByTestId($"status-{Target}")).ToContainTextAsync("disabled", new() { IgnoreCase = true });
+
+            // From the moment the console shows it disabled, the gateway refuses within a second (issue 10, section 7):
+            // the caller is disabled with its dependency, or the target is, whichever the gateway's snapshot shows first.
+            var answers = new List<string>();
+            await Eventually.UntilAsync(async () =>
+            {
+                using var response = await gateway.GetAsync(call, Ct);
+                answers.Add($"{(int)response.StatusCode}");
+                return response.StatusCode != HttpStatusCode.OK;
+            }, TimeSpan.FromSeconds(1), "the gateway refuses calls to a disabled user-management", Ct, every: TimeSpan.FromMilliseconds(20));
+            TestContext.Current.TestOutputHelper?.WriteLine($"answers after the console showed the plugin disabled: {string.Join(' ', answers)}");
+        }
+        finally
+        {
+            // Leave the platform as found for the other tests: the target first, then its dependent sample.
+            var admin = platform.Admin();
+            await admin.EnablePluginAsync(new PluginTransitionRequest { Id = Target, Reason = "e2e cleanup" }, cancellationToken: Ct);
+            await admin.EnablePluginAsync(new PluginTransitionRequest { Id = "accounting", Reason = "e2e cleanup" }, cancellationToken: Ct);
+            await admin.UnregisterPluginAsync(new PluginTransitionRequest { Id = caller, Reason = "e2e cleanup" }, cancellationToken: Ct);
+            await admin.UninstallPluginAsync(new UninstallPluginRequest { Id = caller, Reason = "e2e cleanup" }, cancellationToken: Ct);
+            await platform.WaitForPluginAsync("accounting", p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
+        }
+    }
+
     /// <summary>Installs a caller plugin as an administrator and registers it as the plugin would; answers its token.</summary>
-    private async Task<string> InstallAndRegisterAsync(string id)
+    private async Task<string> InstallAndRegisterAsync(string id, bool dependsOnTarget = false)
     {
         var manifest = new JsonObject
         {
@@ -108,7 +156,7 @@ public sealed class OperatorLaneBrowserTests(PlatformFixture platform, BrowserFi
             ["description"] = "Calls user-management through the gateway in the Operator lane browser test",
             ["contracts"] = new JsonArray("ProcessingPlugin"),
             ["traits"] = new JsonArray("audit_required"),
-            ["dependencies"] = new JsonArray(),
+            ["dependencies"] = dependsOnTarget ? new JsonArray(Target) : new JsonArray(),
             ["allowed_domains"] = new JsonArray(),
             ["endpoints"] = new JsonObject { ["health"] = "GET /health" },
             ["security"] = new JsonObject { ["authentication_required"] = true, ["data_classification"] = new JsonArray("internal") },
@@ -162,11 +210,11 @@ public sealed class OperatorLaneBrowserTests(PlatformFixture platform, BrowserFi
         await field.PressAsync("Tab");
     }
 
-    private async Task<IPage> SignInAsync(string user, string role)
+    private async Task<IPage> SignInAsync(string user, string role, string path = "/lanes/operator")
     {
         var page = await _context!.NewPageAsync();
         await DevSignIn.SignInAsync(page, user, role);
-        await page.GotoAsync("/lanes/operator");
+        await page.GotoAsync(path);
         // Blazor Server: clicks before the circuit is interactive are lost (STACK.md).
         await page.GetByTestId("interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         return page;
