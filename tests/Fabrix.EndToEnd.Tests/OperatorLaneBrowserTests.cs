@@ -112,7 +112,7 @@ public sealed class OperatorLaneBrowserTests(PlatformFixture platform, BrowserFi
         {
             // A declared dependency: the call is forwarded and answered.
             await UntilAnswerAsync(gateway, call, HttpStatusCode.OK, null);
-            var page = await SignInAsync("maria", AdminRoles.PluginManager, "/");
+            var page = await SignInAsync("maria", AdminRoles.PluginManager, "/plugins");
 
             // Active plugins depend on user-management (accounting, the caller): the console offers the cascade.
             await page.GetByTestId($"disable-{Target}").ClickAsync();
@@ -137,8 +137,15 @@ public sealed class OperatorLaneBrowserTests(PlatformFixture platform, BrowserFi
         {
             // Leave the platform as found for the other tests: the target first, then its dependent sample.
             var admin = platform.Admin();
-            await admin.EnablePluginAsync(new PluginTransitionRequest { Id = Target, Reason = "e2e cleanup" }, cancellationToken: Ct);
-            await admin.EnablePluginAsync(new PluginTransitionRequest { Id = "accounting", Reason = "e2e cleanup" }, cancellationToken: Ct);
+            foreach (var disabled in new[] { Target, "accounting" })
+            {
+                var plugin = await admin.GetPluginAsync(new GetPluginRequest { Id = disabled }, cancellationToken: Ct);
+                if (plugin.Summary.Status == PluginStatus.Disabled)
+                {
+                    await admin.EnablePluginAsync(new PluginTransitionRequest { Id = disabled, Reason = "e2e cleanup" }, cancellationToken: Ct);
+                }
+            }
+
             await admin.UnregisterPluginAsync(new PluginTransitionRequest { Id = caller, Reason = "e2e cleanup" }, cancellationToken: Ct);
             await admin.UninstallPluginAsync(new UninstallPluginRequest { Id = caller, Reason = "e2e cleanup" }, cancellationToken: Ct);
             await platform.WaitForPluginAsync("accounting", p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
