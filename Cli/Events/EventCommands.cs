@@ -275,29 +275,7 @@ internal static class EventCommands
 
     private static string Number(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Resolves the registry and the administrator token like every registry command and maps failures the same way.</summary>
-    private static async Task<int> RunAsync(CliContext context, RegistryOptions options, ParseResult parseResult,
-        Func<EventsAdmin.EventsAdminClient, Metadata, Task<int>> call)
-    {
-        Uri? address = null;
-        try
-        {
-            address = RegistryAddress.Resolve(context, parseResult.GetValue(options.Registry));
-            var token = AdminCredentials.ResolveBearerToken(context, parseResult.GetValue(options.Token), parseResult.GetValue(options.DevKey),
-                parseResult.GetValue(options.User), parseResult.GetValue(options.Roles));
-            using var channel = context.OpenChannel(address);
-            return await call(new EventsAdmin.EventsAdminClient(channel), new Metadata { { "authorization", "Bearer " + token } });
-        }
-        catch (RpcException ex)
-        {
-            var failure = RpcFailure.From(ex, address!);
-            await context.Error.WriteLineAsync("fabrix: " + failure.Message);
-            return failure.ExitCode;
-        }
-        catch (CliFailureException ex)
-        {
-            await context.Error.WriteLineAsync("fabrix: " + ex.Message);
-            return ex.ExitCode;
-        }
-    }
+    private static Task<int> RunAsync(CliContext context, RegistryOptions options, ParseResult parseResult,
+        Func<EventsAdmin.EventsAdminClient, Metadata, Task<int>> call) =>
+        Lanes.PolicyAdminCall.RunAsync(context, options, parseResult, channel => new EventsAdmin.EventsAdminClient(channel), call);
 }

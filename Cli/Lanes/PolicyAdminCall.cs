@@ -25,8 +25,17 @@ internal static class PolicyAdminCall
 
     public static string Json(IMessage message) => s_json.Format(message);
 
-    public static async Task<int> RunAsync(CliContext context, RegistryOptions options, ParseResult parseResult,
-        Func<PolicyAdmin.PolicyAdminClient, Metadata, Task<int>> call)
+    public static Task<int> RunAsync(CliContext context, RegistryOptions options, ParseResult parseResult,
+        Func<PolicyAdmin.PolicyAdminClient, Metadata, Task<int>> call) =>
+        RunAsync(context, options, parseResult, channel => new PolicyAdmin.PolicyAdminClient(channel), call);
+
+    /// <summary>
+    /// Resolves the registry and the administrator token like every registry command, calls <paramref name="call"/>
+    /// with a <typeparamref name="TClient"/> on that registry (PolicyAdmin, EventsAdmin, WebhooksAdmin) and the bearer
+    /// metadata, and maps failures the same way for all of them.
+    /// </summary>
+    public static async Task<int> RunAsync<TClient>(CliContext context, RegistryOptions options, ParseResult parseResult,
+        Func<Grpc.Net.Client.GrpcChannel, TClient> client, Func<TClient, Metadata, Task<int>> call)
     {
         Uri? address = null;
         try
@@ -35,7 +44,7 @@ internal static class PolicyAdminCall
             var token = AdminCredentials.ResolveBearerToken(context, parseResult.GetValue(options.Token), parseResult.GetValue(options.DevKey),
                 parseResult.GetValue(options.User), parseResult.GetValue(options.Roles));
             using var channel = context.OpenChannel(address);
-            return await call(new PolicyAdmin.PolicyAdminClient(channel), new Metadata { { "authorization", "Bearer " + token } });
+            return await call(client(channel), new Metadata { { "authorization", "Bearer " + token } });
         }
         catch (RpcException ex)
         {
