@@ -104,8 +104,14 @@ public sealed class ConfigurationTests(RegistryHost host) : IClassFixture<Regist
     public async Task Jwks_Document_HasEcP256PublicKeysOnly()
     {
         using var client = host.Factory.CreateClient();
-
-        var document = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(PluginTokenClaims.JwksPath, Ct)).RootElement;
+        // The first signing key is created by the key rotation work at start; a request racing it gets an empty set
+        // (SigningKeyRing.ReadPublishedAsync keeps nothing then), so wait for the key, then check what is published.
+        var document = default(System.Text.Json.JsonElement);
+        await Eventually.UntilAsync(async () =>
+        {
+            document = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(PluginTokenClaims.JwksPath, Ct)).RootElement;
+            return document.GetProperty("keys").GetArrayLength() > 0;
+        }, TimeSpan.FromSeconds(30), "the registry's first signing key is published", Ct);
 
         var key = Assert.Single(document.GetProperty("keys").EnumerateArray());
         Assert.Equal("EC", key.GetProperty("kty").GetString());
