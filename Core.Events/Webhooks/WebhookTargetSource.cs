@@ -1,21 +1,22 @@
 using System.Collections.Frozen;
 using Fabrix.Contracts.Events.V1;
-using Microsoft.Extensions.Options;
 
 namespace Fabrix.Core.Events.Webhooks;
 
 /// <summary>
 /// The webhook endpoints Core.Events delivers to, with their secrets, read from the registry's core-only
-/// <c>WebhookTargets</c> service (Core.Events' service token; no other identity may read secrets) every
-/// <see cref="WebhookDeliveryOptions.RefreshInterval"/>. An immutable map swapped whole; a failed read keeps the last
-/// one (deliveries go on with what was known) and is logged.
+/// <c>WebhookTargets</c> service (Core.Events' service token; no other identity may read secrets) when the registry
+/// announces a change, and every <see cref="WebhookDeliveryOptions.RefreshInterval"/> in any case. An immutable map
+/// swapped whole; a failed read keeps the last one (deliveries go on with what was known) and is logged.
 /// </summary>
 internal sealed partial class WebhookTargetSource(
     WebhookTargets.WebhookTargetsClient client,
-    IOptions<WebhookDeliveryOptions> options,
     TimeProvider timeProvider,
     ILogger<WebhookTargetSource> logger)
 {
+    /// <summary>How long one read may take.</summary>
+    public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
+
     private volatile FrozenDictionary<string, WebhookTarget> _targets = FrozenDictionary<string, WebhookTarget>.Empty;
 
     /// <summary>The endpoints as last read, by id.</summary>
@@ -30,7 +31,7 @@ internal sealed partial class WebhookTargetSource(
         try
         {
             var response = await client.ListWebhookTargetsAsync(new ListWebhookTargetsRequest(),
-                deadline: timeProvider.GetUtcNow().UtcDateTime + options.Value.RefreshInterval + TimeSpan.FromSeconds(10), cancellationToken: cancellationToken);
+                deadline: timeProvider.GetUtcNow().UtcDateTime + ReadTimeout, cancellationToken: cancellationToken);
             _targets = response.Targets.ToFrozenDictionary(t => t.Endpoint.Id, StringComparer.Ordinal);
             Loaded = true;
             return true;
