@@ -16,6 +16,9 @@ internal sealed partial class WebhookChangeListener(
     TimeProvider timeProvider,
     ILogger<WebhookChangeListener> logger) : BackgroundService
 {
+    /// <summary>Whether the subscription is in place (notices published from now on are received).</summary>
+    public bool Subscribed { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -25,6 +28,7 @@ internal sealed partial class WebhookChangeListener(
                 await using var subscription = await nats.SubscribeCoreAsync<byte[]>(options.Value.ChangedSubject, cancellationToken: stoppingToken);
                 // Changes committed before the subscription existed were announced to nobody: read once now.
                 dispatcher.RequestRefresh();
+                Subscribed = true;
                 await foreach (var _ in subscription.Msgs.ReadAllAsync(stoppingToken))
                 {
                     dispatcher.RequestRefresh();
@@ -36,6 +40,7 @@ internal sealed partial class WebhookChangeListener(
             }
             catch (NatsException exception)
             {
+                Subscribed = false;
                 LogFailed(logger, exception);
                 await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, stoppingToken);
             }

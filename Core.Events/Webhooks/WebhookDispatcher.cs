@@ -27,8 +27,8 @@ namespace Fabrix.Core.Events.Webhooks;
 /// </para>
 /// <para>
 /// A replay (<see cref="WebhookReplayResponder"/>) is a second durable consumer, <c>webhook_&lt;id&gt;_replay</c>,
-/// starting at the replay's time and bounded by the stream's last sequence when it started (consumer metadata
-/// <see cref="ReplayEndKey"/>): its events are delivered like any (same handler, schedule and log), alongside the
+/// starting at the replay's time and bounded by the stream's last sequence when it started (in its description, see
+/// <see cref="ReplayDescriptionPrefix"/>): its events are delivered like any (same handler, schedule and log), alongside the
 /// endpoint's live deliveries, and the consumer is deleted once every event up to the bound is settled. Being durable,
 /// a replay survives a restart of Core.Events too.
 /// </para>
@@ -47,8 +47,11 @@ internal sealed partial class WebhookDispatcher(
     /// <summary>The suffix of a replay consumer's name.</summary>
     public const string ReplaySuffix = "_replay";
 
-    /// <summary>The replay consumer's metadata key holding the last stream sequence the replay covers.</summary>
-    public const string ReplayEndKey = "fabrix_replay_last_sequence";
+    /// <summary>
+    /// How a replay consumer's description begins; the last stream sequence the replay covers follows. The bound lives in
+    /// the description rather than consumer metadata, which NATS servers before 2.10 drop.
+    /// </summary>
+    public const string ReplayDescriptionPrefix = "fabrix webhook replay up to stream sequence ";
 
     private static readonly System.Buffers.SearchValues<char> s_hex = System.Buffers.SearchValues.Create("0123456789abcdef");
 
@@ -247,8 +250,13 @@ internal sealed partial class WebhookDispatcher(
                     return;
                 }
 
-                var end = consumer.Info.Config.Metadata is { } metadata && metadata.TryGetValue(ReplayEndKey, out var value)
-                    && ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+                if (ReplayEndOf(consumer.Info.Config.Description) is not { } end)
+                {
+                    // Not a replay this dispatcher started (its bound is unreadable): nothing of it is delivered.
+                    await DeleteConsumerAsync(name, cancellationToken);
+                    return;
+                }
+
                 while (!await ReplayDoneAsync(consumer, end, cancellationToken))
                 {
                     await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 16, Expires = _options.ReplayCheckInterval },
@@ -282,6 +290,23 @@ internal sealed partial class WebhookDispatcher(
                 }
             }
         }
+    }
+
+    /// <summary>The replay description of a replay consumer bounded by <paramref name="lastSequence"/>.</summary>
+    public static string ReplayDescription(ulong lastSequence, DateTimeOffset since, string actor) =>
+        string.Create(CultureInfo.InvariantCulture, $"{ReplayDescriptionPrefix}{lastSequence} (since {since:O}, by {actor})");
+
+    /// <summary>The bound in a replay consumer's description, or null when it has none.</summary>
+    public static ulong? ReplayEndOf(string? description)
+    {
+        if (description is null || !description.StartsWith(ReplayDescriptionPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = description.AsSpan(ReplayDescriptionPrefix.Length);
+        var digits = rest.IndexOfAnyExceptInRange('0', '9');
+        return ulong.TryParse(digits < 0 ? rest : rest[..digits], NumberStyles.None, CultureInfo.InvariantCulture, out var end) && end > 0 ? end : null;
     }
 
     // Every event up to the bound settled: none awaits an acknowledgement (a retry waiting out its delay counts as

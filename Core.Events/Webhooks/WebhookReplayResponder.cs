@@ -146,12 +146,7 @@ internal sealed partial class WebhookReplayResponder(
                 AckPolicy = ConsumerConfigAckPolicy.Explicit,
                 AckWait = options.Value.RequestTimeout + options.Value.ConnectTimeout + TimeSpan.FromSeconds(30),
                 MaxAckPending = options.Value.MaxInFlight,
-                Metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-                {
-                    [WebhookDispatcher.ReplayEndKey] = last.ToString(CultureInfo.InvariantCulture),
-                    ["fabrix_replay_since"] = since.ToString("O", CultureInfo.InvariantCulture),
-                    ["fabrix_replay_actor"] = command.Actor,
-                },
+                Description = WebhookDispatcher.ReplayDescription(last, since, command.Actor),
             }, cancellationToken);
             events = consumer.Info.NumPending;
             if (events == 0)

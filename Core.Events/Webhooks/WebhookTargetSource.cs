@@ -18,12 +18,16 @@ internal sealed partial class WebhookTargetSource(
     public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
 
     private volatile FrozenDictionary<string, WebhookTarget> _targets = FrozenDictionary<string, WebhookTarget>.Empty;
+    private long _reads;
 
     /// <summary>The endpoints as last read, by id.</summary>
     public IReadOnlyDictionary<string, WebhookTarget> Current => _targets;
 
     /// <summary>Whether a read has succeeded since start.</summary>
     public bool Loaded { get; private set; }
+
+    /// <summary>How many reads have succeeded since start.</summary>
+    public long Reads => Interlocked.Read(ref _reads);
 
     /// <summary>Reads the endpoints now; false when the registry could not be read.</summary>
     public async Task<bool> RefreshAsync(CancellationToken cancellationToken)
@@ -34,6 +38,7 @@ internal sealed partial class WebhookTargetSource(
                 deadline: timeProvider.GetUtcNow().UtcDateTime + ReadTimeout, cancellationToken: cancellationToken);
             _targets = response.Targets.ToFrozenDictionary(t => t.Endpoint.Id, StringComparer.Ordinal);
             Loaded = true;
+            Interlocked.Increment(ref _reads);
             return true;
         }
         catch (Grpc.Core.RpcException exception) when (!cancellationToken.IsCancellationRequested)
