@@ -11,7 +11,8 @@ namespace Fabrix.Cli.Webhooks;
 /// <summary>
 /// Outbound webhook administration on a running registry (issue 11 section 4): <c>fabrix webhooks list</c>,
 /// <c>add URL [--type T]... [--description D]</c> (prints the secret, once), <c>remove ID</c>, <c>rotate ID</c> (prints the
-/// new secret, once), <c>enable ID</c>, <c>disable ID</c>, <c>deliveries ID [--limit N]</c> and <c>retry ID EVENT_ID</c>.
+/// new secret, once), <c>enable ID</c>, <c>disable ID</c>, <c>deliveries ID [--limit N]</c>, <c>retry ID EVENT_ID</c> and
+/// <c>replay ID --since TIME</c>.
 /// Changes take <c>--reason</c>. The registry checks every role (admin or plugin_manager change, any administrator role
 /// reads) and audits every change; these commands only ask. <c>--json</c> prints the registry's answer (proto field names).
 /// </summary>
@@ -19,7 +20,7 @@ internal static class WebhookAdminCommands
 {
     public static IEnumerable<Command> Build(CliContext context, RegistryOptions options) =>
         [List(context, options), Add(context, options), Remove(context, options), Rotate(context, options), Enabled(context, options, true),
-            Enabled(context, options, false), Deliveries(context, options), Retry(context, options)];
+            Enabled(context, options, false), Deliveries(context, options), Retry(context, options), Replay(context, options)];
 
     private static Argument<string> IdArgument() => new("id") { Description = "The endpoint id (wh_…)." };
 
@@ -193,6 +194,42 @@ internal static class WebhookAdminCommands
                     ? $"Delivered (HTTP {result.Status})."
                     : $"Not delivered: {(result.Status == 0 ? "no response" : "HTTP " + result.Status.ToString(CultureInfo.InvariantCulture))} {result.Response}".TrimEnd()));
             return result.Succeeded ? ExitCodes.Ok : ExitCodes.Refused;
+        }));
+        return command;
+    }
+
+    private static Command Replay(CliContext context, RegistryOptions options)
+    {
+        var id = IdArgument();
+        var since = new Option<string>("--since")
+        {
+            Description = "Deliver again every event of the endpoint's types since this time: ISO 8601 with offset (2026-12-06T08:00:00Z) or back from now (90m, 6h, 2d).",
+        };
+        var reason = PolicyAdminCall.ReasonOption();
+        var json = PolicyAdminCall.JsonOption();
+        var command = new Command("replay",
+            "Deliver an endpoint's events since a time again (signed as usual, same webhook-id so receivers dedupe); bounded by the events stream's retention.")
+            { id, since, reason, json };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(context, options, parseResult, async (client, headers) =>
+        {
+            var (start, problem) = WebhookReplayStart.Parse(parseResult.GetValue(since), context.Time.GetUtcNow());
+            if (problem is not null)
+            {
+                throw new CliFailureException(problem, ExitCodes.UsageOrIo);
+            }
+
+            var endpoint = parseResult.GetRequiredValue(id);
+            var replayed = await client.ReplayWebhookEndpointAsync(new ReplayWebhookEndpointRequest
+            {
+                Id = endpoint, Since = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(start), Reason = parseResult.GetValue(reason) ?? string.Empty,
+            }, headers, PolicyAdminCall.Deadline(context), cancellationToken);
+            await (parseResult.GetValue(json)
+                ? context.Out.WriteLineAsync(PolicyAdminCall.Json(replayed))
+                : context.Out.WriteLineAsync(replayed.Events == 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"Nothing to replay: no event of {endpoint}'s types since {start:O}.")
+                    : string.Create(CultureInfo.InvariantCulture,
+                        $"Replaying {replayed.Events} event(s) since {start:O} to {endpoint} (up to stream sequence {replayed.LastSequence}); follow them with `fabrix webhooks deliveries {endpoint}`.")));
+            return ExitCodes.Ok;
         }));
         return command;
     }

@@ -249,7 +249,10 @@ public static class RefusalCodes
     /// <summary>Not a refusal of a request: the reason code of the audit record of a webhook attempt that got no 2xx (or no response).</summary>
     public const string WebhookDeliveryFailed = "WEBHOOK_DELIVERY_FAILED";
 
-    /// <summary>Not a refusal of a request: the reason code of the audit record of a webhook endpoint disabled by delivery (410 Gone, or failing for the configured period).</summary>
+    /// <summary>
+    /// The reason code of the audit record of a webhook endpoint disabled by delivery (410 Gone, or failing for the
+    /// configured period); also the refusal of a replay of a disabled endpoint (gRPC FAILED_PRECONDITION).
+    /// </summary>
     public const string WebhookEndpointDisabled = "WEBHOOK_ENDPOINT_DISABLED";
 
     // Issue 11 sections 3 and 5: events administration (registry EventsAdmin, Core.Events control).
@@ -261,4 +264,11 @@ public static class RefusalCodes
 
     /// <summary>Core.Events did not answer the registry's control request in time, or failed it (HTTP 503, gRPC UNAVAILABLE).</summary>
     public const string EventsControlUnavailable = "EVENTS_CONTROL_UNAVAILABLE";
+
+    // Issue 11 section 4: webhook replay (registry WebhooksAdmin.ReplayWebhookEndpoint, executed by Core.Events).
+    /// <summary>A webhook replay's start is older than the canonical stream keeps events (gRPC INVALID_ARGUMENT, field since).</summary>
+    public const string WebhookReplayOutOfRetention = "WEBHOOK_REPLAY_OUT_OF_RETENTION";
+
+    /// <summary>A replay of that webhook endpoint is still in progress (gRPC FAILED_PRECONDITION): wait for it, or disable and enable the endpoint to cancel it.</summary>
+    public const string WebhookReplayInProgress = "WEBHOOK_REPLAY_IN_PROGRESS";
 }

@@ -11,8 +11,12 @@ internal sealed class WebhookDeliveryOptions
     /// <summary>Whether Core.Events delivers webhooks at all (it needs the registry's WebhookTargets service).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>How often the endpoints (with their secrets) are read again from the registry.</summary>
-    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How often the endpoints (with their secrets) are read again from the registry regardless of notices. The registry
+    /// announces every change on <see cref="ChangedSubject"/> and Core.Events reads at once; this poll is the safety net
+    /// for a notice lost (NATS down, Core.Events restarting), so it can be long.
+    /// </summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// The wait before each attempt: the first is immediate, then Svix's schedule (issue 11 section 4): 5 s, 5 min,
@@ -40,6 +44,15 @@ internal sealed class WebhookDeliveryOptions
 
     /// <summary>The NATS subject of manual retries; only the registry may publish to it.</summary>
     public string RetrySubject { get; set; } = "fabrix.control.webhooks.retry";
+
+    /// <summary>The NATS subject on which the registry announces endpoint changes (after its commit); only the registry may publish to it.</summary>
+    public string ChangedSubject { get; set; } = "fabrix.control.webhooks.changed";
+
+    /// <summary>The NATS subject of replay requests; only the registry may publish to it.</summary>
+    public string ReplaySubject { get; set; } = "fabrix.control.webhooks.replay";
+
+    /// <summary>How often a replay in progress checks whether it is complete while it has nothing to deliver (waiting for a retry).</summary>
+    public TimeSpan ReplayCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// TEST ONLY: one exact address range (CIDR) whose addresses count as public, for a test's loopback receiver. Off by
@@ -92,10 +105,16 @@ internal sealed class WebhookDeliveryOptionsValidator(IHostEnvironment environme
             errors.Add($"{root}:MaxInFlight must be between 1 and 1000 (was {options.MaxInFlight}).");
         }
 
-        if (string.IsNullOrWhiteSpace(options.RetrySubject) || options.RetrySubject.IndexOfAny([' ', '*', '>']) >= 0)
+        foreach (var (key, subject) in new[] { ("RetrySubject", options.RetrySubject), ("ChangedSubject", options.ChangedSubject), ("ReplaySubject", options.ReplaySubject) })
         {
-            errors.Add($"{root}:RetrySubject must be a NATS subject without wildcards (was '{options.RetrySubject}').");
+            if (string.IsNullOrWhiteSpace(subject) || subject.IndexOfAny([' ', '*', '>']) >= 0)
+            {
+                errors.Add($"{root}:{key} must be a NATS subject without wildcards (was '{subject}').");
+            }
         }
+
+        // A pull of at least one second (the server's floor for an expiring pull request).
+        Within(errors, $"{root}:ReplayCheckInterval", options.ReplayCheckInterval, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
 
         if (!string.IsNullOrWhiteSpace(options.UnsafeTestOnlyAllowedRange))
         {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Threading.Channels;
 using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Events.V1;
@@ -17,8 +19,19 @@ namespace Fabrix.Core.Events.Webhooks;
 /// nak-with-delay (<see cref="WebhookSchedule"/>): an attempt that fails is put back with the next wait, and
 /// JetStream's delivery count is the attempt number. After the last attempt the event is terminated for that endpoint;
 /// 410 Gone, or failing for the failure period, disables the endpoint (<see cref="WebhookEndpointStates"/>). A disabled
-/// or removed endpoint's consumer is deleted: a disabled endpoint receives nothing, and nothing is queued for it.
+/// or removed endpoint's consumers are deleted: a disabled endpoint receives nothing, and nothing is queued for it.
 /// Attempts per endpoint are made one after another.
+/// <para>
+/// The endpoints are read again when the registry announces a change (<see cref="RequestRefresh"/>, from
+/// <see cref="WebhookChangeListener"/>) and every <see cref="WebhookDeliveryOptions.RefreshInterval"/> in any case.
+/// </para>
+/// <para>
+/// A replay (<see cref="WebhookReplayResponder"/>) is a second durable consumer, <c>webhook_&lt;id&gt;_replay</c>,
+/// starting at the replay's time and bounded by the stream's last sequence when it started (in its description, see
+/// <see cref="ReplayDescriptionPrefix"/>): its events are delivered like any (same handler, schedule and log), alongside the
+/// endpoint's live deliveries, and the consumer is deleted once every event up to the bound is settled. Being durable,
+/// a replay survives a restart of Core.Events too.
+/// </para>
 /// </summary>
 internal sealed partial class WebhookDispatcher(
     WebhookTargetSource targets,
@@ -31,18 +44,47 @@ internal sealed partial class WebhookDispatcher(
 {
     public const string ConsumerPrefix = "webhook_";
 
+    /// <summary>The suffix of a replay consumer's name.</summary>
+    public const string ReplaySuffix = "_replay";
+
+    /// <summary>
+    /// How a replay consumer's description begins; the last stream sequence the replay covers follows. The bound lives in
+    /// the description rather than consumer metadata, which NATS servers before 2.10 drop.
+    /// </summary>
+    public const string ReplayDescriptionPrefix = "fabrix webhook replay up to stream sequence ";
+
+    private static readonly System.Buffers.SearchValues<char> s_hex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     private readonly WebhookDeliveryOptions _options = options.Value;
     private readonly Dictionary<string, Worker> _workers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Worker> _replays = new(StringComparer.Ordinal);
+
+    // One pending "read again" is enough: requests arriving while one is pending are the same request.
+    private readonly Channel<bool> _refresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>The consumer of an endpoint.</summary>
     public static string ConsumerOf(string endpointId) => ConsumerPrefix + endpointId;
 
+    /// <summary>The replay consumer of an endpoint.</summary>
+    public static string ReplayConsumerOf(string endpointId) => ConsumerPrefix + endpointId + ReplaySuffix;
+
+    /// <summary>Reads the endpoints again now (the registry announced a change, or a replay was started) rather than at the next poll.</summary>
+    public void RequestRefresh() => _refresh.Writer.TryWrite(true);
+
+    /// <summary>The stream subjects of the endpoint's event types (every canonical type when it names none).</summary>
+    public IReadOnlyList<string> FilterSubjectsOf(WebhookEndpoint endpoint)
+    {
+        var types = endpoint.EventTypes.Count == 0
+            ? CanonicalEventTypes.All
+            : endpoint.EventTypes.Select(CanonicalEventTypes.FindByFullName).OfType<CanonicalEventType>().ToList();
+        return [.. types.Select(streams.SubjectOf).Order(StringComparer.Ordinal)];
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.RefreshInterval, timeProvider);
         try
         {
-            do
+            while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
@@ -55,18 +97,34 @@ internal sealed partial class WebhookDispatcher(
                 {
                     LogReconcileFailed(logger, exception);
                 }
+
+                await WaitForRefreshAsync(stoppingToken);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
         finally
         {
-            foreach (var worker in _workers.Values)
+            foreach (var worker in _workers.Values.Concat(_replays.Values))
             {
                 await worker.StopAsync();
             }
+        }
+    }
+
+    // Until a refresh is requested or the poll interval has passed, whichever comes first.
+    private async Task WaitForRefreshAsync(CancellationToken stoppingToken)
+    {
+        using var poll = new CancellationTokenSource(_options.RefreshInterval, timeProvider);
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(poll.Token, stoppingToken);
+        try
+        {
+            await _refresh.Reader.WaitToReadAsync(wake.Token);
+            _refresh.Reader.TryRead(out _);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -82,8 +140,17 @@ internal sealed partial class WebhookDispatcher(
                 if (target is null || !target.Endpoint.Enabled)
                 {
                     states.Forget(id);
-                    await DeleteConsumerAsync(id, cancellationToken);
+                    await DeleteConsumerAsync(ConsumerOf(id), cancellationToken);
                 }
+            }
+        }
+
+        foreach (var (id, worker) in _replays.ToList())
+        {
+            if (worker.Running.IsCompleted || !current.TryGetValue(id, out var target) || !target.Endpoint.Enabled || worker.Fingerprint != Fingerprint(target))
+            {
+                await worker.StopAsync();
+                _replays.Remove(id);
             }
         }
 
@@ -96,12 +163,38 @@ internal sealed partial class WebhookDispatcher(
             }
         }
 
-        // Endpoints disabled or removed while Core.Events was down still have consumers: delete them too.
-        foreach (var target in current.Values.Where(t => !t.Endpoint.Enabled))
+        // Replays started since the last reconcile (or before a restart), and consumers of endpoints disabled or removed
+        // (also while Core.Events was down): a disabled endpoint has no consumer, and disabling cancels its replay.
+        await foreach (var name in streams.JetStream.ListConsumerNamesAsync(streams.Stream, cancellationToken))
         {
-            await DeleteConsumerAsync(target.Endpoint.Id, cancellationToken);
+            if (!name.StartsWith(ConsumerPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var replay = name.EndsWith(ReplaySuffix, StringComparison.Ordinal);
+            var id = replay ? name[ConsumerPrefix.Length..^ReplaySuffix.Length] : name[ConsumerPrefix.Length..];
+            if (!current.TryGetValue(id, out var target) || !target.Endpoint.Enabled)
+            {
+                if (!current.ContainsKey(id) && !IsEndpointId(id))
+                {
+                    continue;
+                }
+
+                states.Forget(id);
+                await DeleteConsumerAsync(name, cancellationToken);
+            }
+            else if (replay && !_replays.ContainsKey(id))
+            {
+                var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                _replays[id] = new Worker(Fingerprint(target), stop, RunReplayAsync(target, stop.Token));
+            }
         }
     }
+
+    // Only names this dispatcher made are deleted: wh_ and 32 lower-case hex characters.
+    private static bool IsEndpointId(string id) =>
+        id.Length == 35 && id.StartsWith("wh_", StringComparison.Ordinal) && !id.AsSpan(3).ContainsAnyExcept(s_hex);
 
     private async Task RunAsync(WebhookTarget target, CancellationToken cancellationToken)
     {
@@ -126,15 +219,116 @@ internal sealed partial class WebhookDispatcher(
             catch (Exception exception) when (exception is NatsException or NatsJSException or Grpc.Core.RpcException or HttpRequestException)
             {
                 LogWorkerFailed(logger, exception, target.Endpoint.Id);
-                try
-                {
-                    await Task.Delay(_options.RefreshInterval, timeProvider, cancellationToken);
-                }
-                catch (OperationCanceledException)
+                if (!await PauseAsync(cancellationToken))
                 {
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// A replay: the replay consumer's events up to its bound go through <see cref="HandleAsync"/>; later ones are
+    /// acknowledged untouched (the endpoint's own consumer delivers them). Pulls expire every
+    /// <see cref="WebhookDeliveryOptions.ReplayCheckInterval"/>, so completion is noticed while only retries are waiting.
+    /// </summary>
+    private async Task RunReplayAsync(WebhookTarget target, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var name = ReplayConsumerOf(target.Endpoint.Id);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                INatsJSConsumer consumer;
+                try
+                {
+                    consumer = await streams.JetStream.GetConsumerAsync(streams.Stream, name, cancellationToken);
+                }
+                catch (NatsJSApiException exception) when (exception.Error.Code == 404)
+                {
+                    return;
+                }
+
+                if (ReplayEndOf(consumer.Info.Config.Description) is not { } end)
+                {
+                    // Not a replay this dispatcher started (its bound is unreadable): nothing of it is delivered.
+                    await DeleteConsumerAsync(name, cancellationToken);
+                    return;
+                }
+
+                while (!await ReplayDoneAsync(consumer, end, cancellationToken))
+                {
+                    await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 16, Expires = _options.ReplayCheckInterval },
+                        cancellationToken: cancellationToken))
+                    {
+                        if (message.Metadata is { } meta && meta.Sequence.Stream > end)
+                        {
+                            await message.AckAsync(cancellationToken: cancellationToken);
+                        }
+                        else if (!await HandleAsync(target, message, cancellationToken))
+                        {
+                            return;
+                        }
+                    }
+                }
+
+                await DeleteConsumerAsync(name, cancellationToken);
+                LogReplayDone(logger, target.Endpoint.Id, end);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is NatsException or NatsJSException or Grpc.Core.RpcException or HttpRequestException)
+            {
+                LogWorkerFailed(logger, exception, target.Endpoint.Id);
+                if (!await PauseAsync(cancellationToken))
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>The replay description of a replay consumer bounded by <paramref name="lastSequence"/>.</summary>
+    public static string ReplayDescription(ulong lastSequence, DateTimeOffset since, string actor) =>
+        string.Create(CultureInfo.InvariantCulture, $"{ReplayDescriptionPrefix}{lastSequence} (since {since:O}, by {actor})");
+
+    /// <summary>The bound in a replay consumer's description, or null when it has none.</summary>
+    public static ulong? ReplayEndOf(string? description)
+    {
+        if (description is null || !description.StartsWith(ReplayDescriptionPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = description.AsSpan(ReplayDescriptionPrefix.Length);
+        var digits = rest.IndexOfAnyExceptInRange('0', '9');
+        return ulong.TryParse(digits < 0 ? rest : rest[..digits], NumberStyles.None, CultureInfo.InvariantCulture, out var end) && end > 0 ? end : null;
+    }
+
+    // Every event up to the bound settled: none awaits an acknowledgement (a retry waiting out its delay counts as
+    // awaiting), and none up to the bound is left to deliver.
+    private static async Task<bool> ReplayDoneAsync(INatsJSConsumer consumer, ulong end, CancellationToken cancellationToken)
+    {
+        await consumer.RefreshAsync(cancellationToken);
+        var info = consumer.Info;
+        return info.NumAckPending == 0 && (info.NumPending == 0 || info.Delivered.StreamSeq >= end);
+    }
+
+    // A short pause before a failed worker tries again; false when stopping.
+    private async Task<bool> PauseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -194,12 +388,9 @@ internal sealed partial class WebhookDispatcher(
     private async Task<INatsJSConsumer> EnsureConsumerAsync(WebhookEndpoint endpoint, CancellationToken cancellationToken)
     {
         await streams.EnsureAsync(cancellationToken);
-        var types = endpoint.EventTypes.Count == 0
-            ? CanonicalEventTypes.All
-            : endpoint.EventTypes.Select(CanonicalEventTypes.FindByFullName).OfType<CanonicalEventType>().ToList();
         return await streams.JetStream.CreateOrUpdateConsumerAsync(streams.Stream, new ConsumerConfig(ConsumerOf(endpoint.Id))
         {
-            FilterSubjects = [.. types.Select(streams.SubjectOf).Order(StringComparer.Ordinal)],
+            FilterSubjects = [.. FilterSubjectsOf(endpoint)],
             DeliverPolicy = ConsumerConfigDeliverPolicy.New,
             AckPolicy = ConsumerConfigAckPolicy.Explicit,
             // Longer than one attempt: an attempt in progress is never redelivered under it.
@@ -208,11 +399,11 @@ internal sealed partial class WebhookDispatcher(
         }, cancellationToken);
     }
 
-    private async Task DeleteConsumerAsync(string endpointId, CancellationToken cancellationToken)
+    private async Task DeleteConsumerAsync(string name, CancellationToken cancellationToken)
     {
         try
         {
-            await streams.JetStream.DeleteConsumerAsync(streams.Stream, ConsumerOf(endpointId), cancellationToken);
+            await streams.JetStream.DeleteConsumerAsync(streams.Stream, name, cancellationToken);
         }
         catch (NatsJSApiException exception) when (exception.Error.Code == 404)
         {
@@ -244,6 +435,9 @@ internal sealed partial class WebhookDispatcher(
 
     [LoggerMessage(EventId = 9763, Level = LogLevel.Warning, Message = "Delivering to webhook endpoint {EndpointId} failed; resuming")]
     private static partial void LogWorkerFailed(ILogger logger, Exception exception, string endpointId);
+
+    [LoggerMessage(EventId = 9766, Level = LogLevel.Information, Message = "The replay of webhook endpoint {EndpointId} is complete (up to stream sequence {LastSequence})")]
+    private static partial void LogReplayDone(ILogger logger, string endpointId, ulong lastSequence);
 
     [LoggerMessage(EventId = 9764, Level = LogLevel.Error, Message = "An unreadable message was terminated for webhook endpoint {EndpointId}")]
     private static partial void LogUnreadable(ILogger logger, Exception exception, string endpointId);

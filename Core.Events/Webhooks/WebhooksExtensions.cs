@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>Outbound webhooks (issue 11 section 4): endpoints from the registry, delivery per endpoint, manual retries.</summary>
+/// <summary>Outbound webhooks (issue 11 section 4): endpoints from the registry (read again on its change notices), delivery per endpoint, manual retries, replays.</summary>
 internal static class WebhooksExtensions
 {
     public static IHostApplicationBuilder AddWebhookDelivery(this IHostApplicationBuilder builder)
@@ -20,10 +20,14 @@ internal static class WebhooksExtensions
         services.AddSingleton<WebhookEndpointStates>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<WebhookRetryResponder>();
+        services.AddSingleton<WebhookChangeListener>();
+        services.AddSingleton<WebhookReplayResponder>();
         if (builder.Configuration.GetValue($"{WebhookDeliveryOptions.SectionName}:{nameof(WebhookDeliveryOptions.Enabled)}", true))
         {
             services.AddHostedService(s => s.GetRequiredService<WebhookDispatcher>());
             services.AddHostedService(s => s.GetRequiredService<WebhookRetryResponder>());
+            services.AddHostedService(s => s.GetRequiredService<WebhookChangeListener>());
+            services.AddHostedService(s => s.GetRequiredService<WebhookReplayResponder>());
         }
 
         // The registry's core-only WebhookTargets service, called with Core.Events' service token.

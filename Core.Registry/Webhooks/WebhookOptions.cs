@@ -20,6 +20,15 @@ internal sealed class WebhookOptions
     /// <summary>How long a manual retry waits for Core.Events' answer (one delivery attempt).</summary>
     public TimeSpan RetryTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The NATS subject on which the registry tells Core.Events the endpoints changed, after the commit (core-only).</summary>
+    public string ChangedSubject { get; set; } = "fabrix.control.webhooks.changed";
+
+    /// <summary>The NATS subject of a replay request, answered by Core.Events (core-only).</summary>
+    public string ReplaySubject { get; set; } = "fabrix.control.webhooks.replay";
+
+    /// <summary>How long a replay request waits for Core.Events' answer (it starts the replay; it does not wait for the deliveries).</summary>
+    public TimeSpan ReplayTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>
     /// TEST ONLY: one exact address range (CIDR) whose literal addresses count as public and may be reached over plain
     /// http, so a test's loopback receiver can stand in for the internet. Off by default; refused outside Development.
@@ -55,6 +64,19 @@ internal sealed class WebhookOptionsValidator(IHostEnvironment environment) : IV
         if (options.RetryTimeout < TimeSpan.FromSeconds(1) || options.RetryTimeout > TimeSpan.FromMinutes(5))
         {
             errors.Add($"{root}:RetryTimeout must be between 1 second and 5 minutes (was {options.RetryTimeout}).");
+        }
+
+        foreach (var (key, subject) in new[] { ("ChangedSubject", options.ChangedSubject), ("ReplaySubject", options.ReplaySubject) })
+        {
+            if (string.IsNullOrWhiteSpace(subject) || subject.IndexOfAny([' ', '*', '>']) >= 0)
+            {
+                errors.Add($"{root}:{key} must be a NATS subject without wildcards (was '{subject}').");
+            }
+        }
+
+        if (options.ReplayTimeout < TimeSpan.FromSeconds(1) || options.ReplayTimeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{root}:ReplayTimeout must be between 1 second and 5 minutes (was {options.ReplayTimeout}).");
         }
 
         if (!string.IsNullOrWhiteSpace(options.UnsafeTestOnlyAllowedRange))

@@ -22,6 +22,7 @@ internal sealed class WebhookTargetsService(
     RequestArguments arguments,
     RegistryDatabase database,
     WebhookSecrets secrets,
+    WebhookChangeNotifier changes,
     IOptions<WebhookOptions> options) : WebhookTargets.WebhookTargetsBase
 {
     public override async Task<ListWebhookTargetsResponse> ListWebhookTargets(ListWebhookTargetsRequest request, ServerCallContext context)
@@ -85,6 +86,7 @@ internal sealed class WebhookTargetsService(
                     await WebhookStore.SetEnabledAsync(transaction, request.Id, false, request.Disabled, cancellationToken);
                     await AuditLog.SucceededAsync(transaction, caller, WebhookActions.Disable, target, request.Disabled,
                         new JsonObject { ["cause"] = request.Cause, ["url"] = endpoint.Url }, cancellationToken);
+                    changes.AfterCommit(transaction, request.Id);
                     break;
             }
 

@@ -19,12 +19,13 @@ namespace Fabrix.Core.Registry.Webhooks;
 
 /// <summary>
 /// <c>fabrix.events.v1.WebhooksAdmin</c> (issue 11 section 4): outbound webhook endpoints. <c>admin</c> and
-/// <c>plugin_manager</c> change (Add, Remove, Rotate, Enable, Disable, Retry), any administrator role reads (List, Get,
+/// <c>plugin_manager</c> change (Add, Remove, Rotate, Enable, Disable, Retry, Replay), any administrator role reads (List, Get,
 /// ListDeliveries), and no read ever returns a secret: Add and Rotate return the new one, once. A secret is
 /// <c>whsec_</c> + base64 of 32 random bytes, stored encrypted with Data Protection. Every change is one transaction
 /// with its audit row (<c>webhook.*</c>, target <c>webhook:&lt;id&gt;</c>); refusals are audited too. The delivery log
 /// is Core.Events' own audited attempts (decision rows of action <c>lane.canonical.webhook.deliver</c> with the same
-/// target): there is no second record of a delivery.
+/// target): there is no second record of a delivery. Every committed change is announced to Core.Events
+/// (<see cref="WebhookChangeNotifier"/>); retry and replay are executed by Core.Events over core-only control subjects.
 /// </summary>
 internal sealed class WebhooksAdminService(
     AdministratorAccess access,
@@ -33,6 +34,8 @@ internal sealed class WebhooksAdminService(
     RegistryDatabase database,
     WebhookSecrets secrets,
     INatsConnection nats,
+    WebhookChangeNotifier changes,
+    TimeProvider timeProvider,
     IOptions<WebhookOptions> options) : WebhooksAdmin.WebhooksAdminBase
 {
     public const int MaxDescriptionLength = 1024;
@@ -84,6 +87,7 @@ internal sealed class WebhooksAdminService(
                 ["event_types"] = new JsonArray([.. types.Select(t => (JsonNode)t)]),
             }, cancellationToken);
             var stored = (await WebhookStore.ReadAsync(transaction, id, cancellationToken))[0];
+            changes.AfterCommit(transaction, id);
             await transaction.CommitAsync(cancellationToken);
             return new WebhookEndpointWithSecret { Endpoint = stored.Endpoint, Secret = secret };
         }, cancellationToken);
@@ -259,6 +263,84 @@ internal sealed class WebhooksAdminService(
         return new RetryWebhookDeliveryResponse { Succeeded = result.Succeeded, Status = result.Status, Response = result.Response };
     }
 
+    public override async Task<ReplayWebhookEndpointResponse> ReplayWebhookEndpoint(ReplayWebhookEndpointRequest request, ServerCallContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        const string Action = WebhookActions.Replay;
+        var target = Target(request.Id);
+        var caller = await access.AuthorizeAsync(context.GetHttpContext(), AdminPermission.Manage, Action, target, cancellationToken);
+        var now = timeProvider.GetUtcNow();
+        await arguments.RequireAsync(caller, Action, target,
+        [
+            ("id", IdProblem(request.Id)),
+            ("since", SinceProblem(request.Since, now)),
+            ("reason", ReasonProblem(request.Reason)),
+        ], cancellationToken);
+        var since = request.Since.ToDateTimeOffset();
+        var details = new JsonObject { ["since"] = since.ToString("O", System.Globalization.CultureInfo.InvariantCulture) };
+        await using (var transaction = await database.BeginAsync(cancellationToken))
+        {
+            var stored = await FindAsync(transaction, caller, Action, request.Id, forUpdate: false, cancellationToken);
+            if (!stored.Endpoint.Enabled)
+            {
+                throw await audit.RefuseAsync(transaction, caller, Action, target, Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.WebhookEndpointDisabled,
+                    $"{request.Id} is disabled ({stored.Endpoint.DisabledReason}): a disabled endpoint receives nothing; enable it first."), details, cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        var command = new WebhookReplayCommand { EndpointId = request.Id, Since = request.Since, Actor = caller.Actor, CorrelationId = caller.CorrelationId };
+        WebhookReplayResult result;
+        try
+        {
+            var reply = await nats.RequestAsync<byte[], byte[]>(options.Value.ReplaySubject, Encoding.UTF8.GetBytes(s_json.Format(command)),
+                replyOpts: new NatsSubOpts { Timeout = options.Value.ReplayTimeout }, cancellationToken: cancellationToken);
+            result = s_parser.Parse<WebhookReplayResult>(Encoding.UTF8.GetString(reply.Data ?? []));
+        }
+        catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException or InvalidProtocolBufferException)
+        {
+            throw await audit.RefuseAsync(caller, Action, target, Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.EventsControlUnavailable,
+                $"Core.Events did not answer the replay of {request.Id} within {options.Value.ReplayTimeout}: no replay was started."), details, cancellationToken);
+        }
+
+        if (!result.Accepted)
+        {
+            var refusal = result.Code switch
+            {
+                RefusalCodes.WebhookReplayOutOfRetention => new Refusal(RefusalKind.InvalidArgument, result.Code, result.Problem, [new FieldViolation("since", result.Problem)]),
+                RefusalCodes.WebhookEndpointNotFound => Refusal.Of(RefusalKind.NotFound, result.Code, result.Problem),
+                RefusalCodes.WebhookReplayInProgress or RefusalCodes.WebhookEndpointDisabled => Refusal.Of(RefusalKind.FailedPrecondition, result.Code, result.Problem),
+                _ => Refusal.Of(RefusalKind.FailedPrecondition, RefusalCodes.EventsControlUnavailable, $"Core.Events did not start the replay: {result.Problem}"),
+            };
+            throw await audit.RefuseAsync(caller, Action, target, refusal, details, cancellationToken);
+        }
+
+        details["events"] = result.Events;
+        details["last_sequence"] = result.LastSequence;
+        await audit.SucceededAsync(caller, Action, target, request.Reason, details, cancellationToken);
+        return new ReplayWebhookEndpointResponse { Events = result.Events, LastSequence = result.LastSequence };
+    }
+
+    /// <summary>Why <paramref name="since"/> is not a replay start at <paramref name="now"/>, or null (the retention is Core.Events' check: it knows the stream).</summary>
+    public static string? SinceProblem(Timestamp? since, DateTimeOffset now)
+    {
+        if (since is null)
+        {
+            return "Required: the time from which the endpoint's events are delivered again.";
+        }
+
+        if (since.Seconds < Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch).Seconds || since.Nanos is < 0 or > 999_999_999)
+        {
+            return "Must be a time after 1970-01-01T00:00:00Z.";
+        }
+
+        var value = since.ToDateTimeOffset();
+        return value > now
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Must not be in the future (was {value:O}, now is {now:O}).")
+            : null;
+    }
+
     /// <summary>The audit target of an endpoint: <c>webhook:&lt;id&gt;</c> (bounded, for ids that failed validation).</summary>
     public static string Target(string id) => "webhook:" + (id.Length <= 64 ? id : id[..64]);
 
@@ -285,6 +367,7 @@ internal sealed class WebhooksAdminService(
             var details = await change(transaction, caller, stored, cancellationToken);
             await AuditLog.SucceededAsync(transaction, caller, action, target, reason, details, cancellationToken);
             var after = await WebhookStore.ReadAsync(transaction, id, cancellationToken);
+            changes.AfterCommit(transaction, id);
             await transaction.CommitAsync(cancellationToken);
             return after.Count == 0 ? stored.Endpoint : after[0].Endpoint;
         }, cancellationToken);
@@ -313,6 +396,7 @@ internal static class WebhookActions
     public const string Enable = "webhook.enable";
     public const string Disable = "webhook.disable";
     public const string Retry = "webhook.retry";
+    public const string Replay = "webhook.replay";
 
     /// <summary>Reads: only refusals are audited.</summary>
     public const string List = "webhook.list";

@@ -6,7 +6,7 @@ using Fabrix.Contracts.Webhooks;
 namespace Fabrix.Cli.Tests.Webhooks;
 
 /// <summary>
-/// <c>fabrix webhooks list|add|remove|rotate|enable|disable|deliveries|retry</c> against the real registry on real
+/// <c>fabrix webhooks list|add|remove|rotate|enable|disable|deliveries|retry|replay</c> against the real registry on real
 /// PostgreSQL and NATS (issue 11 section 4).
 /// </summary>
 public sealed class WebhookAdminCommandsTests(RealRegistry registries) : IClassFixture<RealRegistry>, IDisposable
@@ -98,6 +98,64 @@ public sealed class WebhookAdminCommandsTests(RealRegistry registries) : IClassF
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("is in the delivery log", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("yesterday", "is not an ISO 8601 time with its offset")]
+    [InlineData("2026-12-06T08:00:00", "has no offset: add Z (UTC) or +hh:mm")]
+    [InlineData("2999-01-01T00:00:00Z", "is in the future")]
+    public async Task Replay_BadSince_ExitsWithUsageBeforeAskingTheRegistry(string since, string problem)
+    {
+        var registry = await registries.StartAsync();
+
+        var result = await Cli(registry).RunAsync("webhooks", "replay", "wh_00000000000000000000000000000000", "--since", since, "--reason", "x", "--role", AdminRoles.PluginManager);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(problem, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_DisabledEndpoint_ExitsNonZeroSayingEnableItFirst()
+    {
+        var registry = await registries.StartAsync();
+        var id = await AddAsync(registry, "https://hooks.example.com/replay-disabled");
+        await Cli(registry).RunAsync("webhooks", "disable", id, "--reason", "x", "--role", AdminRoles.PluginManager);
+
+        var result = await Cli(registry).RunAsync("webhooks", "replay", id, "--since", "2h", "--reason", "x", "--role", AdminRoles.PluginManager);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("enable it first", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_NoCoreEvents_ExitsNonZeroSayingNoReplayStarted()
+    {
+        var registry = await registries.StartAsync();
+        var id = await AddAsync(registry, "https://hooks.example.com/replay-alone");
+
+        var result = await Cli(registry).RunAsync("webhooks", "replay", id, "--since", "2026-01-01T00:00:00Z", "--reason", "x", "--role", AdminRoles.PluginManager);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("no replay was started", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_AsAuditViewer_Refused()
+    {
+        var registry = await registries.StartAsync();
+        var id = await AddAsync(registry, "https://hooks.example.com/replay-viewer");
+
+        var result = await Cli(registry).RunAsync("webhooks", "replay", id, "--since", "1d", "--reason", "x", "--role", AdminRoles.AuditViewer);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("may not webhook.replay", result.Error, StringComparison.Ordinal);
+    }
+
+    private async Task<string> AddAsync(RunningRegistry registry, string url)
+    {
+        var added = await Cli(registry).RunAsync("webhooks", "add", url, "--reason", "x", "--json", "--role", AdminRoles.PluginManager);
+        using var json = JsonDocument.Parse(added.Output);
+        return json.RootElement.GetProperty("endpoint").GetProperty("id").GetString()!;
     }
 
     private CliRun Cli(RunningRegistry registry) =>

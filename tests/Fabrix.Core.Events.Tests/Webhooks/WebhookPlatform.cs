@@ -33,7 +33,7 @@ public sealed record ReceivedWebhook(string Path, string? Id, string? Timestamp,
 /// (test allowance 127.0.0.1/32 only, so 127.0.0.2 stays a refused loopback address), and a loopback receiver on Kestrel
 /// whose answers each test scripts per path. Core.Events can be restarted; its consumers stay in NATS.
 /// </summary>
-public sealed class WebhookPlatform(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
+public class WebhookPlatform(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
 {
     private LaneTestRegistry _lane = null!;
     private GrpcChannel? _adminChannel;
@@ -51,6 +51,15 @@ public sealed class WebhookPlatform(PostgresServer postgres, NatsServer nats) : 
 
     /// <summary>This platform's manual retry subject (registry and Core.Events agree on it).</summary>
     public string RetrySubject { get; } = $"fabrix.control.webhooks.retry.{Guid.NewGuid():N}";
+
+    /// <summary>This platform's change notice subject.</summary>
+    public string ChangedSubject { get; } = $"fabrix.control.webhooks.changed.{Guid.NewGuid():N}";
+
+    /// <summary>This platform's replay subject.</summary>
+    public string ReplaySubject { get; } = $"fabrix.control.webhooks.replay.{Guid.NewGuid():N}";
+
+    /// <summary>How often Core.Events polls the endpoints: short here, so tests of delivery need not wait for a notice.</summary>
+    protected virtual TimeSpan RefreshInterval => TimeSpan.FromMilliseconds(250);
 
     public ConcurrentQueue<ReceivedWebhook> Received { get; } = new();
 
@@ -75,6 +84,8 @@ public sealed class WebhookPlatform(PostgresServer postgres, NatsServer nats) : 
         {
             ["Fabrix:Registry:Webhooks:UnsafeTestOnlyAllowedRange"] = "127.0.0.0/8",
             ["Fabrix:Registry:Webhooks:RetrySubject"] = RetrySubject,
+            ["Fabrix:Registry:Webhooks:ChangedSubject"] = ChangedSubject,
+            ["Fabrix:Registry:Webhooks:ReplaySubject"] = ReplaySubject,
         });
         _adminChannel = GrpcChannel.ForAddress(_lane.Registry.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = _lane.Registry.Server.CreateHandler() });
         Manager = new Metadata
@@ -109,7 +120,10 @@ public sealed class WebhookPlatform(PostgresServer postgres, NatsServer nats) : 
         _settings["Fabrix:Events:Streams:SubjectPrefix"] = SubjectPrefix;
         _settings["Fabrix:Events:Streams:DeadLetterStream"] = Stream + "_DLQ";
         _settings["Fabrix:Events:Streams:DeadLetterSubjectPrefix"] = SubjectPrefix + "-dlq";
-        _settings["Fabrix:Events:Webhooks:RefreshInterval"] = "00:00:00.250";
+        _settings["Fabrix:Events:Webhooks:RefreshInterval"] = RefreshInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        _settings["Fabrix:Events:Webhooks:ChangedSubject"] = ChangedSubject;
+        _settings["Fabrix:Events:Webhooks:ReplaySubject"] = ReplaySubject;
+        _settings["Fabrix:Events:Webhooks:ReplayCheckInterval"] = "00:00:01";
         _settings["Fabrix:Events:Webhooks:UnsafeTestOnlyAllowedRange"] = "127.0.0.1/32";
         _settings["Fabrix:Events:Webhooks:RetrySubject"] = RetrySubject;
         // A short schedule: immediately, then 0.2 s, 0.2 s (the default's shape is WebhookScheduleTests').
@@ -154,6 +168,7 @@ public sealed class WebhookPlatform(PostgresServer postgres, NatsServer nats) : 
         }
 
         await _lane.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>A receiver URL on the allowed loopback address.</summary>
@@ -203,6 +218,35 @@ public sealed class WebhookPlatform(PostgresServer postgres, NatsServer nats) : 
         await Eventually.UntilAsync(() => Task.FromResult(Events.Services.GetRequiredService<PolicySnapshotClient>().Current.Snapshot?.Find(id) is { IsActive: true }),
             TimeSpan.FromSeconds(30), $"{id} is active at Core.Events", CancellationToken.None);
         return body.GetProperty("token").GetString()!;
+    }
+
+    /// <summary>Publishes a UserDeleted as the plugin holding <paramref name="token"/>; returns the event id.</summary>
+    public async Task<string> PublishUserDeletedAsync(string token)
+    {
+        var response = await Client.PublishAsync(new PublishRequest
+        {
+            Data = Google.Protobuf.WellKnownTypes.Any.Pack(new Fabrix.Contracts.Canonical.V1.UserDeleted { UserId = "u-" + Guid.NewGuid().ToString("N")[..8] }),
+        }, EventsPlatform.Bearer(token));
+        return response.EventId;
+    }
+
+    /// <summary>Waits until <paramref name="path"/> received <paramref name="eventId"/> at least <paramref name="count"/> times; the requests, oldest first.</summary>
+    public Task<IReadOnlyList<ReceivedWebhook>> ReceivedAsync(string path, string eventId, int count) =>
+        Eventually.ForAsync(() => Task.FromResult<IReadOnlyList<ReceivedWebhook>>([.. Received.Where(r => r.Path == path && r.Id == eventId).OrderBy(r => r.At)]),
+            r => r.Count >= count, TimeSpan.FromSeconds(30), $"{count} deliveries of {eventId} to {path}", CancellationToken.None);
+
+    /// <summary>Whether Core.Events' stream holds the consumer <paramref name="name"/>.</summary>
+    public async Task<bool> ConsumerExistsAsync(string name)
+    {
+        try
+        {
+            await Events.Services.GetRequiredService<Fabrix.Core.Events.Streams.EventStreams>().JetStream.GetConsumerAsync(Stream, name);
+            return true;
+        }
+        catch (NATS.Client.JetStream.NatsJSApiException exception) when (exception.Error.Code == 404)
+        {
+            return false;
+        }
     }
 
     public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)

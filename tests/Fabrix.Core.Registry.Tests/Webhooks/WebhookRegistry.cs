@@ -11,7 +11,7 @@ namespace Fabrix.Core.Registry.Tests.Webhooks;
 /// <summary>
 /// A registry on the shared PostgreSQL and NATS servers that trusts the service keys of <see cref="DeliveryService"/>
 /// (the only one that may read webhook secrets) and of <see cref="OtherService"/>, with a short secret overlap, the
-/// loopback test allowance and its own retry subject.
+/// loopback test allowance and its own retry, change and replay subjects.
 /// </summary>
 public sealed class WebhookRegistry(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
 {
@@ -24,6 +24,10 @@ public sealed class WebhookRegistry(PostgresServer postgres, NatsServer nats) : 
     public GrpcChannel Channel { get; private set; } = null!;
 
     public string RetrySubject { get; } = $"fabrix.control.webhooks.retry.{Guid.NewGuid():N}";
+
+    public string ChangedSubject { get; } = $"fabrix.control.webhooks.changed.{Guid.NewGuid():N}";
+
+    public string ReplaySubject { get; } = $"fabrix.control.webhooks.replay.{Guid.NewGuid():N}";
 
     public ECDsaSecurityKey DeliveryKey { get; private set; } = null!;
 
@@ -51,6 +55,9 @@ public sealed class WebhookRegistry(PostgresServer postgres, NatsServer nats) : 
         settings["Fabrix:Registry:Webhooks:SecretOverlap"] = "01:00:00";
         settings["Fabrix:Registry:Webhooks:RetrySubject"] = RetrySubject;
         settings["Fabrix:Registry:Webhooks:RetryTimeout"] = "00:00:02";
+        settings["Fabrix:Registry:Webhooks:ChangedSubject"] = ChangedSubject;
+        settings["Fabrix:Registry:Webhooks:ReplaySubject"] = ReplaySubject;
+        settings["Fabrix:Registry:Webhooks:ReplayTimeout"] = "00:00:02";
         settings["Fabrix:Registry:Webhooks:UnsafeTestOnlyAllowedRange"] = "127.0.0.0/8";
         DeliveryKey = ServiceToken.LoadKey(Path.Combine(_keys, $"{DeliveryService}.pem"));
         OtherKey = ServiceToken.LoadKey(Path.Combine(_keys, $"{OtherService}.pem"));

@@ -6,6 +6,7 @@ using Fabrix.Contracts.Webhooks;
 using Fabrix.Core.Registry.Tests.Audit.Ingest;
 using Fabrix.Testing;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using NATS.Client.Core;
@@ -250,6 +251,165 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
 
         Assert.Equal(StatusCode.NotFound, refused.StatusCode);
         Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.retry" && r.Outcome == "refused");
+    }
+
+    [Fact]
+    public async Task WebhookChanges_EachCommittedChange_AnnouncedOnTheChangeSubjectWithTheEndpointId()
+    {
+        await using var nats = new NatsConnection(new NatsOpts { Url = registry.Host.NatsUrl });
+        await using var subscription = await nats.SubscribeCoreAsync<string>(registry.ChangedSubject, cancellationToken: Ct);
+        var added = await registry.AddAsync();
+        var id = added.Endpoint.Id;
+
+        await registry.Admin.RotateWebhookSecretAsync(new RotateWebhookSecretRequest { Id = id, Reason = "r" }, registry.Manager, cancellationToken: Ct);
+        await registry.Admin.DisableWebhookEndpointAsync(new SetWebhookEndpointEnabledRequest { Id = id, Reason = "r" }, registry.Manager, cancellationToken: Ct);
+        await registry.Admin.EnableWebhookEndpointAsync(new SetWebhookEndpointEnabledRequest { Id = id, Reason = "r" }, registry.Manager, cancellationToken: Ct);
+        await registry.Targets.ReportWebhookStateAsync(new ReportWebhookStateRequest { Id = id, Disabled = "410 Gone", Cause = "gone" }, registry.ServiceHeaders(), cancellationToken: Ct);
+        await registry.Admin.RemoveWebhookEndpointAsync(new RemoveWebhookEndpointRequest { Id = id, Reason = "r" }, registry.Manager, cancellationToken: Ct);
+
+        // Add, rotate, disable, enable, the delivery's disable and remove: six notices, each naming the endpoint.
+        var notices = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            notices.Add((await subscription.Msgs.ReadAsync(Ct)).Data!);
+        }
+
+        Assert.All(notices, n => Assert.Equal(id, n));
+    }
+
+    [Fact]
+    public async Task WebhookChanges_RefusedChange_NotAnnounced()
+    {
+        await using var nats = new NatsConnection(new NatsOpts { Url = registry.Host.NatsUrl });
+        await using var subscription = await nats.SubscribeCoreAsync<string>(registry.ChangedSubject, cancellationToken: Ct);
+        var added = await registry.AddAsync();
+        Assert.Equal(added.Endpoint.Id, (await subscription.Msgs.ReadAsync(Ct)).Data);
+
+        await Assert.ThrowsAsync<RpcException>(() => registry.Admin.DisableWebhookEndpointAsync(
+            new SetWebhookEndpointEnabledRequest { Id = added.Endpoint.Id, Reason = "r" }, registry.Viewer, cancellationToken: Ct).ResponseAsync);
+        await Assert.ThrowsAsync<RpcException>(() => registry.Admin.AddWebhookEndpointAsync(
+            new AddWebhookEndpointRequest { Url = "https://10.0.0.1/in", Reason = "r" }, registry.Manager, cancellationToken: Ct).ResponseAsync);
+        var marker = await registry.AddAsync();
+
+        // Notices keep the commit order: the next one is the marker's, so the refused calls announced nothing.
+        Assert.Equal(marker.Endpoint.Id, (await subscription.Msgs.ReadAsync(Ct)).Data);
+    }
+
+    [Fact]
+    public async Task ReplayWebhookEndpoint_CoreEventsAccepts_CommandCarriesTheStartAndTheAnswerIsAudited()
+    {
+        var added = await registry.AddAsync();
+        var since = DateTimeOffset.UtcNow.AddHours(-1);
+        await using var nats = new NatsConnection(new NatsOpts { Url = registry.Host.NatsUrl });
+        await using var subscription = await nats.SubscribeCoreAsync<byte[]>(registry.ReplaySubject, cancellationToken: Ct);
+        var responder = Task.Run(async () =>
+        {
+            var message = await subscription.Msgs.ReadAsync(Ct);
+            var command = JsonParser.Default.Parse<WebhookReplayCommand>(System.Text.Encoding.UTF8.GetString(message.Data!));
+            var result = (command.EndpointId, command.Since.ToDateTimeOffset(), command.Actor) == (added.Endpoint.Id, since, "user:morgan")
+                ? new WebhookReplayResult { Accepted = true, Events = 3, LastSequence = 17 }
+                : new WebhookReplayResult { Problem = $"unexpected command {command}" };
+            await message.ReplyAsync(System.Text.Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(result)), cancellationToken: Ct);
+        }, Ct);
+
+        var replayed = await registry.Admin.ReplayWebhookEndpointAsync(new ReplayWebhookEndpointRequest
+        {
+            Id = added.Endpoint.Id, Since = Timestamp.FromDateTimeOffset(since), Reason = "receiver lost its data",
+        }, registry.Manager, cancellationToken: Ct);
+        await responder;
+
+        Assert.Equal((3UL, 17UL), (replayed.Events, replayed.LastSequence));
+        var audit = Assert.Single(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.replay");
+        Assert.Equal(("succeeded", "receiver lost its data"), (audit.Outcome, audit.Reason));
+        Assert.Contains("\"events\": 3", audit.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReplayWebhookEndpoint_OutOfRetention_InvalidArgumentNamingSinceAndAudited()
+    {
+        var added = await registry.AddAsync();
+        await using var nats = new NatsConnection(new NatsOpts { Url = registry.Host.NatsUrl });
+        await using var subscription = await nats.SubscribeCoreAsync<byte[]>(registry.ReplaySubject, cancellationToken: Ct);
+        var responder = Task.Run(async () =>
+        {
+            var message = await subscription.Msgs.ReadAsync(Ct);
+            var result = new WebhookReplayResult { Code = RefusalCodes.WebhookReplayOutOfRetention, Problem = "older than the events stream keeps events" };
+            await message.ReplyAsync(System.Text.Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(result)), cancellationToken: Ct);
+        }, Ct);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.ReplayWebhookEndpointAsync(new ReplayWebhookEndpointRequest
+        {
+            Id = added.Endpoint.Id, Since = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-400)), Reason = "r",
+        }, registry.Manager, cancellationToken: Ct).ResponseAsync);
+        await responder;
+
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Equal(RefusalCodes.WebhookReplayOutOfRetention, refused.GetRpcStatus()!.GetDetail<ErrorInfo>()!.Reason);
+        Assert.Equal(["since"], refused.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Select(v => v.Field));
+        Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.replay" && r.Outcome == "refused");
+    }
+
+    [Fact]
+    public async Task ReplayWebhookEndpoint_MissingOrFutureSinceAndNoReason_InvalidArgumentNamingTheFields()
+    {
+        var added = await registry.AddAsync();
+
+        var missing = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.ReplayWebhookEndpointAsync(
+            new ReplayWebhookEndpointRequest { Id = added.Endpoint.Id }, registry.Manager, cancellationToken: Ct).ResponseAsync);
+        var future = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.ReplayWebhookEndpointAsync(new ReplayWebhookEndpointRequest
+        {
+            Id = "wh_nope", Since = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1)), Reason = "r",
+        }, registry.Manager, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal((StatusCode.InvalidArgument, StatusCode.InvalidArgument), (missing.StatusCode, future.StatusCode));
+        Assert.Equal(["since", "reason"], missing.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Select(v => v.Field));
+        var violations = future.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations;
+        Assert.Equal(["id", "since"], violations.Select(v => v.Field));
+        Assert.Contains("future", violations[1].Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReplayWebhookEndpoint_AsAuditViewer_PermissionDenied()
+    {
+        var added = await registry.AddAsync();
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.ReplayWebhookEndpointAsync(new ReplayWebhookEndpointRequest
+        {
+            Id = added.Endpoint.Id, Since = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)), Reason = "r",
+        }, registry.Viewer, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.replay" && r.Outcome == "refused");
+    }
+
+    [Fact]
+    public async Task ReplayWebhookEndpoint_DisabledEndpoint_FailedPreconditionWithoutAskingCoreEvents()
+    {
+        var added = await registry.AddAsync();
+        await registry.Admin.DisableWebhookEndpointAsync(new SetWebhookEndpointEnabledRequest { Id = added.Endpoint.Id, Reason = "r" }, registry.Manager, cancellationToken: Ct);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.ReplayWebhookEndpointAsync(new ReplayWebhookEndpointRequest
+        {
+            Id = added.Endpoint.Id, Since = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)), Reason = "r",
+        }, registry.Manager, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Equal(RefusalCodes.WebhookEndpointDisabled, refused.GetRpcStatus()!.GetDetail<ErrorInfo>()!.Reason);
+        Assert.Contains("enable it first", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReplayWebhookEndpoint_NoCoreEvents_FailedPreconditionEventsControlUnavailable()
+    {
+        var added = await registry.AddAsync();
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => registry.Admin.ReplayWebhookEndpointAsync(new ReplayWebhookEndpointRequest
+        {
+            Id = added.Endpoint.Id, Since = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)), Reason = "r",
+        }, registry.Manager, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Equal(RefusalCodes.EventsControlUnavailable, refused.GetRpcStatus()!.GetDetail<ErrorInfo>()!.Reason);
     }
 
     private async Task DeliveredAsync(string endpointId, string eventId)
