@@ -193,6 +193,20 @@ public sealed class WebhooksPageTests : ConsoleComponentTest
         page.Find($"[data-testid=webhook-row][data-endpoint={Id}][data-enabled=true]");
     }
 
+    [Theory]
+    [InlineData(AdminRoles.AuditViewer)]
+    [InlineData(AdminRoles.PluginManager)]
+    [InlineData(AdminRoles.ConfigManager)]
+    public void Navigation_WebhooksEntry_IsShownToEveryAdministratorRole(string role)
+    {
+        SignIn(role);
+
+        // The layout renders its own MudBlazor providers.
+        var layout = Render<Fabrix.AdminConsole.Components.Layout.MainLayout>(p => p.Add(x => x.Body, (Microsoft.AspNetCore.Components.RenderFragment)(_ => { })));
+
+        Assert.EndsWith("lanes/webhooks", layout.WaitForElement("[data-testid=nav-webhooks]").GetAttribute("href"), StringComparison.Ordinal);
+    }
+
     private static WebhookDelivery Delivery(int attempt, int status, bool succeeded, string response) => new()
     {
         EventId = EventId, Attempt = attempt, Status = status, Succeeded = succeeded, Response = response, DurationMs = 12.5,
