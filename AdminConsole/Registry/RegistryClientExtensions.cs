@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Fabrix.AdminConsole.Registry;
 
-/// <summary>Registers the console's only ways to the registry: the typed <c>RegistryAdmin</c>, <c>AuditLog</c>, <c>PolicyAdmin</c> and <c>EventsAdmin</c> gRPC clients.</summary>
+/// <summary>Registers the console's only ways to the registry: the typed <c>RegistryAdmin</c>, <c>AuditLog</c>, <c>PolicyAdmin</c>, <c>EventsAdmin</c> and <c>WebhooksAdmin</c> gRPC clients.</summary>
 internal static class RegistryClientExtensions
 {
     public static WebApplicationBuilder AddRegistryClient(this WebApplicationBuilder builder)
@@ -21,6 +21,7 @@ internal static class RegistryClientExtensions
         AddRegistryGrpcClient<AuditLog.AuditLogClient>(builder.Services);
         AddRegistryGrpcClient<Fabrix.Contracts.Policy.V1.PolicyAdmin.PolicyAdminClient>(builder.Services);
         AddRegistryGrpcClient<Fabrix.Contracts.Events.V1.EventsAdmin.EventsAdminClient>(builder.Services);
+        AddRegistryGrpcClient<Fabrix.Contracts.Events.V1.WebhooksAdmin.WebhooksAdminClient>(builder.Services);
 
         builder.Services.AddScoped<RegistryCalls>();
         builder.Services.AddScoped<IPluginCatalog, GrpcPluginCatalog>();
@@ -28,6 +29,7 @@ internal static class RegistryClientExtensions
         builder.Services.AddScoped<Fabrix.AdminConsole.Lanes.ILaneCatalog, Fabrix.AdminConsole.Lanes.GrpcLaneCatalog>();
         builder.Services.AddScoped<Fabrix.AdminConsole.Lanes.IEgressCatalog, Fabrix.AdminConsole.Lanes.GrpcEgressCatalog>();
         builder.Services.AddScoped<Fabrix.AdminConsole.Events.IEventsCatalog, Fabrix.AdminConsole.Events.GrpcEventsCatalog>();
+        builder.Services.AddScoped<Fabrix.AdminConsole.Webhooks.IWebhooksCatalog, Fabrix.AdminConsole.Webhooks.GrpcWebhooksCatalog>();
         builder.Services.AddScoped<PluginFeed>();
         return builder;
     }

@@ -27,6 +27,9 @@ namespace Fabrix.EndToEnd.Tests;
 public sealed class PlatformFixture : IAsyncLifetime
 {
     private static readonly int[] DefaultPorts = [5433, 4222, 8222, 5100, 5101, 5300, 5000, 5200, 5201, 5210, 5305, 5225, 5405, 5215];
+    /// <summary>Core.Events' <c>Fabrix:Events:Delivery:NackBackoff</c> on the e2e platform: 1 s, 2 s, 4 s, then 8 s.</summary>
+    public static readonly string[] NackBackoff = ["00:00:01", "00:00:02", "00:00:04", "00:00:08"];
+
     private static readonly string[] Processes = ["postgres", "nats", "registry", "gateway", "console", "user-management", "accounting", "receiver", "proxy", "notifications", "hr"];
     private readonly CollectingLoggerProvider _logs = new();
     private DistributedApplication? _app;
@@ -86,6 +89,15 @@ public sealed class PlatformFixture : IAsyncLifetime
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Fabrix_AppHost>(
             ["--data", _dataRoot, "--port-offset", offset.ToString(CultureInfo.InvariantCulture)], startup.Token);
         builder.Services.AddLogging(logging => logging.AddProvider(_logs));
+        // The Canonical lane's nack backoff on this platform only (NackBackoff): the default 1 s, 5 s, 30 s, 2 min takes
+        // over 2.5 minutes to dead-letter an event nacked MaxDeliveries = 5 times, which EventsBrowserTests does for real.
+        // A sample whose handler fails for a moment still gets 15 s of redeliveries.
+        var events = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "events"));
+        for (var i = 0; i < NackBackoff.Length; i++)
+        {
+            events.WithEnvironment(string.Create(CultureInfo.InvariantCulture, $"Fabrix__Events__Delivery__NackBackoff__{i}"), NackBackoff[i]);
+        }
+
         _app = await builder.BuildAsync(startup.Token);
         await _app.StartAsync(startup.Token);
         foreach (var name in Processes)

@@ -33,6 +33,7 @@ public abstract class ConsoleComponentTest : BunitContext
         Services.AddSingleton<Fabrix.AdminConsole.Lanes.ILaneCatalog>(LaneCatalog);
         Services.AddSingleton<Fabrix.AdminConsole.Lanes.IEgressCatalog>(EgressCatalog);
         Services.AddSingleton<Fabrix.AdminConsole.Events.IEventsCatalog>(EventsCatalog);
+        Services.AddSingleton<Fabrix.AdminConsole.Webhooks.IWebhooksCatalog>(WebhooksCatalog);
         Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         Services.AddScoped<PluginFeed>();
@@ -49,6 +50,8 @@ public abstract class ConsoleComponentTest : BunitContext
     internal FakeEgressCatalog EgressCatalog { get; } = new();
 
     internal FakeEventsCatalog EventsCatalog { get; } = new();
+
+    internal FakeWebhooksCatalog WebhooksCatalog { get; } = new();
 
     internal virtual TimeProvider TimeProvider => TimeProvider.System;
 
