@@ -53,7 +53,8 @@ internal sealed class SubscriptionControl(EventStreams streams, SubscriptionCons
                 DeliveredSequence = info.Delivered.StreamSeq,
                 AcknowledgedSequence = info.AckFloor.StreamSeq,
             };
-            if (info.Delivered.LastActive is { } last)
+            // nats-server reports "never" as the zero time (0001-01-01), not as an absent field.
+            if (info.Delivered.LastActive is { } last && last > DateTimeOffset.UnixEpoch)
             {
                 state.LastDeliveredAt = Timestamp.FromDateTimeOffset(last);
             }

@@ -101,7 +101,7 @@ public sealed class EventsAdminTests(EventsPlatform platform) : IClassFixture<Ev
     }
 
     [Fact]
-    public async Task ListSubscriptions_AfterDeliveries_ShowsTheConsumerAndItsLag()
+    public async Task ListSubscriptions_NothingDeliveredYet_ShowsTheConsumerItsLagAndNoLastDelivery()
     {
         var (publisher, _, subscriberId) = await PairAsync();
         await PublishAsync(publisher, "u-1");
@@ -112,6 +112,7 @@ public sealed class EventsAdminTests(EventsPlatform platform) : IClassFixture<Ev
 
         var state = Assert.Single(listed.Subscriptions);
         Assert.Equal((subscriberId, "UserCreated", 2ul), (state.PluginId, state.EventType, state.Pending));
+        Assert.Null(state.LastDeliveredAt);
     }
 
     [Fact]
