@@ -1,5 +1,6 @@
 using Fabrix.AdminConsole.Registry;
 using Fabrix.Contracts.Events.V1;
+using Google.Protobuf.WellKnownTypes;
 
 namespace Fabrix.AdminConsole.Webhooks;
 
@@ -28,6 +29,9 @@ internal interface IWebhooksCatalog
     Task<IReadOnlyList<WebhookDelivery>> ListDeliveriesAsync(string id, int limit, CancellationToken cancellationToken);
 
     Task<RetryWebhookDeliveryResponse> RetryAsync(string id, string eventId, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Delivers again every event since <paramref name="since"/> that matches the endpoint's filter (same webhook-id).</summary>
+    Task<ReplayWebhookEndpointResponse> ReplayAsync(string id, DateTimeOffset since, string reason, CancellationToken cancellationToken);
 }
 
 /// <summary><see cref="IWebhooksCatalog"/> over the registry's <c>WebhooksAdmin</c> gRPC service.</summary>
@@ -61,4 +65,8 @@ internal sealed class GrpcWebhooksCatalog(WebhooksAdmin.WebhooksAdminClient clie
     public Task<RetryWebhookDeliveryResponse> RetryAsync(string id, string eventId, string reason, CancellationToken cancellationToken) =>
         calls.UnaryAsync(options => client.RetryWebhookDeliveryAsync(new RetryWebhookDeliveryRequest { Id = id, EventId = eventId, Reason = reason }, options)
             .ResponseAsync, cancellationToken);
+
+    public Task<ReplayWebhookEndpointResponse> ReplayAsync(string id, DateTimeOffset since, string reason, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(options => client.ReplayWebhookEndpointAsync(
+            new ReplayWebhookEndpointRequest { Id = id, Since = Timestamp.FromDateTimeOffset(since), Reason = reason }, options).ResponseAsync, cancellationToken);
 }

@@ -109,6 +109,18 @@ internal sealed class FakeWebhooksCatalog : IWebhooksCatalog
         }
     }
 
+    /// <summary>What <see cref="ReplayAsync"/> answers.</summary>
+    public ReplayWebhookEndpointResponse ReplayAnswer { get; set; } = new() { Events = 12, LastSequence = 4711 };
+
+    public Task<ReplayWebhookEndpointResponse> ReplayAsync(string id, DateTimeOffset since, string reason, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Change($"replay {id} since={since.ToString("O", System.Globalization.CultureInfo.InvariantCulture)} reason={reason}");
+            return Task.FromResult(ReplayAnswer.Clone());
+        }
+    }
+
     private void Change(string call)
     {
         if (Refusal is { } refusal)

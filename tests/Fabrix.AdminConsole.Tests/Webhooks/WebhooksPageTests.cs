@@ -6,6 +6,7 @@ using Fabrix.Contracts.Events.V1;
 using Fabrix.Contracts.Identity;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Fabrix.AdminConsole.Tests.Webhooks;
 
@@ -18,6 +19,8 @@ public sealed class WebhooksPageTests : ConsoleComponentTest
 {
     private const string Id = "wh_0193a1b2c3d4e5f60718293a4b5c6d7e";
     private const string EventId = "0193a1b2-c3d4-7e5f-8071-8293a4b5c6d7";
+
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-12-06T09:30:00Z", System.Globalization.CultureInfo.InvariantCulture));
 
     public WebhooksPageTests()
     {
@@ -36,6 +39,8 @@ public sealed class WebhooksPageTests : ConsoleComponentTest
         ];
     }
 
+    internal override TimeProvider TimeProvider => _time;
+
     [Fact]
     public void WebhooksPage_AuditViewer_ReadsEndpointsAndDeliveriesWithoutAnyChange()
     {
@@ -52,7 +57,7 @@ public sealed class WebhooksPageTests : ConsoleComponentTest
 
         page.WaitForAssertion(() => Assert.Equal(["2", "1"], page.FindAll("[data-testid=webhook-delivery-row]").Select(r => r.GetAttribute("data-attempt"))));
         Assert.Equal("503 (WEBHOOK_DELIVERY_FAILED)", Text(page.Find("[data-testid=webhook-delivery-row]"), "webhook-delivery-status"));
-        Assert.Empty(page.FindAll("[data-testid^=webhook-retry-]"));
+        Assert.Empty(page.FindAll("[data-testid^=webhook-retry-], [data-testid=webhook-replay]"));
     }
 
     [Fact]
@@ -176,6 +181,37 @@ public sealed class WebhooksPageTests : ConsoleComponentTest
         Assert.Contains("the endpoint answered 200", page.WaitForElement("[data-testid=webhook-retry-result]").TextContent, StringComparison.Ordinal);
         page.WaitForAssertion(() => Assert.Equal(["3", "2", "1"], page.FindAll("[data-testid=webhook-delivery-row]").Select(r => r.GetAttribute("data-attempt"))));
         Assert.Equal([$"retry {Id} {EventId} reason=receiver fixed"], WebhooksCatalog.Calls);
+    }
+
+    [Fact]
+    public void WebhooksPage_PluginManagerReplaysTheLastHour_RegistryAskedFromAnHourAgoAndTheCountShown()
+    {
+        SignIn(AdminRoles.PluginManager);
+        var page = RenderPage<WebhooksPage>();
+        page.WaitForElement($"[data-testid=webhook-deliveries-{Id}]").Click();
+
+        page.WaitForElement("[data-testid=webhook-replay]").Click();
+        WaitInDialogs("input[data-testid=confirm-reason]").Input("receiver lost its store");
+        WaitInDialogs("[data-testid=confirm]").Click();
+
+        Assert.Contains("Replaying 12 event(s) of the last hour (up to stream sequence 4711)",
+            page.WaitForElement("[data-testid=webhook-replay-result]").TextContent, StringComparison.Ordinal);
+        Assert.Equal([$"replay {Id} since=2026-12-06T08:30:00.0000000+00:00 reason=receiver lost its store"], WebhooksCatalog.Calls);
+    }
+
+    [Fact]
+    public void WebhooksPage_ReplayMatchesNothing_SaysSo()
+    {
+        SignIn(AdminRoles.Admin);
+        WebhooksCatalog.ReplayAnswer = new ReplayWebhookEndpointResponse();
+        var page = RenderPage<WebhooksPage>();
+        page.WaitForElement($"[data-testid=webhook-deliveries-{Id}]").Click();
+
+        page.WaitForElement("[data-testid=webhook-replay]").Click();
+        WaitInDialogs("input[data-testid=confirm-reason]").Input("check");
+        WaitInDialogs("[data-testid=confirm]").Click();
+
+        Assert.Contains("Nothing to replay", page.WaitForElement("[data-testid=webhook-replay-result]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
