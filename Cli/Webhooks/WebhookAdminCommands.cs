@@ -163,7 +163,7 @@ internal static class WebhookAdminCommands
             foreach (var delivery in log.Deliveries)
             {
                 table.AddRow(new Text(PluginText.Time(delivery.At)), new Text(delivery.EventId),
-                    new Text(delivery.Attempt == 0 ? "manual" : delivery.Attempt.ToString(CultureInfo.InvariantCulture)),
+                    new Text(delivery.Attempt == 0 ? "manual" : (delivery.Replay ? "replay " : string.Empty) + delivery.Attempt.ToString(CultureInfo.InvariantCulture)),
                     new Text(delivery.Status == 0 ? "-" : delivery.Status.ToString(CultureInfo.InvariantCulture)),
                     new Text(delivery.Succeeded ? "delivered" : delivery.ReasonCode),
                     new Text(delivery.DurationMs.ToString("0.#", CultureInfo.InvariantCulture)), new Text(delivery.Response));

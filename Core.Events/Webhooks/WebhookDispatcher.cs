@@ -266,7 +266,7 @@ internal sealed partial class WebhookDispatcher(
                         {
                             await message.AckAsync(cancellationToken: cancellationToken);
                         }
-                        else if (!await HandleAsync(target, message, cancellationToken))
+                        else if (!await HandleAsync(target, message, cancellationToken, replay: true))
                         {
                             return;
                         }
@@ -333,7 +333,7 @@ internal sealed partial class WebhookDispatcher(
     }
 
     /// <summary>One message: an attempt, then ack, nak with the next wait, or terminate. False when the endpoint was disabled.</summary>
-    private async Task<bool> HandleAsync(WebhookTarget target, INatsJSMsg<byte[]> message, CancellationToken cancellationToken)
+    private async Task<bool> HandleAsync(WebhookTarget target, INatsJSMsg<byte[]> message, CancellationToken cancellationToken, bool replay = false)
     {
         CanonicalEvent evt;
         try
@@ -362,7 +362,7 @@ internal sealed partial class WebhookDispatcher(
             return true;
         }
 
-        var result = await deliverer.AttemptAsync(target, evt, attempt, message.Metadata?.Sequence.Stream ?? 0, cancellationToken);
+        var result = await deliverer.AttemptAsync(target, evt, attempt, message.Metadata?.Sequence.Stream ?? 0, cancellationToken, replay);
         var step = WebhookSchedule.After(attempt, result.Status, result.RetryAfter, _options, Random.Shared.NextDouble());
         // The endpoint as last read (failing_since may have changed since this worker started).
         var endpoint = targets.Current.TryGetValue(target.Endpoint.Id, out var latest) ? latest.Endpoint : target.Endpoint;

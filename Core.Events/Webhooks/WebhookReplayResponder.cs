@@ -50,7 +50,7 @@ internal sealed partial class WebhookReplayResponder(
                     {
                         result = await ReplayAsync(message.Data ?? [], stoppingToken);
                     }
-                    catch (NatsJSException exception)
+                    catch (Exception exception) when (exception is NatsException or TimeoutException)
                     {
                         LogReplayFailed(logger, exception);
                         result = new WebhookReplayResult { Problem = "the events stream could not be read: " + exception.Message };

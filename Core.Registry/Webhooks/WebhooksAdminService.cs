@@ -167,7 +167,8 @@ internal sealed class WebhooksAdminService(
         var response = new ListWebhookDeliveriesResponse();
         await using (var command = transaction.CreateCommand("""
             select details -> 'attributes' ->> 'event_id', details -> 'attributes' ->> 'attempt', details -> 'attributes' ->> 'status',
-                   outcome, details -> 'attributes' ->> 'duration_ms', details -> 'attributes' ->> 'response', at, reason
+                   outcome, details -> 'attributes' ->> 'duration_ms', details -> 'attributes' ->> 'response', at, reason,
+                   details -> 'attributes' ->> 'replay'
             from audit_log where target = @target and action = @action order by id desc limit @limit
             """))
         {
@@ -188,6 +189,7 @@ internal sealed class WebhooksAdminService(
                     Response = reader.IsDBNull(5) ? string.Empty : reader.GetString(5),
                     At = Timestamp.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(6)),
                     ReasonCode = succeeded ? string.Empty : reader.GetString(7),
+                    Replay = !reader.IsDBNull(8) && reader.GetString(8) == "true",
                 });
             }
         }

@@ -44,6 +44,10 @@ public sealed class WebhookReplayTests(WebhookPlatform platform) : IClassFixture
         await Eventually.UntilAsync(async () => !await platform.ConsumerExistsAsync(WebhookDispatcher.ReplayConsumerOf(endpoint.Endpoint.Id)), Within,
             "the replay consumer is deleted once the replay is complete", CancellationToken.None);
         Assert.Equal(4, platform.Received.Count(r => r.Path == path));
+        var log = await Eventually.ForAsync(async () => (await platform.Webhooks.ListWebhookDeliveriesAsync(new ListWebhookDeliveriesRequest { Id = endpoint.Endpoint.Id },
+            platform.Manager, cancellationToken: Ct)).Deliveries, d => d.Count >= 4, Within, "4 attempts in the delivery log", CancellationToken.None);
+        Assert.Equal([(first, false), (first, true), (second, false), (second, true)],
+            log.Select(d => (d.EventId, d.Replay)).Order());
         var audit = await platform.ScalarAsync<long>("select count(*) from audit_log where target = @t and action = 'webhook.replay' and outcome = 'succeeded'",
             ("t", "webhook:" + endpoint.Endpoint.Id));
         Assert.Equal(1, audit);
