@@ -347,6 +347,14 @@ internal sealed partial class WebhookDispatcher(
             return true;
         }
 
+        // The consumer filters by subject, but nats-server before 2.10 ignores a consumer's filter_subjects and hands it the
+        // whole stream: the endpoint's own filter decides, on every server.
+        if (target.Endpoint.EventTypes.Count > 0 && !target.Endpoint.EventTypes.Contains(evt.Type))
+        {
+            await message.AckAsync(cancellationToken: cancellationToken);
+            return true;
+        }
+
         var attempt = (int)(message.Metadata?.NumDelivered ?? 1);
         var schedule = _options.Attempts();
         if (attempt > schedule.Count)

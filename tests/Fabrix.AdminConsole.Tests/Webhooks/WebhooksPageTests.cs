@@ -200,6 +200,20 @@ public sealed class WebhooksPageTests : ConsoleComponentTest
     }
 
     [Fact]
+    public void WebhooksPage_ReplayedAttempt_MarkedInTheDeliveryLog()
+    {
+        var replayed = Delivery(3, 200, true, "ok");
+        replayed.Replay = true;
+        WebhooksCatalog.Deliveries[Id].Insert(0, replayed);
+        SignIn(AdminRoles.AuditViewer);
+        var page = RenderPage<WebhooksPage>();
+        page.WaitForElement($"[data-testid=webhook-deliveries-{Id}]").Click();
+
+        page.WaitForAssertion(() => Assert.Equal(["3 (replay)", "2", "1"],
+            page.FindAll("[data-testid=webhook-delivery-row]").Select(r => Text(r, "webhook-delivery-attempt"))));
+    }
+
+    [Fact]
     public void WebhooksPage_ReplayMatchesNothing_SaysSo()
     {
         SignIn(AdminRoles.Admin);

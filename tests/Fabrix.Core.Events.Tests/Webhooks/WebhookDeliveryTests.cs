@@ -45,6 +45,23 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
     }
 
     [Fact]
+    public async Task Deliver_EventOutsideTheEndpointsTypes_NeverSent()
+    {
+        var path = "/filtered/" + Guid.NewGuid().ToString("N");
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("docs"), "DocumentProcessed", "UserDeleted");
+
+        var other = await platform.Client.PublishAsync(new PublishRequest { Data = Any.Pack(new DocumentProcessed { DocumentId = "d-1", DocumentType = "invoice" }) },
+            EventsPlatform.Bearer(token), cancellationToken: Ct);
+        var wanted = await PublishAsync(token);
+        // One endpoint's attempts are made in stream order: once the later event arrived, the earlier one was decided.
+        await ReceivedAsync(path, wanted, 1);
+
+        Assert.DoesNotContain(platform.Received, r => r.Path == path && r.Id == other.EventId);
+        Assert.DoesNotContain(await DeliveriesAsync(endpoint.Endpoint.Id, 1), d => d.EventId == other.EventId);
+    }
+
+    [Fact]
     public async Task Deliver_DuringRotationOverlap_BothSignaturesValid()
     {
         var path = "/rotated/" + Guid.NewGuid().ToString("N");
