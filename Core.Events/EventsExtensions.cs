@@ -1,6 +1,7 @@
 using Fabrix.Core.Events.Callers;
 using Fabrix.Core.Events.Control;
 using Fabrix.Core.Events.Delivery;
+using Fabrix.Core.Events.Delivery.Push;
 using Fabrix.Core.Events.Publishing;
 using Fabrix.Core.Events.Streams;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,6 +37,7 @@ internal static class EventsExtensions
         services.AddSingleton<SubscriptionControl>();
         services.AddHostedService<EventsControlService>();
         services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 16 * 1024 * 1024);
+        builder.AddPushDelivery();
         return builder;
     }
 

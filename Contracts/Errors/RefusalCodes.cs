@@ -261,4 +261,8 @@ public static class RefusalCodes
 
     /// <summary>Core.Events did not answer the registry's control request in time, or failed it (HTTP 503, gRPC UNAVAILABLE).</summary>
     public const string EventsControlUnavailable = "EVENTS_CONTROL_UNAVAILABLE";
+
+    // Issue 11 section 3: HTTP push delivery (Core.Events).
+    /// <summary>Not a refusal of a request: the reason code of the audit record of a push delivery that got no 2xx (or no response) from the plugin; it is redelivered with backoff.</summary>
+    public const string EventPushFailed = "EVENT_PUSH_FAILED";
 }

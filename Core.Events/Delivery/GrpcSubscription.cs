@@ -179,6 +179,10 @@ internal sealed partial class GrpcSubscription(
 
     private sealed class ChannelSink(ChannelWriter<Contracts.Events.V1.Delivery> writer) : IDeliverySink
     {
+        public string Mode => "stream";
+
+        public bool AuditsOutcome => false;
+
         public ValueTask SendAsync(Contracts.Events.V1.Delivery delivery, CancellationToken cancellationToken) => writer.WriteAsync(delivery, cancellationToken);
     }
 
