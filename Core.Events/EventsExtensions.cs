@@ -1,7 +1,6 @@
 using Fabrix.Core.Events.Callers;
 using Fabrix.Core.Events.Control;
 using Fabrix.Core.Events.Delivery;
-using Fabrix.Core.Events.Delivery.Push;
 using Fabrix.Core.Events.Publishing;
 using Fabrix.Core.Events.Streams;
 using Microsoft.Extensions.DependencyInjection.Extensions;
