@@ -133,7 +133,7 @@ public static class FabrixEventsExtensions
             // Push delivery (issue 11 section 3): Core.Events POSTs to the manifest's push path; one endpoint for every type.
             var endpoints = app as IEndpointRouteBuilder ?? throw new InvalidOperationException(
                 $"Plugin '{plugin.PluginId}' receives events by push (events.delivery), which needs a web app: call MapFabrixEvent on the WebApplication.");
-            endpoints.MapPost(pushPath, PushEndpoint.HandleAsync).WithDisplayName("Fabrix event push").ExcludeFromDescription();
+            endpoints.MapPost(pushPath, PushEndpoint.HandleAsync).WithDisplayName("Fabrix event push");
             EventsLog.PushMapped(app.Services.GetRequiredService<ILogger<EventSubscriber>>(), plugin.PluginId, pushPath);
         }
 

@@ -106,6 +106,16 @@ public sealed class PushSdkTests(EventsSdkPlatform platform) : IClassFixture<Eve
         Assert.Contains("InvalidOperationException", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OpenPaths_PushManifest_PushPathNeedsNoCallerContext()
+    {
+        var (plugin, _) = await PushPluginAsync();
+
+        var open = new Fabrix.Plugins.Sdk.CallerContexts.OpenPaths(plugin);
+
+        Assert.Equal((true, false), (open.IsOpen(EventsSdkPlatform.PushPath), open.IsOpen(EventsSdkPlatform.PushPath + "/other")));
+    }
+
     /// <summary>A push plugin as the SDK would hold it (manifest, token, push secret); no event reaches it from Core.Events here (address port 9).</summary>
     private Task<(TokenHoldingPlugin Plugin, string Secret)> PushPluginAsync() => platform.PushPluginAsync(9, "UserCreated");
 
