@@ -265,4 +265,7 @@ public static class RefusalCodes
     // Issue 11 section 3: HTTP push delivery (Core.Events).
     /// <summary>Not a refusal of a request: the reason code of the audit record of a push delivery that got no 2xx (or no response) from the plugin; it is redelivered with backoff.</summary>
     public const string EventPushFailed = "EVENT_PUSH_FAILED";
+
+    /// <summary>The plugin receives its events by HTTP push (manifest <c>events.delivery: push</c>), so it may not also open the <c>Subscribe</c> stream (gRPC FAILED_PRECONDITION).</summary>
+    public const string EventDeliveryIsPush = "EVENT_DELIVERY_IS_PUSH";
 }

@@ -21,6 +21,7 @@ public sealed class PushDeliveryTests(EventsPlatform platform) : IClassFixture<E
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
     private readonly PushReceiver _receiver = new();
+    private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -125,6 +126,18 @@ public sealed class PushDeliveryTests(EventsPlatform platform) : IClassFixture<E
         Assert.Equal(published, Assert.Single(await PushesAsync(disabledPath, 1)).Id);
     }
 
+    [Fact]
+    public async Task Subscribe_PushSubscriber_FailedPrecondition()
+    {
+        var (id, _, _) = await PushSubscriberAsync();
+        using var call = platform.Client.Subscribe(EventsPlatform.Bearer(_tokens[id]), cancellationToken: Ct);
+        await call.RequestStream.WriteAsync(new SubscribeRequest { Open = new OpenSubscription() }, Ct);
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => call.ResponseStream.MoveNext(Ct));
+
+        Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains("HTTP push", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
     private async Task<string> PublisherAsync() =>
         await platform.InstallActiveAsync(EventsPlatform.Manifest(TestManifests.NewId("hr"), ["UserCreated"], []));
 
@@ -138,6 +151,7 @@ public sealed class PushDeliveryTests(EventsPlatform platform) : IClassFixture<E
         manifest["events"]!["push_path"] = path;
         var registered = await platform.InstallActiveAsync(manifest, _receiver.Address);
         var secret = registered.GetProperty("push_secret").GetString()!;
+        _tokens[id] = registered.GetProperty("token").GetString()!;
         var consumer = Fabrix.Core.Events.Delivery.SubscriptionConsumers.NameOf(id, CanonicalEventTypes.Find("UserCreated")!);
         await Eventually.UntilAsync(async () =>
         {
