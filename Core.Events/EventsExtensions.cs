@@ -36,6 +36,7 @@ internal static class EventsExtensions
         services.AddSingleton<SubscriptionControl>();
         services.AddHostedService<EventsControlService>();
         services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 16 * 1024 * 1024);
+        builder.AddPushDelivery();
         return builder;
     }
 

@@ -47,6 +47,9 @@ public sealed class ScriptedPluginRegistry(TimeProvider timeProvider) : PluginRe
     /// <summary>Lifecycle status reported by Register, RenewToken and Heartbeat (default <see cref="PluginStatus.Registered"/>).</summary>
     public PluginStatus Status { get; set; } = PluginStatus.Registered;
 
+    /// <summary>The push secret Register answers with (a plugin whose manifest declares push delivery); none when null.</summary>
+    public string? PushSecret { get; set; }
+
     /// <summary>Every call so far, in arrival order.</summary>
     public IReadOnlyList<RegistryCall> Calls => [.. _calls];
 
@@ -66,7 +69,9 @@ public sealed class ScriptedPluginRegistry(TimeProvider timeProvider) : PluginRe
             throw failure;
         }
 
-        return Task.FromResult(Issue());
+        var response = Issue();
+        response.PushSecret = PushSecret ?? string.Empty;
+        return Task.FromResult(response);
     }
 
     /// <summary>Records the call, then fails as <see cref="RenewFailure"/> says, refuses an unknown or expired token, or issues a new one.</summary>

@@ -63,6 +63,7 @@ public static class FabrixPluginHostingExtensions
         services.TryAddSingleton<FabrixPluginContext>();
         services.TryAddSingleton<IFabrixPlugin>(static provider => provider.GetRequiredService<FabrixPluginContext>());
         services.TryAddSingleton<RegistryClient>();
+        services.TryAddSingleton<PluginPushSecret>();
         services.AddHostedService<PluginRegistrationService>();
         services.AddHostedService<PluginHeartbeatService>();
 

@@ -271,4 +271,11 @@ public static class RefusalCodes
 
     /// <summary>A replay of that webhook endpoint is still in progress (gRPC FAILED_PRECONDITION): wait for it, or disable and enable the endpoint to cancel it.</summary>
     public const string WebhookReplayInProgress = "WEBHOOK_REPLAY_IN_PROGRESS";
+
+    // Issue 11 section 3: HTTP push delivery (Core.Events).
+    /// <summary>Not a refusal of a request: the reason code of the audit record of a push delivery that got no 2xx (or no response) from the plugin; it is redelivered with backoff.</summary>
+    public const string EventPushFailed = "EVENT_PUSH_FAILED";
+
+    /// <summary>The plugin receives its events by HTTP push (manifest <c>events.delivery: push</c>), so it may not also open the <c>Subscribe</c> stream (gRPC FAILED_PRECONDITION).</summary>
+    public const string EventDeliveryIsPush = "EVENT_DELIVERY_IS_PUSH";
 }

@@ -86,7 +86,8 @@ public sealed record ManifestPermissionDiff
     /// <summary>
     /// Informational changes of single-valued sections, in this order when present: <c>health_check</c>,
     /// <c>resources.memory_limit</c>, <c>resources.cpu_limit</c>, <c>compliance.audit_level</c>,
-    /// <c>platform</c>; then HIPAA controls added (<c>+</c>) and removed.
+    /// <c>platform</c>, <c>events.delivery</c> (how events arrive is not a permission: <c>stream</c>, or <c>push</c> with its
+    /// path); then HIPAA controls added (<c>+</c>) and removed.
     /// </summary>
     public IReadOnlyList<ManifestFieldChange> OtherChanges { get; private init; } = [];
 
@@ -198,6 +199,7 @@ public sealed record ManifestPermissionDiff
         Compare("resources.cpu_limit", Format(from.Resources?.CpuLimit), Format(to.Resources?.CpuLimit));
         Compare("compliance.audit_level", from.Compliance?.AuditLevel, to.Compliance?.AuditLevel);
         Compare("platform", from.Platform, to.Platform);
+        Compare("events.delivery", Format(from.Events), Format(to.Events));
 
         var oldControls = from.Compliance?.HipaaControls ?? [];
         var newControls = to.Compliance?.HipaaControls ?? [];
@@ -210,6 +212,9 @@ public sealed record ManifestPermissionDiff
         check is null ? null : check.Path is null
             ? string.Create(CultureInfo.InvariantCulture, $"{check.Type} port {check.Port}")
             : string.Create(CultureInfo.InvariantCulture, $"{check.Type} port {check.Port} {check.Path}");
+
+    private static string Format(ManifestEvents events) =>
+        events.Delivery == EventDelivery.Push ? $"push {events.PushPath}" : "stream";
 
     private static string? Format(double? value) => value?.ToString("R", CultureInfo.InvariantCulture);
 }

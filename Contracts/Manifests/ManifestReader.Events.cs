@@ -29,7 +29,60 @@ internal sealed partial class ManifestReader
         var members = Members(element, path, s_eventsFields);
         var publishes = ReadEventTypes(members, "publishes", traits);
         var subscribes = ReadEventTypes(members, "subscribes", traits);
-        return new ManifestEvents(publishes, subscribes);
+        var (delivery, pushPath) = ReadDelivery(members);
+        return new ManifestEvents(publishes, subscribes) { Delivery = delivery, PushPath = pushPath };
+    }
+
+    /// <summary>
+    /// <c>events.delivery</c> (<c>stream</c>, the default, or <c>push</c>) and <c>events.push_path</c>: the path on the
+    /// plugin's registered address that Core.Events POSTs deliveries to, required with <c>push</c> and refused without
+    /// it (an ignored path would mislead). Validated like the health check path.
+    /// </summary>
+    private (EventDelivery Delivery, string? PushPath) ReadDelivery(Dictionary<string, JsonElement> members)
+    {
+        const string deliveryPath = "$.events.delivery";
+        const string pushPathPath = "$.events.push_path";
+        var delivery = EventDelivery.Stream;
+        var deliveryKnown = true;
+        if (members.TryGetValue("delivery", out var deliveryElement))
+        {
+            var text = ReadString(deliveryElement, deliveryPath, MaxVocabularyLength);
+            switch (text)
+            {
+                case "stream":
+                    break;
+                case "push":
+                    delivery = EventDelivery.Push;
+                    break;
+                case null:
+                    deliveryKnown = false;
+                    break;
+                default:
+                    Error(deliveryPath, $"The delivery must be 'stream' (Core.Events' gRPC stream, the default) or 'push' (HTTP POST to events.push_path), but it is '{text}'.");
+                    deliveryKnown = false;
+                    break;
+            }
+        }
+
+        string? pushPath = null;
+        if (members.TryGetValue("push_path", out var pathElement))
+        {
+            pushPath = ReadString(pathElement, pushPathPath, ManifestBounds.MaxPathLength);
+            if (pushPath is not null && EndpointPath.Problem(pushPath) is { } problem)
+            {
+                Error(pushPathPath, $"The push path {problem}.");
+            }
+            else if (pushPath is not null && deliveryKnown && delivery != EventDelivery.Push)
+            {
+                Error(pushPathPath, "A push path is used only with \"delivery\": \"push\": set the delivery to push, or remove the path.");
+            }
+        }
+        else if (delivery == EventDelivery.Push)
+        {
+            Error(pushPathPath, "Push delivery needs the path Core.Events POSTs events to, e.g. \"/fabrix/events\".");
+        }
+
+        return (delivery, pushPath);
     }
 
     private List<string> ReadEventTypes(Dictionary<string, JsonElement> members, string name, List<string>? traits)

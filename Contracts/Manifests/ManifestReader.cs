@@ -35,7 +35,7 @@ internal sealed partial class ManifestReader
     private static readonly HashSet<string> s_securityFields = new(StringComparer.Ordinal) { "authentication_required", "data_classification" };
     private static readonly HashSet<string> s_complianceFields = new(StringComparer.Ordinal) { "hipaa_controls", "audit_level" };
     private static readonly HashSet<string> s_healthCheckFields = new(StringComparer.Ordinal) { "type", "port", "path" };
-    private static readonly HashSet<string> s_eventsFields = new(StringComparer.Ordinal) { "publishes", "subscribes" };
+    private static readonly HashSet<string> s_eventsFields = new(StringComparer.Ordinal) { "publishes", "subscribes", "delivery", "push_path" };
     private static readonly HashSet<string> s_resourcesFields = new(StringComparer.Ordinal) { "memory_limit", "cpu_limit" };
 
     private readonly List<ManifestIssue> _errors = [];

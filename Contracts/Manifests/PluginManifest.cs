@@ -57,6 +57,25 @@ public sealed record ManifestEvents(IReadOnlyList<string> Publishes, IReadOnlyLi
 {
     /// <summary>No events declared.</summary>
     public static ManifestEvents None { get; } = new([], []);
+
+    /// <summary>How the plugin receives its subscribed types (<c>events.delivery</c>); <see cref="EventDelivery.Stream"/> when omitted.</summary>
+    public EventDelivery Delivery { get; init; } = EventDelivery.Stream;
+
+    /// <summary>
+    /// <c>events.push_path</c>: the absolute path on the plugin's registered address that Core.Events POSTs each delivery
+    /// to; set exactly when <see cref="Delivery"/> is <see cref="EventDelivery.Push"/>.
+    /// </summary>
+    public string? PushPath { get; init; }
+}
+
+/// <summary>How a plugin receives canonical events (issue 11 section 3). Changing it is not a permission.</summary>
+public enum EventDelivery
+{
+    /// <summary>The plugin opens Core.Events' gRPC <c>Subscribe</c> stream and acks or nacks each delivery (the default).</summary>
+    Stream,
+
+    /// <summary>Core.Events POSTs each delivery to the plugin's address + <c>events.push_path</c>, signed per Standard Webhooks; 2xx acks.</summary>
+    Push,
 }
 
 /// <summary>The manifest's <c>security</c> object.</summary>

@@ -22,6 +22,7 @@ internal sealed partial class GrpcSubscription(
     SubscriptionConsumers consumers,
     SubscriptionPump pump,
     DeadLetters deadLetters,
+    Push.PushTargetSource pushTargets,
     IOptions<DeliveryOptions> options,
     ILogger<GrpcSubscription> logger)
 {
@@ -33,6 +34,14 @@ internal sealed partial class GrpcSubscription(
         if (!await requests.MoveNext(context.CancellationToken) || requests.Current.KindCase != SubscribeRequest.KindOneofCase.Open)
         {
             throw EventsRefusal.Invalid("The first message of a subscription must be 'open'.").ToRpcException();
+        }
+
+        // A push plugin's deliveries go to its push endpoint; a stream too would take some of them from the same consumer.
+        if (pushTargets.Current.ContainsKey(pluginId))
+        {
+            throw new EventsRefusal(RefusalCodes.EventDeliveryIsPush,
+                $"The plugin '{pluginId}' receives its events by HTTP push (events.delivery in its manifest): it cannot also subscribe to the stream.",
+                StatusCodes.Status409Conflict, StatusCode.FailedPrecondition).ToRpcException();
         }
 
         var types = Resolve(pluginId, requests.Current.Open);
@@ -179,6 +188,10 @@ internal sealed partial class GrpcSubscription(
 
     private sealed class ChannelSink(ChannelWriter<Contracts.Events.V1.Delivery> writer) : IDeliverySink
     {
+        public string Mode => "stream";
+
+        public bool AuditsOutcome => false;
+
         public ValueTask SendAsync(Contracts.Events.V1.Delivery delivery, CancellationToken cancellationToken) => writer.WriteAsync(delivery, cancellationToken);
     }
 

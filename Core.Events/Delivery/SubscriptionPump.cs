@@ -15,13 +15,52 @@ using NATS.Client.JetStream;
 namespace Fabrix.Core.Events.Delivery;
 
 /// <summary>
-/// Where deliveries go: the gRPC stream today; the HTTP push path (issue 11 section 3, a later session) is another sink
-/// over the same pump and settlement.
+/// Where deliveries go: the gRPC <c>Subscribe</c> stream, or HTTP push (<c>Push/PushSink</c>, issue 11 section 3); both
+/// over the same pump, policy, settlement and dead letters.
 /// </summary>
 internal interface IDeliverySink
 {
+    /// <summary>The delivery mode, recorded as the audit attribute <c>mode</c>: <c>stream</c> or <c>push</c>.</summary>
+    string Mode { get; }
+
+    /// <summary>
+    /// True when the sink audits each allowed delivery itself once its outcome is known (push: with the plugin's status
+    /// code); otherwise the pump audits it as it hands it over. Refused deliveries are always audited by the pump.
+    /// </summary>
+    bool AuditsOutcome { get; }
+
     /// <summary>Hands one delivery to the subscriber; it settles it later through <see cref="PendingDeliveries"/>.</summary>
     ValueTask SendAsync(Contracts.Events.V1.Delivery delivery, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The decision audit of one delivery (<c>deliver</c> on the canonical lane), the same for every sink: attributes
+/// <c>event_type</c>, <c>event_id</c>, <c>classification</c>, <c>attempt</c>, <c>publisher</c>, <c>mode</c>, plus what
+/// the sink adds (push: <c>status</c>, <c>duration_ms</c>).
+/// </summary>
+internal static class DeliveryAudit
+{
+    public static void Write(DecisionAuditWriter audit, string subscriber, CanonicalEventType type, CanonicalEvent evt, int attempt, string mode,
+        string reasonCode, IReadOnlyDictionary<string, string>? extra = null, TimeSpan? duration = null)
+    {
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["event_type"] = type.Name,
+            ["event_id"] = evt.Id,
+            ["classification"] = type.Classification,
+            ["attempt"] = attempt.ToString(CultureInfo.InvariantCulture),
+            ["publisher"] = evt.Source,
+            ["mode"] = mode,
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            attributes[key] = value;
+        }
+
+        audit.Write(new LaneDecision(subscriber, Lane.Canonical, type.FullName, "deliver", reasonCode.Length == 0, reasonCode,
+            Activity.Current?.TraceId.ToHexString() ?? evt.Id, evt.Traceparent.Length == 0 ? null : evt.Traceparent, Duration: duration,
+            Attributes: attributes));
+    }
 }
 
 /// <summary>
@@ -126,7 +165,11 @@ internal sealed partial class SubscriptionPump(
             }
 
             var refusal = CanonicalPolicy.DecideDelivery(snapshots.Current, subscriber, type);
-            Audit(subscriber, type, evt, attempt, refusal?.Code ?? string.Empty);
+            if (refusal is not null || !sink.AuditsOutcome)
+            {
+                DeliveryAudit.Write(audit, subscriber, type, evt, attempt, sink.Mode, refusal?.Code ?? string.Empty);
+            }
+
             if (refusal is not null)
             {
                 await message.NakAsync(cancellationToken: cancellationToken);
@@ -139,18 +182,6 @@ internal sealed partial class SubscriptionPump(
 
         return null;
     }
-
-    private void Audit(string subscriber, CanonicalEventType type, CanonicalEvent evt, int attempt, string reasonCode) =>
-        audit.Write(new LaneDecision(subscriber, Lane.Canonical, type.FullName, "deliver", reasonCode.Length == 0, reasonCode,
-            Activity.Current?.TraceId.ToHexString() ?? evt.Id, evt.Traceparent.Length == 0 ? null : evt.Traceparent,
-            Attributes: new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["event_type"] = type.Name,
-                ["event_id"] = evt.Id,
-                ["classification"] = type.Classification,
-                ["attempt"] = attempt.ToString(CultureInfo.InvariantCulture),
-                ["publisher"] = evt.Source,
-            }));
 
     [LoggerMessage(EventId = 9701, Level = LogLevel.Error, Message = "An unreadable message on the {Type} subject was terminated for {Subscriber}")]
     private static partial void LogUnreadable(ILogger logger, Exception exception, string subscriber, string type);

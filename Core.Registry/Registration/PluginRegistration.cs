@@ -14,8 +14,8 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Fabrix.Core.Registry.Registration;
 
-/// <summary>A successful registration or renewal.</summary>
-internal sealed record TokenGrant(PluginRecord Plugin, IssuedToken Token);
+/// <summary>A successful registration or renewal; <paramref name="PushSecret"/> only for a registration with a push manifest.</summary>
+internal sealed record TokenGrant(PluginRecord Plugin, IssuedToken Token, string? PushSecret = null);
 
 /// <summary>A recorded heartbeat.</summary>
 internal sealed record HeartbeatReceipt(PluginState Status, DateTimeOffset ReceivedAt);
@@ -32,6 +32,7 @@ internal sealed class PluginRegistration(
     PluginTokenValidator validator,
     HealthMonitor healthMonitor,
     IRegistrationAuthenticator authenticator,
+    PushSecrets pushSecrets,
     AuditLog audit)
 {
     public const int MaxMetrics = 64;
@@ -323,16 +324,26 @@ internal sealed class PluginRegistration(
 
             await journal.RecordAsync(transaction, plugin.Id, from, decision.To, LifecycleTrigger.Register, caller, reason, cancellationToken,
                 address, plugin.PreviousAddress);
-            await AuditLog.SucceededAsync(transaction, caller, AuditActions.Register, plugin.Id, reason,
-                new JsonObject
-                {
-                    ["address"] = address,
-                    ["previous_address"] = plugin.PreviousAddress,
-                    ["from"] = PluginLifecycle.StateName(from),
-                    ["to"] = PluginLifecycle.StateName(decision.To),
-                    ["credential_id"] = authentication.CredentialId,
-                },
-                cancellationToken);
+
+            // Push delivery (issue 11 section 3): the plugin gets its push secret with its token; kept across registrations.
+            (string Secret, bool Issued)? push = manifest.Events.Delivery == EventDelivery.Push
+                ? await pushSecrets.EnsureAsync(transaction, plugin.Id, cancellationToken)
+                : null;
+            var details = new JsonObject
+            {
+                ["address"] = address,
+                ["previous_address"] = plugin.PreviousAddress,
+                ["from"] = PluginLifecycle.StateName(from),
+                ["to"] = PluginLifecycle.StateName(decision.To),
+                ["credential_id"] = authentication.CredentialId,
+            };
+            if (push is { } issuedOrKept)
+            {
+                // Whether a secret was generated, never the secret.
+                details["push_secret"] = issuedOrKept.Issued ? "issued" : "kept";
+            }
+
+            await AuditLog.SucceededAsync(transaction, caller, AuditActions.Register, plugin.Id, reason, details, cancellationToken);
 
             if (plugin is { Status: PluginState.Registered, EnableOnRegister: true })
             {
@@ -342,7 +353,7 @@ internal sealed class PluginRegistration(
             var token = await issuer.IssueAsync(transaction, plugin, cancellationToken);
             journal.UpsertAfterCommit(transaction, plugin);
             await transaction.CommitAsync(cancellationToken);
-            return new TokenGrant(plugin, token);
+            return new TokenGrant(plugin, token, push?.Secret);
         }, cancellationToken);
     }
 

@@ -49,5 +49,6 @@ internal sealed class PluginRegistryService(PluginRegistration registration) : P
         KeyId = grant.Token.KeyId,
         ExpiresAt = Timestamp.FromDateTimeOffset(grant.Token.ExpiresAt),
         Status = PluginLifecycle.ToProto(grant.Plugin.Status),
+        PushSecret = grant.PushSecret ?? string.Empty,
     };
 }

@@ -124,7 +124,7 @@ internal static class RegistrationEndpoints
 
     private static JsonHttpResult<TokenResponseBody> TokenResult(TokenGrant grant) =>
         TypedResults.Json(new TokenResponseBody(grant.Plugin.Id, grant.Token.Token, "Bearer", grant.Token.KeyId, grant.Token.ExpiresAt,
-            PluginLifecycle.StateName(grant.Plugin.Status)), RegistrationJsonContext.Default.TokenResponseBody);
+            PluginLifecycle.StateName(grant.Plugin.Status)) { PushSecret = grant.PushSecret }, RegistrationJsonContext.Default.TokenResponseBody);
 
     /// <summary>Whether the request carries a body (a length above zero, or chunked).</summary>
     private static bool HasBody(HttpRequest request) =>

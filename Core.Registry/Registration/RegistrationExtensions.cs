@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>Plugin registration (with its proof of identity), token renewal and heartbeats, over REST and gRPC; registration credentials.</summary>
+/// <summary>Plugin registration (with its proof of identity), token renewal and heartbeats, over REST and gRPC; registration credentials; push secrets.</summary>
 internal static class RegistrationExtensions
 {
     public static WebApplicationBuilder AddRegistryRegistration(this WebApplicationBuilder builder)
@@ -13,6 +13,7 @@ internal static class RegistrationExtensions
         // Swappable (issue 7): production may register workload identity instead before this runs.
         builder.Services.TryAddSingleton<IRegistrationAuthenticator, RegistrationCredentialAuthenticator>();
         builder.Services.AddSingleton<CredentialAdministration>();
+        builder.Services.AddSingleton<PushSecrets>();
         return builder;
     }
 
@@ -20,6 +21,8 @@ internal static class RegistrationExtensions
     {
         app.MapRegistrationEndpoints();
         app.MapGrpcService<PluginRegistryService>().RequireRateLimiting(Fabrix.Core.Registry.RateLimiting.UnauthenticatedRateLimiting.PolicyName);
+        // Core-only (service identity core-events): push paths and secrets for Core.Events (issue 11 section 3).
+        app.MapGrpcService<PushTargetsService>();
         return app;
     }
 }

@@ -61,7 +61,8 @@ internal sealed class CallerContextMiddleware(RequestDelegate next, CallerContex
 
 /// <summary>
 /// The paths served without a caller context: the SDK's health endpoint, the liveness endpoint of the Aspire
-/// ServiceDefaults (<c>/alive</c>, which orchestrators probe and which says nothing but "running") and the manifest's health check.
+/// ServiceDefaults (<c>/alive</c>, which orchestrators probe and which says nothing but "running"), the manifest's health
+/// check and its push path (signed by Core.Events instead).
 /// </summary>
 internal sealed class OpenPaths
 {
@@ -83,6 +84,12 @@ internal sealed class OpenPaths
             {
                 paths.Add(check.Path);
             }
+        }
+
+        // Core.Events' pushes carry no caller context: the push endpoint checks their Standard Webhooks signature instead.
+        if (plugin.Manifest.Events is { Delivery: Contracts.Manifests.EventDelivery.Push, PushPath: { } pushPath })
+        {
+            paths.Add(pushPath);
         }
 
         _paths = [.. paths.Distinct(StringComparer.Ordinal)];

@@ -75,7 +75,7 @@ public static class FabrixCallerContextExtensions
 
     /// <summary>
     /// Refuses every request without a valid caller context for this plugin, except the health endpoints
-    /// (<c>/health</c>, <c>/alive</c> and the manifest's <c>health_check</c>, matched exactly). Place it before the endpoints it protects.
+    /// (<c>/health</c>, <c>/alive</c> and the manifest's <c>health_check</c>, matched exactly) and the manifest's <c>events.push_path</c> (Core.Events signs its pushes instead). Place it before the endpoints it protects.
     /// </summary>
     /// <param name="app">The application.</param>
     /// <returns>The same application.</returns>

@@ -33,6 +33,19 @@ internal sealed class EventHandlers
         }
     }
 
+    private bool _pushMapped;
+
+    /// <summary>True the first time only: the push endpoint is mapped once, whatever the number of types.</summary>
+    public bool MarkPushMapped()
+    {
+        lock (_byFullName)
+        {
+            var first = !_pushMapped;
+            _pushMapped = true;
+            return first;
+        }
+    }
+
     public FrozenDictionary<string, MappedEventHandler> Freeze()
     {
         lock (_byFullName)

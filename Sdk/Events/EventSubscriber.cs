@@ -16,7 +16,8 @@ namespace Fabrix.Plugins.Sdk.Events;
 /// threw. A delivery whose id a handler already completed in this process (<see cref="HandledEvents"/>) is acknowledged
 /// without calling the handler. When the stream ends or fails (Core.Events restarting, the plugin disabled, a network
 /// failure), it is opened again after an exponential backoff with jitter, reset once a stream opens; the durable
-/// consumers in Core.Events keep every event meanwhile.
+/// consumers in Core.Events keep every event meanwhile. A plugin with push delivery opens no stream: its pushes come
+/// through <see cref="PushEndpoint"/>, which settles them with <see cref="HandleAsync"/> too.
 /// </summary>
 internal sealed class EventSubscriber(
     EventHandlers handlers,
@@ -42,6 +43,13 @@ internal sealed class EventSubscriber(
         if (mapped.Count == 0)
         {
             _state = "no handlers";
+            return;
+        }
+
+        if (plugin.Manifest.Events.Delivery == Contracts.Manifests.EventDelivery.Push)
+        {
+            // Core.Events pushes to the endpoint MapFabrixEvent mapped (PushEndpoint); there is no stream to open.
+            _state = "push";
             return;
         }
 

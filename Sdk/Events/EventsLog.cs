@@ -19,4 +19,10 @@ internal static partial class EventsLog
 
     [LoggerMessage(7064, LogLevel.Warning, "Event {EventId} of {EventType} has no handler or cannot be read as that type; nacked")]
     public static partial void Unhandleable(ILogger logger, string eventId, string eventType);
+
+    [LoggerMessage(7065, LogLevel.Warning, "A push to {Path} was refused with 401: {Problem} (webhook-id {EventId})")]
+    public static partial void PushRefused(ILogger logger, string path, string problem, string? eventId);
+
+    [LoggerMessage(7066, LogLevel.Information, "Plugin {PluginId} receives events of its mapped types by HTTP push on {Path}")]
+    public static partial void PushMapped(ILogger logger, string pluginId, string path);
 }

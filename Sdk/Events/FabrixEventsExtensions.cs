@@ -1,10 +1,15 @@
 using Fabrix.Contracts.Canonical;
+using Fabrix.Contracts.Manifests;
 using Fabrix.Plugins.Sdk.Events;
+using Fabrix.Plugins.Sdk.Registration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Google.Protobuf;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Fabrix.Plugins.Sdk;
@@ -59,6 +64,7 @@ public static class FabrixEventsExtensions
                 }
             })
             .ValidateOnStart();
+        services.TryAddSingleton<PluginPushSecret>();
         services.AddSingleton<IEventPublisher, EventPublisher>();
         services.AddSingleton<EventSubscriber>();
         services.AddHostedService(static provider => provider.GetRequiredService<EventSubscriber>());
@@ -90,7 +96,10 @@ public static class FabrixEventsExtensions
 
     /// <summary>
     /// Maps the handler of one canonical type. Deliveries come at least once; a handler that returns acknowledges the
-    /// event, one that throws has it redelivered with backoff (dead-lettered after Core.Events' maximum). Within a
+    /// event, one that throws has it redelivered with backoff (dead-lettered after Core.Events' maximum). With
+    /// <c>events.delivery: push</c> in the manifest, the first call also maps <c>POST {events.push_path}</c>, where
+    /// Core.Events pushes signed events (the app must be a <c>WebApplication</c>; see Sdk/README.md); otherwise the SDK
+    /// receives them over Core.Events' gRPC stream. Within a
     /// process the SDK does not call the handler again for an event id it completed (bounded memory:
     /// <see cref="FabrixEventsOptions.EventsDedupeCapacity"/>); store <see cref="FabrixEventContext.EventId"/> or the
     /// data's natural key idempotently, which is the real guarantee.
@@ -119,6 +128,15 @@ public static class FabrixEventsExtensions
         handlers.Add(new MappedEventHandler(type, (data, context) => data.TryUnpack<TEvent>(out var typed)
             ? handler(typed, context)
             : throw new InvalidDataException($"The event {context.EventId} does not carry a {type.FullName}.")));
+        if (plugin.Manifest.Events is { Delivery: EventDelivery.Push, PushPath: { } pushPath } && handlers.MarkPushMapped())
+        {
+            // Push delivery (issue 11 section 3): Core.Events POSTs to the manifest's push path; one endpoint for every type.
+            var endpoints = app as IEndpointRouteBuilder ?? throw new InvalidOperationException(
+                $"Plugin '{plugin.PluginId}' receives events by push (events.delivery), which needs a web app: call MapFabrixEvent on the WebApplication.");
+            endpoints.MapPost(pushPath, PushEndpoint.HandleAsync).WithDisplayName("Fabrix event push");
+            EventsLog.PushMapped(app.Services.GetRequiredService<ILogger<EventSubscriber>>(), plugin.PluginId, pushPath);
+        }
+
         return app;
     }
 }

@@ -24,6 +24,7 @@ internal sealed class PluginRegistrationService : BackgroundService
 
     private readonly FabrixPluginContext _context;
     private readonly RegistryClient _client;
+    private readonly PluginPushSecret _pushSecret;
     private readonly FabrixPluginOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly IServiceProvider _services;
@@ -35,6 +36,7 @@ internal sealed class PluginRegistrationService : BackgroundService
     public PluginRegistrationService(
         FabrixPluginContext context,
         RegistryClient client,
+        PluginPushSecret pushSecret,
         IOptions<FabrixPluginOptions> options,
         IHostApplicationLifetime lifetime,
         IServiceProvider services,
@@ -43,6 +45,7 @@ internal sealed class PluginRegistrationService : BackgroundService
     {
         _context = context;
         _client = client;
+        _pushSecret = pushSecret;
         _options = options.Value;
         _lifetime = lifetime;
         _services = services;
@@ -88,10 +91,17 @@ internal sealed class PluginRegistrationService : BackgroundService
 
     private async Task<PluginToken> RegisterAsync(string address, CancellationToken stoppingToken)
     {
-        var (token, status) = await _registerPipeline.ExecuteAsync(
-            async ct => Accept(await _client.RegisterAsync(_context.ManifestJson, address, RegistrationCredentialSource.Read(_options), ct).ConfigureAwait(false)),
+        var (token, status, pushSecret) = await _registerPipeline.ExecuteAsync(
+            async ct =>
+            {
+                var response = await _client.RegisterAsync(_context.ManifestJson, address, RegistrationCredentialSource.Read(_options), ct).ConfigureAwait(false);
+                var (accepted, acceptedStatus) = Accept(response);
+                return (accepted, acceptedStatus, response.PushSecret);
+            },
             stoppingToken).ConfigureAwait(false);
 
+        // Before the registration is published: a push that arrives once Core.Events sees the plugin finds the secret.
+        _pushSecret.Set(pushSecret);
         _context.SetRegistered(token, status);
         SdkLog.Registered(_logger, _context.PluginId, address, status, token.ExpiresAt, token.KeyId);
         return token;

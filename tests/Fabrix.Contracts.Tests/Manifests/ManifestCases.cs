@@ -416,6 +416,18 @@ internal static class ManifestCases
         Invalid("events: pii type received without handles_pii", "$.events.subscribes[0]", Min(("events", "{\"subscribes\":[\"PaymentReceived\"]}")));
         Invalid("events: core-only type published", "$.events.publishes[0]", Min(("events", "{\"publishes\":[\"PluginHealthChanged\"]}")));
         Invalid("events: too many types", "$.events.subscribes", Min(("events", "{\"subscribes\":[" + string.Join(",", Enumerable.Repeat("\"UserDeleted\"", 33)) + "]}")));
+        // events.delivery and events.push_path (issue 11 section 3): push needs a path, a path needs push.
+        Valid("events: push delivery with a path", Min(("events", "{\"subscribes\":[\"UserDeleted\"],\"delivery\":\"push\",\"push_path\":\"/fabrix/events\"}")));
+        Valid("events: stream delivery named", Min(("events", "{\"subscribes\":[\"UserDeleted\"],\"delivery\":\"stream\"}")));
+        Invalid("events: unknown delivery", "$.events.delivery", Min(("events", "{\"delivery\":\"webhook\"}")));
+        Invalid("events: delivery not a string", "$.events.delivery", Min(("events", "{\"delivery\":true}")));
+        Invalid("events: push without a path", "$.events.push_path", Min(("events", "{\"subscribes\":[\"UserDeleted\"],\"delivery\":\"push\"}")));
+        Invalid("events: path without push", "$.events.push_path", Min(("events", "{\"subscribes\":[\"UserDeleted\"],\"push_path\":\"/fabrix/events\"}")));
+        Invalid("events: path with stream", "$.events.push_path", Min(("events", "{\"delivery\":\"stream\",\"push_path\":\"/fabrix/events\"}")));
+        Invalid("events: relative push path", "$.events.push_path", Min(("events", "{\"delivery\":\"push\",\"push_path\":\"fabrix/events\"}")));
+        Invalid("events: push path to another host", "$.events.push_path", Min(("events", "{\"delivery\":\"push\",\"push_path\":\"//evil.example/x\"}")));
+        Invalid("events: push path with dot-dot", "$.events.push_path", Min(("events", "{\"delivery\":\"push\",\"push_path\":\"/a/%2e%2e/b\"}")));
+        Invalid("events: push path with a query", "$.events.push_path", Min(("events", "{\"delivery\":\"push\",\"push_path\":\"/events?x=1\"}")));
 
         return cases;
     }

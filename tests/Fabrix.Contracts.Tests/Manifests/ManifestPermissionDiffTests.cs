@@ -40,6 +40,8 @@ public sealed class ManifestPermissionDiffTests
         new("publishes removed", [("events", "{\"publishes\":[\"DocumentProcessed\",\"UserDeleted\"]}")], s_same, ["- publishes DocumentProcessed", "- publishes UserDeleted"], false),
         new("subscribes added", s_same, [("events", "{\"subscribes\":[\"PluginLifecycleChanged\"]}")], ["+ subscribes PluginLifecycleChanged"], true),
         new("subscribes removed", [("events", "{\"subscribes\":[\"UserDeleted\"]}")], [("events", "{}")], ["- subscribes UserDeleted"], false),
+        new("delivery switched to push", [("events", "{\"subscribes\":[\"UserDeleted\"]}")], [("events", "{\"subscribes\":[\"UserDeleted\"],\"delivery\":\"push\",\"push_path\":\"/fabrix/events\"}")], ["~ events.delivery stream → push /fabrix/events"], false),
+        new("push path changed", [("events", "{\"delivery\":\"push\",\"push_path\":\"/a\"}")], [("events", "{\"delivery\":\"push\",\"push_path\":\"/b\"}")], ["~ events.delivery push /a → push /b"], false),
         new("platform added", s_same, [("platform", "\"^1.0.0\"")], ["+ platform ^1.0.0"], false),
         new("platform changed", [("platform", "\"^1.0.0\"")], [("platform", "\"^2.0.0\"")], ["~ platform ^1.0.0 → ^2.0.0"], false),
         new(

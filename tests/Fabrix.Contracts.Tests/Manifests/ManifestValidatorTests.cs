@@ -88,6 +88,16 @@ public sealed class ManifestValidatorTests
     }
 
     [Fact]
+    public void Validate_PushDelivery_TypedManifestCarriesModeAndPath()
+    {
+        var push = ManifestValidator.Validate(Edit(ClaimsGateway, ("events", "{\"subscribes\":[\"UserDeleted\"],\"delivery\":\"push\",\"push_path\":\"/fabrix/events\"}")));
+        var omitted = ManifestValidator.Validate(Edit(ClaimsGateway, ("events", "{\"subscribes\":[\"UserDeleted\"]}")));
+
+        Assert.Equal((EventDelivery.Push, "/fabrix/events"), (push.Manifest!.Events.Delivery, push.Manifest.Events.PushPath));
+        Assert.Equal((EventDelivery.Stream, (string?)null), (omitted.Manifest!.Events.Delivery, omitted.Manifest.Events.PushPath));
+    }
+
+    [Fact]
     public void Validate_ManyBrokenRules_ReportsEveryErrorAtOnce()
     {
         const string json = """

@@ -106,6 +106,7 @@ public sealed class EventsPlatform(PostgresServer postgres, NatsServer nats) : I
         _settings["Fabrix:Events:Publish:TokensPerSecond"] = "1000";
         _settings["Fabrix:Events:Publish:Burst"] = "1000";
         _settings["Fabrix:Events:Control:SubjectPrefix"] = ControlSubjectPrefix;
+        _settings["Fabrix:Events:Push:RefreshInterval"] = "00:00:00.500";
         _nats = new NatsConnection(NatsOpts.Default with { Url = nats.Url });
         JetStream = new NatsJSContext(_nats);
         await StartAsync();
@@ -153,7 +154,11 @@ public sealed class EventsPlatform(PostgresServer postgres, NatsServer nats) : I
     }
 
     /// <summary>Installs and registers <paramref name="manifest"/> (enabled on register); returns its plugin token.</summary>
-    public async Task<string> InstallActiveAsync(JsonObject manifest)
+    public async Task<string> InstallActiveAsync(JsonObject manifest) =>
+        (await InstallActiveAsync(manifest, "http://127.0.0.1:9")).GetProperty("token").GetString()!;
+
+    /// <summary>Installs and registers <paramref name="manifest"/> from <paramref name="address"/> (enabled on register); returns the registration answer.</summary>
+    public async Task<JsonElement> InstallActiveAsync(JsonObject manifest, string address)
     {
         var id = manifest["id"]!.GetValue<string>();
         var installed = await Admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = manifest.ToJsonString(), EnableOnRegister = true }, Manager);
@@ -161,13 +166,30 @@ public sealed class EventsPlatform(PostgresServer postgres, NatsServer nats) : I
         using var response = await client.PostAsJsonAsync("/plugins/register", new JsonObject
         {
             ["manifest"] = manifest.DeepClone(),
-            ["address"] = "http://127.0.0.1:9",
+            ["address"] = address,
             ["registration_credential"] = installed.RegistrationCredential.Secret,
         });
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(response.IsSuccessStatusCode, $"register {id}: {(int)response.StatusCode} {body}");
         await WaitForPolicyAsync(id, p => p.IsActive, $"{id} is active at Core.Events");
-        return body.GetProperty("token").GetString()!;
+        return body;
+    }
+
+    public async Task EnableAsync(string id) =>
+        await Admin.EnablePluginAsync(new PluginTransitionRequest { Id = id, Reason = "resolved" }, Manager);
+
+    /// <summary>Runs <paramref name="sql"/> on the registry's database (tests that need a state no valid manifest gives).</summary>
+    public async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        await command.ExecuteNonQueryAsync();
     }
 
     public async Task DisableAsync(string id) =>

@@ -115,6 +115,9 @@ public sealed class LaneTestRegistry : IAsyncDisposable
         {
             services.AddHttpClient(nameof(PolicyService.PolicyServiceClient)).ConfigurePrimaryHttpMessageHandler(() => Registry.Server.CreateHandler());
             services.AddHttpClient(PluginTokenCheckExtensions.JwksHttpClientName).ConfigurePrimaryHttpMessageHandler(() => Registry.Server.CreateHandler());
+            // Core.Events reads push targets (issue 11 section 3); other lanes have no such client and ignore it.
+            services.AddHttpClient(nameof(Fabrix.Contracts.Events.V1.PushTargets.PushTargetsClient))
+                .ConfigurePrimaryHttpMessageHandler(() => Registry.Server.CreateHandler());
         });
     }
 

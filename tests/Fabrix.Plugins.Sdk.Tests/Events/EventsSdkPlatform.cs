@@ -4,6 +4,8 @@ using Fabrix.Contracts.Manifests;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Events.Tests.Infrastructure;
 using Fabrix.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -69,6 +71,40 @@ public sealed class EventsSdkPlatform : IAsyncLifetime
         map?.Invoke(host);
         return host;
     }
+
+    /// <summary>
+    /// A web plugin on Kestrel (loopback, <paramref name="port"/>) using the SDK's events as an author would, for push
+    /// delivery: the push secret is set as registration would set it; <paramref name="map"/> maps handlers before it starts.
+    /// </summary>
+    public async Task<WebApplication> WebHostAsync(IFabrixPlugin plugin, int port, string? pushSecret, Action<WebApplication> map)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Fabrix:Plugin:EventsAddress"] = Lane.Events.Server.BaseAddress.ToString(),
+        });
+        builder.Services.AddSingleton(plugin);
+        builder.AddFabrixEvents().ConfigurePrimaryHttpMessageHandler(() => Lane.Events.Server.CreateHandler());
+        var app = builder.Build();
+        app.Services.GetRequiredService<Fabrix.Plugins.Sdk.Registration.PluginPushSecret>().Set(pushSecret);
+        map(app);
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>Installs and activates a push subscriber to <paramref name="subscribes"/> registered at 127.0.0.1:<paramref name="port"/>; returns it and its push secret.</summary>
+    public async Task<(TokenHoldingPlugin Plugin, string PushSecret)> PushPluginAsync(int port, params string[] subscribes)
+    {
+        var manifest = EventsPlatform.Manifest(Fabrix.Core.Registry.Tests.Infrastructure.TestManifests.NewId("push"), [], subscribes);
+        manifest["events"]!["delivery"] = "push";
+        manifest["events"]!["push_path"] = PushPath;
+        var registered = await Lane.InstallActiveAsync(manifest, $"http://127.0.0.1:{port}");
+        return (new TokenHoldingPlugin(manifest, registered.GetProperty("token").GetString()!), registered.GetProperty("push_secret").GetString()!);
+    }
+
+    /// <summary>The push path of <see cref="PushPluginAsync"/>'s manifests.</summary>
+    public const string PushPath = "/fabrix/events";
 
     /// <summary>Waits until the host's event subscription is open (Core.Events created the consumers).</summary>
     public static Task WaitForSubscriptionAsync(IHost host) =>

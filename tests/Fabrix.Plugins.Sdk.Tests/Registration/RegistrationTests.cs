@@ -4,6 +4,7 @@ using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Fabrix.Plugins.Sdk.Tests.Registration;
@@ -32,6 +33,21 @@ public sealed class RegistrationTests
         Assert.Equal(PluginStatus.Registered, registration.Status);
         Assert.Equal("token-1", plugin.Plugin.Token!.Value);
         Assert.Equal(_time.GetUtcNow() + registry.TokenLifetime, plugin.Plugin.Token.ExpiresAt);
+    }
+
+    [Fact]
+    public async Task Register_PushSecretInTheAnswer_KeptForThePushEndpointAndNeverLogged()
+    {
+        var secret = Fabrix.Contracts.Webhooks.WebhookSecret.Generate();
+        var registry = new ScriptedPluginRegistry(_time) { PushSecret = secret };
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
+        await using var plugin = await PluginUnderTest.StartAsync(_time, PluginUnderTest.DefaultSettings(server.Address));
+
+        var registration = await plugin.Plugin.WaitForRegistrationAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+
+        Assert.Equal(secret, plugin.App.Services.GetRequiredService<Fabrix.Plugins.Sdk.Registration.PluginPushSecret>().Value);
+        Assert.DoesNotContain(secret, registration.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(plugin.Logs.Entries, e => e.Message.Contains(secret["whsec_".Length..], StringComparison.Ordinal));
     }
 
     [Fact]
