@@ -70,6 +70,8 @@ internal sealed class EventsBenchPlatform : IAsyncDisposable
 
     public int EventsPid => _events.Id;
 
+    public int RegistryPid => _registry.Id;
+
     public static Metadata Bearer(string token) => new() { { "authorization", $"Bearer {token}" } };
 
     /// <summary>Starts the registry, installs and registers <paramref name="plugins"/>, starts Core.Events and waits until it is healthy.</summary>

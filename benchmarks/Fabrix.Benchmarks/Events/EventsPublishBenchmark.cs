@@ -66,6 +66,11 @@ internal static class EventsPublishBenchmark
             ("fabrix-single", _ => token => FabrixSingleAsync(client, publisher, token)),
         };
         var rates = ways.ToDictionary(w => w.Name, _ => new List<double>(), StringComparer.Ordinal);
+        // Where the CPU goes: Core.Events, the registry (it ingests the decision audit into PostgreSQL), nats-server.
+        var natsPidFile = Path.Combine(arguments.WorkFolder, "nats-fixed.pid");
+        var natsPid = File.Exists(natsPidFile) && int.TryParse(File.ReadAllText(natsPidFile).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+        (string Name, int Pid)[] processes = [("events", platform.EventsPid), ("registry", platform.RegistryPid), ("nats", natsPid)];
+        TimeSpan[] Cpu() => [.. processes.Select(p => p.Pid == 0 ? TimeSpan.Zero : ProcessCpu.Of(p.Pid))];
         if (arguments.Warmup > TimeSpan.Zero)
         {
             foreach (var (name, step) in ways)
@@ -80,9 +85,13 @@ internal static class EventsPublishBenchmark
             for (var i = 0; i < ways.Length; i++)
             {
                 var (name, step) = ways[(i + round) % ways.Length];
+                var before = Cpu();
                 var result = await LoadAsync(arguments.Concurrency, arguments.Duration, step(round), cancellationToken);
+                var after = Cpu();
                 rates[name].Add(result.Rate);
-                output.WriteLine($"round {round + 1} {name,-14} {result.Rate,10:0} /s  ({result.Stored} stored, {result.Failed} failed{(result.Error is null ? string.Empty : $", first: {result.Error}")}; load {BenchSteps.LoadAverage()})");
+                var cpu = string.Join(", ", processes.Select((p, k) => $"{p.Name} {(after[k] - before[k]).TotalMilliseconds * 1000 / Math.Max(1, result.Stored):0.0} ms"));
+                output.WriteLine($"round {round + 1} {name,-14} {result.Rate,10:0} /s  ({result.Stored} stored, {result.Failed} failed{(result.Error is null ? string.Empty : $", first: {result.Error}")}; " +
+                    $"CPU per 1000: {cpu}; load {BenchSteps.LoadAverage()})");
             }
         }
 
@@ -100,7 +109,7 @@ internal static class EventsPublishBenchmark
             throw new InvalidOperationException("No event of the latency run reached the subscriber (see events.log in the work folder; KEEP_WORK=1 keeps it).");
         }
 
-        output.WriteLine($"end to end at {latencyRate:0} /s (half the unbatched Core.Events rate): {latency.Count} delivered, p50 {latency.P50:0.00} ms, " +
+        output.WriteLine($"end to end at {latencyRate:0} /s (half the unbatched Core.Events rate): {latency.Count} delivered, {latency.Refused} refused, p50 {latency.P50:0.00} ms, " +
             $"p99 {latency.P99:0.00} ms, max {latency.Max:0.00} ms; load {BenchSteps.LoadAverage()}");
 
         var summary = new JsonObject
@@ -118,6 +127,7 @@ internal static class EventsPublishBenchmark
             ["unbatched_ratio"] = Math.Round(fabrixSingle / bareSingle, 3),
             ["e2e_rate"] = Math.Round(latencyRate, 1),
             ["e2e_delivered"] = latency.Count,
+            ["e2e_refused"] = latency.Refused,
             ["load_average"] = BenchSteps.LoadAverage(),
         };
         output.WriteLine(summary.ToJsonString());
@@ -274,7 +284,7 @@ internal static class EventsPublishBenchmark
         return new LoadResult(stored, failed, stored / seconds, firstError);
     }
 
-    private sealed record LatencyResult(int Count, double P50, double P99, double Max);
+    private sealed record LatencyResult(int Count, double P50, double P99, double Max, long Refused);
 
     /// <summary>
     /// Single publishes paced at <paramref name="rate"/> per second (warm-up, then the measured window) while a subscriber
@@ -312,7 +322,7 @@ internal static class EventsPublishBenchmark
                             }
                         }
 
-                        if (Interlocked.Increment(ref received) == total)
+                        if (Interlocked.Increment(ref received) >= total)
                         {
                             all.TrySetResult();
                         }
@@ -330,6 +340,7 @@ internal static class EventsPublishBenchmark
         }, CancellationToken.None);
 
         var inFlight = new List<Task>();
+        long refused = 0;
         var watch = Stopwatch.StartNew();
         long next = 0;
         while (next < total)
@@ -339,7 +350,7 @@ internal static class EventsPublishBenchmark
             {
                 var n = next;
                 Volatile.Write(ref starts[n], Stopwatch.GetTimestamp());
-                inFlight.Add(client.PublishAsync(new PublishRequest
+                inFlight.Add(PublishDocumentAsync(client, publisher, new PublishRequest
                 {
                     Data = Any.Pack(new DocumentProcessed
                     {
@@ -350,13 +361,23 @@ internal static class EventsPublishBenchmark
                         ResultPath = "/documents/result",
                         ProcessedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
                     }),
-                }, publisher, cancellationToken: cancellationToken).ResponseAsync);
+                }, () => Interlocked.Increment(ref refused), cancellationToken));
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken);
         }
 
         await Task.WhenAll(inFlight);
+        if (refused > 0)
+        {
+            // A refused publish is never delivered: stop waiting for it.
+            Interlocked.Add(ref received, refused);
+            if (Interlocked.Read(ref received) >= total)
+            {
+                all.TrySetResult();
+            }
+        }
+
         await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(30), cancellationToken));
         await stop.CancelAsync();
         await handler;
@@ -367,8 +388,21 @@ internal static class EventsPublishBenchmark
         }
 
         return sorted.Length == 0
-            ? new LatencyResult(0, 0, 0, 0)
-            : new LatencyResult(sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1]);
+            ? new LatencyResult(0, 0, 0, 0, refused)
+            : new LatencyResult(sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1], refused);
+    }
+
+    /// <summary>One paced publish; a refusal (e.g. back-pressure when the machine cannot keep the rate) is counted, not thrown.</summary>
+    private static async Task PublishDocumentAsync(EventsClient client, Metadata publisher, PublishRequest request, Action refused, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.PublishAsync(request, publisher, cancellationToken: cancellationToken);
+        }
+        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+        {
+            refused();
+        }
     }
 
     private static double Percentile(double[] sorted, double quantile) => sorted[(int)Math.Ceiling(quantile * sorted.Length) - 1];
