@@ -35,7 +35,8 @@ internal sealed record EventsBenchArguments(
           --connection   a PostgreSQL server where the role may create databases (default FABRIX_BENCH_POSTGRES)
           --nats         a nats-server with JetStream (default FABRIX_BENCH_NATS; events-publish, webhooks)
           --nats-server  the nats-server binary (events-faults: started, killed with -9 and restarted by the benchmark)
-          --duration     each throughput run and the latency run (events-publish), or the publishing window (events-faults)
+          --duration     each throughput run and the latency run (events-publish); events-faults: a quarter of it is published
+                         before each kill, half of it after the last restart
           --warmup       load on each way before the first round (events-publish)
           --rounds       rounds; each runs every way once, in an order rotated per round
           --concurrency  concurrent publishers (calls in flight), the same for Core.Events and bare JetStream
