@@ -22,6 +22,7 @@ set -euo pipefail
 #   wrk          wrk on the PATH (apt-get install -y wrk, as root, when missing)
 #   proxy        Core.Proxy's Release build and the work folder: --proxy <Fabrix.Core.Proxy.dll> --work <folder>
 #   tinyproxy    tinyproxy on the PATH (apt-get install -y tinyproxy-bin, as root, when missing)
+#   events       Core.Events' Release build and the work folder: --events <Fabrix.Core.Events.dll> --work <folder>
 BENCHMARKS=(
   "health       | benchmarks/Fabrix.Benchmarks      | postgres                      | health --store postgres"
   "audit-ingest | benchmarks/Fabrix.Benchmarks      | postgres,nats-binary,registry | audit-ingest"
@@ -31,6 +32,9 @@ BENCHMARKS=(
   "operator-policy | benchmarks/Fabrix.Benchmarks.Lanes | -                          | operator-policy"
   "proxy-http   | benchmarks/Fabrix.Benchmarks      | postgres,nats,registry,proxy,wrk,tinyproxy | proxy-http"
   "proxy-connect | benchmarks/Fabrix.Benchmarks     | postgres,nats,registry,proxy  | proxy-connect"
+  "events-publish | benchmarks/Fabrix.Benchmarks    | postgres,nats,registry,events | events-publish"
+  "events-faults | benchmarks/Fabrix.Benchmarks     | postgres,nats-binary,registry,events | events-faults"
+  "webhooks     | benchmarks/Fabrix.Benchmarks      | postgres,nats,registry,events | webhooks"
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -109,6 +113,10 @@ fi
 if needs proxy; then
   dotnet build "$ROOT/Core.Proxy" -c Release -nologo -clp:ErrorsOnly -v quiet >&2
   ARGS+=(--proxy "$ROOT/Core.Proxy/bin/Release/net10.0/Fabrix.Core.Proxy.dll" --work "$WORK")
+fi
+if needs events; then
+  dotnet build "$ROOT/Core.Events" -c Release -nologo -clp:ErrorsOnly -v quiet >&2
+  ARGS+=(--events "$ROOT/Core.Events/bin/Release/net10.0/Fabrix.Core.Events.dll" --work "$WORK")
 fi
 if needs tinyproxy && ! command -v tinyproxy >/dev/null; then
   [[ $EUID -eq 0 ]] || { echo "tinyproxy is missing: apt-get install -y tinyproxy-bin (as root)" >&2; exit 2; }

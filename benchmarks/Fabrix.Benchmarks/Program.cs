@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
 using Fabrix.Benchmarks;
 using Fabrix.Benchmarks.AuditIngest;
+using Fabrix.Benchmarks.Events;
 using Fabrix.Benchmarks.Gateway;
 using Fabrix.Benchmarks.Proxy;
 using Npgsql;
 
-// benchmarks/run.sh health|audit-ingest|gateway-http|gateway-grpc|proxy-http|proxy-connect [args]  (or: dotnet run -c Release --project benchmarks/Fabrix.Benchmarks -- health ...)
+// benchmarks/run.sh health|audit-ingest|gateway-http|gateway-grpc|proxy-http|proxy-connect|events-publish|events-faults|webhooks [args]  (or: dotnet run -c Release --project benchmarks/Fabrix.Benchmarks -- health ...)
 if (args is ["audit-ingest", ..])
 {
     return await RunAuditIngestAsync(args);
@@ -19,6 +20,11 @@ if (args is ["gateway-http" or "gateway-grpc", ..])
 if (args is ["proxy-http" or "proxy-connect", ..])
 {
     return await RunProxyAsync(args);
+}
+
+if (args is ["events-publish" or "events-faults" or "webhooks", ..])
+{
+    return await RunEventsAsync(args);
 }
 
 if (args is ["gateway-yarp", ..])
@@ -140,6 +146,41 @@ static async Task<int> RunProxyAsync(string[] args)
     }
     catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or Grpc.Core.RpcException or HttpRequestException or NpgsqlException
         or System.Net.Sockets.SocketException)
+    {
+        // A part that did not start or a refused step: one line (the servers' logs are in the work folder with KEEP_WORK=1).
+        Console.Error.WriteLine($"error: {exception.Message}");
+        return 1;
+    }
+}
+
+static async Task<int> RunEventsAsync(string[] args)
+{
+    if (!EventsBenchArguments.TryParse(args, out var arguments, out var error))
+    {
+        Console.Error.WriteLine(error);
+        Console.Error.WriteLine(EventsBenchArguments.Usage);
+        return 2;
+    }
+
+    using var cancellation = new CancellationTokenSource();
+    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; cancellation.Cancel(); });
+    using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; cancellation.Cancel(); });
+    try
+    {
+        return arguments.Benchmark switch
+        {
+            "events-faults" => await EventsFaultBenchmark.RunAsync(arguments, Console.Out, cancellation.Token),
+            "webhooks" => await WebhooksBenchmark.RunAsync(arguments, Console.Out, cancellation.Token),
+            _ => await EventsPublishBenchmark.RunAsync(arguments, Console.Out, cancellation.Token),
+        };
+    }
+    catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+    {
+        Console.Error.WriteLine("cancelled");
+        return 130;
+    }
+    catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or Grpc.Core.RpcException or HttpRequestException or NpgsqlException
+        or NATS.Client.Core.NatsException)
     {
         // A part that did not start or a refused step: one line (the servers' logs are in the work folder with KEEP_WORK=1).
         Console.Error.WriteLine($"error: {exception.Message}");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -83,7 +82,7 @@ internal sealed class GatewayPlatform : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var database = $"fabrix_bench_gateway_{Guid.NewGuid().ToString("N")[..8]}";
-        await ExecuteAsync(arguments.Connection, $"create database \"{database}\"", cancellationToken);
+        await BenchProcess.ExecuteAsync(arguments.Connection, $"create database \"{database}\"", cancellationToken);
         var databaseConnection = new NpgsqlConnectionStringBuilder(arguments.Connection) { Database = database }.ConnectionString;
 
         var keys = Directory.CreateDirectory(Path.Combine(arguments.WorkFolder, "gateway-keys")).FullName;
@@ -93,7 +92,7 @@ internal sealed class GatewayPlatform : IAsyncDisposable
 
         var registryHttp = new Uri($"http://127.0.0.1:{FreePort()}");
         var registryGrpc = new Uri($"http://127.0.0.1:{FreePort()}");
-        var registry = new ChildProcess("registry", arguments.WorkFolder, Dotnet(arguments.Registry, [
+        var registry = new ChildProcess("registry", arguments.WorkFolder, BenchProcess.Dotnet(arguments.Registry, [
             // Development: the registry accepts administrator tokens signed with the development key (installing the plugins).
             ("ASPNETCORE_ENVIRONMENT", "Development"),
             ("Kestrel__Endpoints__http__Url", registryHttp.ToString()),
@@ -136,12 +135,12 @@ internal sealed class GatewayPlatform : IAsyncDisposable
                 ($"Fabrix__Gateway__GrpcTargets__{TargetId}", targetAddress)];
         }
 
-        var gateway = new ChildProcess("gateway", arguments.WorkFolder, Dotnet(arguments.Gateway, gatewaySettings));
+        var gateway = new ChildProcess("gateway", arguments.WorkFolder, BenchProcess.Dotnet(arguments.Gateway, gatewaySettings));
         var platform = new GatewayPlatform(registry, gateway, arguments.Connection, database, databaseConnection, gatewayHttp, gatewayGrpc);
         try
         {
             registry.Start();
-            await WaitHealthyAsync("registry", registryHttp, registry, cancellationToken);
+            await BenchProcess.WaitHealthyAsync("registry", registryHttp, registry, cancellationToken);
             using var channel = GrpcChannel.ForAddress(registryGrpc);
             var admin = new RegistryAdmin.RegistryAdminClient(channel);
             var manager = new Metadata
@@ -162,7 +161,7 @@ internal sealed class GatewayPlatform : IAsyncDisposable
             platform._natsPid = File.Exists(natsPidFile) && int.TryParse(File.ReadAllText(natsPidFile).Trim(), CultureInfo.InvariantCulture, out var natsPid) ? natsPid : 0;
 
             gateway.Start();
-            await WaitHealthyAsync("gateway", gatewayHttp, gateway, cancellationToken);
+            await BenchProcess.WaitHealthyAsync("gateway", gatewayHttp, gateway, cancellationToken);
             log.WriteLine($"gateway pid {gateway.Id} ({gatewayHttp}{(gatewayGrpc is null ? string.Empty : $", h2c {gatewayGrpc}")})");
             return platform;
         }
@@ -187,7 +186,7 @@ internal sealed class GatewayPlatform : IAsyncDisposable
         await _gateway.DisposeAsync();
         await _registry.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await ExecuteAsync(_serverConnection, $"drop database if exists \"{Database}\" with (force)", CancellationToken.None);
+        await BenchProcess.ExecuteAsync(_serverConnection, $"drop database if exists \"{Database}\" with (force)", CancellationToken.None);
     }
 
     /// <summary>A manifest the registry's validator accepts, declaring the benchmark's HTTP endpoint and gRPC method.</summary>
@@ -226,61 +225,6 @@ internal sealed class GatewayPlatform : IAsyncDisposable
         }
 
         return body.GetProperty("token").GetString()!;
-    }
-
-    private static async Task WaitHealthyAsync(string name, Uri address, ChildProcess process, CancellationToken cancellationToken)
-    {
-        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
-        var started = Stopwatch.StartNew();
-        while (true)
-        {
-            if (!process.Running)
-            {
-                throw new InvalidOperationException($"The {name} exited during start-up (see {name}.log in the work folder; KEEP_WORK=1 keeps it).");
-            }
-
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/health", UriKind.Relative), cancellationToken);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-            }
-
-            if (started.Elapsed > TimeSpan.FromSeconds(120))
-            {
-                throw new TimeoutException($"The {name} was not healthy within 120 s (see {name}.log in the work folder; KEEP_WORK=1 keeps it).");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
-        }
-    }
-
-    private static ProcessStartInfo Dotnet(string dll, (string Name, string Value)[] environment)
-    {
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))! };
-        info.ArgumentList.Add(Path.GetFullPath(dll));
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        return info;
-    }
-
-    private static async Task ExecuteAsync(string connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var server = new NpgsqlConnection(connection);
-        await server.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(sql, server);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public static int FreePort()

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fabrix.Benchmarks.AuditIngest;
@@ -63,7 +61,7 @@ internal sealed class ProxyBenchPlatform : IAsyncDisposable
     public static async Task<ProxyBenchPlatform> StartAsync(ProxyBenchArguments arguments, TextWriter log, CancellationToken cancellationToken)
     {
         var database = $"fabrix_bench_proxy_{Guid.NewGuid().ToString("N")[..8]}";
-        await ExecuteAsync(arguments.Connection, $"create database \"{database}\"", cancellationToken);
+        await BenchProcess.ExecuteAsync(arguments.Connection, $"create database \"{database}\"", cancellationToken);
         var databaseConnection = new NpgsqlConnectionStringBuilder(arguments.Connection) { Database = database }.ConnectionString;
 
         var keys = Directory.CreateDirectory(Path.Combine(arguments.WorkFolder, "proxy-keys")).FullName;
@@ -73,7 +71,7 @@ internal sealed class ProxyBenchPlatform : IAsyncDisposable
 
         var registryHttp = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
         var registryGrpc = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
-        var registry = new ChildProcess("registry", arguments.WorkFolder, Dotnet(arguments.Registry, [
+        var registry = new ChildProcess("registry", arguments.WorkFolder, BenchProcess.Dotnet(arguments.Registry, [
             // Development: the registry accepts administrator tokens signed with the development key (installing the plugin).
             ("ASPNETCORE_ENVIRONMENT", "Development"),
             ("Kestrel__Endpoints__http__Url", registryHttp.ToString()),
@@ -90,7 +88,7 @@ internal sealed class ProxyBenchPlatform : IAsyncDisposable
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")]));
 
         var proxyAddress = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
-        var proxy = new ChildProcess("proxy", arguments.WorkFolder, Dotnet(arguments.Proxy, [
+        var proxy = new ChildProcess("proxy", arguments.WorkFolder, BenchProcess.Dotnet(arguments.Proxy, [
             // Development only because the test-only allowance is refused elsewhere (Core.Proxy/README.md, Configuration).
             ("ASPNETCORE_ENVIRONMENT", "Development"),
             ("Kestrel__Endpoints__http__Url", proxyAddress.ToString()),
@@ -111,7 +109,7 @@ internal sealed class ProxyBenchPlatform : IAsyncDisposable
         try
         {
             registry.Start();
-            await WaitHealthyAsync("registry", registryHttp, registry, cancellationToken);
+            await BenchProcess.WaitHealthyAsync("registry", registryHttp, registry, cancellationToken);
             using var channel = GrpcChannel.ForAddress(registryGrpc);
             var admin = new RegistryAdmin.RegistryAdminClient(channel);
             var manager = new Metadata
@@ -122,7 +120,7 @@ internal sealed class ProxyBenchPlatform : IAsyncDisposable
             log.WriteLine($"registry pid {registry.Id} ({registryHttp}, gRPC {registryGrpc}), database {database}; plugin {PluginId} installed (allowed_domains {ReceiverHost})");
 
             proxy.Start();
-            await WaitHealthyAsync("proxy", proxyAddress, proxy, cancellationToken);
+            await BenchProcess.WaitHealthyAsync("proxy", proxyAddress, proxy, cancellationToken);
             log.WriteLine($"proxy pid {proxy.Id} ({proxyAddress})");
             return platform;
         }
@@ -148,7 +146,7 @@ internal sealed class ProxyBenchPlatform : IAsyncDisposable
         await _proxy.DisposeAsync();
         await _registry.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await ExecuteAsync(_serverConnection, $"drop database if exists \"{Database}\" with (force)", CancellationToken.None);
+        await BenchProcess.ExecuteAsync(_serverConnection, $"drop database if exists \"{Database}\" with (force)", CancellationToken.None);
     }
 
     private static JsonObject Manifest() => new()
@@ -184,60 +182,5 @@ internal sealed class ProxyBenchPlatform : IAsyncDisposable
         }
 
         return body.GetProperty("token").GetString()!;
-    }
-
-    private static async Task WaitHealthyAsync(string name, Uri address, ChildProcess process, CancellationToken cancellationToken)
-    {
-        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
-        var started = Stopwatch.StartNew();
-        while (true)
-        {
-            if (!process.Running)
-            {
-                throw new InvalidOperationException($"The {name} exited during start-up (see {name}.log in the work folder; KEEP_WORK=1 keeps it).");
-            }
-
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/health", UriKind.Relative), cancellationToken);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-            }
-
-            if (started.Elapsed > TimeSpan.FromSeconds(120))
-            {
-                throw new TimeoutException($"The {name} was not healthy within 120 s (see {name}.log in the work folder; KEEP_WORK=1 keeps it).");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
-        }
-    }
-
-    private static ProcessStartInfo Dotnet(string dll, (string Name, string Value)[] environment)
-    {
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))! };
-        info.ArgumentList.Add(Path.GetFullPath(dll));
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        return info;
-    }
-
-    private static async Task ExecuteAsync(string connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var server = new NpgsqlConnection(connection);
-        await server.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(sql, server);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

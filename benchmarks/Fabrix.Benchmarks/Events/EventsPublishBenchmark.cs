@@ -1,0 +1,409 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Fabrix.Benchmarks.Gateway;
+using Fabrix.Contracts.Canonical;
+using Fabrix.Contracts.Canonical.V1;
+using Fabrix.Contracts.Events.V1;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using EventsClient = Fabrix.Contracts.Events.V1.Events.EventsClient;
+
+namespace Fabrix.Benchmarks.Events;
+
+/// <summary>
+/// <c>events-publish</c> (issue 11 section 7): publishes per second through Core.Events (gRPC, the plugin token, the
+/// policy check, the envelope, the JetStream publish it waits for, the decision audit) against bare NATS.Net JetStream
+/// publishes of the same envelope bytes with the same <c>Nats-Msg-Id</c> handling, to a stream configured like
+/// Core.Events' own (file storage, duplicate window), with the same concurrency in the same run. Batched
+/// (<c>PublishBatch</c> of <c>--batch</c> events against <c>--batch</c> concurrent bare publishes awaited together) and
+/// unbatched (one event per call against one publish at a time per caller). Then the end-to-end latency from the
+/// <c>Publish</c> call to a real subscriber's handler over the <c>Subscribe</c> stream, at half the measured unbatched
+/// Core.Events rate.
+/// </summary>
+internal static class EventsPublishBenchmark
+{
+    public const string Publisher = "bench-publisher";
+    public const string Subscriber = "bench-subscriber";
+    private const string BareStream = "BENCH_BARE";
+    private const string BarePrefix = "bench.bare";
+
+    public static async Task<int> RunAsync(EventsBenchArguments arguments, TextWriter output, CancellationToken cancellationToken)
+    {
+        // Throughput uses UserDeleted, which nobody subscribes to (no backlog builds up for the latency run's subscriber);
+        // the latency run uses DocumentProcessed, which the subscriber receives.
+        await using var platform = await EventsBenchPlatform.StartAsync(arguments, arguments.NatsUrl,
+            [new BenchPlugin(Publisher, ["UserDeleted", "DocumentProcessed"], []), new BenchPlugin(Subscriber, [], ["DocumentProcessed"])],
+            webhooks: false, [], output, cancellationToken);
+        using var channel = Channel(platform.EventsGrpc);
+        var client = new EventsClient(channel);
+        var publisher = EventsBenchPlatform.Bearer(platform.Tokens[Publisher]);
+        await WaitPublishableAsync(client, publisher, cancellationToken);
+
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = arguments.NatsUrl, Name = "bench-bare" });
+        var jetStream = new NatsJSContext(nats);
+        await jetStream.CreateOrUpdateStreamAsync(new StreamConfig(BareStream, [$"{BarePrefix}.*"])
+        {
+            Storage = StreamConfigStorage.File,
+            Retention = StreamConfigRetention.Limits,
+            MaxAge = TimeSpan.FromDays(7),
+            DuplicateWindow = TimeSpan.FromMinutes(2),
+            AllowDirect = true,
+        }, cancellationToken);
+
+        output.WriteLine($"{Environment.ProcessorCount} cores, load average {BenchSteps.LoadAverage()}; concurrency {arguments.Concurrency}, batch {arguments.Batch}, " +
+            $"{arguments.Rounds} round(s) of {arguments.Duration.TotalSeconds:0.#} s per way");
+        var ways = new (string Name, Func<int, Func<CancellationToken, Task<(int Stored, string? Error)>>> Step)[]
+        {
+            ("bare-batch", _ => token => BareAsync(jetStream, arguments.Batch, token)),
+            ("fabrix-batch", _ => token => FabrixBatchAsync(client, publisher, arguments.Batch, token)),
+            ("bare-single", _ => token => BareAsync(jetStream, 1, token)),
+            ("fabrix-single", _ => token => FabrixSingleAsync(client, publisher, token)),
+        };
+        var rates = ways.ToDictionary(w => w.Name, _ => new List<double>(), StringComparer.Ordinal);
+        // Where the CPU goes: Core.Events, the registry (it ingests the decision audit into PostgreSQL), nats-server.
+        var natsPidFile = Path.Combine(arguments.WorkFolder, "nats-fixed.pid");
+        var natsPid = File.Exists(natsPidFile) && int.TryParse(File.ReadAllText(natsPidFile).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+        (string Name, int Pid)[] processes = [("events", platform.EventsPid), ("registry", platform.RegistryPid), ("nats", natsPid)];
+        TimeSpan[] Cpu() => [.. processes.Select(p => p.Pid == 0 ? TimeSpan.Zero : ProcessCpu.Of(p.Pid))];
+        if (arguments.Warmup > TimeSpan.Zero)
+        {
+            foreach (var (name, step) in ways)
+            {
+                var warm = await LoadAsync(arguments.Concurrency, arguments.Warmup, step(0), cancellationToken);
+                output.WriteLine($"warmup {name,-14} {warm.Rate,10:0} /s");
+            }
+        }
+
+        for (var round = 0; round < arguments.Rounds; round++)
+        {
+            for (var i = 0; i < ways.Length; i++)
+            {
+                var (name, step) = ways[(i + round) % ways.Length];
+                var before = Cpu();
+                var result = await LoadAsync(arguments.Concurrency, arguments.Duration, step(round), cancellationToken);
+                var after = Cpu();
+                rates[name].Add(result.Rate);
+                var cpu = string.Join(", ", processes.Select((p, k) => $"{p.Name} {(after[k] - before[k]).TotalMilliseconds * 1000 / Math.Max(1, result.Stored):0.0} ms"));
+                output.WriteLine($"round {round + 1} {name,-14} {result.Rate,10:0} /s  ({result.Stored} stored, {result.Failed} failed{(result.Error is null ? string.Empty : $", first: {result.Error}")}; " +
+                    $"CPU per 1000: {cpu}; load {BenchSteps.LoadAverage()})");
+            }
+        }
+
+        var bare = rates["bare-batch"].Average();
+        var fabrix = rates["fabrix-batch"].Average();
+        var bareSingle = rates["bare-single"].Average();
+        var fabrixSingle = rates["fabrix-single"].Average();
+        output.WriteLine($"batched ({arguments.Batch}):  bare {bare:0} /s, Core.Events {fabrix:0} /s, ratio {fabrix / bare:0.00}");
+        output.WriteLine($"unbatched:      bare {bareSingle:0} /s, Core.Events {fabrixSingle:0} /s, ratio {fabrixSingle / bareSingle:0.00}");
+
+        var latencyRate = Math.Max(1, fabrixSingle / 2);
+        var latency = await EndToEndAsync(client, publisher, EventsBenchPlatform.Bearer(platform.Tokens[Subscriber]), latencyRate, arguments, cancellationToken);
+        if (latency.Count == 0)
+        {
+            throw new InvalidOperationException("No event of the latency run reached the subscriber (see events.log in the work folder; KEEP_WORK=1 keeps it).");
+        }
+
+        output.WriteLine($"end to end at {latencyRate:0} /s (half the unbatched Core.Events rate): {latency.Count} delivered, {latency.Refused} refused, p50 {latency.P50:0.00} ms, " +
+            $"p99 {latency.P99:0.00} ms, max {latency.Max:0.00} ms; load {BenchSteps.LoadAverage()}");
+
+        var summary = new JsonObject
+        {
+            ["bench"] = "events-publish",
+            ["bare_rate"] = Math.Round(bare, 1),
+            ["fabrix_rate"] = Math.Round(fabrix, 1),
+            ["ratio"] = Math.Round(fabrix / bare, 3),
+            ["e2e_p50_ms"] = Math.Round(latency.P50, 2),
+            ["e2e_p99_ms"] = Math.Round(latency.P99, 2),
+            ["batch_size"] = arguments.Batch,
+            ["concurrency"] = arguments.Concurrency,
+            ["unbatched_bare_rate"] = Math.Round(bareSingle, 1),
+            ["unbatched_fabrix_rate"] = Math.Round(fabrixSingle, 1),
+            ["unbatched_ratio"] = Math.Round(fabrixSingle / bareSingle, 3),
+            ["e2e_rate"] = Math.Round(latencyRate, 1),
+            ["e2e_delivered"] = latency.Count,
+            ["e2e_refused"] = latency.Refused,
+            ["load_average"] = BenchSteps.LoadAverage(),
+        };
+        output.WriteLine(summary.ToJsonString());
+        return 0;
+    }
+
+    /// <summary>A gRPC channel over h2c that opens more connections when one's streams run out.</summary>
+    public static GrpcChannel Channel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true, ActivityHeadersPropagator = null },
+        DisposeHttpClient = true,
+    });
+
+    /// <summary>Publishes until Core.Events stores one (it holds the policy snapshot and the streams exist).</summary>
+    public static async Task WaitPublishableAsync(EventsClient client, Metadata publisher, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        string last = string.Empty;
+        while (watch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                await client.PublishAsync(new PublishRequest { Data = Any.Pack(UserDeleted(0)) }, publisher, cancellationToken: cancellationToken);
+                return;
+            }
+            catch (RpcException exception) when (exception.StatusCode is StatusCode.Unavailable or StatusCode.PermissionDenied or StatusCode.ResourceExhausted
+                or StatusCode.Unauthenticated)
+            {
+                last = $"{exception.StatusCode}: {exception.Status.Detail}";
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+
+        throw new TimeoutException($"Core.Events did not accept a publish within 60 s (last: {last}).");
+    }
+
+    /// <summary>The throughput payload: about 250 bytes of protobuf.</summary>
+    public static UserDeleted UserDeleted(long n) => new()
+    {
+        UserId = $"bench-user-{n:D10}",
+        DeletedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        Reason = "benchmark: the account was closed at the user's request after the retention period; this text pads the event to a realistic size for a canonical event payload of the lane.",
+    };
+
+    private static long _sequence;
+
+    /// <summary>The envelope Core.Events stores for <paramref name="message"/>, stamped the same way (bare way).</summary>
+    private static (CanonicalEvent Envelope, string Subject) Envelope(IMessage message, string type, string classification)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return (new CanonicalEvent
+        {
+            Id = Guid.CreateVersion7(now).ToString(),
+            Source = $"fabrix://plugins/{Publisher}",
+            SpecVersion = CloudEventJson.SpecVersion,
+            Type = $"fabrix.canonical.v1.{type}",
+            Time = Timestamp.FromDateTimeOffset(now),
+            Datacontenttype = "application/protobuf",
+            Dataclassification = classification,
+            Data = Any.Pack(message),
+        }, $"{BarePrefix}.{type}");
+    }
+
+    private static async Task<(int, string?)> BareAsync(NatsJSContext jetStream, int count, CancellationToken cancellationToken)
+    {
+        var publishes = new Task<PubAckResponse>[count];
+        for (var i = 0; i < count; i++)
+        {
+            var (envelope, subject) = Envelope(UserDeleted(Interlocked.Increment(ref _sequence)), "UserDeleted", "internal");
+            publishes[i] = jetStream.PublishAsync(subject, envelope.ToByteArray(), opts: new NatsJSPubOpts { MsgId = envelope.Id },
+                cancellationToken: cancellationToken).AsTask();
+        }
+
+        var stored = 0;
+        string? error = null;
+        foreach (var publish in publishes)
+        {
+            try
+            {
+                var ack = await publish;
+                if (ack.Error is null)
+                {
+                    stored++;
+                }
+                else
+                {
+                    error ??= ack.Error.Description;
+                }
+            }
+            catch (Exception exception) when (exception is NatsException or NatsJSException)
+            {
+                error ??= exception.Message;
+            }
+        }
+
+        return (stored, error);
+    }
+
+    private static async Task<(int, string?)> FabrixBatchAsync(EventsClient client, Metadata publisher, int count, CancellationToken cancellationToken)
+    {
+        var request = new PublishBatchRequest();
+        for (var i = 0; i < count; i++)
+        {
+            request.Events.Add(new PublishRequest { Data = Any.Pack(UserDeleted(Interlocked.Increment(ref _sequence))) });
+        }
+
+        var response = await client.PublishBatchAsync(request, publisher, cancellationToken: cancellationToken);
+        var stored = response.Results.Count(r => r.Stored is not null);
+        return (stored, response.Results.FirstOrDefault(r => r.Stored is null) is { } refused ? $"{refused.RefusalCode}: {refused.Message}" : null);
+    }
+
+    private static async Task<(int, string?)> FabrixSingleAsync(EventsClient client, Metadata publisher, CancellationToken cancellationToken)
+    {
+        await client.PublishAsync(new PublishRequest { Data = Any.Pack(UserDeleted(Interlocked.Increment(ref _sequence))) }, publisher,
+            cancellationToken: cancellationToken);
+        return (1, null);
+    }
+
+    private sealed record LoadResult(long Stored, long Failed, double Rate, string? Error);
+
+    /// <summary><paramref name="concurrency"/> callers, each sending its next step when the last one answered, for <paramref name="duration"/>.</summary>
+    private static async Task<LoadResult> LoadAsync(int concurrency, TimeSpan duration, Func<CancellationToken, Task<(int Stored, string? Error)>> step,
+        CancellationToken cancellationToken)
+    {
+        long stored = 0;
+        long failed = 0;
+        string? firstError = null;
+        var watch = Stopwatch.StartNew();
+        var callers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (watch.Elapsed < duration && !cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var (count, error) = await step(cancellationToken);
+                    Interlocked.Add(ref stored, count);
+                    if (error is not null)
+                    {
+                        Interlocked.Increment(ref failed);
+                        Interlocked.CompareExchange(ref firstError, error, null);
+                    }
+                }
+                catch (RpcException exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref failed);
+                    Interlocked.CompareExchange(ref firstError, $"{exception.StatusCode}: {exception.Status.Detail}", null);
+                }
+            }
+        }, CancellationToken.None));
+        await Task.WhenAll(callers);
+        cancellationToken.ThrowIfCancellationRequested();
+        var seconds = watch.Elapsed.TotalSeconds;
+        return new LoadResult(stored, failed, stored / seconds, firstError);
+    }
+
+    private sealed record LatencyResult(int Count, double P50, double P99, double Max, long Refused);
+
+    /// <summary>
+    /// Single publishes paced at <paramref name="rate"/> per second (warm-up, then the measured window) while a subscriber
+    /// holds a <c>Subscribe</c> stream and acknowledges each delivery; the latency is from just before the
+    /// <c>Publish</c> call to the delivery's arrival in the handler (one process, one monotonic clock).
+    /// </summary>
+    private static async Task<LatencyResult> EndToEndAsync(EventsClient client, Metadata publisher, Metadata subscriber, double rate, EventsBenchArguments arguments,
+        CancellationToken cancellationToken)
+    {
+        var warmupCount = (long)(rate * arguments.Warmup.TotalSeconds);
+        var total = warmupCount + (long)(rate * arguments.Duration.TotalSeconds);
+        var starts = new long[total];
+        var latencies = new List<double>((int)total);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var call = client.Subscribe(subscriber, cancellationToken: stop.Token);
+        await call.RequestStream.WriteAsync(new SubscribeRequest { Open = new OpenSubscription { EventTypes = { "DocumentProcessed" } } }, cancellationToken);
+        await call.ResponseHeadersAsync;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long received = 0;
+        var handler = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var delivery in call.ResponseStream.ReadAllAsync(stop.Token))
+                {
+                    var arrived = Stopwatch.GetTimestamp();
+                    var document = delivery.Event.Data.Unpack<DocumentProcessed>();
+                    if (delivery.Attempt == 1 && long.TryParse(document.DocumentId, CultureInfo.InvariantCulture, out var n) && n >= 0 && n < total)
+                    {
+                        if (n >= warmupCount)
+                        {
+                            lock (latencies)
+                            {
+                                latencies.Add(Stopwatch.GetElapsedTime(Volatile.Read(ref starts[n]), arrived).TotalMilliseconds);
+                            }
+                        }
+
+                        if (Interlocked.Increment(ref received) >= total)
+                        {
+                            all.TrySetResult();
+                        }
+                    }
+
+                    await call.RequestStream.WriteAsync(new SubscribeRequest { Ack = new Settle { EventId = delivery.Event.Id } }, CancellationToken.None);
+                }
+            }
+            catch (RpcException) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }, CancellationToken.None);
+
+        var inFlight = new List<Task>();
+        long refused = 0;
+        var watch = Stopwatch.StartNew();
+        long next = 0;
+        while (next < total)
+        {
+            var due = Math.Min(total, (long)(watch.Elapsed.TotalSeconds * rate) + 1);
+            for (; next < due; next++)
+            {
+                var n = next;
+                Volatile.Write(ref starts[n], Stopwatch.GetTimestamp());
+                inFlight.Add(PublishDocumentAsync(client, publisher, new PublishRequest
+                {
+                    Data = Any.Pack(new DocumentProcessed
+                    {
+                        DocumentId = n.ToString(CultureInfo.InvariantCulture),
+                        DocumentType = "invoice",
+                        Outcome = "SUCCEEDED",
+                        PageCount = 3,
+                        ResultPath = "/documents/result",
+                        ProcessedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+                    }),
+                }, () => Interlocked.Increment(ref refused), cancellationToken));
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken);
+        }
+
+        await Task.WhenAll(inFlight);
+        if (refused > 0)
+        {
+            // A refused publish is never delivered: stop waiting for it.
+            Interlocked.Add(ref received, refused);
+            if (Interlocked.Read(ref received) >= total)
+            {
+                all.TrySetResult();
+            }
+        }
+
+        await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(30), cancellationToken));
+        await stop.CancelAsync();
+        await handler;
+        double[] sorted;
+        lock (latencies)
+        {
+            sorted = [.. latencies.Order()];
+        }
+
+        return sorted.Length == 0
+            ? new LatencyResult(0, 0, 0, 0, refused)
+            : new LatencyResult(sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1], refused);
+    }
+
+    /// <summary>One paced publish; a refusal (e.g. back-pressure when the machine cannot keep the rate) is counted, not thrown.</summary>
+    private static async Task PublishDocumentAsync(EventsClient client, Metadata publisher, PublishRequest request, Action refused, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.PublishAsync(request, publisher, cancellationToken: cancellationToken);
+        }
+        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+        {
+            refused();
+        }
+    }
+
+    private static double Percentile(double[] sorted, double quantile) => sorted[(int)Math.Ceiling(quantile * sorted.Length) - 1];
+}
