@@ -6,6 +6,7 @@ using Fabrix.Core.Events.Refusals;
 using Fabrix.Core.Lanes.Policy;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using NATS.Client.Core;
 using NATS.Client.JetStream;
 
 namespace Fabrix.Core.Events.Delivery;
@@ -106,6 +107,13 @@ internal sealed partial class GrpcSubscription(
         {
             // Ended by the client going away, by the policy, or by a pump that failed.
         }
+        catch (NatsException exception) when (!session.IsCancellationRequested)
+        {
+            // An ack or nack JetStream did not take (a timeout, a lost connection): the stream ends as unavailable, and
+            // what was not settled is redelivered after the ack wait.
+            LogSettleFailed(logger, exception, pluginId);
+            End(Unavailable());
+        }
         finally
         {
             snapshots.Changed -= OnChanged;
@@ -135,10 +143,13 @@ internal sealed partial class GrpcSubscription(
         catch (Exception exception)
         {
             LogPumpFailed(logger, exception, pluginId, type.Name);
-            end(new EventsRefusal(RefusalCodes.MessagingUnavailable, "Delivery stopped: JetStream is unavailable. Subscribe again.",
-                StatusCodes.Status503ServiceUnavailable, StatusCode.Unavailable, TimeSpan.FromSeconds(1)));
+            end(Unavailable());
         }
     }
+
+    private static EventsRefusal Unavailable() =>
+        new(RefusalCodes.MessagingUnavailable, "Delivery stopped: JetStream is unavailable. Subscribe again.",
+            StatusCodes.Status503ServiceUnavailable, StatusCode.Unavailable, TimeSpan.FromSeconds(1));
 
     private static async Task WriteAsync(ChannelReader<Contracts.Events.V1.Delivery> reader, IServerStreamWriter<Contracts.Events.V1.Delivery> responses,
         CancellationToken cancellationToken)
@@ -200,4 +211,7 @@ internal sealed partial class GrpcSubscription(
 
     [LoggerMessage(EventId = 9711, Level = LogLevel.Warning, Message = "Delivery of {Type} to {Subscriber} failed; the subscription ends")]
     private static partial void LogPumpFailed(ILogger logger, Exception exception, string subscriber, string type);
+
+    [LoggerMessage(EventId = 9719, Level = LogLevel.Warning, Message = "Settling a delivery of {Subscriber} failed; the subscription ends")]
+    private static partial void LogSettleFailed(ILogger logger, Exception exception, string subscriber);
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 
 namespace Fabrix.Core.Lanes.Audit;
 
@@ -143,8 +144,7 @@ internal sealed partial class DecisionAuditPublisher(
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(options.Value.PublishTimeout);
                 var ack = await _js.PublishAsync(subject, body, headers: headers, opts: publishOptions, cancellationToken: timeout.Token);
-                // A duplicate acknowledgement means an earlier attempt was stored: done either way.
-                ack.EnsureSuccess();
+                EnsureStored(ack);
                 metrics.Published(records.Count);
                 if (Interlocked.Exchange(ref _failing, 0) != 0)
                 {
@@ -165,6 +165,18 @@ internal sealed partial class DecisionAuditPublisher(
                 await Task.Delay(delay, timeProvider, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.Value.MaxRetryDelay.Ticks));
             }
+        }
+    }
+
+    /// <summary>
+    /// Throws unless JetStream stored the message. A duplicate acknowledgement is success: an earlier attempt of the same
+    /// message id was stored and only its acknowledgement was lost or late (NATS.Net's EnsureSuccess throws for it).
+    /// </summary>
+    internal static void EnsureStored(PubAckResponse ack)
+    {
+        if (ack.Error is not null || !ack.Duplicate)
+        {
+            ack.EnsureSuccess();
         }
     }
 

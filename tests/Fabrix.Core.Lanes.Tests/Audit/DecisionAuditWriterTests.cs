@@ -152,6 +152,24 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
     }
 
     [Fact]
+    public async Task EnsureStored_DuplicateAcknowledgementFromJetStream_IsSuccessAndARealErrorStillThrows()
+    {
+        var (_, subject) = await CreateStreamAsync();
+        await using var connection = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var js = new NatsJSContext(connection);
+        var options = new NatsJSPubOpts { MsgId = Guid.NewGuid().ToString() };
+
+        var first = await js.PublishAsync($"{subject}.operator", new byte[] { 1 }, opts: options, cancellationToken: Ct);
+        // The same message id again: what a retry after a lost acknowledgement gets back.
+        var again = await js.PublishAsync($"{subject}.operator", new byte[] { 1 }, opts: options, cancellationToken: Ct);
+
+        Assert.True(again.Duplicate);
+        DecisionAuditPublisher.EnsureStored(first);
+        DecisionAuditPublisher.EnsureStored(again);
+        Assert.ThrowsAny<NatsJSException>(() => DecisionAuditPublisher.EnsureStored(again with { Error = new ApiError { Code = 503, Description = "unavailable" } }));
+    }
+
+    [Fact]
     public void Options_EveryBadKey_ReportedAtOnce()
     {
         var options = new DecisionAuditOptions
