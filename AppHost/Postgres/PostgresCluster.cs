@@ -63,27 +63,34 @@ internal static class PostgresCluster
     /// The command line that runs the server: bash, holding the server as its child, turns the SIGTERM with which
     /// Aspire's DCP stops an executable into SIGINT, PostgreSQL's "fast" shutdown. SIGTERM alone is the "smart"
     /// shutdown, which waits for pooled connections to close and is killed (SIGKILL) about 6 s later, leaving a
-    /// cluster that needs crash recovery; fast shutdown checkpoints and leaves it <c>shut down</c>. As root the
-    /// server runs as user postgres through setpriv, which execs (runuser would sit in between and forward SIGTERM).
+    /// cluster that needs crash recovery; fast shutdown checkpoints and leaves it <c>shut down</c>. The server runs in
+    /// its own session (setsid), so a stop aimed at the whole process group (Ctrl+C, DCP's kill after its grace period)
+    /// reaches only bash: under load the shutdown checkpoint can outlast DCP's grace, and the server finishes it
+    /// instead of being killed. setpriv gives it SIGINT as parent-death signal, so it shuts down (fast) even when bash
+    /// is killed first, and is never left running. As root the same setpriv runs it as user postgres (it execs;
+    /// runuser would sit in between).
     /// </summary>
     public static IReadOnlyList<string> RunArguments(FabrixPostgresResource postgres, int port)
     {
         var bin = MachineTools.RequirePostgresBin(postgres.DataDirectory);
-        var setpriv = IsRoot ? MachineTools.Require("setpriv") : string.Empty;
         return
         [
             "-c", RunScript, "fabrix-postgres",
             Path.Combine(bin, "postgres"), postgres.DataDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            SocketOption(postgres), setpriv, OsUser,
+            SocketOption(postgres), MachineTools.Require("setsid"), MachineTools.Require("setpriv"), IsRoot ? OsUser : string.Empty,
         ];
     }
 
-    /// <summary>Positional: $1 postgres binary, $2 data folder, $3 port, $4 socket folder ('' = TCP only), $5 setpriv or '', $6 user.</summary>
+    /// <summary>
+    /// Positional: $1 postgres binary, $2 data folder, $3 port, $4 socket folder ('' = TCP only), $5 setsid, $6 setpriv,
+    /// $7 the user to run as ('' = this one).
+    /// </summary>
     internal const string RunScript = """
         set -u
         server=("$1" -D "$2" -p "$3" -c listen_addresses=127.0.0.1 -c "unix_socket_directories=$4")
-        if [ -n "$5" ]; then server=("$5" --reuid="$6" --regid="$6" --init-groups -- "${server[@]}"); fi
-        "${server[@]}" &
+        user=()
+        if [ -n "$7" ]; then user=(--reuid="$7" --regid="$7" --init-groups); fi
+        "$5" "$6" "${user[@]}" --pdeathsig INT -- "${server[@]}" &
         child=$!
         trap 'kill -INT "$child" 2>/dev/null' TERM INT
         status=0

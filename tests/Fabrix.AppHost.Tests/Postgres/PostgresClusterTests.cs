@@ -72,6 +72,22 @@ public sealed class PostgresClusterTests
     }
 
     [Fact]
+    public async Task Sigkill_ToTheWrapper_ServerStillShutsDownAndLeavesTheClusterShutDown()
+    {
+        // DCP kills an executable whose grace period ran out; under load PostgreSQL's shutdown checkpoint can take longer.
+        await using var cluster = new ClusterUnderTest();
+        await cluster.PrepareAsync();
+        cluster.Start();
+        await cluster.WaitUntilHealthyAsync();
+
+        await cluster.KillWrapperAsync();
+        await cluster.WaitForServerExitAsync();
+
+        Assert.Equal("shut down", await cluster.ClusterStateAsync());
+        Assert.False(await FreePort.IsListeningAsync(cluster.Port, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Provisioning_ServerNotStarted_IsUnhealthy()
     {
         await using var cluster = new ClusterUnderTest();

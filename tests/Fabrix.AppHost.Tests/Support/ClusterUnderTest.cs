@@ -17,6 +17,7 @@ namespace Fabrix.AppHost.Tests.Support;
 internal sealed partial class ClusterUnderTest : IAsyncDisposable
 {
     private const int SigTerm = 15;
+    private const int SigKill = 9;
 
     /// <summary>Bounds every wait so that a hang fails the test; never what a test asserts.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
@@ -102,6 +103,20 @@ internal sealed partial class ClusterUnderTest : IAsyncDisposable
         bound.CancelAfter(Bound);
         await Server.WaitForExitAsync(bound.Token);
     }
+
+    /// <summary>SIGKILL to the wrapper's bash only (as DCP ends an executable whose grace period ran out), then waits for it to exit.</summary>
+    public async Task KillWrapperAsync()
+    {
+        Assert.Equal(0, Kill(Server.Id, SigKill));
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        bound.CancelAfter(Bound);
+        await Server.WaitForExitAsync(bound.Token);
+    }
+
+    /// <summary>Waits until the server itself has exited: PostgreSQL removes <c>postmaster.pid</c> as the last step of a shutdown.</summary>
+    public Task WaitForServerExitAsync() =>
+        Eventually.UntilAsync(() => Task.FromResult(!File.Exists(Path.Combine(Postgres.DataDirectory, "postmaster.pid"))), Bound,
+            "the server removed postmaster.pid (it shut down)", TestContext.Current.CancellationToken);
 
     /// <summary>"Database cluster state" as <c>pg_controldata</c> reports it, e.g. <c>shut down</c>.</summary>
     public async Task<string> ClusterStateAsync()

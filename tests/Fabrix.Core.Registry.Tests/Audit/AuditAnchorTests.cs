@@ -236,8 +236,14 @@ public sealed class AuditChainRefusalTests(PostgresServer postgres, NatsServer n
         }
 
         var checkpoints = _factory.Services.GetRequiredService<AuditCheckpoints>();
-        var signed = (await checkpoints.WriteIfMovedAsync(Ct)).Checkpoint!;
-        var k = signed.Sequence - 2;
+        // The checkpoint service (every second here) may sign the head first (then this attempt finds nothing to sign):
+        // move the head and try again until this test signs it itself.
+        var signed = await WaitForAsync(async () =>
+        {
+            await admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = TestManifests.Json(TestManifests.NewId("refuse")) }, _host.Manager, cancellationToken: Ct);
+            return (await checkpoints.WriteIfMovedAsync(Ct)).Checkpoint;
+        }, c => c is not null);
+        var k = signed!.Sequence - 2;
         await _host.TamperAsync(RehashSql(k) + $"; delete from audit_checkpoints where sequence >= {k}");
         await admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = TestManifests.Json(TestManifests.NewId("refuse")) }, _host.Manager, cancellationToken: Ct);
         using var client = _factory.CreateClient();

@@ -20,6 +20,9 @@ namespace Fabrix.Core.Registry.Tests.Webhooks;
 /// </summary>
 public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture<WebhookRegistry>
 {
+    /// <summary>Bounds a wait for a NATS message so that a lost one fails the test instead of hanging the run; never what a test asserts.</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(1);
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -210,9 +213,11 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
         await DeliveredAsync(added.Endpoint.Id, eventId);
         await using var nats = new NatsConnection(new NatsOpts { Url = registry.Host.NatsUrl });
         await using var subscription = await nats.SubscribeCoreAsync<byte[]>(registry.RetrySubject, cancellationToken: Ct);
+        // A round trip: the server has the subscription before the registry publishes.
+        await nats.PingAsync(Ct);
         var responder = Task.Run(async () =>
         {
-            var message = await subscription.Msgs.ReadAsync(Ct);
+            var message = await subscription.Msgs.ReadAsync(Ct).AsTask().WaitAsync(Bound, Ct);
             var command = JsonParser.Default.Parse<WebhookRetryCommand>(System.Text.Encoding.UTF8.GetString(message.Data!));
             var result = new WebhookRetryResult { Found = (command.EventId, command.EndpointId, command.StreamSequence) == (eventId, added.Endpoint.Id, 42UL), Succeeded = true, Status = 200, Response = "ok" };
             await message.ReplyAsync(System.Text.Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(result)), cancellationToken: Ct);
@@ -220,7 +225,7 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
 
         var retried = await registry.Admin.RetryWebhookDeliveryAsync(new RetryWebhookDeliveryRequest { Id = added.Endpoint.Id, EventId = eventId, Reason = "receiver fixed" },
             registry.Manager, cancellationToken: Ct);
-        await responder;
+        await responder.WaitAsync(Bound, Ct);
 
         Assert.Equal((true, 200, "ok"), (retried.Succeeded, retried.Status, retried.Response));
         Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.retry" && r.Outcome == "succeeded");
@@ -258,6 +263,8 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
     {
         await using var nats = new NatsConnection(new NatsOpts { Url = registry.Host.NatsUrl });
         await using var subscription = await nats.SubscribeCoreAsync<string>(registry.ChangedSubject, cancellationToken: Ct);
+        // A round trip: the server has the subscription before the registry publishes.
+        await nats.PingAsync(Ct);
         var added = await registry.AddAsync();
         var id = added.Endpoint.Id;
 
@@ -271,7 +278,7 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
         var notices = new List<string>();
         for (var i = 0; i < 6; i++)
         {
-            notices.Add((await subscription.Msgs.ReadAsync(Ct)).Data!);
+            notices.Add((await subscription.Msgs.ReadAsync(Ct).AsTask().WaitAsync(Bound, Ct)).Data!);
         }
 
         Assert.All(notices, n => Assert.Equal(id, n));
@@ -282,8 +289,10 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
     {
         await using var nats = new NatsConnection(new NatsOpts { Url = registry.Host.NatsUrl });
         await using var subscription = await nats.SubscribeCoreAsync<string>(registry.ChangedSubject, cancellationToken: Ct);
+        // A round trip: the server has the subscription before the registry publishes.
+        await nats.PingAsync(Ct);
         var added = await registry.AddAsync();
-        Assert.Equal(added.Endpoint.Id, (await subscription.Msgs.ReadAsync(Ct)).Data);
+        Assert.Equal(added.Endpoint.Id, (await subscription.Msgs.ReadAsync(Ct).AsTask().WaitAsync(Bound, Ct)).Data);
 
         await Assert.ThrowsAsync<RpcException>(() => registry.Admin.DisableWebhookEndpointAsync(
             new SetWebhookEndpointEnabledRequest { Id = added.Endpoint.Id, Reason = "r" }, registry.Viewer, cancellationToken: Ct).ResponseAsync);
@@ -292,7 +301,7 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
         var marker = await registry.AddAsync();
 
         // Notices keep the commit order: the next one is the marker's, so the refused calls announced nothing.
-        Assert.Equal(marker.Endpoint.Id, (await subscription.Msgs.ReadAsync(Ct)).Data);
+        Assert.Equal(marker.Endpoint.Id, (await subscription.Msgs.ReadAsync(Ct).AsTask().WaitAsync(Bound, Ct)).Data);
     }
 
     [Fact]
@@ -302,9 +311,11 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
         var since = DateTimeOffset.UtcNow.AddHours(-1);
         await using var nats = new NatsConnection(new NatsOpts { Url = registry.Host.NatsUrl });
         await using var subscription = await nats.SubscribeCoreAsync<byte[]>(registry.ReplaySubject, cancellationToken: Ct);
+        // A round trip: the server has the subscription before the registry publishes.
+        await nats.PingAsync(Ct);
         var responder = Task.Run(async () =>
         {
-            var message = await subscription.Msgs.ReadAsync(Ct);
+            var message = await subscription.Msgs.ReadAsync(Ct).AsTask().WaitAsync(Bound, Ct);
             var command = JsonParser.Default.Parse<WebhookReplayCommand>(System.Text.Encoding.UTF8.GetString(message.Data!));
             var result = (command.EndpointId, command.Since.ToDateTimeOffset(), command.Actor) == (added.Endpoint.Id, since, "user:morgan")
                 ? new WebhookReplayResult { Accepted = true, Events = 3, LastSequence = 17 }
@@ -316,7 +327,7 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
         {
             Id = added.Endpoint.Id, Since = Timestamp.FromDateTimeOffset(since), Reason = "receiver lost its data",
         }, registry.Manager, cancellationToken: Ct);
-        await responder;
+        await responder.WaitAsync(Bound, Ct);
 
         Assert.Equal((3UL, 17UL), (replayed.Events, replayed.LastSequence));
         var audit = Assert.Single(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id), r => r.Action == "webhook.replay");
@@ -330,9 +341,11 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
         var added = await registry.AddAsync();
         await using var nats = new NatsConnection(new NatsOpts { Url = registry.Host.NatsUrl });
         await using var subscription = await nats.SubscribeCoreAsync<byte[]>(registry.ReplaySubject, cancellationToken: Ct);
+        // A round trip: the server has the subscription before the registry publishes.
+        await nats.PingAsync(Ct);
         var responder = Task.Run(async () =>
         {
-            var message = await subscription.Msgs.ReadAsync(Ct);
+            var message = await subscription.Msgs.ReadAsync(Ct).AsTask().WaitAsync(Bound, Ct);
             var result = new WebhookReplayResult { Code = RefusalCodes.WebhookReplayOutOfRetention, Problem = "older than the events stream keeps events" };
             await message.ReplyAsync(System.Text.Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(result)), cancellationToken: Ct);
         }, Ct);
@@ -341,7 +354,7 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
         {
             Id = added.Endpoint.Id, Since = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-400)), Reason = "r",
         }, registry.Manager, cancellationToken: Ct).ResponseAsync);
-        await responder;
+        await responder.WaitAsync(Bound, Ct);
 
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
         Assert.Equal(RefusalCodes.WebhookReplayOutOfRetention, refused.GetRpcStatus()!.GetDetail<ErrorInfo>()!.Reason);
