@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Fabrix.AppHost.Hosting;
 
 /// <summary>
-/// The machine binaries the platform runs (PostgreSQL 15+, nats-server; <c>setpriv</c> when running as root). Debian
+/// The machine binaries the platform runs (PostgreSQL 15+, nats-server; <c>setsid</c> and <c>setpriv</c> from util-linux). Debian
 /// keeps PostgreSQL's binaries in <c>/usr/lib/postgresql/MAJOR/bin</c>, off PATH; initdb and postgres must come from
 /// one folder, and a cluster must be run by the major version that created it.
 /// </summary>

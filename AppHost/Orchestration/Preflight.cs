@@ -65,11 +65,8 @@ internal static class Preflight
             {
                 case FabrixPostgresResource postgres:
                     MachineTools.RequirePostgresBin(postgres.DataDirectory);
-                    if (PostgresCluster.IsRoot)
-                    {
-                        MachineTools.Require("setpriv");
-                    }
-
+                    MachineTools.Require("setsid");
+                    MachineTools.Require("setpriv");
                     break;
                 case ExecutableResource executable when !Path.IsPathRooted(executable.Command):
                     MachineTools.Require(executable.Command);
