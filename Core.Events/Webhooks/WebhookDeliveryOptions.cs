@@ -39,8 +39,17 @@ internal sealed class WebhookDeliveryOptions
     /// <summary>How long one attempt may take, response included.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Attempts in flight per endpoint.</summary>
+    /// <summary>
+    /// Events awaiting settlement per endpoint (JetStream's max ack pending): attempts in progress plus failed ones waiting
+    /// out their retry delay. An endpoint with this many unsettled events receives no new ones until some settle.
+    /// </summary>
     public int MaxInFlight { get; set; } = 32;
+
+    /// <summary>
+    /// Attempts made at the same time to one endpoint (at most <see cref="MaxInFlight"/>). Standard Webhooks promises no
+    /// order, and one request at a time would cap an endpoint at one round trip per event.
+    /// </summary>
+    public int ParallelAttempts { get; set; } = 8;
 
     /// <summary>The NATS subject of manual retries; only the registry may publish to it.</summary>
     public string RetrySubject { get; set; } = "fabrix.control.webhooks.retry";
@@ -103,6 +112,11 @@ internal sealed class WebhookDeliveryOptionsValidator(IHostEnvironment environme
         if (options.MaxInFlight is < 1 or > 1000)
         {
             errors.Add($"{root}:MaxInFlight must be between 1 and 1000 (was {options.MaxInFlight}).");
+        }
+
+        if (options.ParallelAttempts < 1 || options.ParallelAttempts > Math.Max(1, options.MaxInFlight))
+        {
+            errors.Add($"{root}:ParallelAttempts must be between 1 and MaxInFlight ({options.MaxInFlight}) (was {options.ParallelAttempts}).");
         }
 
         foreach (var (key, subject) in new[] { ("RetrySubject", options.RetrySubject), ("ChangedSubject", options.ChangedSubject), ("ReplaySubject", options.ReplaySubject) })

@@ -20,7 +20,8 @@ namespace Fabrix.Core.Events.Webhooks;
 /// JetStream's delivery count is the attempt number. After the last attempt the event is terminated for that endpoint;
 /// 410 Gone, or failing for the failure period, disables the endpoint (<see cref="WebhookEndpointStates"/>). A disabled
 /// or removed endpoint's consumers are deleted: a disabled endpoint receives nothing, and nothing is queued for it.
-/// Attempts per endpoint are made one after another.
+/// Up to <see cref="WebhookDeliveryOptions.ParallelAttempts"/> attempts to one endpoint are made at a time, so events
+/// may arrive out of stream order (Standard Webhooks promises no order; receivers dedupe by <c>webhook-id</c>).
 /// <para>
 /// The endpoints are read again when the registry announces a change (<see cref="RequestRefresh"/>, from
 /// <see cref="WebhookChangeListener"/>) and every <see cref="WebhookDeliveryOptions.RefreshInterval"/> in any case.
@@ -204,12 +205,11 @@ internal sealed partial class WebhookDispatcher(
             try
             {
                 var consumer = await EnsureConsumerAsync(target.Endpoint, cancellationToken);
-                await foreach (var message in consumer.ConsumeAsync<byte[]>(opts: new NatsJSConsumeOpts { MaxMsgs = 16 }, cancellationToken: cancellationToken))
+                var messages = consumer.ConsumeAsync<byte[]>(opts: new NatsJSConsumeOpts { MaxMsgs = Math.Max(16, 2 * _options.ParallelAttempts) },
+                    cancellationToken: cancellationToken);
+                if (!await HandleAllAsync(target, messages, replay: false, cancellationToken))
                 {
-                    if (!await HandleAsync(target, message, cancellationToken))
-                    {
-                        return;
-                    }
+                    return;
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -259,17 +259,11 @@ internal sealed partial class WebhookDispatcher(
 
                 while (!await ReplayDoneAsync(consumer, end, cancellationToken))
                 {
-                    await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 16, Expires = _options.ReplayCheckInterval },
-                        cancellationToken: cancellationToken))
+                    var messages = consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = Math.Max(16, 2 * _options.ParallelAttempts), Expires = _options.ReplayCheckInterval },
+                        cancellationToken: cancellationToken);
+                    if (!await HandleAllAsync(target, messages, replay: true, cancellationToken, end))
                     {
-                        if (message.Metadata is { } meta && meta.Sequence.Stream > end)
-                        {
-                            await message.AckAsync(cancellationToken: cancellationToken);
-                        }
-                        else if (!await HandleAsync(target, message, cancellationToken, replay: true))
-                        {
-                            return;
-                        }
+                        return;
                     }
                 }
 
@@ -327,6 +321,38 @@ internal sealed partial class WebhookDispatcher(
             return true;
         }
         catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Handles <paramref name="messages"/> with up to <see cref="WebhookDeliveryOptions.ParallelAttempts"/> attempts at a
+    /// time. False when an attempt disabled the endpoint (the attempts still running are stopped and settle by redelivery);
+    /// a NATS, registry or HTTP failure of one attempt stops the others and is rethrown, so the worker pauses and resumes
+    /// as before. A replay's events after <paramref name="replayEnd"/> are acknowledged untouched.
+    /// </summary>
+    private async Task<bool> HandleAllAsync(WebhookTarget target, IAsyncEnumerable<INatsJSMsg<byte[]>> messages, bool replay, CancellationToken cancellationToken,
+        ulong replayEnd = ulong.MaxValue)
+    {
+        using var disabled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = _options.ParallelAttempts, CancellationToken = disabled.Token },
+                async (message, token) =>
+                {
+                    if (message.Metadata is { } meta && meta.Sequence.Stream > replayEnd)
+                    {
+                        await message.AckAsync(cancellationToken: token);
+                    }
+                    else if (!await HandleAsync(target, message, token, replay))
+                    {
+                        await disabled.CancelAsync();
+                    }
+                });
+            return true;
+        }
+        catch (OperationCanceledException) when (disabled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return false;
         }

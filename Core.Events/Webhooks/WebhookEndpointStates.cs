@@ -28,6 +28,7 @@ internal sealed partial class WebhookEndpointStates(
     public const string Source = "fabrix://core/events";
 
     private readonly ConcurrentDictionary<string, DateTimeOffset?> _failingSince = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _disabling = new(StringComparer.Ordinal);
 
     /// <summary>A 2xx: clears failing_since when it was set.</summary>
     public async Task SucceededAsync(WebhookEndpoint endpoint, CancellationToken cancellationToken)
@@ -64,9 +65,27 @@ internal sealed partial class WebhookEndpointStates(
     }
 
     /// <summary>Disables the endpoint at the registry (audited there) and publishes WebhookEndpointDisabled.</summary>
+    /// <remarks>
+    /// Attempts to one endpoint run side by side, so several may find it gone or failing for too long at once: only the
+    /// first disables it (one report, one audit record, one operational event) until <see cref="Forget"/>.
+    /// </remarks>
     public async Task DisableAsync(WebhookEndpoint endpoint, string cause, string reason, CancellationToken cancellationToken)
     {
-        await client.ReportWebhookStateAsync(new ReportWebhookStateRequest { Id = endpoint.Id, Disabled = reason, Cause = cause }, cancellationToken: cancellationToken);
+        if (!_disabling.TryAdd(endpoint.Id, 0))
+        {
+            return;
+        }
+
+        try
+        {
+            await client.ReportWebhookStateAsync(new ReportWebhookStateRequest { Id = endpoint.Id, Disabled = reason, Cause = cause }, cancellationToken: cancellationToken);
+        }
+        catch
+        {
+            _disabling.TryRemove(endpoint.Id, out _);
+            throw;
+        }
+
         _failingSince.TryRemove(endpoint.Id, out _);
         LogDisabled(logger, endpoint.Id, cause, reason);
         var now = timeProvider.GetUtcNow();
@@ -90,7 +109,11 @@ internal sealed partial class WebhookEndpointStates(
     }
 
     /// <summary>Forgets an endpoint that was removed or re-read as enabled after a disable.</summary>
-    public void Forget(string endpointId) => _failingSince.TryRemove(endpointId, out _);
+    public void Forget(string endpointId)
+    {
+        _failingSince.TryRemove(endpointId, out _);
+        _disabling.TryRemove(endpointId, out _);
+    }
 
     // What this instance reported, else the registry's record as last read (another instance, or before a restart).
     private DateTimeOffset? FailingSince(WebhookEndpoint endpoint) =>

@@ -54,11 +54,38 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
         var other = await platform.Client.PublishAsync(new PublishRequest { Data = Any.Pack(new DocumentProcessed { DocumentId = "d-1", DocumentType = "invoice" }) },
             EventsPlatform.Bearer(token), cancellationToken: Ct);
         var wanted = await PublishAsync(token);
-        // One endpoint's attempts are made in stream order: once the later event arrived, the earlier one was decided.
         await ReceivedAsync(path, wanted, 1);
+        // Attempts to one endpoint run side by side: wait until its consumer has settled both events, the other one included.
+        var streams = platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Streams.EventStreams>();
+        await Eventually.UntilAsync(async () =>
+        {
+            var consumer = await streams.JetStream.GetConsumerAsync(platform.Stream, Fabrix.Core.Events.Webhooks.WebhookDispatcher.ConsumerOf(endpoint.Endpoint.Id));
+            return consumer.Info is { NumAckPending: 0, NumPending: 0 };
+        }, Within, "the endpoint's consumer settled both events", CancellationToken.None);
 
         Assert.DoesNotContain(platform.Received, r => r.Path == path && r.Id == other.EventId);
         Assert.DoesNotContain(await DeliveriesAsync(endpoint.Endpoint.Id, 1), d => d.EventId == other.EventId);
+    }
+
+    [Fact]
+    public async Task Deliver_SlowEndpoint_AttemptsMadeSideBySide()
+    {
+        var path = "/slow/" + Guid.NewGuid().ToString("N");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        platform.Holds[path] = gate;
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+        await platform.WaitForConsumerAsync(endpoint.Endpoint.Id);
+
+        string[] ids = [await PublishAsync(token), await PublishAsync(token), await PublishAsync(token), await PublishAsync(token)];
+        // None is answered until the gate opens: all four arrive only if the attempts run side by side.
+        await Eventually.UntilAsync(() => Task.FromResult(ids.All(id => platform.Received.Any(r => r.Path == path && r.Id == id))), Within,
+            "four attempts in progress at once", CancellationToken.None);
+        gate.SetResult();
+
+        var log = await DeliveriesAsync(endpoint.Endpoint.Id, 4);
+        Assert.All(ids, id => Assert.Contains(log, d => d.EventId == id && d.Status == 200));
+        Assert.Equal(4, platform.Received.Count(r => r.Path == path));
     }
 
     [Fact]

@@ -66,6 +66,9 @@ public class WebhookPlatform(PostgresServer postgres, NatsServer nats) : IAsyncL
     /// <summary>Scripted answers per path: (status, Retry-After seconds or null); 200 when none is left.</summary>
     public ConcurrentDictionary<string, ConcurrentQueue<(int Status, int? RetryAfter)>> Answers { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Paths whose requests are held (received and recorded, not answered) until the gate opens.</summary>
+    public ConcurrentDictionary<string, TaskCompletionSource> Holds { get; } = new(StringComparer.Ordinal);
+
     public WebhooksAdmin.WebhooksAdminClient Webhooks => new(_adminChannel!);
 
     public RegistryAdmin.RegistryAdminClient Admin => new(_adminChannel!);
@@ -103,6 +106,11 @@ public class WebhookPlatform(PostgresServer postgres, NatsServer nats) : IAsyncL
             var path = context.Request.Path.Value!;
             Received.Enqueue(new ReceivedWebhook(path, context.Request.Headers["webhook-id"], context.Request.Headers["webhook-timestamp"],
                 context.Request.Headers["webhook-signature"], body.ToArray(), DateTimeOffset.UtcNow));
+            if (Holds.TryGetValue(path, out var hold))
+            {
+                await hold.Task.WaitAsync(context.RequestAborted);
+            }
+
             var (status, retryAfter) = Answers.TryGetValue(path, out var queue) && queue.TryDequeue(out var answer) ? answer : (200, null);
             context.Response.StatusCode = status;
             if (retryAfter is { } seconds)
