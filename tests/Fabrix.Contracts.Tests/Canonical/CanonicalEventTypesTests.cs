@@ -82,6 +82,22 @@ public sealed class CanonicalEventTypesTests
     }
 
     [Fact]
+    public void Write_DataOfAnotherType_Throws()
+    {
+        var envelope = new CanonicalEvent
+        {
+            Id = "6f1c1e0a-52a3-4c67-9d0e-0f6f3c3b9a12",
+            Source = "fabrix://plugins/hr",
+            Type = "fabrix.canonical.v1.UserCreated",
+            Time = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 12, 5, 10, 0, 0, TimeSpan.Zero)),
+            Data = Any.Pack(new UserDeleted { UserId = "u-1" }),
+        };
+
+        var exception = Assert.Throws<ArgumentException>(() => CloudEventJson.Write(envelope));
+        Assert.Contains("not its type", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ParsePayload_Valid_ReturnsTypedMessage()
     {
         var message = CloudEventJson.ParsePayload(CanonicalEventTypes.Find("PaymentReceived")!, """{"paymentId":"p-1","amountMinor":"1250","currency":"EUR"}""", out var error);
