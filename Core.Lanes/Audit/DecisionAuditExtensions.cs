@@ -2,6 +2,7 @@ using Fabrix.Core.Lanes.Audit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NATS.Client.Core;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -11,7 +12,8 @@ public static class DecisionAuditExtensions
     /// <summary>
     /// Adds <see cref="DecisionAuditWriter"/> and its JetStream publisher (options <c>Fabrix:Lanes:Audit</c>, validated at
     /// start), the <c>Fabrix.Lanes.Audit</c> meter and the <c>decision-audit</c> health check. The lane registers its own
-    /// <c>INatsConnection</c> (core service credentials); the registry owns the stream the records go to.
+    /// <c>INatsConnection</c> (core service credentials; AddLaneMessaging also adds the audit's own, keyed
+    /// <see cref="LaneMessagingExtensions.AuditConnectionKey"/>); the registry owns the stream the records go to.
     /// </summary>
     public static IHostApplicationBuilder AddDecisionAudit(this IHostApplicationBuilder builder)
     {
@@ -22,7 +24,9 @@ public static class DecisionAuditExtensions
         builder.Services.AddSingleton<DecisionAuditMetrics>();
         builder.Services.AddSingleton(services => new DecisionAuditWriter(services.GetRequiredService<IOptions<DecisionAuditOptions>>(),
             services.GetRequiredService<TimeProvider>(), services.GetRequiredService<DecisionAuditMetrics>()));
-        builder.Services.AddSingleton<DecisionAuditPublisher>();
+        // On the audit's own connection when AddLaneMessaging registered one, else on the lane's.
+        builder.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<DecisionAuditPublisher>(services,
+            services.GetKeyedService<INatsConnection>(LaneMessagingExtensions.AuditConnectionKey) ?? services.GetRequiredService<INatsConnection>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<DecisionAuditPublisher>());
         builder.Services.AddHealthChecks().AddCheck<DecisionAuditHealthCheck>("decision-audit");
         return builder;

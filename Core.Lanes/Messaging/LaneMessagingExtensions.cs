@@ -5,11 +5,14 @@ using NATS.Client.Core;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>A lane's own NATS connection (its core service user), which the decision audit publishes on.</summary>
+/// <summary>A lane's own NATS connections (its core service user): one for the lane, one the decision audit publishes on.</summary>
 public static class LaneMessagingExtensions
 {
     /// <summary>The connection string name: <c>ConnectionStrings:nats</c>.</summary>
     public const string ConnectionName = "nats";
+
+    /// <summary>The service key of the decision audit's own <see cref="INatsConnection"/> (same credentials, name <c>&lt;client&gt;-audit</c>).</summary>
+    public const string AuditConnectionKey = "fabrix-decision-audit";
 
     /// <summary>
     /// Adds the <see cref="INatsConnection"/> from <c>ConnectionStrings:nats</c> (<c>nats://USER:PASSWORD@host:port</c> as the
@@ -27,6 +30,10 @@ public static class LaneMessagingExtensions
 
         builder.Services.AddSingleton<INatsConnection>(services => new NatsConnection(WithCredentials(
             NatsOpts.Default with { Name = clientName, LoggerFactory = services.GetRequiredService<ILoggerFactory>() }, uri)));
+        // The decision audit's own connection: its batches do not queue behind the lane's publishes and acknowledgements
+        // for one connection's write lock and socket.
+        builder.Services.AddKeyedSingleton<INatsConnection>(AuditConnectionKey, (services, _) => new NatsConnection(WithCredentials(
+            NatsOpts.Default with { Name = clientName + "-audit", LoggerFactory = services.GetRequiredService<ILoggerFactory>() }, uri)));
         return builder;
     }
 

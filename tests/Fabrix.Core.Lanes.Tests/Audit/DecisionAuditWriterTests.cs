@@ -84,6 +84,35 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
     }
 
     [Fact]
+    public async Task Publisher_WithLaneMessaging_PublishesOnTheAuditsOwnConnection()
+    {
+        var (stream, subject) = await CreateStreamAsync();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection([
+            new($"ConnectionStrings:{LaneMessagingExtensions.ConnectionName}", nats.Url),
+            new($"{DecisionAuditOptions.SectionName}:Subject", subject),
+        ]);
+        builder.Services.AddLogging();
+        builder.AddLaneMessaging("fabrix-test-lane");
+        builder.AddDecisionAudit();
+        using var host = builder.Build();
+        await host.StartAsync(Ct);
+
+        Assert.Equal(DecisionAuditResult.Accepted, host.Services.GetRequiredService<DecisionAuditWriter>().Write(Decision(Lane.Canonical)));
+        await Eventually.WaitAsync(() => host.Services.GetRequiredService<DecisionAuditMetrics>().PublishedTotal == 1, "the record acknowledged", Ct);
+        Assert.Single(await ReadAllAsync(stream, 1));
+        var audit = host.Services.GetRequiredKeyedService<INatsConnection>(LaneMessagingExtensions.AuditConnectionKey);
+        var lane = host.Services.GetRequiredService<INatsConnection>();
+        await host.StopAsync(Ct);
+
+        // NATS.Net connects on first use: only the audit's connection was used.
+        Assert.NotSame(lane, audit);
+        Assert.Equal(NatsConnectionState.Open, audit.ConnectionState);
+        Assert.Equal("fabrix-test-lane-audit", audit.Opts.Name);
+        Assert.Equal(NatsConnectionState.Closed, lane.ConnectionState);
+    }
+
+    [Fact]
     public async Task Publisher_BurstOfOneLane_StoredAsBatchMessagesEachRecordOnceInOrder()
     {
         var (stream, subject) = await CreateStreamAsync();
