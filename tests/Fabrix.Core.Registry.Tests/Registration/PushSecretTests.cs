@@ -256,6 +256,21 @@ public sealed class PushSecretTests(WebhookRegistry registry, PostgresServer pos
         Assert.Equal([during[0]], after);
     }
 
+    [Theory]
+    [InlineData("00:15:00")]
+    [InlineData("31.00:00:00")]
+    public async Task Start_OverlapNotLongerThanTokenLifetimeOrAboveThirtyDays_FailsNamingTheKey(string overlap)
+    {
+        var settings = registry.Host.Settings();
+        settings["Fabrix:Registry:TokenLifetime"] = "00:15:00";
+        settings["Fabrix:Registry:PushSecrets:Overlap"] = overlap;
+        await using var factory = new RegistryFactory(settings);
+
+        var error = factory.StartupFailure();
+
+        Assert.Contains("Fabrix:Registry:PushSecrets:Overlap", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<IReadOnlyList<string>> TimedSecretsAsync(WebhookRegistry timed, TimeProvider clock, string id)
     {
         var headers = new Metadata
