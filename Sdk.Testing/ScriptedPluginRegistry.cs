@@ -47,7 +47,10 @@ public sealed class ScriptedPluginRegistry(TimeProvider timeProvider) : PluginRe
     /// <summary>Lifecycle status reported by Register, RenewToken and Heartbeat (default <see cref="PluginStatus.Registered"/>).</summary>
     public PluginStatus Status { get; set; } = PluginStatus.Registered;
 
-    /// <summary>The push secret Register answers with (a plugin whose manifest declares push delivery); none when null.</summary>
+    /// <summary>
+    /// The push secret Register and RenewToken answer with (a plugin whose manifest declares push delivery); none when
+    /// null. Change it to stand for an administrator's rotation: the plugin gets the new one at its next renewal.
+    /// </summary>
     public string? PushSecret { get; set; }
 
     /// <summary>Every call so far, in arrival order.</summary>
@@ -85,7 +88,9 @@ public sealed class ScriptedPluginRegistry(TimeProvider timeProvider) : PluginRe
         }
 
         Authenticate(authorization);
-        return Task.FromResult(Issue());
+        var response = Issue();
+        response.PushSecret = PushSecret ?? string.Empty;
+        return Task.FromResult(response);
     }
 
     /// <summary>Records the call, refuses an unknown or expired token, and answers with <see cref="Status"/>.</summary>

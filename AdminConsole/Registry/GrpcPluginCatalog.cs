@@ -78,6 +78,11 @@ internal sealed class GrpcPluginCatalog(RegistryAdmin.RegistryAdminClient client
                 new RegistrationCredentialRequest { Id = id, Reason = reason }, options).ResponseAsync,
             cancellationToken);
 
+    public Task<RotatePushSecretResponse> RotatePushSecretAsync(string id, string reason, CancellationToken cancellationToken) =>
+        calls.UnaryAsync(
+            options => client.RotatePushSecretAsync(new RotatePushSecretRequest { Id = id, Reason = reason }, options).ResponseAsync,
+            cancellationToken);
+
     private static PluginTransitionRequest Transition(string id, string reason, bool cascade) =>
         new() { Id = id, Reason = reason, Cascade = cascade };
 }

@@ -58,6 +58,12 @@ internal interface IPluginCatalog
     /// <summary>Revokes the registration credential: the plugin cannot register until a rotation issues a new one.</summary>
     Task<PluginDetail> RevokeCredentialAsync(string id, string reason, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Rotates the push secret of a plugin with HTTP push delivery (issue 11 section 3); the previous one stays valid
+    /// until the answer's <c>previous_valid_until</c>. The answer never carries a secret: the plugin fetches it itself.
+    /// </summary>
+    Task<RotatePushSecretResponse> RotatePushSecretAsync(string id, string reason, CancellationToken cancellationToken);
+
     /// <summary>Current health, the newest <paramref name="sampleLimit"/> samples and the transitions, newest first.</summary>
     Task<PluginHealth> GetHealthAsync(string id, int sampleLimit, CancellationToken cancellationToken);
 }

@@ -8,7 +8,8 @@ using Spectre.Console;
 namespace Fabrix.Cli.Plugins;
 
 /// <summary>
-/// <c>fabrix plugins list | show | install | enable | disable | unregister | uninstall</c> (plus <c>credential rotate | revoke</c>, and the version commands of
+/// <c>fabrix plugins list | show | install | enable | disable | unregister | uninstall</c> (plus <c>credential rotate | revoke</c>,
+/// <c>rotate-push-secret</c> of <see cref="PluginPushSecretCommand"/>, and the version commands of
 /// <see cref="PluginVersionCommands"/>, and <c>health</c> of <see cref="PluginHealthCommand"/>) against a running
 /// registry over gRPC (the RegistryAdmin service of <c>Contracts/fabrix/registry/v1/registry.proto</c>).
 /// </summary>
@@ -34,6 +35,7 @@ internal static class PluginCommands
         plugins.Subcommands.Add(PluginVersionCommands.Rollback(context, options));
         plugins.Subcommands.Add(PluginHealthCommand.Build(context, options));
         plugins.Subcommands.Add(PluginCredentialCommands.Build(context, options));
+        plugins.Subcommands.Add(PluginPushSecretCommand.Build(context, options));
         return plugins;
     }
 

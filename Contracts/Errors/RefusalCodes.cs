@@ -278,4 +278,8 @@ public static class RefusalCodes
 
     /// <summary>The plugin receives its events by HTTP push (manifest <c>events.delivery: push</c>), so it may not also open the <c>Subscribe</c> stream (gRPC FAILED_PRECONDITION).</summary>
     public const string EventDeliveryIsPush = "EVENT_DELIVERY_IS_PUSH";
+
+    // Issue 11 section 3: administrator rotation of a plugin's push secret (registry RegistryAdmin.RotatePushSecret).
+    /// <summary>The plugin does not receive its events by HTTP push (pinned manifest <c>events.delivery</c> is not <c>push</c>), or has not registered with a push manifest yet, so it has no push secret to rotate (gRPC FAILED_PRECONDITION).</summary>
+    public const string PushSecretNotIssued = "PUSH_SECRET_NOT_ISSUED";
 }

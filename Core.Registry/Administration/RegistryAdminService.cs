@@ -4,6 +4,7 @@ using Fabrix.Core.Registry.Credentials;
 using Fabrix.Core.Registry.Lifecycle;
 using Fabrix.Core.Registry.Outbox;
 using Fabrix.Core.Registry.Plugins;
+using Fabrix.Core.Registry.Registration;
 using Fabrix.Core.Registry.Requests;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -13,7 +14,7 @@ namespace Fabrix.Core.Registry.Administration;
 /// <summary>
 /// The administrator API over gRPC (registry.proto <c>RegistryAdmin</c>). Each call is authorized here, in the service:
 /// reads (including the versions and the health of a plugin) need any administrator role; changes (including upgrade, its preview,
-/// rollback, and rotating or revoking the registration credential) need <c>admin</c> or <c>plugin_manager</c>.
+/// rollback, rotating or revoking the registration credential, and rotating the push secret) need <c>admin</c> or <c>plugin_manager</c>.
 /// </summary>
 internal sealed class RegistryAdminService(
     AdministratorAccess access,
@@ -21,6 +22,7 @@ internal sealed class RegistryAdminService(
     PluginVersionAdministration versions,
     PluginHealthAdministration health,
     CredentialAdministration credentials,
+    PushSecretAdministration pushSecrets,
     PluginListing listing,
     RequestArguments arguments,
     PluginChangeBroadcaster broadcaster,
@@ -113,6 +115,13 @@ internal sealed class RegistryAdminService(
     {
         var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.RevokeCredential, request.Id);
         return await credentials.RevokeAsync(request.Id, request.Reason, caller, context.CancellationToken);
+    }
+
+    public override async Task<RotatePushSecretResponse> RotatePushSecret(RotatePushSecretRequest request, ServerCallContext context)
+    {
+        var caller = await AuthorizeAsync(context, AdminPermission.Manage, AuditActions.RotatePushSecret, request.Id);
+        await RequireIdAndReasonAsync(caller, AuditActions.RotatePushSecret, request.Id, request.Reason, context);
+        return await pushSecrets.RotateAsync(request.Id, request.Reason, caller, context.CancellationToken);
     }
 
     /// <summary>

@@ -47,6 +47,9 @@ internal static class AuditActions
     public const string RotateCredential = "plugin.credential.rotate";
     public const string RevokeCredential = "plugin.credential.revoke";
 
+    // Push secrets (issue 11 section 3). Issuing one at the first push registration is part of plugin.register.
+    public const string RotatePushSecret = "plugin.push_secret.rotate";
+
     // Administrator lane control (issue 9 section 1, issue 10 sections 2 and 4). Listing is a read: refusals only.
     public const string SetLaneLimits = "policy.limits.set";
     public const string ClearLaneLimits = "policy.limits.clear";

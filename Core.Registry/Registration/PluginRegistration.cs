@@ -14,7 +14,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Fabrix.Core.Registry.Registration;
 
-/// <summary>A successful registration or renewal; <paramref name="PushSecret"/> only for a registration with a push manifest.</summary>
+/// <summary>A successful registration or renewal; <paramref name="PushSecret"/> (the current one) only for a plugin whose manifest declares push delivery.</summary>
 internal sealed record TokenGrant(PluginRecord Plugin, IssuedToken Token, string? PushSecret = null);
 
 /// <summary>A recorded heartbeat.</summary>
@@ -145,9 +145,12 @@ internal sealed class PluginRegistration(
             plugin = await PluginStore.RecordSeenAsync(transaction, plugin, cancellationToken);
             var token = await issuer.IssueAsync(transaction, plugin, cancellationToken);
             await AuditLog.SucceededAsync(transaction, caller, AuditActions.RenewToken, plugin.Id, "token renewed", TokenDetails(token), cancellationToken);
+            // A push plugin gets its current secret with every renewal, so it learns an administrator's rotation
+            // (RotatePushSecret) within one renewal period, inside the overlap window (issue 11 section 3).
+            var pushSecret = await pushSecrets.FindCurrentAsync(transaction, plugin.Id, cancellationToken);
             journal.UpsertAfterCommit(transaction, plugin);
             await transaction.CommitAsync(cancellationToken);
-            return new TokenGrant(plugin, token);
+            return new TokenGrant(plugin, token, pushSecret);
         }, cancellationToken);
     }
 

@@ -1,5 +1,4 @@
 using Fabrix.Contracts.Events.V1;
-using Fabrix.Contracts.Manifests;
 using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Persistence;
@@ -15,7 +14,8 @@ namespace Fabrix.Core.Registry.Registration;
 /// with their push path and secret (issue 11 section 3). Only the service identity that delivers events
 /// (<see cref="WebhookOptions.DeliveryService"/>, <c>core-events</c>: the same service delivers webhooks and pushes) may
 /// call it; any other service, plugin or administrator is refused (audited). A plugin is a target while its pinned
-/// manifest declares <c>events.delivery: push</c> and it holds a secret (it registered with such a manifest).
+/// manifest declares <c>events.delivery: push</c> and it holds a secret (it registered with such a manifest). Its secrets
+/// are the current one first, then any previous one still within its overlap window after a rotation.
 /// </summary>
 internal sealed class PushTargetsService(
     ServiceIdentityAuthenticator identity,
@@ -44,15 +44,18 @@ internal sealed class PushTargetsService(
         {
             // The pinned manifest was validated when it was installed; an upgrade back to stream delivery keeps the
             // secret (a later switch to push reuses it) but makes the plugin no target.
-            if (ManifestValidator.Validate(entry.ManifestJson).Manifest?.Events is { Delivery: EventDelivery.Push, PushPath: { } path })
+            if (PushSecrets.PushPathOf(entry.ManifestJson) is { } path)
             {
-                response.Targets.Add(new PushTarget
+                var target = new PushTarget
                 {
                     PluginId = entry.PluginId,
                     PushPath = path,
                     Secrets = { secrets.Unprotect(entry.ProtectedSecret) },
                     ManifestDigest = entry.ManifestDigest,
-                });
+                };
+                // After a rotation, the previous secret until its overlap window ends (issue 11 section 3).
+                target.Secrets.Add(entry.PreviousProtected.Select(secrets.Unprotect));
+                response.Targets.Add(target);
             }
         }
 

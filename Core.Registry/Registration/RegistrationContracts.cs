@@ -5,7 +5,7 @@ namespace Fabrix.Core.Registry.Registration;
 /// <summary>
 /// 200 body of <c>POST /plugins/register</c> and <c>POST /plugins/token</c>:
 /// <c>{"plugin_id","token","token_type":"Bearer","key_id","expires_at","status"}</c>, plus <c>"push_secret"</c> in the
-/// registration answer of a plugin with push delivery (issue 11 section 3).
+/// registration and renewal answers of a plugin with push delivery (issue 11 section 3).
 /// </summary>
 internal sealed record TokenResponseBody(string PluginId, string Token, string TokenType, string KeyId, DateTimeOffset ExpiresAt, string Status)
 {

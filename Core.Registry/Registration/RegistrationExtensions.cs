@@ -1,6 +1,7 @@
 using Fabrix.Core.Registry.Credentials;
 using Fabrix.Core.Registry.Registration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -14,6 +15,9 @@ internal static class RegistrationExtensions
         builder.Services.TryAddSingleton<IRegistrationAuthenticator, RegistrationCredentialAuthenticator>();
         builder.Services.AddSingleton<CredentialAdministration>();
         builder.Services.AddSingleton<PushSecrets>();
+        builder.Services.AddOptions<PushSecretOptions>().BindConfiguration(PushSecretOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PushSecretOptions>, PushSecretOptionsValidator>();
+        builder.Services.AddSingleton<PushSecretAdministration>();
         return builder;
     }
 

@@ -14,7 +14,8 @@ namespace Fabrix.Plugins.Sdk.Events;
 /// <summary>
 /// The push endpoint <c>MapFabrixEvent</c> maps for a plugin whose manifest declares <c>events.delivery: push</c>
 /// (issue 11 section 3): <c>POST {events.push_path}</c> with Core.Events' CloudEvents JSON. The Standard Webhooks
-/// signature is checked first with the push secret from registration (<see cref="WebhookSignature.Verify"/>: any
+/// signature is checked first with the push secret from registration or renewal, or the one a rotation just replaced
+/// (<see cref="PluginPushSecret.Keys"/>; <see cref="WebhookSignature.Verify"/>: any
 /// <c>v1</c> entry, constant-time comparison, 5-minute tolerance both ways); a bad, stale or missing signature is 401
 /// and no handler runs. Then the event goes through the same path as a streamed delivery
 /// (<see cref="EventSubscriber.HandleAsync"/>: the handler in a new scope, the per-process dedupe by event id): 204 once
@@ -33,7 +34,8 @@ internal static class PushEndpoint
         PluginPushSecret secret, TimeProvider timeProvider, ILogger<EventSubscriber> logger)
     {
         var path = context.Request.Path.Value ?? string.Empty;
-        if (secret.Value is not { } current || !WebhookSecret.TryParse(current, out var key))
+        var keys = secret.Keys();
+        if (keys.Count == 0)
         {
             return TypedResults.Problem("This plugin has no push secret yet (it is not registered with a push manifest); retry later.",
                 statusCode: StatusCodes.Status503ServiceUnavailable);
@@ -52,8 +54,19 @@ internal static class PushEndpoint
 
         var headers = context.Request.Headers;
         string? id = headers[WebhookSignature.IdHeader];
-        var verification = WebhookSignature.Verify(key, id, headers[WebhookSignature.TimestampHeader], headers[WebhookSignature.SignatureHeader], body,
-            timeProvider.GetUtcNow());
+        // After a rotation, the new secret or the one it replaced (PluginPushSecret); only a signature mismatch is worth
+        // trying the other key for: the rest does not depend on the key.
+        var verification = WebhookVerification.InvalidSignature;
+        var now = timeProvider.GetUtcNow();
+        foreach (var key in keys)
+        {
+            verification = WebhookSignature.Verify(key, id, headers[WebhookSignature.TimestampHeader], headers[WebhookSignature.SignatureHeader], body, now);
+            if (verification != WebhookVerification.InvalidSignature)
+            {
+                break;
+            }
+        }
+
         if (verification != WebhookVerification.Valid)
         {
             var problem = WebhookSignature.Describe(verification);

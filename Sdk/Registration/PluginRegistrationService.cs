@@ -122,9 +122,16 @@ internal sealed class PluginRegistrationService : BackgroundService
             var current = token;
             try
             {
-                var (renewed, status) = await _renewPipeline.ExecuteAsync(
-                    async ct => Accept(await _client.RenewTokenAsync(current, ct).ConfigureAwait(false)),
+                var (renewed, status, pushSecret) = await _renewPipeline.ExecuteAsync(
+                    async ct =>
+                    {
+                        var response = await _client.RenewTokenAsync(current, ct).ConfigureAwait(false);
+                        var (accepted, acceptedStatus) = Accept(response);
+                        return (accepted, acceptedStatus, response.PushSecret);
+                    },
                     linked.Token).ConfigureAwait(false);
+                // A push plugin learns an administrator's rotation of its push secret here (issue 11 section 3).
+                _pushSecret.Set(pushSecret);
                 token = renewed;
                 _context.SetRegistered(token, status);
                 SdkLog.TokenRenewed(_logger, _context.PluginId, token.ExpiresAt, token.KeyId);

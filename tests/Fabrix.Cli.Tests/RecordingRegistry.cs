@@ -169,6 +169,18 @@ internal sealed class RecordingRegistryAdmin : RegistryAdmin.RegistryAdminBase
         return Task.FromResult(detail);
     }
 
+    public override Task<RotatePushSecretResponse> RotatePushSecret(RotatePushSecretRequest request, ServerCallContext context)
+    {
+        Record(request, context);
+        if (request.Id == RefusedId)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition,
+                $"Plugin '{request.Id}' does not receive its events by HTTP push (its pinned manifest's events.delivery is not \"push\"), so it has no push secret to rotate."));
+        }
+
+        return Task.FromResult(new RotatePushSecretResponse { Plugin = Detail(request.Id, PluginStatus.Active), RotatedAt = At(12, 0, 0), PreviousValidUntil = Timestamp.FromDateTimeOffset(At(12, 0, 0).ToDateTimeOffset().AddDays(1)) });
+    }
+
     /// <summary>A credential as the registry issues it; the secret ends with <see cref="SecretTail"/>.</summary>
     public static RegistrationCredential Credential(string credentialId) => new()
     {

@@ -153,6 +153,71 @@ public sealed class PluginDetailPageTests : ConsoleComponentTest
         Assert.Single(page.FindAll("[data-testid=credential-rotate]"));
     }
 
+    [Theory]
+    [InlineData(AdminRoles.Admin)]
+    [InlineData(AdminRoles.PluginManager)]
+    public void PluginDetail_PushPluginRotateConfirmed_RotatesWithTheReasonAndShowsTheOverlap(string role)
+    {
+        SignIn(role);
+        Catalog.Details["user-management"] = PushDetail();
+        var page = RenderPage<PluginDetailPage>(p => p.Add(x => x.Id, "user-management"));
+        page.WaitForElement("[data-testid=push-secret-rotate]").Click();
+
+        Assert.True(WaitInDialogs("[data-testid=confirm]").HasAttribute("disabled"));
+        WaitInDialogs("input[data-testid=confirm-reason]").Input("quarterly rotation");
+        Dialogs.WaitForAssertion(() => Assert.False(Dialogs.Find("[data-testid=confirm]").HasAttribute("disabled")));
+        Dialogs.Find("[data-testid=confirm]").Click();
+
+        page.WaitForAssertion(() => Assert.Equal(["rotate-push-secret user-management reason=quarterly rotation"], Catalog.Calls));
+        var rotated = page.WaitForElement("[data-testid=push-secret-rotated]").TextContent;
+        Assert.Contains("2026-11-24 09:00:00 UTC", rotated, StringComparison.Ordinal);
+        Assert.Contains("valid until 2026-11-25 09:00:00 UTC", System.Text.RegularExpressions.Regex.Replace(rotated, @"\s+", " "), StringComparison.Ordinal);
+        Assert.DoesNotContain("whsec_", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(AdminRoles.AuditViewer)]
+    [InlineData(AdminRoles.ConfigManager)]
+    public void PluginDetail_PushPluginNotALifecycleManager_SeesThePushSecretPanelWithoutRotate(string role)
+    {
+        SignIn(role);
+        Catalog.Details["user-management"] = PushDetail();
+
+        var page = RenderPage<PluginDetailPage>(p => p.Add(x => x.Id, "user-management"));
+
+        page.WaitForElement("[data-testid=plugin-push-secret]");
+        Assert.Empty(page.FindAll("[data-testid=push-secret-rotate]"));
+    }
+
+    [Fact]
+    public void PluginDetail_StreamPlugin_NoPushSecretPanel()
+    {
+        SignIn(AdminRoles.Admin);
+        var detail = Detail(PluginStatus.Active);
+        detail.ManifestJson = Support.Plugins.ValidManifest;
+        Catalog.Details["user-management"] = detail;
+
+        var page = RenderPage<PluginDetailPage>(p => p.Add(x => x.Id, "user-management"));
+
+        page.WaitForElement("[data-testid=plugin-credential]");
+        Assert.Empty(page.FindAll("[data-testid=plugin-push-secret]"));
+    }
+
+    /// <summary>An active plugin whose pinned manifest declares HTTP push delivery.</summary>
+    private static PluginDetail PushDetail()
+    {
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(Support.Plugins.ValidManifest)!.AsObject();
+        manifest["events"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["subscribes"] = new System.Text.Json.Nodes.JsonArray("UserDeleted"),
+            ["delivery"] = "push",
+            ["push_path"] = "/fabrix/events",
+        };
+        var detail = Detail(PluginStatus.Active);
+        detail.ManifestJson = manifest.ToJsonString();
+        return detail;
+    }
+
     [Fact]
     public void PluginDetail_RevokedCredential_SaysWhenAndByWhom()
     {

@@ -146,6 +146,21 @@ internal sealed class FakePluginCatalog : IPluginCatalog
         return Task.FromResult(new RotateRegistrationCredentialResponse { Plugin = detail, Credential = RotatedCredential });
     }
 
+    /// <summary>When a push secret rotation answers; the previous secret is valid for a day after it.</summary>
+    public DateTimeOffset PushSecretRotatedAt { get; set; } = new(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
+
+    public Task<RotatePushSecretResponse> RotatePushSecretAsync(string id, string reason, CancellationToken cancellationToken)
+    {
+        Record($"rotate-push-secret {id} reason={reason}");
+        var detail = Details.TryGetValue(id, out var known) ? known.Clone() : new PluginDetail { Summary = Plugins.Summary(id, PluginStatus.Active) };
+        return Task.FromResult(new RotatePushSecretResponse
+        {
+            Plugin = detail,
+            RotatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(PushSecretRotatedAt),
+            PreviousValidUntil = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(PushSecretRotatedAt.AddDays(1)),
+        });
+    }
+
     public Task<PluginDetail> RevokeCredentialAsync(string id, string reason, CancellationToken cancellationToken)
     {
         Record($"revoke {id} reason={reason}");

@@ -138,6 +138,38 @@ public sealed class PushDeliveryTests(EventsPlatform platform) : IClassFixture<E
         Assert.Contains("HTTP push", refused.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Push_AfterRotation_SignedWithTheNewAndThePreviousSecret()
+    {
+        var publisher = await PublisherAsync();
+        var (subscriberId, path, previous) = await PushSubscriberAsync();
+
+        await platform.Admin.RotatePushSecretAsync(new Fabrix.Contracts.Registry.V1.RotatePushSecretRequest { Id = subscriberId, Reason = "rotation" },
+            platform.Manager, cancellationToken: Ct);
+        var current = (await platform.Plugins.RenewTokenAsync(new Fabrix.Contracts.Registry.V1.RenewTokenRequest(),
+            EventsPlatform.Bearer(_tokens[subscriberId]), cancellationToken: Ct)).PushSecret;
+
+        // Core.Events reads the targets again within its refresh interval (0.5 s here); from then on every push carries
+        // one v1 entry per valid secret. Pushes before that carry the previous one only, which the plugin still accepts.
+        ReceivedPush? signedTwice = null;
+        await Eventually.UntilAsync(async () =>
+        {
+            var published = await PublishAsync(publisher, "u-7");
+            var push = (await Eventually.ForAsync(() => Task.FromResult(_receiver.At(path).Where(p => p.Id == published).ToList()),
+                pushes => pushes.Count > 0, Within, $"the push of {published}", Ct))[0];
+            signedTwice = push.Signature?.Split(' ').Length == 2 ? push : null;
+            return signedTwice is not null;
+        }, Within, "a push signed with both secrets", Ct);
+
+        Assert.NotEqual(previous, current);
+        foreach (var secret in new[] { current, previous })
+        {
+            Assert.True(WebhookSecret.TryParse(secret, out var key));
+            Assert.Equal(WebhookVerification.Valid,
+                WebhookSignature.Verify(key, signedTwice!.Id, signedTwice.Timestamp, signedTwice.Signature, signedTwice.Body, DateTimeOffset.UtcNow));
+        }
+    }
+
     private async Task<string> PublisherAsync() =>
         await platform.InstallActiveAsync(EventsPlatform.Manifest(TestManifests.NewId("hr"), ["UserCreated"], []));
 

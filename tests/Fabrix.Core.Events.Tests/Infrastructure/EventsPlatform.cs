@@ -42,6 +42,9 @@ public sealed class EventsPlatform(PostgresServer postgres, NatsServer nats) : I
 
     public RegistryAdmin.RegistryAdminClient Admin => new(_adminChannel!);
 
+    /// <summary>The registry's plugin API (token renewal answers carry a push plugin's current secret).</summary>
+    public PluginRegistry.PluginRegistryClient Plugins => new(_adminChannel!);
+
     public Metadata Manager { get; private set; } = null!;
 
     /// <summary>Lane limit overrides (role plugin_manager with <see cref="Manager"/>).</summary>

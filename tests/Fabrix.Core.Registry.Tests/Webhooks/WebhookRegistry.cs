@@ -4,6 +4,7 @@ using Fabrix.Core.Registry.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Fabrix.Core.Registry.Tests.Webhooks;
@@ -39,6 +40,9 @@ public sealed class WebhookRegistry(PostgresServer postgres, NatsServer nats) : 
 
     public Metadata Manager => Host.Manager;
 
+    /// <summary>When set (before <see cref="InitializeAsync"/>), the registry's clock: tests of overlap windows advance it.</summary>
+    public TimeProvider? Clock { get; init; }
+
     public Metadata Viewer => Host.AdminHeaders("vera", AdminRoles.AuditViewer);
 
     public async ValueTask InitializeAsync()
@@ -61,7 +65,9 @@ public sealed class WebhookRegistry(PostgresServer postgres, NatsServer nats) : 
         settings["Fabrix:Registry:Webhooks:UnsafeTestOnlyAllowedRange"] = "127.0.0.0/8";
         DeliveryKey = ServiceToken.LoadKey(Path.Combine(_keys, $"{DeliveryService}.pem"));
         OtherKey = ServiceToken.LoadKey(Path.Combine(_keys, $"{OtherService}.pem"));
-        (_, Channel) = Host.Start(settings);
+        (_, Channel) = Clock is { } clock
+            ? Host.Start(settings, services => services.AddSingleton(clock))
+            : Host.Start(settings);
     }
 
     public async ValueTask DisposeAsync()

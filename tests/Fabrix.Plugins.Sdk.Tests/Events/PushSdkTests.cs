@@ -73,6 +73,32 @@ public sealed class PushSdkTests(EventsSdkPlatform platform) : IClassFixture<Eve
     }
 
     [Fact]
+    public async Task PushEndpoint_SecretRotatedAtRenewal_AcceptsTheNewAndTheReplacedSecret()
+    {
+        var (plugin, replaced) = await PushPluginAsync();
+        var calls = 0;
+        var port = FreePort.Next();
+        await using var app = await platform.WebHostAsync(plugin, port, replaced, a => a.MapFabrixEvent<UserCreated>((_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Task.CompletedTask;
+        }));
+        var rotated = WebhookSecret.Generate();
+
+        // What a renewal answer carrying a rotated secret does.
+        app.Services.GetRequiredService<Fabrix.Plugins.Sdk.Registration.PluginPushSecret>().Set(rotated);
+        var (newId, newBody) = Event("u-11");
+        var (oldId, oldBody) = Event("u-12");
+        var (otherId, otherBody) = Event("u-13");
+        using var signedNew = await PostAsync(port, newId, newBody, rotated, DateTimeOffset.UtcNow);
+        using var signedOld = await PostAsync(port, oldId, oldBody, replaced, DateTimeOffset.UtcNow);
+        using var signedOther = await PostAsync(port, otherId, otherBody, WebhookSecret.Generate(), DateTimeOffset.UtcNow);
+
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NoContent, HttpStatusCode.Unauthorized, 2),
+            (signedNew.StatusCode, signedOld.StatusCode, signedOther.StatusCode, calls));
+    }
+
+    [Fact]
     public async Task PushEndpoint_SameEventPushedTwice_HandlerCalledOnceBothAcknowledged()
     {
         var (plugin, secret) = await PushPluginAsync();

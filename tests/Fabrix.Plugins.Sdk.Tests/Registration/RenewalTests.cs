@@ -2,6 +2,7 @@ using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Plugins.Sdk.Tests.Infrastructure;
 using Fabrix.Testing;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Fabrix.Plugins.Sdk.Tests.Registration;
 
@@ -35,6 +36,31 @@ public sealed class RenewalTests
         Assert.Equal(PluginRegistrationState.Registered, plugin.Plugin.Registration.State);
         Assert.Single(registry.CallsTo("Register"));
     }
+
+    [Fact]
+    public async Task Renew_PushSecretRotated_NewSecretCurrentReplacedOneAcceptedForTheGrace()
+    {
+        var before = Fabrix.Contracts.Webhooks.WebhookSecret.Generate();
+        var after = Fabrix.Contracts.Webhooks.WebhookSecret.Generate();
+        var registry = new ScriptedPluginRegistry(_time) { TokenLifetime = s_lifetime, PushSecret = before };
+        await using var server = await ScriptedRegistryServer.StartAsync(registry, FreePort.Next(), TestContext.Current.CancellationToken);
+        await using var plugin = await StartRegisteredAsync(server);
+        var secret = plugin.App.Services.GetRequiredService<Fabrix.Plugins.Sdk.Registration.PluginPushSecret>();
+        Assert.Equal(before, secret.Value);
+
+        // An administrator rotates: the registry answers the next renewal with the new secret.
+        registry.PushSecret = after;
+        _time.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+        await Eventually.WaitAsync(() => secret.Value == after, "the rotated push secret", TestContext.Current.CancellationToken);
+
+        Assert.Equal([Key(after), Key(before)], secret.Keys());
+        _time.Advance(Fabrix.Plugins.Sdk.Registration.PluginPushSecret.PreviousGrace);
+        Assert.Equal([Key(after)], secret.Keys());
+        Assert.DoesNotContain(plugin.Logs.Entries, e => e.Message.Contains(after["whsec_".Length..], StringComparison.Ordinal));
+    }
+
+    private static byte[] Key(string secret) =>
+        Fabrix.Contracts.Webhooks.WebhookSecret.TryParse(secret, out var key) ? key : throw new InvalidOperationException("Not a secret.");
 
     [Fact]
     public async Task Renew_Repeatedly_EachTokenRenewedBeforeItExpires()
