@@ -44,6 +44,7 @@ public sealed class DeployPluginCommandTests : IDisposable
         {
           "id": "directory", "name": "Directory", "version": "1.0.0", "contracts": ["IdentityPlugin"], "traits": ["handles_pii"],
           "security": { "authentication_required": true, "data_classification": ["pii"] },
+          "compliance": { "audit_level": "detailed" },
           "events": { "subscribes": ["UserCreated"], "delivery": "push", "push_path": "/fabrix/events" },
           "health_check": { "type": "http", "port": 8000, "path": "/health" }
         }

@@ -256,6 +256,18 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
+    public void BaseRegistry_EventsDeliveryService_IsCoreEventsIdentity()
+    {
+        var configMaps = KubernetesDocuments.BaseResources().OfType<V1ConfigMap>().ToList();
+
+        var identity = configMaps.Single(c => c.Metadata.Name == "fabrix-events").Data["Fabrix__Lanes__Identity__Name"];
+        var deliveryService = configMaps.Single(c => c.Metadata.Name == "fabrix-registry").Data["Fabrix__Registry__Webhooks__DeliveryService"];
+
+        // Otherwise the registry refuses Core.Events' PushTargets and WebhookTargets reads: no push, no webhook.
+        Assert.Equal(identity, deliveryService);
+    }
+
+    [Fact]
     public void BaseEvents_NatsAdmitsItAndTheServiceExposesGrpcOverH2c()
     {
         var documents = KubernetesDocuments.BaseResources();

@@ -74,10 +74,16 @@ public sealed class EventsTests(PlatformFixture platform) : IDisposable
         await platform.WaitForPluginAsync("user-management", p => p.Summary.Status == PluginStatus.Active, Within);
         var id = "e2e-push-" + Guid.NewGuid().ToString("N")[..8];
         using var plugin = new HttpClient { BaseAddress = new Uri(platform.SamplePluginUrl) };
-        var envelope = $$"""
-            {"specversion":"1.0","id":"{{Guid.CreateVersion7()}}","source":"fabrix://plugins/hr","type":"fabrix.canonical.v1.UserCreated",
-             "datacontenttype":"application/json","dataclassification":"pii","data":{"userId":"{{id}}","displayName":"Mallory","email":"{{id}}@example.com"}}
-            """;
+        var envelope = JsonSerializer.Serialize(new
+        {
+            specversion = "1.0",
+            id = Guid.CreateVersion7().ToString(),
+            source = "fabrix://plugins/hr",
+            type = "fabrix.canonical.v1.UserCreated",
+            datacontenttype = "application/json",
+            dataclassification = "pii",
+            data = new { userId = id, displayName = "Mallory", email = $"{id}@example.com" },
+        });
 
         // No caller context and no signature: the SDK's push endpoint (not the caller-context check, which would refuse
         // a stream-mode plugin's unknown path the same way) answers that Core.Events did not sign it.
