@@ -61,6 +61,9 @@ internal static class Platform
         var events = builder.AddFabrixLane<Projects.Fabrix_Core_Events>("events", layout.Port(FabrixPorts.Events), registry, nats, layout)
             .WithFabrixGrpcEndpoint(layout.Port(FabrixPorts.EventsGrpc))
             .WithEnvironment("Fabrix__Lanes__Audit__Service", "events");
+        // Only the service that delivers events may read push and webhook secrets (the registry's PushTargets and
+        // WebhookTargets); its identity is the lane's resource name, not the registry's default "core-events".
+        registry.WithEnvironment("Fabrix__Registry__Webhooks__DeliveryService", "events");
 
         builder.AddFabrixProject<Projects.Fabrix_AdminConsole>("console")
             .WithFabrixHttpEndpoint(layout.Port(FabrixPorts.Console)).WithFabrixHealthCheck()

@@ -195,7 +195,9 @@ internal static class PluginWorkload
 
     /// <summary>
     /// Ingress from the registry (health polling) and the gateway (calls of other plugins, mediated by the Operator
-    /// lane) only; egress only to
+    /// lane) only, plus Core.Events on the plugin's HTTP port when the manifest declares push delivery
+    /// (<c>events.delivery: push</c>, issue 11 section 3; its egress to the port named <c>http</c> is in
+    /// deploy/kubernetes/base/network/core-policies.yaml); egress only to
     /// the plugin's own database when given. DNS and the lane services are allowed namespace-wide
     /// (deploy/kubernetes/base/network/plugin-policies.yaml); nothing here lets the plugin reach another plugin or NATS.
     /// </summary>
@@ -217,6 +219,28 @@ internal static class PluginWorkload
             });
         }
 
+        var ingress = new List<V1NetworkPolicyIngressRule>
+        {
+            new()
+            {
+                FromProperty =
+                [
+                    CorePeer("registry"),
+                    CorePeer("gateway"),
+                ],
+                Ports = ports,
+            },
+        };
+        if (manifest.Events?.Delivery == EventDelivery.Push)
+        {
+            // Core.Events POSTs each event to the registered address (this port) + events.push_path; nothing else.
+            ingress.Add(new V1NetworkPolicyIngressRule
+            {
+                FromProperty = [CorePeer("events")],
+                Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = Port(manifest, options) }],
+            });
+        }
+
         return new V1NetworkPolicy
         {
             ApiVersion = "networking.k8s.io/v1",
@@ -226,18 +250,7 @@ internal static class PluginWorkload
             {
                 PodSelector = new V1LabelSelector { MatchLabels = Selector(manifest) },
                 PolicyTypes = ["Ingress", "Egress"],
-                Ingress =
-                [
-                    new V1NetworkPolicyIngressRule
-                    {
-                        FromProperty =
-                        [
-                            CorePeer("registry"),
-                            CorePeer("gateway"),
-                        ],
-                        Ports = ports,
-                    },
-                ],
+                Ingress = ingress,
                 Egress = egress,
             },
         };

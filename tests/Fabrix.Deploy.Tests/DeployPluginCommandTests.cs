@@ -40,6 +40,16 @@ public sealed class DeployPluginCommandTests : IDisposable
         }
         """;
 
+    private const string PushSubscriber = """
+        {
+          "id": "directory", "name": "Directory", "version": "1.0.0", "contracts": ["IdentityPlugin"], "traits": ["handles_pii"],
+          "security": { "authentication_required": true, "data_classification": ["pii"] },
+          "compliance": { "audit_level": "detailed" },
+          "events": { "subscribes": ["UserCreated"], "delivery": "push", "push_path": "/fabrix/events" },
+          "health_check": { "type": "http", "port": 8000, "path": "/health" }
+        }
+        """;
+
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "fabrix-deploy-tests-" + Guid.NewGuid().ToString("N"));
 
     public DeployPluginCommandTests() => Directory.CreateDirectory(_directory);
@@ -189,6 +199,24 @@ public sealed class DeployPluginCommandTests : IDisposable
         var rule = Assert.Single(policy.Spec.Egress);
         Assert.Equal("10.20.0.5/32", Assert.Single(rule.To).IpBlock.Cidr);
         Assert.Equal("5432", Assert.Single(rule.Ports).Port.Value);
+        Assert.Empty(Invariants.PluginEgressViolations(policy));
+    }
+
+    [Fact]
+    public async Task DeployPlugin_PushManifest_AdmitsCoreEventsOnTheHttpPortOnly()
+    {
+        var result = await RunAsync(PushSubscriber, "deploy", "plugin", "manifest.json");
+
+        var documents = KubernetesDocuments.LoadStrict(result.Output);
+        var policy = documents.OfType<V1NetworkPolicy>().Single();
+        var container = Assert.Single(documents.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers);
+        var events = Assert.Single(policy.Spec.Ingress, rule => rule.FromProperty.Any(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"] == "events"));
+        var peer = Assert.Single(events.FromProperty);
+        Assert.Equal(("fabrix-core", "events"), (peer.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"], peer.PodSelector.MatchLabels["app.kubernetes.io/name"]));
+        Assert.Equal(("TCP", "8000"), (Assert.Single(events.Ports).Protocol, events.Ports[0].Port.Value));
+        // The port Core.Events' egress names (core-policies.yaml: `http`) is the one the plugin registers its address on.
+        Assert.Equal(("http", 8000), (Assert.Single(container.Ports).Name, container.Ports[0].ContainerPort));
+        Assert.EndsWith(":8000", Assert.Single(container.Env, e => e.Name == "Fabrix__Plugin__Address").Value, StringComparison.Ordinal);
         Assert.Empty(Invariants.PluginEgressViolations(policy));
     }
 

@@ -229,15 +229,42 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void BaseEventsPolicy_PluginsMayReachHttpAndGrpc_ItReachesOnlyRegistryAndNats()
+    public void BaseEventsPolicy_PluginsMayReachHttpAndGrpc_ItReachesRegistryNatsAndPluginsHttpPortOnly()
     {
         var events = KubernetesDocuments.BaseResources().OfType<V1NetworkPolicy>().Single(p => p.Metadata.Name == "events" && p.Metadata.NamespaceProperty == Invariants.CoreNamespace);
 
         var ingress = Assert.Single(events.Spec.Ingress);
         Assert.Equal(Invariants.PluginNamespace, ingress.FromProperty.Single().NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
         Assert.Equal(["8080", "8081"], ingress.Ports.Select(p => p.Port.Value).Order(StringComparer.Ordinal));
-        Assert.Equal(["nats", "registry"], events.Spec.Egress.SelectMany(rule => rule.To).Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]).Order(StringComparer.Ordinal));
-        Assert.All(events.Spec.Egress.SelectMany(rule => rule.To), peer => Assert.Null(peer.IpBlock));
+        var peers = events.Spec.Egress.SelectMany(rule => rule.To).ToList();
+        Assert.All(peers, peer => Assert.Null(peer.IpBlock));
+        Assert.Equal(["nats", "registry"], peers.Where(peer => peer.NamespaceSelector is null).Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]).Order(StringComparer.Ordinal));
+        var push = Assert.Single(events.Spec.Egress, rule => rule.To.Any(peer => peer.NamespaceSelector is not null));
+        Assert.Equal(Invariants.PluginNamespace, Assert.Single(push.To).NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+        Assert.Equal(("TCP", "http"), (Assert.Single(push.Ports).Protocol, push.Ports[0].Port.Value));
+    }
+
+    [Fact]
+    public void BaseCorePolicies_EgressToPlugins_OnlyRegistryGatewayAndEventsPush()
+    {
+        var policies = KubernetesDocuments.BaseResources().OfType<V1NetworkPolicy>().Where(p => p.Metadata.NamespaceProperty == Invariants.CoreNamespace).ToList();
+
+        var reachingPlugins = policies.Where(p => (p.Spec.Egress ?? []).SelectMany(rule => rule.To ?? [])
+            .Any(peer => peer.NamespaceSelector?.MatchLabels is { } labels && labels.TryGetValue("kubernetes.io/metadata.name", out var name) && name == Invariants.PluginNamespace));
+
+        Assert.Equal(["events", "gateway", "registry"], reachingPlugins.Select(p => p.Metadata.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void BaseRegistry_EventsDeliveryService_IsCoreEventsIdentity()
+    {
+        var configMaps = KubernetesDocuments.BaseResources().OfType<V1ConfigMap>().ToList();
+
+        var identity = configMaps.Single(c => c.Metadata.Name == "fabrix-events").Data["Fabrix__Lanes__Identity__Name"];
+        var deliveryService = configMaps.Single(c => c.Metadata.Name == "fabrix-registry").Data["Fabrix__Registry__Webhooks__DeliveryService"];
+
+        // Otherwise the registry refuses Core.Events' PushTargets and WebhookTargets reads: no push, no webhook.
+        Assert.Equal(identity, deliveryService);
     }
 
     [Fact]

@@ -11,9 +11,10 @@ using Xunit;
 namespace Fabrix.EndToEnd.Tests;
 
 /// <summary>
-/// The Canonical lane on the running platform (issue 11 section 6, seed 004): hr publishes UserCreated through
-/// Core.Events; accounting opens an account in its own database and user-management creates a profile, each through
-/// the SDK's subscription; the registry's audit has the publish and one delivery per subscriber.
+/// The Canonical lane on the running platform (issue 11 sections 3 and 6, seed 004): hr publishes UserCreated through
+/// Core.Events; accounting receives it over the gRPC stream and opens an account in its own database, user-management
+/// receives it by signed HTTP push (its manifest's <c>events.delivery: push</c>) and creates a profile, both through the
+/// SDK's <c>MapFabrixEvent</c>; the registry's audit has the publish and one delivery per subscriber, each with its mode.
 /// </summary>
 [Collection(SamplePlugins.Collection)]
 public sealed class EventsTests(PlatformFixture platform) : IDisposable
@@ -26,7 +27,7 @@ public sealed class EventsTests(PlatformFixture platform) : IDisposable
     public void Dispose() => _registry.Dispose();
 
     [Fact]
-    public async Task Hr_UserAdded_AccountInAccountingsDatabaseProfileInUserManagementAndAudited()
+    public async Task Hr_UserAdded_AccountOverTheStreamProfileByPushEachDeliveryAuditedWithItsMode()
     {
         foreach (var plugin in new[] { "hr", "accounting", "user-management" })
         {
@@ -38,7 +39,8 @@ public sealed class EventsTests(PlatformFixture platform) : IDisposable
         hr.DefaultRequestHeaders.Authorization = new("Bearer", platform.CallerContext("user-management", "hr"));
 
         // A subscriber's durable consumer exists once the snapshot shows it active, but the SDK's stream may still be
-        // opening: the event waits in JetStream either way, so no ordering is needed here.
+        // opening, and Core.Events' push pump may still be reading the push target: the event waits in JetStream
+        // either way, so no ordering is needed here.
         using var created = await hr.PostAsJsonAsync("/api/users", new { id, display_name = "Katherine Johnson", email = $"{id}@example.com", department = "Flight" }, Ct);
         var body = await created.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.True(created.StatusCode == HttpStatusCode.Created, $"{(int)created.StatusCode} {body}");
@@ -53,12 +55,46 @@ public sealed class EventsTests(PlatformFixture platform) : IDisposable
             "user-management created the profile", Ct);
         Assert.Equal(200, profile);
 
-        var publish = await AuditedAsync("hr", "lane.canonical.publish", eventId, 1);
-        var accountingDelivery = await AuditedAsync("accounting", "lane.canonical.deliver", eventId, 1);
-        var profileDelivery = await AuditedAsync("user-management", "lane.canonical.deliver", eventId, 1);
+        var publish = await AuditedAsync("hr", "lane.canonical.publish", eventId, r => r.Outcome == "succeeded");
+        var streamed = await AuditedAsync("accounting", "lane.canonical.deliver", eventId, r => r.Outcome == "succeeded");
+        var pushed = await AuditedAsync("user-management", "lane.canonical.deliver", eventId, r => r.Outcome == "succeeded");
         Assert.Equal("succeeded", Assert.Single(publish).Outcome);
-        Assert.Equal("succeeded", Assert.Single(accountingDelivery).Outcome);
-        Assert.Equal("succeeded", Assert.Single(profileDelivery).Outcome);
+        var accountingDelivery = Assert.Single(streamed);
+        Assert.Equal(("succeeded", "stream"), (accountingDelivery.Outcome, Attribute(accountingDelivery, "mode")));
+        // A push is audited once its outcome is known: one row per attempt, so only one of them succeeded, with the
+        // SDK's 204; an earlier failed attempt (if any) was a push too.
+        var profileDelivery = Assert.Single(pushed, r => r.Outcome == "succeeded");
+        Assert.Equal(("push", "204"), (Attribute(profileDelivery, "mode"), Attribute(profileDelivery, "status")));
+        Assert.All(pushed, r => Assert.Equal("push", Attribute(r, "mode")));
+    }
+
+    [Fact]
+    public async Task UserManagement_UnsignedPushOnItsPushPath_401AndNoProfile()
+    {
+        await platform.WaitForPluginAsync("user-management", p => p.Summary.Status == PluginStatus.Active, Within);
+        var id = "e2e-push-" + Guid.NewGuid().ToString("N")[..8];
+        using var plugin = new HttpClient { BaseAddress = new Uri(platform.SamplePluginUrl) };
+        var envelope = JsonSerializer.Serialize(new
+        {
+            specversion = "1.0",
+            id = Guid.CreateVersion7().ToString(),
+            source = "fabrix://plugins/hr",
+            type = "fabrix.canonical.v1.UserCreated",
+            datacontenttype = "application/json",
+            dataclassification = "pii",
+            data = new { userId = id, displayName = "Mallory", email = $"{id}@example.com" },
+        });
+
+        // No caller context and no signature: the SDK's push endpoint (not the caller-context check, which would refuse
+        // a stream-mode plugin's unknown path the same way) answers that Core.Events did not sign it.
+        using var pushed = await plugin.PostAsync("/fabrix/events", new StringContent(envelope, System.Text.Encoding.UTF8, "application/cloudevents+json"), Ct);
+
+        var problem = await pushed.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, pushed.StatusCode);
+        Assert.StartsWith("The push is not signed by Core.Events", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        plugin.DefaultRequestHeaders.Authorization = new("Bearer", platform.CallerContext("accounting", "user-management"));
+        using var profile = await plugin.GetAsync($"/api/users/{id}", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, profile.StatusCode);
     }
 
     [Fact]
@@ -111,14 +147,24 @@ public sealed class EventsTests(PlatformFixture platform) : IDisposable
         }
     }
 
-    /// <summary>The canonical-lane records of <paramref name="plugin"/> with <paramref name="action"/> naming <paramref name="eventId"/>.</summary>
-    private async Task<IReadOnlyList<AuditRecord>> AuditedAsync(string plugin, string action, string eventId, int atLeast)
+    /// <summary>
+    /// The canonical-lane records of <paramref name="plugin"/> with <paramref name="action"/> naming
+    /// <paramref name="eventId"/>, once one of them satisfies <paramref name="until"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<AuditRecord>> AuditedAsync(string plugin, string action, string eventId, Func<AuditRecord, bool> until)
     {
         var audit = new AuditLog.AuditLogClient(_registry);
         var admin = new Metadata { { "authorization", $"Bearer {platform.AdminToken()}" } };
         return await Eventually.ForAsync(async () =>
             (await audit.QueryAuditAsync(new QueryAuditRequest { Filter = new AuditFilter { Lane = "canonical", Plugin = plugin, Action = action }, PageSize = 200 }, admin, cancellationToken: Ct))
                 .Records.Where(r => r.DetailsJson.Contains(eventId, StringComparison.Ordinal)).ToList(),
-            records => records.Count >= atLeast, Within, $"{plugin}'s {action} of {eventId} is audited", Ct);
+            records => records.Any(until), Within, $"{plugin}'s {action} of {eventId} is audited", Ct);
+    }
+
+    /// <summary>An attribute of a lane decision's audit row (<c>details.attributes</c>, Core.Lanes' <c>LaneDecision.Attributes</c>).</summary>
+    private static string? Attribute(AuditRecord record, string name)
+    {
+        using var details = JsonDocument.Parse(record.DetailsJson);
+        return details.RootElement.TryGetProperty("attributes", out var attributes) && attributes.TryGetProperty(name, out var value) ? value.GetString() : null;
     }
 }

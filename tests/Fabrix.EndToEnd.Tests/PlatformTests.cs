@@ -22,7 +22,7 @@ public sealed class PlatformTests(PlatformFixture platform)
     {
         var plugin = await platform.WaitForPluginAsync(SamplePluginId, p => p.Summary.Status == PluginStatus.Active, TimeSpan.FromMinutes(2));
 
-        Assert.Equal("1.2.0", plugin.Summary.Version);
+        Assert.Equal("1.3.0", plugin.Summary.Version);
         Assert.Contains("IdentityPlugin", plugin.Summary.Contracts);
         Assert.Contains(plugin.History, e => e.ToStatus == PluginStatus.Registered);
         Assert.Contains(plugin.History, e => e.ToStatus == PluginStatus.Active);

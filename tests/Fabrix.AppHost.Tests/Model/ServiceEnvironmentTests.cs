@@ -145,6 +145,18 @@ public sealed class ServiceEnvironmentTests
     }
 
     [Fact]
+    public async Task Registry_EventsDeliveryService_IsTheEventsLanesIdentity()
+    {
+        using var platform = new PlatformModel(Offset);
+
+        var events = await platform.EnvironmentAsync("events");
+        var registry = await platform.EnvironmentAsync("registry");
+
+        // Otherwise the registry refuses Core.Events' PushTargets and WebhookTargets reads: no push, no webhook.
+        Assert.Equal(("events", "events"), (events["Fabrix__Lanes__Identity__Name"], registry["Fabrix__Registry__Webhooks__DeliveryService"]));
+    }
+
+    [Fact]
     public async Task Plugin_Environment_HasNoCoreDatabaseAndNoNats()
     {
         using var platform = new PlatformModel(Offset);

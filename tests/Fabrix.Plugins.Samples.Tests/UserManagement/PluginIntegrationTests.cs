@@ -29,6 +29,9 @@ public sealed class PluginIntegrationTests(PostgresServer postgres)
         Assert.Equal("detailed", manifest.Compliance!.AuditLevel);
         Assert.Equal("GET,PUT /api/users/{id}", manifest.Endpoints["user_info"]);
         Assert.Equal(new ManifestHealthCheck("http", 5200, "/health"), manifest.HealthCheck);
+        // UserCreated by HTTP push, while accounting keeps the stream: the e2e flow covers both modes (issue 11 section 6).
+        Assert.Equal(["UserCreated"], manifest.Events!.Subscribes);
+        Assert.Equal((EventDelivery.Push, "/fabrix/events"), (manifest.Events.Delivery, manifest.Events.PushPath));
     }
 
     [Fact]
