@@ -229,7 +229,7 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void BaseEventsPolicy_PluginsMayReachHttpAndGrpc_ItReachesRegistryNatsAndPluginsHttpPortOnly()
+    public void BaseEventsPolicy_PluginsMayReachHttpAndGrpc_ItReachesRegistryNatsPluginsHttpPortAndPublicAddressesOnly()
     {
         var events = KubernetesDocuments.BaseResources().OfType<V1NetworkPolicy>().Single(p => p.Metadata.Name == "events" && p.Metadata.NamespaceProperty == Invariants.CoreNamespace);
 
@@ -237,8 +237,13 @@ public sealed class KubernetesManifestTests
         Assert.Equal(Invariants.PluginNamespace, ingress.FromProperty.Single().NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
         Assert.Equal(["8080", "8081"], ingress.Ports.Select(p => p.Port.Value).Order(StringComparer.Ordinal));
         var peers = events.Spec.Egress.SelectMany(rule => rule.To).ToList();
-        Assert.All(peers, peer => Assert.Null(peer.IpBlock));
-        Assert.Equal(["nats", "registry"], peers.Where(peer => peer.NamespaceSelector is null).Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]).Order(StringComparer.Ordinal));
+        Assert.Equal(["nats", "registry"], peers.Where(peer => peer.NamespaceSelector is null && peer.IpBlock is null).Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]).Order(StringComparer.Ordinal));
+        // Webhooks: public addresses only (no private, loopback, link-local or carrier-grade NAT range), in one rule.
+        var webhooks = Assert.Single(events.Spec.Egress, rule => rule.To.Any(peer => peer.IpBlock is not null));
+        Assert.All(webhooks.To, peer => Assert.NotNull(peer.IpBlock));
+        var v4 = Assert.Single(webhooks.To, peer => peer.IpBlock.Cidr == "0.0.0.0/0").IpBlock;
+        Assert.Subset(v4.Except.ToHashSet(StringComparer.Ordinal), new HashSet<string>(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10"], StringComparer.Ordinal));
+        Assert.Equal(["0.0.0.0/0", "2000::/3"], webhooks.To.Select(peer => peer.IpBlock.Cidr).Order(StringComparer.Ordinal));
         var push = Assert.Single(events.Spec.Egress, rule => rule.To.Any(peer => peer.NamespaceSelector is not null));
         Assert.Equal(Invariants.PluginNamespace, Assert.Single(push.To).NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
         Assert.Equal(("TCP", "http"), (Assert.Single(push.Ports).Protocol, push.Ports[0].Port.Value));
