@@ -13,8 +13,7 @@ namespace Fabrix.Core.Events.Webhooks;
 internal abstract class WebhookControlResponder(INatsConnection nats, TimeProvider timeProvider) : BackgroundService
 {
     /// <summary>Commands may come from a newer registry: fields this build does not know are ignored.</summary>
-    protected static readonly JsonParser CommandParser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
-
+    private static readonly JsonParser s_parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
     private static readonly JsonFormatter s_json = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
 
     /// <summary>The clock of the pause before subscribing again, and of the responder's own decisions.</summary>
@@ -28,6 +27,27 @@ internal abstract class WebhookControlResponder(INatsConnection nats, TimeProvid
 
     /// <summary>Logs a failed subscription with the responder's own EventId.</summary>
     protected abstract void LogSubscriptionFailed(Exception exception);
+
+    /// <summary>
+    /// The request as a <typeparamref name="TCommand"/>; null, with the <paramref name="problem"/> to answer, when it is
+    /// not one (<paramref name="kind"/> names the request in that problem: retry, replay).
+    /// </summary>
+    protected static TCommand? ParseCommand<TCommand>(byte[] request, string kind, out string problem)
+        where TCommand : class, IMessage<TCommand>, new()
+    {
+        try
+        {
+            problem = string.Empty;
+            return s_parser.Parse<TCommand>(Encoding.UTF8.GetString(request));
+        }
+        catch (Exception exception) when (exception is InvalidProtocolBufferException or InvalidJsonException)
+        {
+            // Not JSON at all is InvalidJsonException, which is no InvalidProtocolBufferException: left uncaught, it would
+            // end the responder's loop (found by WebhookControlResponderTests).
+            problem = $"the {kind} request is not a {typeof(TCommand).Name}: {exception.Message}";
+            return null;
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

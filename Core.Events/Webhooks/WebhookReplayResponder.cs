@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Fabrix.Contracts.Events.V1;
 using Fabrix.Core.Events.Streams;
 using Fabrix.Core.Lanes.Audit;
@@ -53,14 +52,9 @@ internal sealed partial class WebhookReplayResponder(
 
     public async Task<WebhookReplayResult> ReplayAsync(byte[] request, CancellationToken cancellationToken)
     {
-        WebhookReplayCommand command;
-        try
+        if (ParseCommand<WebhookReplayCommand>(request, "replay", out var problem) is not { } command)
         {
-            command = CommandParser.Parse<WebhookReplayCommand>(Encoding.UTF8.GetString(request));
-        }
-        catch (InvalidProtocolBufferException exception)
-        {
-            return new WebhookReplayResult { Problem = "the replay request is not a WebhookReplayCommand: " + exception.Message };
+            return new WebhookReplayResult { Problem = problem };
         }
 
         if (command.Since is null)

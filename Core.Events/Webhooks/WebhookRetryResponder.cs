@@ -1,4 +1,3 @@
-using System.Text;
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Events.V1;
 using Fabrix.Core.Events.Streams;
@@ -34,14 +33,9 @@ internal sealed partial class WebhookRetryResponder(
 
     public async Task<WebhookRetryResult> RetryAsync(byte[] request, CancellationToken cancellationToken)
     {
-        WebhookRetryCommand command;
-        try
+        if (ParseCommand<WebhookRetryCommand>(request, "retry", out var problem) is not { } command)
         {
-            command = CommandParser.Parse<WebhookRetryCommand>(Encoding.UTF8.GetString(request));
-        }
-        catch (InvalidProtocolBufferException exception)
-        {
-            return new WebhookRetryResult { Problem = "the retry request is not a WebhookRetryCommand: " + exception.Message };
+            return new WebhookRetryResult { Problem = problem };
         }
 
         if (!targets.Current.ContainsKey(command.EndpointId))
