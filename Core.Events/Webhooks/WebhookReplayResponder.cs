@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Fabrix.Contracts.Events.V1;
 using Fabrix.Core.Events.Streams;
 using Fabrix.Core.Lanes.Audit;
@@ -30,57 +29,32 @@ internal sealed partial class WebhookReplayResponder(
     DecisionAuditWriter audit,
     IOptions<WebhookDeliveryOptions> options,
     TimeProvider timeProvider,
-    ILogger<WebhookReplayResponder> logger) : BackgroundService
+    ILogger<WebhookReplayResponder> logger) : WebhookControlResponder(nats, timeProvider)
 {
     public const string Action = "webhook.replay";
 
-    private static readonly JsonFormatter s_json = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
-    private static readonly JsonParser s_parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+    protected override string Subject => options.Value.ReplaySubject;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<IMessage> AnswerAsync(byte[] request, CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
-            {
-                await foreach (var message in nats.SubscribeAsync<byte[]>(options.Value.ReplaySubject, cancellationToken: stoppingToken))
-                {
-                    WebhookReplayResult result;
-                    try
-                    {
-                        result = await ReplayAsync(message.Data ?? [], stoppingToken);
-                    }
-                    catch (Exception exception) when (exception is NatsException or TimeoutException)
-                    {
-                        LogReplayFailed(logger, exception);
-                        result = new WebhookReplayResult { Problem = "the events stream could not be read: " + exception.Message };
-                    }
-
-                    await message.ReplyAsync(Encoding.UTF8.GetBytes(s_json.Format(result)), cancellationToken: stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (NatsException exception)
-            {
-                LogFailed(logger, exception);
-                await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, stoppingToken);
-            }
+            return await ReplayAsync(request, cancellationToken);
+        }
+        catch (Exception exception) when (exception is NatsException or TimeoutException)
+        {
+            LogReplayFailed(logger, exception);
+            return new WebhookReplayResult { Problem = "the events stream could not be read: " + exception.Message };
         }
     }
 
+    protected override void LogSubscriptionFailed(Exception exception) => LogFailed(logger, exception);
+
     public async Task<WebhookReplayResult> ReplayAsync(byte[] request, CancellationToken cancellationToken)
     {
-        WebhookReplayCommand command;
-        try
+        if (ParseCommand<WebhookReplayCommand>(request, "replay", out var problem) is not { } command)
         {
-            command = s_parser.Parse<WebhookReplayCommand>(Encoding.UTF8.GetString(request));
-        }
-        catch (InvalidProtocolBufferException exception)
-        {
-            return new WebhookReplayResult { Problem = "the replay request is not a WebhookReplayCommand: " + exception.Message };
+            return new WebhookReplayResult { Problem = problem };
         }
 
         if (command.Since is null)
@@ -108,7 +82,7 @@ internal sealed partial class WebhookReplayResponder(
         await streams.EnsureAsync(cancellationToken);
         var stream = await streams.JetStream.GetStreamAsync(streams.Stream, cancellationToken: cancellationToken);
         var info = stream.Info;
-        var now = timeProvider.GetUtcNow();
+        var now = TimeProvider.GetUtcNow();
         if (info.Config.MaxAge > TimeSpan.Zero && since < now - info.Config.MaxAge)
         {
             return Refused(RefusalCodes.WebhookReplayOutOfRetention, string.Create(CultureInfo.InvariantCulture,

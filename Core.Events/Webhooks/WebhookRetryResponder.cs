@@ -1,4 +1,3 @@
-using System.Text;
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Events.V1;
 using Fabrix.Core.Events.Streams;
@@ -23,45 +22,20 @@ internal sealed partial class WebhookRetryResponder(
     WebhookTargetSource targets,
     WebhookDeliverer deliverer,
     IOptions<WebhookDeliveryOptions> options,
-    ILogger<WebhookRetryResponder> logger) : BackgroundService
+    TimeProvider timeProvider,
+    ILogger<WebhookRetryResponder> logger) : WebhookControlResponder(nats, timeProvider)
 {
-    private static readonly JsonFormatter s_json = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
-    private static readonly JsonParser s_parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+    protected override string Subject => options.Value.RetrySubject;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await foreach (var message in nats.SubscribeAsync<byte[]>(options.Value.RetrySubject, cancellationToken: stoppingToken))
-                {
-                    var result = await RetryAsync(message.Data ?? [], stoppingToken);
-                    await message.ReplyAsync(Encoding.UTF8.GetBytes(s_json.Format(result)), cancellationToken: stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (NatsException exception)
-            {
-                LogFailed(logger, exception);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
-        }
-    }
+    protected override async Task<IMessage> AnswerAsync(byte[] request, CancellationToken cancellationToken) => await RetryAsync(request, cancellationToken);
+
+    protected override void LogSubscriptionFailed(Exception exception) => LogFailed(logger, exception);
 
     public async Task<WebhookRetryResult> RetryAsync(byte[] request, CancellationToken cancellationToken)
     {
-        WebhookRetryCommand command;
-        try
+        if (ParseCommand<WebhookRetryCommand>(request, "retry", out var problem) is not { } command)
         {
-            command = s_parser.Parse<WebhookRetryCommand>(Encoding.UTF8.GetString(request));
-        }
-        catch (InvalidProtocolBufferException exception)
-        {
-            return new WebhookRetryResult { Problem = "the retry request is not a WebhookRetryCommand: " + exception.Message };
+            return new WebhookRetryResult { Problem = problem };
         }
 
         if (!targets.Current.ContainsKey(command.EndpointId))

@@ -1,4 +1,3 @@
-using System.Globalization;
 
 namespace Fabrix.Benchmarks.AuditIngest;
 
@@ -38,72 +37,18 @@ internal sealed record AuditIngestArguments(
 
     public static bool TryParse(string[] args, string? environmentConnection, out AuditIngestArguments arguments, out string? error)
     {
-        arguments = new AuditIngestArguments(environmentConnection ?? string.Empty, string.Empty, string.Empty, string.Empty,
-            TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), 500, 4, 50_000, 6000);
-        error = null;
-        for (var i = 1; i < args.Length; i += 2)
-        {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            if (value is null)
-            {
-                error = $"{args[i]} needs a value.";
-                return false;
-            }
-
-            switch (args[i])
-            {
-                case "--connection":
-                    arguments = arguments with { Connection = value };
-                    break;
-                case "--nats-server":
-                    arguments = arguments with { NatsServer = value };
-                    break;
-                case "--registry":
-                    arguments = arguments with { Registry = value };
-                    break;
-                case "--work":
-                    arguments = arguments with { WorkFolder = value };
-                    break;
-                case "--duration" when BenchmarkArguments.TryParseDuration(value, out var duration) && duration >= TimeSpan.FromSeconds(5):
-                    arguments = arguments with { Duration = duration };
-                    break;
-                case "--chaos" when BenchmarkArguments.TryParseDuration(value, out var chaos) && chaos >= TimeSpan.FromSeconds(10):
-                    arguments = arguments with { Chaos = chaos };
-                    break;
-                case "--batch-size" when int.TryParse(value, CultureInfo.InvariantCulture, out var batch) && batch is > 0 and <= 10_000:
-                    arguments = arguments with { BatchSize = batch };
-                    break;
-                case "--producers" when int.TryParse(value, CultureInfo.InvariantCulture, out var producers) && producers is > 0 and <= 256:
-                    arguments = arguments with { Producers = producers };
-                    break;
-                case "--buffer" when int.TryParse(value, CultureInfo.InvariantCulture, out var buffer) && buffer is > 0 and <= 10_000_000:
-                    arguments = arguments with { BufferCapacity = buffer };
-                    break;
-                case "--rate" when int.TryParse(value, CultureInfo.InvariantCulture, out var rate) && rate is >= 0 and <= 1_000_000:
-                    arguments = arguments with { Rate = rate };
-                    break;
-                default:
-                    error = $"Unknown option or bad value: {args[i]} {value}";
-                    return false;
-            }
-        }
-
-        foreach (var (option, given) in (ReadOnlySpan<(string, string)>)[("--connection", arguments.Connection), ("--nats-server", arguments.NatsServer),
-            ("--registry", arguments.Registry), ("--work", arguments.WorkFolder)])
-        {
-            if (string.IsNullOrWhiteSpace(given))
-            {
-                error = $"{option} is required.";
-                return false;
-            }
-        }
-
-        if (!File.Exists(arguments.NatsServer) || !File.Exists(arguments.Registry) || !Directory.Exists(arguments.WorkFolder))
-        {
-            error = "--nats-server and --registry must be existing files, --work an existing folder.";
-            return false;
-        }
-
-        return true;
+        var options = BenchOptions.Read(args);
+        arguments = new AuditIngestArguments(
+            options.Required("--connection", environmentConnection ?? string.Empty),
+            options.ExistingFile("--nats-server"),
+            options.ExistingFile("--registry"),
+            options.ExistingFolder("--work"),
+            options.Duration("--duration", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5)),
+            options.Duration("--chaos", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10)),
+            options.Int("--batch-size", 500, 1, 10_000),
+            options.Int("--producers", 4, 1, 256),
+            options.Int("--buffer", 50_000, 1, 10_000_000),
+            options.Int("--rate", 6000, 0, 1_000_000));
+        return options.Succeeded(out error);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Fabrix.Benchmarks.Gateway;
 
 namespace Fabrix.Benchmarks.Events;
@@ -47,83 +46,23 @@ internal sealed record EventsBenchArguments(
     public static bool TryParse(string[] args, out EventsBenchArguments arguments, out string? error)
     {
         var benchmark = args.Length > 0 ? args[0] : string.Empty;
+        var faults = benchmark == "events-faults";
+        var options = BenchOptions.Read(args);
+        var connection = options.Required("--connection", Environment.GetEnvironmentVariable(BenchmarkArguments.ConnectionVariable) ?? string.Empty);
+        var natsUrl = Environment.GetEnvironmentVariable(GatewayBenchArguments.NatsVariable) ?? string.Empty;
         arguments = new EventsBenchArguments(benchmark,
-            Environment.GetEnvironmentVariable(BenchmarkArguments.ConnectionVariable) ?? string.Empty,
-            Environment.GetEnvironmentVariable(GatewayBenchArguments.NatsVariable) ?? string.Empty,
-            string.Empty, string.Empty, string.Empty, string.Empty,
-            benchmark == "events-faults" ? TimeSpan.FromSeconds(20) : TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2), 2,
-            benchmark == "events-faults" ? 4 : 16, 50, 2000);
-        error = null;
-        for (var i = 1; i < args.Length; i += 2)
-        {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            if (value is null)
-            {
-                error = $"{args[i]} needs a value.";
-                return false;
-            }
-
-            switch (args[i])
-            {
-                case "--connection":
-                    arguments = arguments with { Connection = value };
-                    break;
-                case "--nats":
-                    arguments = arguments with { NatsUrl = value };
-                    break;
-                case "--nats-server":
-                    arguments = arguments with { NatsServer = value };
-                    break;
-                case "--registry":
-                    arguments = arguments with { Registry = value };
-                    break;
-                case "--events":
-                    arguments = arguments with { Events = value };
-                    break;
-                case "--work":
-                    arguments = arguments with { WorkFolder = value };
-                    break;
-                case "--duration" when BenchmarkArguments.TryParseDuration(value, out var duration) && duration >= TimeSpan.FromSeconds(1) && duration <= TimeSpan.FromMinutes(10):
-                    arguments = arguments with { Duration = duration };
-                    break;
-                case "--warmup" when BenchmarkArguments.TryParseDuration(value, out var warmup) && warmup >= TimeSpan.Zero && warmup <= TimeSpan.FromMinutes(1):
-                    arguments = arguments with { Warmup = warmup };
-                    break;
-                case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds is > 0 and <= 20:
-                    arguments = arguments with { Rounds = rounds };
-                    break;
-                case "--concurrency" when int.TryParse(value, CultureInfo.InvariantCulture, out var concurrency) && concurrency is > 0 and <= 1024:
-                    arguments = arguments with { Concurrency = concurrency };
-                    break;
-                case "--batch" when int.TryParse(value, CultureInfo.InvariantCulture, out var batch) && batch is > 0 and <= 500:
-                    arguments = arguments with { Batch = batch };
-                    break;
-                case "--count" when int.TryParse(value, CultureInfo.InvariantCulture, out var count) && count is > 0 and <= 1_000_000:
-                    arguments = arguments with { Count = count };
-                    break;
-                default:
-                    error = $"Unknown option or bad value: {args[i]} {value}";
-                    return false;
-            }
-        }
-
-        var natsOption = benchmark == "events-faults" ? ("--nats-server", arguments.NatsServer) : ("--nats", arguments.NatsUrl);
-        foreach (var (option, given) in (ReadOnlySpan<(string, string)>)[("--connection", arguments.Connection), natsOption,
-            ("--registry", arguments.Registry), ("--events", arguments.Events), ("--work", arguments.WorkFolder)])
-        {
-            if (string.IsNullOrWhiteSpace(given))
-            {
-                error = $"{option} is required.";
-                return false;
-            }
-        }
-
-        if (!File.Exists(arguments.Registry) || !File.Exists(arguments.Events) || !Directory.Exists(arguments.WorkFolder))
-        {
-            error = "--registry and --events must be existing files, --work an existing folder.";
-            return false;
-        }
-
-        return true;
+            connection,
+            faults ? options.Text("--nats", natsUrl) : options.Required("--nats", natsUrl),
+            faults ? options.Required("--nats-server", string.Empty) : options.Text("--nats-server", string.Empty),
+            options.ExistingFile("--registry"),
+            options.ExistingFile("--events"),
+            options.ExistingFolder("--work"),
+            options.Duration("--duration", faults ? TimeSpan.FromSeconds(20) : TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
+            options.Duration("--warmup", TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.FromMinutes(1)),
+            options.Int("--rounds", 2, 1, 20),
+            options.Int("--concurrency", faults ? 4 : 16, 1, 1024),
+            options.Int("--batch", 50, 1, 500),
+            options.Int("--count", 2000, 1, 1_000_000));
+        return options.Succeeded(out error);
     }
 }

@@ -1,12 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fabrix.Benchmarks.AuditIngest;
 using Fabrix.Benchmarks.Gateway;
-using Fabrix.Contracts.Identity;
-using Fabrix.Contracts.Registry.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Npgsql;
 
 namespace Fabrix.Benchmarks.Events;
 
@@ -31,30 +27,23 @@ internal sealed class EventsBenchPlatform : IAsyncDisposable
 {
     public const string EventsService = "core-events";
 
-    private readonly ChildProcess _registry;
+    private readonly BenchRegistry _registry;
     private readonly ChildProcess _events;
-    private readonly string _serverConnection;
     private readonly Uri _eventsHttp;
-    private GrpcChannel? _registryChannel;
 
-    private EventsBenchPlatform(ChildProcess registry, ChildProcess events, string serverConnection, string database, string databaseConnection,
-        Uri registryGrpc, Uri eventsHttp, Uri eventsGrpc)
+    private EventsBenchPlatform(BenchRegistry registry, ChildProcess events, Uri eventsHttp, Uri eventsGrpc)
     {
         _registry = registry;
         _events = events;
-        _serverConnection = serverConnection;
-        Database = database;
-        DatabaseConnection = databaseConnection;
-        RegistryGrpc = registryGrpc;
         _eventsHttp = eventsHttp;
         EventsGrpc = eventsGrpc;
     }
 
-    public string Database { get; }
+    public string Database => _registry.Database;
 
-    public string DatabaseConnection { get; }
+    public string DatabaseConnection => _registry.DatabaseConnection;
 
-    public Uri RegistryGrpc { get; }
+    public Uri RegistryGrpc => _registry.Grpc;
 
     /// <summary>Core.Events' h2c endpoint (the gRPC <c>Events</c> service).</summary>
     public Uri EventsGrpc { get; }
@@ -63,14 +52,14 @@ internal sealed class EventsBenchPlatform : IAsyncDisposable
     public Dictionary<string, string> Tokens { get; } = new(StringComparer.Ordinal);
 
     /// <summary>A plugin manager's administrator call metadata (development key).</summary>
-    public Metadata Manager { get; private set; } = null!;
+    public Metadata Manager => _registry.Manager;
 
     /// <summary>The registry's gRPC channel (WebhooksAdmin).</summary>
-    public GrpcChannel RegistryChannel => _registryChannel!;
+    public GrpcChannel RegistryChannel => _registry.Channel;
 
     public int EventsPid => _events.Id;
 
-    public int RegistryPid => _registry.Id;
+    public int RegistryPid => _registry.Pid;
 
     public static Metadata Bearer(string token) => new() { { "authorization", $"Bearer {token}" } };
 
@@ -78,32 +67,8 @@ internal sealed class EventsBenchPlatform : IAsyncDisposable
     public static async Task<EventsBenchPlatform> StartAsync(EventsBenchArguments arguments, string natsUrl, IReadOnlyList<BenchPlugin> plugins, bool webhooks,
         IEnumerable<(string Name, string Value)> eventsSettings, TextWriter log, CancellationToken cancellationToken)
     {
-        var database = $"fabrix_bench_events_{Guid.NewGuid().ToString("N")[..8]}";
-        await BenchProcess.ExecuteAsync(arguments.Connection, $"create database \"{database}\"", cancellationToken);
-        var databaseConnection = new NpgsqlConnectionStringBuilder(arguments.Connection) { Database = database }.ConnectionString;
-
-        var keys = Directory.CreateDirectory(Path.Combine(arguments.WorkFolder, "events-keys")).FullName;
-        var devKey = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(keys, "dev-admin.pem"));
-        var serviceKey = ServiceToken.EnsureKeyFile(Path.Combine(keys, $"{EventsService}.pem"));
-        var servicePublicKey = ServiceToken.WritePublicKeyFile(serviceKey, Path.Combine(keys, $"{EventsService}.pub.pem"));
-
-        var registryHttp = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
-        var registryGrpc = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
-        List<(string, string)> registrySettings = [
-            // Development: the registry accepts administrator tokens signed with the development key (installing the plugins).
-            ("ASPNETCORE_ENVIRONMENT", "Development"),
-            ("Kestrel__Endpoints__http__Url", registryHttp.ToString()),
-            ("Kestrel__Endpoints__grpc__Url", registryGrpc.ToString()),
-            ("Kestrel__Endpoints__grpc__Protocols", "Http2"),
-            ("ConnectionStrings__registry", databaseConnection),
-            ("ConnectionStrings__nats", natsUrl),
-            ("Fabrix__Registry__KeyRingPath", Path.Combine(arguments.WorkFolder, "keyring")),
-            (DevelopmentAdminToken.KeyFileEnvironmentVariable, devKey),
-            ($"Fabrix__Registry__ServiceIdentity__TrustedServices__{EventsService}", servicePublicKey),
-            ("Fabrix__Registry__Health__Enabled", "false"),
-            ("Fabrix__Registry__RateLimiting__Enabled", "false"),
-            ("Logging__LogLevel__Default", "Warning"),
-            ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")];
+        var registry = await BenchRegistry.CreateAsync("events", EventsService, arguments.Connection, natsUrl, arguments.Registry, arguments.WorkFolder,
+            webhooks ? [("Fabrix__Registry__Webhooks__UnsafeTestOnlyAllowedRange", "127.0.0.0/8")] : [], cancellationToken);
         var eventsHttp = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
         var eventsGrpc = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
         List<(string, string)> events = [
@@ -111,44 +76,28 @@ internal sealed class EventsBenchPlatform : IAsyncDisposable
             ("Kestrel__Endpoints__http__Url", eventsHttp.ToString()),
             ("Kestrel__Endpoints__grpc__Url", eventsGrpc.ToString()),
             ("Kestrel__Endpoints__grpc__Protocols", "Http2"),
-            ("ConnectionStrings__nats", natsUrl),
-            ("Fabrix__Lanes__Identity__Name", EventsService),
-            ("Fabrix__Lanes__Identity__KeyPath", serviceKey),
-            ("Fabrix__Lanes__Policy__RegistryAddress", registryGrpc.ToString()),
-            ("Fabrix__Lanes__Tokens__JwksAddress", new Uri(registryHttp, PluginTokenClaims.JwksPath).ToString()),
-            ("Fabrix__Lanes__Audit__Service", EventsService),
+            .. registry.LaneSettings(),
             // One plugin sends all the load: its bucket must not be what limits the rate (the limiter still runs).
             ("Fabrix__Events__Publish__TokensPerSecond", "1000000"),
-            ("Fabrix__Events__Publish__Burst", "1000000"),
-            ("Logging__LogLevel__Default", "Warning"),
-            ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")];
+            ("Fabrix__Events__Publish__Burst", "1000000")];
         if (webhooks)
         {
-            registrySettings.Add(("Fabrix__Registry__Webhooks__UnsafeTestOnlyAllowedRange", "127.0.0.0/8"));
             events.Add(("Fabrix__Events__Webhooks__UnsafeTestOnlyAllowedRange", "127.0.0.1/32"));
             events.Add(("Fabrix__Events__Webhooks__RefreshInterval", "00:00:00.500"));
         }
 
         events.AddRange(eventsSettings);
-        var registry = new ChildProcess("registry", arguments.WorkFolder, BenchProcess.Dotnet(arguments.Registry, registrySettings));
         var eventsProcess = new ChildProcess("events", arguments.WorkFolder, BenchProcess.Dotnet(arguments.Events, events));
-        var platform = new EventsBenchPlatform(registry, eventsProcess, arguments.Connection, database, databaseConnection, registryGrpc, eventsHttp, eventsGrpc);
+        var platform = new EventsBenchPlatform(registry, eventsProcess, eventsHttp, eventsGrpc);
         try
         {
-            registry.Start();
-            await BenchProcess.WaitHealthyAsync("registry", registryHttp, registry, cancellationToken);
-            platform._registryChannel = GrpcChannel.ForAddress(registryGrpc);
-            var admin = new RegistryAdmin.RegistryAdminClient(platform._registryChannel);
-            platform.Manager = new Metadata
-            {
-                { "authorization", $"Bearer {DevelopmentAdminToken.Mint(DevelopmentAdminToken.LoadKey(devKey), "bench", [AdminRoles.PluginManager], TimeProvider.System)}" },
-            };
+            await registry.StartAsync(cancellationToken);
             foreach (var plugin in plugins)
             {
-                platform.Tokens[plugin.Id] = await InstallAsync(admin, platform.Manager, registryHttp, Manifest(plugin), cancellationToken);
+                platform.Tokens[plugin.Id] = await registry.InstallAsync(Manifest(plugin), "http://127.0.0.1:9", cancellationToken);
             }
 
-            log.WriteLine($"registry pid {registry.Id} ({registryHttp}, gRPC {registryGrpc}), database {database}; plugins {string.Join(", ", plugins.Select(p => p.Id))} installed");
+            log.WriteLine($"registry pid {registry.Pid} ({registry.Http}, gRPC {registry.Grpc}), database {registry.Database}; plugins {string.Join(", ", plugins.Select(p => p.Id))} installed");
             await platform.StartEventsAsync(cancellationToken);
             log.WriteLine($"Core.Events pid {eventsProcess.Id} ({eventsHttp}, h2c {eventsGrpc})");
             return platform;
@@ -172,11 +121,8 @@ internal sealed class EventsBenchPlatform : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _registryChannel?.Dispose();
         await _events.DisposeAsync();
         await _registry.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await BenchProcess.ExecuteAsync(_serverConnection, $"drop database if exists \"{Database}\" with (force)", CancellationToken.None);
     }
 
     private static JsonObject Manifest(BenchPlugin plugin) => new()
@@ -195,26 +141,4 @@ internal sealed class EventsBenchPlatform : IAsyncDisposable
             ["subscribes"] = new JsonArray([.. plugin.Subscribes.Select(s => (JsonNode)s)]),
         },
     };
-
-    /// <summary>Installs the manifest (enabled on register) and registers the plugin; its plugin token.</summary>
-    private static async Task<string> InstallAsync(RegistryAdmin.RegistryAdminClient admin, Metadata manager, Uri registryHttp, JsonObject manifest,
-        CancellationToken cancellationToken)
-    {
-        var installed = await admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = manifest.ToJsonString(), EnableOnRegister = true }, manager,
-            cancellationToken: cancellationToken);
-        using var client = new HttpClient { BaseAddress = registryHttp };
-        using var response = await client.PostAsJsonAsync("/plugins/register", new JsonObject
-        {
-            ["manifest"] = manifest.DeepClone(),
-            ["address"] = "http://127.0.0.1:9",
-            ["registration_credential"] = installed.RegistrationCredential.Secret,
-        }, cancellationToken);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"Registering {manifest["id"]} failed: {(int)response.StatusCode} {body}");
-        }
-
-        return body.GetProperty("token").GetString()!;
-    }
 }

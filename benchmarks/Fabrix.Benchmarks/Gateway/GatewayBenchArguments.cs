@@ -1,4 +1,3 @@
-using System.Globalization;
 
 namespace Fabrix.Benchmarks.Gateway;
 
@@ -39,74 +38,18 @@ internal sealed record GatewayBenchArguments(
 
     public static bool TryParse(string[] args, out GatewayBenchArguments arguments, out string? error)
     {
+        var options = BenchOptions.Read(args);
         arguments = new GatewayBenchArguments(args.Length > 0 ? args[0] : string.Empty,
-            Environment.GetEnvironmentVariable(BenchmarkArguments.ConnectionVariable) ?? string.Empty,
-            Environment.GetEnvironmentVariable(NatsVariable) ?? string.Empty,
-            string.Empty, string.Empty, string.Empty, TimeSpan.FromSeconds(10), 3, 64, 1000, TimeSpan.FromSeconds(3));
-        error = null;
-        for (var i = 1; i < args.Length; i += 2)
-        {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            if (value is null)
-            {
-                error = $"{args[i]} needs a value.";
-                return false;
-            }
-
-            switch (args[i])
-            {
-                case "--connection":
-                    arguments = arguments with { Connection = value };
-                    break;
-                case "--nats":
-                    arguments = arguments with { NatsUrl = value };
-                    break;
-                case "--registry":
-                    arguments = arguments with { Registry = value };
-                    break;
-                case "--gateway":
-                    arguments = arguments with { Gateway = value };
-                    break;
-                case "--work":
-                    arguments = arguments with { WorkFolder = value };
-                    break;
-                case "--duration" when BenchmarkArguments.TryParseDuration(value, out var duration) && duration >= TimeSpan.FromSeconds(1) && duration <= TimeSpan.FromMinutes(10):
-                    arguments = arguments with { Duration = duration };
-                    break;
-                case "--warmup" when BenchmarkArguments.TryParseDuration(value, out var warmup) && warmup >= TimeSpan.FromSeconds(1) && warmup <= TimeSpan.FromMinutes(1):
-                    arguments = arguments with { Warmup = warmup };
-                    break;
-                case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds is > 0 and <= 20:
-                    arguments = arguments with { Rounds = rounds };
-                    break;
-                case "--connections" when int.TryParse(value, CultureInfo.InvariantCulture, out var connections) && connections is > 0 and <= 1024:
-                    arguments = arguments with { Connections = connections };
-                    break;
-                case "--rate" when int.TryParse(value, CultureInfo.InvariantCulture, out var rate) && rate is > 0 and <= 50_000:
-                    arguments = arguments with { Rate = rate };
-                    break;
-                default:
-                    error = $"Unknown option or bad value: {args[i]} {value}";
-                    return false;
-            }
-        }
-
-        foreach (var (option, given) in (ReadOnlySpan<(string, string)>)[("--connection", arguments.Connection), ("--nats", arguments.NatsUrl),
-            ("--registry", arguments.Registry), ("--gateway", arguments.Gateway), ("--work", arguments.WorkFolder)])
-        {
-            if (string.IsNullOrWhiteSpace(given))
-            {
-                error = $"{option} is required.";
-                return false;
-            }
-        }
-
-        if (!File.Exists(arguments.Registry) || !File.Exists(arguments.Gateway) || !Directory.Exists(arguments.WorkFolder))
-        {
-            error = "--registry and --gateway must be existing files, --work an existing folder.";
-            return false;
-        }
-
-        return true;
+            options.Required("--connection", Environment.GetEnvironmentVariable(BenchmarkArguments.ConnectionVariable) ?? string.Empty),
+            options.Required("--nats", Environment.GetEnvironmentVariable(NatsVariable) ?? string.Empty),
+            options.ExistingFile("--registry"),
+            options.ExistingFile("--gateway"),
+            options.ExistingFolder("--work"),
+            options.Duration("--duration", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
+            options.Int("--rounds", 3, 1, 20),
+            options.Int("--connections", 64, 1, 1024),
+            options.Int("--rate", 1000, 1, 50_000),
+            options.Duration("--warmup", TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)));
+        return options.Succeeded(out error);
     }
 }

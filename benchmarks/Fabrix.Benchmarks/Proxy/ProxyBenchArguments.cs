@@ -49,80 +49,20 @@ internal sealed record ProxyBenchArguments(
         var bytes = long.TryParse(Environment.GetEnvironmentVariable(BytesVariable), CultureInfo.InvariantCulture, out var fromEnvironment) && fromEnvironment > 0
             ? fromEnvironment
             : 1L << 30;
+        var options = BenchOptions.Read(args);
         arguments = new ProxyBenchArguments(args.Length > 0 ? args[0] : string.Empty,
-            Environment.GetEnvironmentVariable(BenchmarkArguments.ConnectionVariable) ?? string.Empty,
-            Environment.GetEnvironmentVariable(GatewayBenchArguments.NatsVariable) ?? string.Empty,
-            string.Empty, string.Empty, string.Empty, TimeSpan.FromSeconds(10), 3, 64, TimeSpan.FromSeconds(3), bytes, 400, 64 * 1024);
-        error = null;
-        for (var i = 1; i < args.Length; i += 2)
-        {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            if (value is null)
-            {
-                error = $"{args[i]} needs a value.";
-                return false;
-            }
-
-            switch (args[i])
-            {
-                case "--connection":
-                    arguments = arguments with { Connection = value };
-                    break;
-                case "--nats":
-                    arguments = arguments with { NatsUrl = value };
-                    break;
-                case "--registry":
-                    arguments = arguments with { Registry = value };
-                    break;
-                case "--proxy":
-                    arguments = arguments with { Proxy = value };
-                    break;
-                case "--work":
-                    arguments = arguments with { WorkFolder = value };
-                    break;
-                case "--duration" when BenchmarkArguments.TryParseDuration(value, out var duration) && duration >= TimeSpan.FromSeconds(1) && duration <= TimeSpan.FromMinutes(10):
-                    arguments = arguments with { Duration = duration };
-                    break;
-                case "--warmup" when BenchmarkArguments.TryParseDuration(value, out var warmup) && warmup >= TimeSpan.FromSeconds(1) && warmup <= TimeSpan.FromMinutes(1):
-                    arguments = arguments with { Warmup = warmup };
-                    break;
-                case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds is > 0 and <= 20:
-                    arguments = arguments with { Rounds = rounds };
-                    break;
-                case "--connections" when int.TryParse(value, CultureInfo.InvariantCulture, out var connections) && connections is > 0 and <= 1024:
-                    arguments = arguments with { Connections = connections };
-                    break;
-                case "--bytes" when long.TryParse(value, CultureInfo.InvariantCulture, out var size) && size is > 0 and <= 64L << 30:
-                    arguments = arguments with { Bytes = size };
-                    break;
-                case "--small-count" when int.TryParse(value, CultureInfo.InvariantCulture, out var count) && count is > 0 and <= 100_000:
-                    arguments = arguments with { SmallCount = count };
-                    break;
-                case "--small-size" when int.TryParse(value, CultureInfo.InvariantCulture, out var small) && small is > 0 and <= 64 << 20:
-                    arguments = arguments with { SmallSize = small };
-                    break;
-                default:
-                    error = $"Unknown option or bad value: {args[i]} {value}";
-                    return false;
-            }
-        }
-
-        foreach (var (option, given) in (ReadOnlySpan<(string, string)>)[("--connection", arguments.Connection), ("--nats", arguments.NatsUrl),
-            ("--registry", arguments.Registry), ("--proxy", arguments.Proxy), ("--work", arguments.WorkFolder)])
-        {
-            if (string.IsNullOrWhiteSpace(given))
-            {
-                error = $"{option} is required.";
-                return false;
-            }
-        }
-
-        if (!File.Exists(arguments.Registry) || !File.Exists(arguments.Proxy) || !Directory.Exists(arguments.WorkFolder))
-        {
-            error = "--registry and --proxy must be existing files, --work an existing folder.";
-            return false;
-        }
-
-        return true;
+            options.Required("--connection", Environment.GetEnvironmentVariable(BenchmarkArguments.ConnectionVariable) ?? string.Empty),
+            options.Required("--nats", Environment.GetEnvironmentVariable(GatewayBenchArguments.NatsVariable) ?? string.Empty),
+            options.ExistingFile("--registry"),
+            options.ExistingFile("--proxy"),
+            options.ExistingFolder("--work"),
+            options.Duration("--duration", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
+            options.Int("--rounds", 3, 1, 20),
+            options.Int("--connections", 64, 1, 1024),
+            options.Duration("--warmup", TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)),
+            options.Long("--bytes", bytes, 1, 64L << 30),
+            options.Int("--small-count", 400, 1, 100_000),
+            options.Int("--small-size", 64 * 1024, 1, 64 << 20));
+        return options.Succeeded(out error);
     }
 }

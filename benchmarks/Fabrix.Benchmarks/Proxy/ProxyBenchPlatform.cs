@@ -1,11 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fabrix.Benchmarks.AuditIngest;
 using Fabrix.Benchmarks.Gateway;
-using Fabrix.Contracts.Identity;
-using Fabrix.Contracts.Registry.V1;
-using Grpc.Core;
-using Grpc.Net.Client;
 using Npgsql;
 
 namespace Fabrix.Benchmarks.Proxy;
@@ -30,23 +25,19 @@ internal sealed class ProxyBenchPlatform : IAsyncDisposable
     public const string PluginId = "bench-egress";
     public const string ReceiverHost = "bench.receiver.test";
 
-    private readonly ChildProcess _registry;
+    private readonly BenchRegistry _registry;
     private readonly ChildProcess _proxy;
-    private readonly string _serverConnection;
 
-    private ProxyBenchPlatform(ChildProcess registry, ChildProcess proxy, string serverConnection, string database, string databaseConnection, Uri proxyAddress)
+    private ProxyBenchPlatform(BenchRegistry registry, ChildProcess proxy, Uri proxyAddress)
     {
         _registry = registry;
         _proxy = proxy;
-        _serverConnection = serverConnection;
-        Database = database;
-        DatabaseConnection = databaseConnection;
         ProxyAddress = proxyAddress;
     }
 
-    public string Database { get; }
+    public string Database => _registry.Database;
 
-    public string DatabaseConnection { get; }
+    public string DatabaseConnection => _registry.DatabaseConnection;
 
     /// <summary>Core.Proxy's address (http://127.0.0.1:port).</summary>
     public Uri ProxyAddress { get; }
@@ -60,64 +51,25 @@ internal sealed class ProxyBenchPlatform : IAsyncDisposable
     /// <summary>Starts the registry, installs and registers the plugin, starts the proxy and waits until it is healthy.</summary>
     public static async Task<ProxyBenchPlatform> StartAsync(ProxyBenchArguments arguments, TextWriter log, CancellationToken cancellationToken)
     {
-        var database = $"fabrix_bench_proxy_{Guid.NewGuid().ToString("N")[..8]}";
-        await BenchProcess.ExecuteAsync(arguments.Connection, $"create database \"{database}\"", cancellationToken);
-        var databaseConnection = new NpgsqlConnectionStringBuilder(arguments.Connection) { Database = database }.ConnectionString;
-
-        var keys = Directory.CreateDirectory(Path.Combine(arguments.WorkFolder, "proxy-keys")).FullName;
-        var devKey = DevelopmentAdminToken.EnsureKeyFile(Path.Combine(keys, "dev-admin.pem"));
-        var serviceKey = ServiceToken.EnsureKeyFile(Path.Combine(keys, $"{ProxyService}.pem"));
-        var servicePublicKey = ServiceToken.WritePublicKeyFile(serviceKey, Path.Combine(keys, $"{ProxyService}.pub.pem"));
-
-        var registryHttp = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
-        var registryGrpc = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
-        var registry = new ChildProcess("registry", arguments.WorkFolder, BenchProcess.Dotnet(arguments.Registry, [
-            // Development: the registry accepts administrator tokens signed with the development key (installing the plugin).
-            ("ASPNETCORE_ENVIRONMENT", "Development"),
-            ("Kestrel__Endpoints__http__Url", registryHttp.ToString()),
-            ("Kestrel__Endpoints__grpc__Url", registryGrpc.ToString()),
-            ("Kestrel__Endpoints__grpc__Protocols", "Http2"),
-            ("ConnectionStrings__registry", databaseConnection),
-            ("ConnectionStrings__nats", arguments.NatsUrl),
-            ("Fabrix__Registry__KeyRingPath", Path.Combine(arguments.WorkFolder, "keyring")),
-            (DevelopmentAdminToken.KeyFileEnvironmentVariable, devKey),
-            ($"Fabrix__Registry__ServiceIdentity__TrustedServices__{ProxyService}", servicePublicKey),
-            ("Fabrix__Registry__Health__Enabled", "false"),
-            ("Fabrix__Registry__RateLimiting__Enabled", "false"),
-            ("Logging__LogLevel__Default", "Warning"),
-            ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")]));
-
+        var registry = await BenchRegistry.CreateAsync("proxy", ProxyService, arguments.Connection, arguments.NatsUrl, arguments.Registry,
+            arguments.WorkFolder, [], cancellationToken);
         var proxyAddress = new Uri($"http://127.0.0.1:{GatewayPlatform.FreePort()}");
         var proxy = new ChildProcess("proxy", arguments.WorkFolder, BenchProcess.Dotnet(arguments.Proxy, [
             // Development only because the test-only allowance is refused elsewhere (Core.Proxy/README.md, Configuration).
             ("ASPNETCORE_ENVIRONMENT", "Development"),
             ("Kestrel__Endpoints__http__Url", proxyAddress.ToString()),
-            ("ConnectionStrings__nats", arguments.NatsUrl),
-            ("Fabrix__Lanes__Identity__Name", ProxyService),
-            ("Fabrix__Lanes__Identity__KeyPath", serviceKey),
-            ("Fabrix__Lanes__Policy__RegistryAddress", registryGrpc.ToString()),
-            ("Fabrix__Lanes__Tokens__JwksAddress", new Uri(registryHttp, PluginTokenClaims.JwksPath).ToString()),
-            ("Fabrix__Lanes__Audit__Service", ProxyService),
+            .. registry.LaneSettings(),
             ("Fabrix__Proxy__UnsafeTestOnlyAllowedRange", "127.0.0.1/32"),
             ("Fabrix__Proxy__UnsafeTestOnlyHosts__0", $"{ReceiverHost}=127.0.0.1"),
             // One plugin sends all the load: its bucket must not be what limits the rate (the limiter still runs).
             ("Fabrix__Proxy__Limits__RequestsPerSecond", "1000000"),
-            ("Fabrix__Proxy__Limits__Burst", "1000000"),
-            ("Logging__LogLevel__Default", "Warning"),
-            ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")]));
-        var platform = new ProxyBenchPlatform(registry, proxy, arguments.Connection, database, databaseConnection, proxyAddress);
+            ("Fabrix__Proxy__Limits__Burst", "1000000")]));
+        var platform = new ProxyBenchPlatform(registry, proxy, proxyAddress);
         try
         {
-            registry.Start();
-            await BenchProcess.WaitHealthyAsync("registry", registryHttp, registry, cancellationToken);
-            using var channel = GrpcChannel.ForAddress(registryGrpc);
-            var admin = new RegistryAdmin.RegistryAdminClient(channel);
-            var manager = new Metadata
-            {
-                { "authorization", $"Bearer {DevelopmentAdminToken.Mint(DevelopmentAdminToken.LoadKey(devKey), "bench", [AdminRoles.PluginManager], TimeProvider.System)}" },
-            };
-            platform.Token = await InstallAsync(admin, manager, registryHttp, Manifest(), cancellationToken);
-            log.WriteLine($"registry pid {registry.Id} ({registryHttp}, gRPC {registryGrpc}), database {database}; plugin {PluginId} installed (allowed_domains {ReceiverHost})");
+            await registry.StartAsync(cancellationToken);
+            platform.Token = await registry.InstallAsync(Manifest(), "http://127.0.0.1:9", cancellationToken);
+            log.WriteLine($"registry pid {registry.Pid} ({registry.Http}, gRPC {registry.Grpc}), database {registry.Database}; plugin {PluginId} installed (allowed_domains {ReceiverHost})");
 
             proxy.Start();
             await BenchProcess.WaitHealthyAsync("proxy", proxyAddress, proxy, cancellationToken);
@@ -145,8 +97,6 @@ internal sealed class ProxyBenchPlatform : IAsyncDisposable
     {
         await _proxy.DisposeAsync();
         await _registry.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await BenchProcess.ExecuteAsync(_serverConnection, $"drop database if exists \"{Database}\" with (force)", CancellationToken.None);
     }
 
     private static JsonObject Manifest() => new()
@@ -161,26 +111,4 @@ internal sealed class ProxyBenchPlatform : IAsyncDisposable
         ["security"] = new JsonObject { ["authentication_required"] = true, ["data_classification"] = new JsonArray("internal") },
         ["compliance"] = new JsonObject { ["hipaa_controls"] = new JsonArray(), ["audit_level"] = "basic" },
     };
-
-    /// <summary>Installs the manifest (enabled on register) and registers the plugin; its plugin token.</summary>
-    private static async Task<string> InstallAsync(RegistryAdmin.RegistryAdminClient admin, Metadata manager, Uri registryHttp, JsonObject manifest,
-        CancellationToken cancellationToken)
-    {
-        var installed = await admin.InstallPluginAsync(new InstallPluginRequest { ManifestJson = manifest.ToJsonString(), EnableOnRegister = true }, manager,
-            cancellationToken: cancellationToken);
-        using var client = new HttpClient { BaseAddress = registryHttp };
-        using var response = await client.PostAsJsonAsync("/plugins/register", new JsonObject
-        {
-            ["manifest"] = manifest.DeepClone(),
-            ["address"] = "http://127.0.0.1:9",
-            ["registration_credential"] = installed.RegistrationCredential.Secret,
-        }, cancellationToken);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"Registering {manifest["id"]} failed: {(int)response.StatusCode} {body}");
-        }
-
-        return body.GetProperty("token").GetString()!;
-    }
 }
