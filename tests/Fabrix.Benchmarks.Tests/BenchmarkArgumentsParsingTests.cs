@@ -43,6 +43,29 @@ public sealed class BenchmarkArgumentsParsingTests : IDisposable
             (arguments.Duration, arguments.Warmup, arguments.Rounds, arguments.Concurrency, arguments.Batch, arguments.Count));
     }
 
+    [Theory]
+    [InlineData(new string[0], 4000)]
+    [InlineData(new[] { "--warmup-count", "0" }, 0)]
+    [InlineData(new[] { "--warmup-count", "250" }, 250)]
+    public void EventsTryParse_WebhooksWarmupCount_DefaultOrGiven(string[] extra, int expected)
+    {
+        var parsed = EventsBenchArguments.TryParse(
+            ["webhooks", "--connection", "Host=db", "--nats", "nats://n", "--registry", _dll, "--events", _dll, "--work", _work, .. extra], out var arguments, out var error);
+
+        Assert.True(parsed, error);
+        Assert.Equal(expected, arguments.WarmupCount);
+    }
+
+    [Fact]
+    public void EventsTryParse_WebhooksNegativeWarmupCount_RefusedNamingTheOption()
+    {
+        var parsed = EventsBenchArguments.TryParse(
+            ["webhooks", "--connection", "Host=db", "--nats", "nats://n", "--registry", _dll, "--events", _dll, "--work", _work, "--warmup-count", "-1"], out _, out var error);
+
+        Assert.False(parsed);
+        Assert.StartsWith("--warmup-count must be", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EventsTryParse_PublishWithoutNatsUrl_NatsIsRequired()
     {

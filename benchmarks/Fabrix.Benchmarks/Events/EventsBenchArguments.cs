@@ -20,14 +20,15 @@ internal sealed record EventsBenchArguments(
     int Rounds,
     int Concurrency,
     int Batch,
-    int Count)
+    int Count,
+    int WarmupCount)
 {
     public const string Usage = """
         usage: Fabrix.Benchmarks events-publish|events-faults|webhooks --registry <Fabrix.Core.Registry.dll> --events <Fabrix.Core.Events.dll>
                                  --work <folder> [--connection <npgsql>] [--nats <url>] [--nats-server <path>]
                                  events-publish: [--duration 5s] [--warmup 2s] [--rounds 2] [--concurrency 16] [--batch 50]
                                  events-faults:  [--duration 20s] [--concurrency 4]
-                                 webhooks:       [--count 2000] [--rounds 2]
+                                 webhooks:       [--count 2000] [--rounds 2] [--warmup-count 4000]
           --registry     the registry, built in Release; started as its own process on a fresh database
           --events       Core.Events, built in Release; started as its own process
           --work         a folder for keys, logs and pid files (benchmarks/run.sh makes a temporary one)
@@ -41,6 +42,8 @@ internal sealed record EventsBenchArguments(
           --concurrency  concurrent publishers (calls in flight), the same for Core.Events and bare JetStream
           --batch        events per PublishBatch call, and per group of concurrent bare publishes
           --count        deliveries per way and round (webhooks)
+          --warmup-count deliveries through each way before the first round, not measured (webhooks; 0 for none): a
+                         freshly started Core.Events spends about half its CPU in the JIT for the first thousands
         """;
 
     public static bool TryParse(string[] args, out EventsBenchArguments arguments, out string? error)
@@ -62,7 +65,8 @@ internal sealed record EventsBenchArguments(
             options.Int("--rounds", 2, 1, 20),
             options.Int("--concurrency", faults ? 4 : 16, 1, 1024),
             options.Int("--batch", 50, 1, 500),
-            options.Int("--count", 2000, 1, 1_000_000));
+            options.Int("--count", 2000, 1, 1_000_000),
+            options.Int("--warmup-count", 4000, 0, 1_000_000));
         return options.Succeeded(out error);
     }
 }
