@@ -26,7 +26,12 @@ namespace Fabrix.EndToEnd.Tests;
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
-    private static readonly int[] DefaultPorts = [5433, 4222, 8222, 5100, 5101, 5300, 5000, 5200, 5201, 5210, 5305, 5225, 5405, 5215];
+    private static readonly int[] DefaultPorts = [5433, 4222, 8222, 5100, 5101, 5300, 5301, 5000, 5200, 5201, 5210, 5305, 5310, 5311, 5225, 5405, 5215];
+
+    // Ports Chromium refuses to open (net::ERR_UNSAFE_PORT; its restricted list above 1024): an offset putting the console
+    // or any service a browser test opens on one of them would fail every browser test.
+    private static readonly HashSet<int> BrowserRefusedPorts = [1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669,
+        6679, 6697, 10080];
     /// <summary>Core.Events' <c>Fabrix:Events:Delivery:NackBackoff</c> on the e2e platform: 1 s, 2 s, 4 s, then 8 s.</summary>
     public static readonly string[] NackBackoff = ["00:00:01", "00:00:02", "00:00:04", "00:00:08"];
 
@@ -208,11 +213,19 @@ public sealed class PlatformFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>False when <paramref name="offset"/> puts one of the platform's ports on a port Chromium refuses.</summary>
+    public static bool BrowserCanOpen(int offset) => !DefaultPorts.Any(port => BrowserRefusedPorts.Contains(port + offset));
+
     public static async Task<int> FindFreeOffsetAsync()
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
             var offset = Random.Shared.Next(100, 900) * 10;
+            if (!BrowserCanOpen(offset))
+            {
+                continue;
+            }
+
             var taken = false;
             foreach (var port in DefaultPorts)
             {
