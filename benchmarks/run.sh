@@ -80,6 +80,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A fresh machine lacks PostgreSQL and nats-server: eng/setup.sh installs what is missing (instant when nothing is).
+if needs postgres || needs nats || needs nats-binary; then
+  bash "$ROOT/eng/setup.sh" >&2
+fi
+
 echo "building $PROJECT (Release)" >&2
 dotnet build "$ROOT/$PROJECT" -c Release -nologo -clp:ErrorsOnly -v quiet >&2
 

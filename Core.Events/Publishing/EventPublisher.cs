@@ -60,22 +60,38 @@ internal sealed class EventPublisher(
         CancellationToken cancellationToken)
     {
         var prepared = Prepare(pluginId, typeName, payload, idempotencyKey, traceparent);
-        return prepared.Refusal is { } refusal ? new PublishOutcome(null, refusal) : await StoreAsync(prepared, cancellationToken);
+        if (prepared.Refusal is { } refusal)
+        {
+            return new PublishOutcome(null, refusal);
+        }
+
+        using var timeout = AckTimeout(cancellationToken);
+        return await StoreAsync(prepared, cancellationToken, timeout.Token);
     }
 
     /// <summary>Publishes several events; each is checked and stored on its own, concurrently, results in order.</summary>
     public async Task<IReadOnlyList<PublishOutcome>> PublishBatchAsync(string pluginId, IReadOnlyList<PublishRequest> requests, string? traceparent,
         CancellationToken cancellationToken)
     {
+        // One acknowledgement deadline for the whole batch (one timer, not one per event): the events go out together.
+        using var timeout = AckTimeout(cancellationToken);
         var outcomes = new Task<PublishOutcome>[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
             var request = requests[i];
             var prepared = Prepare(pluginId, TypeNameOf(request.Data), new EventPayload(null, request.Data), request.IdempotencyKey, traceparent);
-            outcomes[i] = prepared.Refusal is { } refusal ? Task.FromResult(new PublishOutcome(null, refusal)) : StoreAsync(prepared, cancellationToken);
+            outcomes[i] = prepared.Refusal is { } refusal ? Task.FromResult(new PublishOutcome(null, refusal)) : StoreAsync(prepared, cancellationToken, timeout.Token);
         }
 
         return await Task.WhenAll(outcomes);
+    }
+
+    /// <summary>The call's token, cancelled also when <see cref="PublishOptions.AckTimeout"/> has passed.</summary>
+    private CancellationTokenSource AckTimeout(CancellationToken cancellationToken)
+    {
+        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.AckTimeout);
+        return timeout;
     }
 
     /// <summary>Audits a publish refused before the publisher saw it (the token check).</summary>
@@ -145,16 +161,15 @@ internal sealed class EventPublisher(
         return new Prepared(null, type, envelope, pluginId, msgId);
     }
 
-    private async Task<PublishOutcome> StoreAsync(Prepared prepared, CancellationToken cancellationToken)
+    /// <summary>Stores one event; <paramref name="timeoutToken"/> is the call's token linked with the acknowledgement deadline.</summary>
+    private async Task<PublishOutcome> StoreAsync(Prepared prepared, CancellationToken cancellationToken, CancellationToken timeoutToken)
     {
         var envelope = prepared.Envelope;
         try
         {
             await streams.EnsureAsync(cancellationToken);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.AckTimeout);
             var ack = await streams.JetStream.PublishAsync(streams.SubjectOf(prepared.Type), envelope.ToByteArray(),
-                opts: new NatsJSPubOpts { MsgId = prepared.MessageId }, cancellationToken: timeout.Token);
+                opts: new NatsJSPubOpts { MsgId = prepared.MessageId }, cancellationToken: timeoutToken);
             if (ack.Error is { } error)
             {
                 return Refuse(prepared, EventsRefusal.Backpressure(_options.RetryAfter, $"JetStream answered {error.Code}: {error.Description}"));
@@ -163,7 +178,7 @@ internal sealed class EventPublisher(
             var stored = new PublishResponse { EventId = envelope.Id, Sequence = ack.Seq, Duplicate = ack.Duplicate };
             if (ack.Duplicate)
             {
-                stored.EventId = await StoredIdAsync(ack.Seq, timeout.Token);
+                stored.EventId = await StoredIdAsync(ack.Seq, timeoutToken);
             }
 
             Audit(prepared.PluginId, prepared.Type.Name, prepared.Type, stored.EventId, string.Empty, envelope.Traceparent, stored.Duplicate);

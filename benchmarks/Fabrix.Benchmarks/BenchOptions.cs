@@ -86,6 +86,19 @@ internal sealed class BenchOptions
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/>.</summary>
     public int Int(string name, int fallback, int min, int max) => (int)Long(name, fallback, min, max);
 
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>, or null when not given (or bad: a problem).</summary>
+    public int? OptionalInt(string name, int min, int max)
+    {
+        if (Given(name) is null)
+        {
+            return null;
+        }
+
+        var before = _problems.Count;
+        var value = Int(name, 0, min, max);
+        return _problems.Count == before ? value : null;
+    }
+
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/>.</summary>
     public long Long(string name, long fallback, long min, long max)
     {

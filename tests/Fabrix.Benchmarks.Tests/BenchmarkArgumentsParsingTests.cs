@@ -66,6 +66,30 @@ public sealed class BenchmarkArgumentsParsingTests : IDisposable
         Assert.StartsWith("--warmup-count must be", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(new string[0], null)]
+    [InlineData(new[] { "--e2e-rate", "1200" }, 1200)]
+    public void EventsTryParse_PublishEndToEndRate_HalfTheMaximumUnlessGiven(string[] extra, int? expected)
+    {
+        var parsed = EventsBenchArguments.TryParse(
+            ["events-publish", "--connection", "Host=db", "--nats", "nats://n", "--registry", _dll, "--events", _dll, "--work", _work, .. extra], out var arguments, out var error);
+
+        Assert.True(parsed, error);
+        Assert.Equal(expected, arguments.EndToEndRate);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("fast")]
+    public void EventsTryParse_PublishBadEndToEndRate_RefusedNamingTheOption(string value)
+    {
+        var parsed = EventsBenchArguments.TryParse(
+            ["events-publish", "--connection", "Host=db", "--nats", "nats://n", "--registry", _dll, "--events", _dll, "--work", _work, "--e2e-rate", value], out _, out var error);
+
+        Assert.False(parsed);
+        Assert.Equal($"--e2e-rate must be a whole number from 1 to 1000000 (was '{value}').", error);
+    }
+
     [Fact]
     public void EventsTryParse_PublishWithoutNatsUrl_NatsIsRequired()
     {

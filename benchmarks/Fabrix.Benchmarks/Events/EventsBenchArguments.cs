@@ -21,12 +21,13 @@ internal sealed record EventsBenchArguments(
     int Concurrency,
     int Batch,
     int Count,
-    int WarmupCount)
+    int WarmupCount,
+    double? EndToEndRate)
 {
     public const string Usage = """
         usage: Fabrix.Benchmarks events-publish|events-faults|webhooks --registry <Fabrix.Core.Registry.dll> --events <Fabrix.Core.Events.dll>
                                  --work <folder> [--connection <npgsql>] [--nats <url>] [--nats-server <path>]
-                                 events-publish: [--duration 5s] [--warmup 2s] [--rounds 2] [--concurrency 16] [--batch 50]
+                                 events-publish: [--duration 5s] [--warmup 2s] [--rounds 2] [--concurrency 16] [--batch 50] [--e2e-rate N]
                                  events-faults:  [--duration 20s] [--concurrency 4]
                                  webhooks:       [--count 2000] [--rounds 2] [--warmup-count 4000]
           --registry     the registry, built in Release; started as its own process on a fresh database
@@ -41,6 +42,8 @@ internal sealed record EventsBenchArguments(
           --rounds       rounds; each runs every way once, in an order rotated per round
           --concurrency  concurrent publishers (calls in flight), the same for Core.Events and bare JetStream
           --batch        events per PublishBatch call, and per group of concurrent bare publishes
+          --e2e-rate     publishes per second of the latency run (events-publish); default half the maximum end-to-end rate,
+                         measured first with the same callers publishing unpaced while the subscriber receives
           --count        deliveries per way and round (webhooks)
           --warmup-count deliveries through each way before the first round, not measured (webhooks; 0 for none): a
                          freshly started Core.Events spends about half its CPU in the JIT for the first thousands
@@ -66,7 +69,8 @@ internal sealed record EventsBenchArguments(
             options.Int("--concurrency", faults ? 4 : 16, 1, 1024),
             options.Int("--batch", 50, 1, 500),
             options.Int("--count", 2000, 1, 1_000_000),
-            options.Int("--warmup-count", 4000, 0, 1_000_000));
+            options.Int("--warmup-count", 4000, 0, 1_000_000),
+            options.OptionalInt("--e2e-rate", 1, 1_000_000));
         return options.Succeeded(out error);
     }
 }

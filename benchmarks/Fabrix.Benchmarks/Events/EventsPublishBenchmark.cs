@@ -23,8 +23,8 @@ namespace Fabrix.Benchmarks.Events;
 /// Core.Events' own (file storage, duplicate window), with the same concurrency in the same run. Batched
 /// (<c>PublishBatch</c> of <c>--batch</c> events against <c>--batch</c> concurrent bare publishes awaited together) and
 /// unbatched (one event per call against one publish at a time per caller). Then the end-to-end latency from the
-/// <c>Publish</c> call to a real subscriber's handler over the <c>Subscribe</c> stream, at half the measured unbatched
-/// Core.Events rate.
+/// <c>Publish</c> call to a real subscriber's handler over the <c>Subscribe</c> stream, at half the maximum end-to-end
+/// rate measured just before (unpaced publishing with the subscriber attached), or at <c>--e2e-rate</c>.
 /// </summary>
 internal static class EventsPublishBenchmark
 {
@@ -102,15 +102,19 @@ internal static class EventsPublishBenchmark
         output.WriteLine($"batched ({arguments.Batch}):  bare {bare:0} /s, Core.Events {fabrix:0} /s, ratio {fabrix / bare:0.00}");
         output.WriteLine($"unbatched:      bare {bareSingle:0} /s, Core.Events {fabrixSingle:0} /s, ratio {fabrixSingle / bareSingle:0.00}");
 
-        var latencyRate = Math.Max(1, fabrixSingle / 2);
-        var latency = await EndToEndAsync(client, publisher, EventsBenchPlatform.Bearer(platform.Tokens[Subscriber]), latencyRate, arguments, cancellationToken);
+        var subscriber = EventsBenchPlatform.Bearer(platform.Tokens[Subscriber]);
+        var maximum = await EndToEndMaximumAsync(client, publisher, subscriber, arguments, cancellationToken);
+        output.WriteLine($"end to end, unpaced: {maximum.Published:0} published /s, {maximum.Delivered:0} delivered /s ({arguments.Concurrency} callers of single publishes, " +
+            $"one subscriber); load {BenchSteps.LoadAverage()}");
+        var latencyRate = arguments.EndToEndRate ?? Math.Max(1, maximum.Delivered / 2);
+        var latency = await EndToEndAsync(client, publisher, subscriber, latencyRate, arguments, cancellationToken);
         if (latency.Count == 0)
         {
             throw new InvalidOperationException("No event of the latency run reached the subscriber (see events.log in the work folder; KEEP_WORK=1 keeps it).");
         }
 
-        output.WriteLine($"end to end at {latencyRate:0} /s (half the unbatched Core.Events rate): {latency.Count} delivered, {latency.Refused} refused, p50 {latency.P50:0.00} ms, " +
-            $"p99 {latency.P99:0.00} ms, max {latency.Max:0.00} ms; load {BenchSteps.LoadAverage()}");
+        output.WriteLine($"end to end at {latencyRate:0} /s ({(arguments.EndToEndRate is null ? "half the maximum end-to-end rate" : "--e2e-rate")}): {latency.Count} delivered, " +
+            $"{latency.Refused} refused, p50 {latency.P50:0.00} ms, p99 {latency.P99:0.00} ms, max {latency.Max:0.00} ms; load {BenchSteps.LoadAverage()}");
 
         var summary = new JsonObject
         {
@@ -125,6 +129,7 @@ internal static class EventsPublishBenchmark
             ["unbatched_bare_rate"] = Math.Round(bareSingle, 1),
             ["unbatched_fabrix_rate"] = Math.Round(fabrixSingle, 1),
             ["unbatched_ratio"] = Math.Round(fabrixSingle / bareSingle, 3),
+            ["e2e_max_rate"] = Math.Round(maximum.Delivered, 1),
             ["e2e_rate"] = Math.Round(latencyRate, 1),
             ["e2e_delivered"] = latency.Count,
             ["e2e_refused"] = latency.Refused,
@@ -286,6 +291,84 @@ internal static class EventsPublishBenchmark
 
     private sealed record LatencyResult(int Count, double P50, double P99, double Max, long Refused);
 
+    private const string MaximumPrefix = "max-";
+
+    /// <summary>
+    /// The maximum end-to-end rate: <c>--concurrency</c> callers of single <c>Publish</c> calls, unpaced, while the
+    /// subscriber holds a <c>Subscribe</c> stream and acknowledges each delivery; after <c>--warmup</c>, deliveries per
+    /// second over <c>--duration</c> (what the whole path sustains: publish, store, deliver, ack, and both audits). Then
+    /// it waits (up to 60 s) until the subscriber has every event, so no backlog is in front of the latency run.
+    /// </summary>
+    private static async Task<(double Published, double Delivered)> EndToEndMaximumAsync(EventsClient client, Metadata publisher, Metadata subscriber,
+        EventsBenchArguments arguments, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var call = client.Subscribe(subscriber, cancellationToken: stop.Token);
+        await call.RequestStream.WriteAsync(new SubscribeRequest { Open = new OpenSubscription { EventTypes = { "DocumentProcessed" } } }, cancellationToken);
+        await call.ResponseHeadersAsync;
+        long delivered = 0;
+        var handler = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var delivery in call.ResponseStream.ReadAllAsync(stop.Token))
+                {
+                    if (delivery.Attempt == 1 && delivery.Event.Data.Unpack<DocumentProcessed>().DocumentId.StartsWith(MaximumPrefix, StringComparison.Ordinal))
+                    {
+                        Interlocked.Increment(ref delivered);
+                    }
+
+                    await call.RequestStream.WriteAsync(new SubscribeRequest { Ack = new Settle { EventId = delivery.Event.Id } }, CancellationToken.None);
+                }
+            }
+            catch (RpcException) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }, CancellationToken.None);
+
+        long published = 0;
+        async Task<(int, string?)> PublishOneAsync(CancellationToken token)
+        {
+            await client.PublishAsync(new PublishRequest { Data = Any.Pack(Document($"{MaximumPrefix}{Interlocked.Increment(ref _sequence)}")) }, publisher,
+                cancellationToken: token);
+            Interlocked.Increment(ref published);
+            return (1, null);
+        }
+
+        if (arguments.Warmup > TimeSpan.Zero)
+        {
+            await LoadAsync(arguments.Concurrency, arguments.Warmup, PublishOneAsync, cancellationToken);
+        }
+
+        var deliveredBefore = Interlocked.Read(ref delivered);
+        var watch = Stopwatch.StartNew();
+        var load = await LoadAsync(arguments.Concurrency, arguments.Duration, PublishOneAsync, cancellationToken);
+        var rate = (Interlocked.Read(ref delivered) - deliveredBefore) / watch.Elapsed.TotalSeconds;
+
+        var drain = Stopwatch.StartNew();
+        while (Interlocked.Read(ref delivered) < Interlocked.Read(ref published) && drain.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+        }
+
+        await stop.CancelAsync();
+        await handler;
+        return (load.Rate, rate);
+    }
+
+    private static DocumentProcessed Document(string id) => new()
+    {
+        DocumentId = id,
+        DocumentType = "invoice",
+        Outcome = "SUCCEEDED",
+        PageCount = 3,
+        ResultPath = "/documents/result",
+        ProcessedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+    };
+
     /// <summary>
     /// Single publishes paced at <paramref name="rate"/> per second (warm-up, then the measured window) while a subscriber
     /// holds a <c>Subscribe</c> stream and acknowledges each delivery; the latency is from just before the
@@ -352,15 +435,7 @@ internal static class EventsPublishBenchmark
                 Volatile.Write(ref starts[n], Stopwatch.GetTimestamp());
                 inFlight.Add(PublishDocumentAsync(client, publisher, new PublishRequest
                 {
-                    Data = Any.Pack(new DocumentProcessed
-                    {
-                        DocumentId = n.ToString(CultureInfo.InvariantCulture),
-                        DocumentType = "invoice",
-                        Outcome = "SUCCEEDED",
-                        PageCount = 3,
-                        ResultPath = "/documents/result",
-                        ProcessedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-                    }),
+                    Data = Any.Pack(Document(n.ToString(CultureInfo.InvariantCulture))),
                 }, () => Interlocked.Increment(ref refused), cancellationToken));
             }
 
