@@ -30,6 +30,14 @@ public sealed class DecisionAuditOptions
     /// <summary>The most bytes of records one message carries (a single larger record still goes alone); below NATS's max_payload.</summary>
     public int MaxBatchBytes { get; set; } = 512 * 1024;
 
+    /// <summary>
+    /// How long a publish that found fewer than <see cref="MaxBatch"/> records waits for more before it goes out (0: never
+    /// waits). Nobody waits on it (<see cref="DecisionAuditWriter.Write"/> returns at once); it only delays the record's
+    /// arrival in the audit chain, and turns a trickle of single-record messages into fewer, larger ones, each of which
+    /// costs JetStream, the lane and the registry's ingest once.
+    /// </summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>How long one publish waits for its acknowledgement before it counts as failed and is retried.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -94,6 +102,11 @@ internal sealed class DecisionAuditOptionsValidator : IValidateOptions<DecisionA
         if (options.MaxBatchBytes is < 1024 or > 8 * 1024 * 1024)
         {
             failures.Add($"{DecisionAuditOptions.SectionName}:MaxBatchBytes must be between 1024 and 8388608 (was {options.MaxBatchBytes}).");
+        }
+
+        if (options.Linger < TimeSpan.Zero || options.Linger > TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{DecisionAuditOptions.SectionName}:Linger must be between 00:00:00 and 00:00:01 (was {options.Linger}).");
         }
 
         if (options.PublishTimeout < TimeSpan.FromMilliseconds(100) || options.PublishTimeout > TimeSpan.FromMinutes(5))

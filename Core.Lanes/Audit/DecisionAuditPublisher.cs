@@ -13,7 +13,7 @@ namespace Fabrix.Core.Lanes.Audit;
 /// <summary>
 /// Drains <see cref="DecisionAuditWriter"/>'s buffer to JetStream: <see cref="DecisionAuditOptions.PublishConcurrency"/>
 /// workers, each taking what the buffer holds (up to <see cref="DecisionAuditOptions.MaxBatch"/> records of one lane and
-/// <see cref="DecisionAuditOptions.MaxBatchBytes"/>, without waiting for more), publishing it as one message and waiting
+/// <see cref="DecisionAuditOptions.MaxBatchBytes"/>; a short batch waits <see cref="DecisionAuditOptions.Linger"/> for more), publishing it as one message and waiting
 /// for its acknowledgement (the records are stored). One record goes out as a <see cref="DecisionRecord"/> with
 /// <c>Nats-Msg-Id</c> = record id; several as a <see cref="DecisionBatch"/> (<see cref="DecisionMessages"/>), so the
 /// per-message cost of JetStream and of the registry's ingest is paid once per batch: batches form on their own when
@@ -94,18 +94,12 @@ internal sealed partial class DecisionAuditPublisher(
                 batch.Add(carried);
                 var lane = carried.Lane;
                 var bytes = carried.CalculateSize();
-                carried = null;
-                while (batch.Count < settings.MaxBatch && reader.TryRead(out var next))
+                carried = Fill(batch, lane, ref bytes);
+                if (carried is null && batch.Count < settings.MaxBatch && settings.Linger > TimeSpan.Zero)
                 {
-                    var size = next.CalculateSize();
-                    if (next.Lane != lane || bytes + size > settings.MaxBatchBytes)
-                    {
-                        carried = next;
-                        break;
-                    }
-
-                    batch.Add(next);
-                    bytes += size;
+                    // A short batch: let more records join it before it goes out (see DecisionAuditOptions.Linger).
+                    await Task.Delay(settings.Linger, timeProvider, cancellationToken);
+                    carried = Fill(batch, lane, ref bytes);
                 }
 
                 await PublishUntilStoredAsync(lane, batch, cancellationToken);
@@ -115,6 +109,29 @@ internal sealed partial class DecisionAuditPublisher(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>
+    /// Adds what the buffer holds now to <paramref name="batch"/>, up to <see cref="DecisionAuditOptions.MaxBatch"/>
+    /// records and <see cref="DecisionAuditOptions.MaxBatchBytes"/>; returns the record that ends it (another lane, or
+    /// no room left), which opens the next batch.
+    /// </summary>
+    private DecisionRecord? Fill(List<DecisionRecord> batch, Lane lane, ref int bytes)
+    {
+        var settings = options.Value;
+        while (batch.Count < settings.MaxBatch && writer.Reader.TryRead(out var next))
+        {
+            var size = next.CalculateSize();
+            if (next.Lane != lane || bytes + size > settings.MaxBatchBytes)
+            {
+                return next;
+            }
+
+            batch.Add(next);
+            bytes += size;
+        }
+
+        return null;
     }
 
     private async Task PublishUntilStoredAsync(Lane lane, List<DecisionRecord> records, CancellationToken cancellationToken)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
@@ -199,6 +200,35 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
     }
 
     [Fact]
+    public async Task Publisher_RecordsWrittenWhileAShortBatchLingers_GoOutWithItInOneMessage()
+    {
+        var (stream, subject) = await CreateStreamAsync();
+        var clock = new FakeTimeProvider();
+        using var host = Build(services => services.AddSingleton<TimeProvider>(clock), ("Subject", subject), ("PublishConcurrency", "1"), ("Linger", "00:00:00.005"));
+        await host.StartAsync(Ct);
+        var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
+        var metrics = host.Services.GetRequiredService<DecisionAuditMetrics>();
+
+        Assert.Equal(DecisionAuditResult.Accepted, writer.Write(Decision(Lane.Canonical, bytes: 0)));
+        // The one worker took the record and waits the linger (on the clock) for more.
+        await Eventually.WaitAsync(() => writer.Buffered == 0, "the first record taken", Ct);
+        Assert.Equal(DecisionAuditResult.Accepted, writer.Write(Decision(Lane.Canonical, bytes: 1)));
+        Assert.Equal(DecisionAuditResult.Accepted, writer.Write(Decision(Lane.Canonical, bytes: 2)));
+        Assert.Equal(0, metrics.PublishedTotal);
+        // The clock moves on until the linger ends (the worker may start its wait after the first step).
+        await Eventually.WaitAsync(() =>
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            return metrics.PublishedTotal == 3;
+        }, "3 records acknowledged", Ct);
+        var messages = await ReadMessagesAsync(stream, 3);
+        await host.StopAsync(Ct);
+
+        var message = Assert.Single(messages);
+        Assert.Equal([0L, 1L, 2L], message.Records.Select(r => r.Bytes));
+    }
+
+    [Fact]
     public void Options_EveryBadKey_ReportedAtOnce()
     {
         var options = new DecisionAuditOptions
@@ -208,6 +238,7 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
             PublishConcurrency = 0,
             MaxBatch = 0,
             MaxBatchBytes = 10,
+            Linger = TimeSpan.FromSeconds(2),
             PublishTimeout = TimeSpan.Zero,
             MaxRetryDelay = TimeSpan.Zero,
             Service = " ",
@@ -215,7 +246,7 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
 
         var result = new DecisionAuditOptionsValidator().Validate(null, options);
 
-        Assert.Equal(["Subject", "BufferCapacity", "PublishConcurrency", "MaxBatch", "MaxBatchBytes", "PublishTimeout", "MaxRetryDelay", "Service"],
+        Assert.Equal(["Subject", "BufferCapacity", "PublishConcurrency", "MaxBatch", "MaxBatchBytes", "Linger", "PublishTimeout", "MaxRetryDelay", "Service"],
             result.Failures!.Select(f => f.Split(' ')[0].Split(':')[^1]));
     }
 
@@ -233,9 +264,12 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
         new("orders", lane, "billing/invoices", "forward", Allowed: false, "not_a_dependency", Guid.NewGuid().ToString("N"),
             Traceparent: null, Bytes: bytes, Duration: TimeSpan.FromMilliseconds(1.5));
 
-    private IHost Build(params (string Key, string Value)[] settings)
+    private IHost Build(params (string Key, string Value)[] settings) => Build(_ => { }, settings);
+
+    private IHost Build(Action<IServiceCollection> configure, params (string Key, string Value)[] settings)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        configure(builder.Services);
         builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>($"{DecisionAuditOptions.SectionName}:{s.Key}", s.Value)));
         builder.Services.AddLogging();
         builder.Services.AddSingleton<INatsConnection>(new NatsConnection(new NatsOpts { Url = nats.Url }));
