@@ -20,8 +20,9 @@ namespace Fabrix.Benchmarks.Events;
 /// <c>webhooks</c> (issue 11 section 7): deliveries per second from Core.Events to a local receiver (one endpoint for
 /// UserDeleted, added through the registry's WebhooksAdmin) against a bare <see cref="HttpClient"/> POST loop to the same
 /// receiver with the same CloudEvents JSON body and the same Standard Webhooks signing (<see cref="WebhookSignature"/>,
-/// the endpoint's own secret). Core.Events' attempts to one endpoint are sequential, so the bare loop is one POST at a
-/// time too; a second bare way with 8 concurrent loops shows what concurrency per endpoint would give.
+/// the endpoint's own secret): one POST at a time; a second bare way with 8 concurrent loops shows what concurrency per
+/// endpoint gives (Core.Events makes up to <c>ParallelAttempts</c>, 8, attempts to one endpoint at a time). Each
+/// Core.Events round also prints the CPU per 1,000 deliveries of Core.Events, the registry, nats-server and PostgreSQL.
 /// <para>Core.Events' rate is the events published (a burst of <c>PublishBatch</c> calls, far faster than the
 /// deliveries) divided by the time from the first publish to the last delivery's arrival.</para>
 /// </summary>
@@ -58,11 +59,44 @@ internal static class WebhooksBenchmark
         await WaitDeliveringAsync(client, publisher, receiver, cancellationToken);
         output.WriteLine($"{Environment.ProcessorCount} cores, load average {BenchSteps.LoadAverage()}; {arguments.Count} deliveries per way, {arguments.Rounds} round(s)");
 
+        // Where the CPU of a Core.Events delivery goes (from /proc): Core.Events, the registry (it ingests the decision audit:
+        // the publish and the attempt of each delivery), nats-server and PostgreSQL (the audit chain's rows).
+        await using var database = Npgsql.NpgsqlDataSource.Create(arguments.Connection);
+        var postgres = await PostgresServerCpu.LocateAsync(database, cancellationToken);
+        var natsPidFile = Path.Combine(arguments.WorkFolder, "nats-fixed.pid");
+        var natsPid = File.Exists(natsPidFile) && int.TryParse(File.ReadAllText(natsPidFile).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+        (string Name, Func<TimeSpan> Read)[] processes =
+        [
+            ("events", () => ProcessCpu.Of(platform.EventsPid)),
+            ("registry", () => ProcessCpu.Of(platform.RegistryPid)),
+            ("nats", () => natsPid == 0 ? TimeSpan.Zero : ProcessCpu.Of(natsPid)),
+            ("postgres", () => postgres?.Sample() ?? TimeSpan.Zero),
+        ];
+        var fabrixCpu = string.Empty;
+        async Task<double> FabrixMeasuredAsync(int count)
+        {
+            var before = processes.Select(p => p.Read()).ToArray();
+            var rate = await FabrixAsync(client, publisher, receiver, count, cancellationToken);
+            // The audit records of the last deliveries reach the chain a moment after the deliveries themselves.
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            var after = processes.Select(p => p.Read()).ToArray();
+            fabrixCpu = "; CPU per 1000: " + string.Join(", ", processes.Select((p, k) =>
+                string.Create(CultureInfo.InvariantCulture, $"{p.Name} {(after[k] - before[k]).TotalMilliseconds * 1000 / count:0.0} ms")));
+            return rate;
+        }
+
+        // What the same processes spend doing nothing in particular (health checks, timers), to read the figures above against.
+        var idleBefore = processes.Select(p => p.Read()).ToArray();
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        var idleAfter = processes.Select(p => p.Read()).ToArray();
+        output.WriteLine("idle CPU per second: " + string.Join(", ", processes.Select((p, k) =>
+            string.Create(CultureInfo.InvariantCulture, $"{p.Name} {(idleAfter[k] - idleBefore[k]).TotalMilliseconds / 2:0.0} ms"))));
+
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
         var ways = new (string Name, Func<Task<double>> Run)[]
         {
             ("bare", () => BareAsync(http, receiver, key, arguments.Count, 1, cancellationToken)),
-            ("fabrix", () => FabrixAsync(client, publisher, receiver, arguments.Count, cancellationToken)),
+            ("fabrix", () => FabrixMeasuredAsync(arguments.Count)),
             ($"bare-x{ParallelLoops}", () => BareAsync(http, receiver, key, arguments.Count, ParallelLoops, cancellationToken)),
         };
         if (arguments.WarmupCount > 0)
@@ -88,7 +122,7 @@ internal static class WebhooksBenchmark
                 var (name, run) = ways[(i + round) % ways.Length];
                 var rate = await run();
                 rates[name].Add(rate);
-                output.WriteLine($"round {round + 1} {name,-8} {rate,8:0} deliveries/s (load {BenchSteps.LoadAverage()})");
+                output.WriteLine($"round {round + 1} {name,-8} {rate,8:0} deliveries/s (load {BenchSteps.LoadAverage()}{(name == "fabrix" ? fabrixCpu : string.Empty)})");
             }
         }
 
