@@ -4,7 +4,6 @@ using Fabrix.AppHost.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Fabrix.AppHost.Tests.Postgres;
 
@@ -20,12 +19,8 @@ public sealed class PostgresShutdownTests
     public async Task Stop_RunningClusterWithAnOpenSession_ServerIsGoneOnReturnAndTheClusterIsShutDown()
     {
         await using var cluster = new ClusterUnderTest();
-        await cluster.PrepareAsync();
-        cluster.Start();
-        await cluster.WaitUntilHealthyAsync();
-        // An idle session, as a service's connection pool holds: only a fast shutdown ends it.
-        await using var session = new NpgsqlConnection(cluster.ConnectionString("postgres", cluster.SuperuserPassword, "registry"));
-        await session.OpenAsync(TestContext.Current.CancellationToken);
+        await cluster.StartHealthyAsync();
+        await using var session = await cluster.OpenIdleSessionAsync();
         var (shutdown, log) = Shutdown(cluster.Postgres);
 
         // No signal from the test: the wrapper and the server are stopped by the service alone.
