@@ -62,7 +62,8 @@ internal static class Platform
             .WithFabrixGrpcEndpoint(layout.Port(FabrixPorts.EventsGrpc))
             .WithEnvironment("Fabrix__Lanes__Audit__Service", "events");
         // Only the service that delivers events may read push and webhook secrets (the registry's PushTargets and
-        // WebhookTargets); its identity is the lane's resource name, not the registry's default "core-events".
+        // WebhookTargets); its identity is the lane's resource name, "events" (the registry's default too: set here so the
+        // one service trusted with those secrets is written next to the lane it names).
         registry.WithEnvironment("Fabrix__Registry__Webhooks__DeliveryService", "events");
 
         builder.AddFabrixProject<Projects.Fabrix_AdminConsole>("console")

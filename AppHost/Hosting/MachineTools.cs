@@ -3,9 +3,9 @@ using System.Globalization;
 namespace Fabrix.AppHost.Hosting;
 
 /// <summary>
-/// The machine binaries the platform runs (PostgreSQL 15+, nats-server; <c>setsid</c> and <c>setpriv</c> from util-linux). Debian
-/// keeps PostgreSQL's binaries in <c>/usr/lib/postgresql/MAJOR/bin</c>, off PATH; initdb and postgres must come from
-/// one folder, and a cluster must be run by the major version that created it.
+/// The machine binaries the platform runs (PostgreSQL 15+, nats-server; <c>setpriv</c> from util-linux). Debian
+/// keeps PostgreSQL's binaries in <c>/usr/lib/postgresql/MAJOR/bin</c>, off PATH; initdb, postgres and pg_ctl must come
+/// from one folder, and a cluster must be run by the major version that created it.
 /// </summary>
 internal static class MachineTools
 {
@@ -23,7 +23,7 @@ internal static class MachineTools
     public static string Require(string fileName) =>
         Find(fileName) ?? throw new AppHostException($"{fileName} is not installed (not found on PATH); {InstallHint}");
 
-    /// <summary>The folder with initdb and postgres for the cluster in <paramref name="dataDirectory"/> (or the newest).</summary>
+    /// <summary>The folder with initdb, postgres and pg_ctl for the cluster in <paramref name="dataDirectory"/> (or the newest).</summary>
     public static string RequirePostgresBin(string dataDirectory)
     {
         var wantedMajor = ClusterMajorVersion(dataDirectory);
@@ -40,8 +40,8 @@ internal static class MachineTools
             candidates.Add(Path.GetDirectoryName(File.ResolveLinkTarget(initdb, returnFinalTarget: true)?.FullName ?? initdb)!);
         }
 
-        return candidates.FirstOrDefault(folder => File.Exists(Path.Combine(folder, "initdb")) && File.Exists(Path.Combine(folder, "postgres")))
-            ?? throw new AppHostException($"PostgreSQL is not installed (initdb and postgres not found in {DebianPostgresRoot}/*/bin or on PATH); {InstallHint}");
+        return candidates.FirstOrDefault(folder => ((string[])["initdb", "postgres", "pg_ctl"]).All(binary => File.Exists(Path.Combine(folder, binary))))
+            ?? throw new AppHostException($"PostgreSQL is not installed (initdb, postgres and pg_ctl not found in {DebianPostgresRoot}/*/bin or on PATH); {InstallHint}");
     }
 
     /// <summary>Major version recorded in the cluster's PG_VERSION file; null before initdb.</summary>

@@ -65,7 +65,6 @@ internal static class Preflight
             {
                 case FabrixPostgresResource postgres:
                     MachineTools.RequirePostgresBin(postgres.DataDirectory);
-                    MachineTools.Require("setsid");
                     MachineTools.Require("setpriv");
                     break;
                 case ExecutableResource executable when !Path.IsPathRooted(executable.Command):

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Fabrix.AppHost.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Fabrix.AppHost.Postgres;
 
@@ -46,6 +48,10 @@ public static partial class PostgresBuilderExtensions
             .ExcludeFromManifest();
         password.WithParentRelationship(resource);
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(postgres, (_, cancellationToken) => PostgresCluster.PrepareAsync(postgres, cancellationToken));
+
+        // Registered after Aspire's own hosted services (CreateBuilder adds them), so it stops before the orchestrator
+        // stops any resource: each cluster gets its fast shutdown before DCP's SIGTERM and kill (PostgresShutdown).
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PostgresShutdown>());
         return resource;
     }
 

@@ -62,13 +62,15 @@ internal static class PostgresCluster
     /// <summary>
     /// The command line that runs the server: bash, holding the server as its child, turns the SIGTERM with which
     /// Aspire's DCP stops an executable into SIGINT, PostgreSQL's "fast" shutdown. SIGTERM alone is the "smart"
-    /// shutdown, which waits for pooled connections to close and is killed (SIGKILL) about 6 s later, leaving a
-    /// cluster that needs crash recovery; fast shutdown checkpoints and leaves it <c>shut down</c>. The server runs in
-    /// its own session (setsid), so a stop aimed at the whole process group (Ctrl+C, DCP's kill after its grace period)
-    /// reaches only bash: under load the shutdown checkpoint can outlast DCP's grace, and the server finishes it
-    /// instead of being killed. setpriv gives it SIGINT as parent-death signal, so it shuts down (fast) even when bash
-    /// is killed first, and is never left running. As root the same setpriv runs it as user postgres (it execs;
-    /// runuser would sit in between).
+    /// shutdown, which waits for pooled connections to close, leaving a cluster that needs crash recovery when it is
+    /// killed; fast shutdown checkpoints and leaves it <c>shut down</c>. That is not enough on its own: DCP kills the
+    /// executable's whole process tree about 6 s after its SIGTERM (microsoft/aspire#18237), whatever session or group
+    /// the server is in, and under load the shutdown checkpoint takes longer. So the AppHost stops every cluster itself
+    /// with <c>pg_ctl stop</c> before DCP stops anything (<see cref="PostgresShutdown"/>); this wrapper covers a stop
+    /// that does not go through the AppHost's shutdown (the dashboard's Stop button). setpriv gives the server SIGINT as
+    /// its parent-death signal, the last resort: it shuts down (fast) even when bash is killed first, and is never left
+    /// running. As root the same setpriv runs it as user postgres (it execs; runuser would sit in between and turn the
+    /// signal back into SIGTERM).
     /// </summary>
     public static IReadOnlyList<string> RunArguments(FabrixPostgresResource postgres, int port)
     {
@@ -77,26 +79,60 @@ internal static class PostgresCluster
         [
             "-c", RunScript, "fabrix-postgres",
             Path.Combine(bin, "postgres"), postgres.DataDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            SocketOption(postgres), MachineTools.Require("setsid"), MachineTools.Require("setpriv"), IsRoot ? OsUser : string.Empty,
+            SocketOption(postgres), MachineTools.Require("setpriv"), IsRoot ? OsUser : string.Empty,
         ];
     }
 
     /// <summary>
-    /// Positional: $1 postgres binary, $2 data folder, $3 port, $4 socket folder ('' = TCP only), $5 setsid, $6 setpriv,
-    /// $7 the user to run as ('' = this one).
+    /// Positional: $1 postgres binary, $2 data folder, $3 port, $4 socket folder ('' = TCP only), $5 setpriv, $6 the user
+    /// to run as ('' = this one).
     /// </summary>
     internal const string RunScript = """
         set -u
         server=("$1" -D "$2" -p "$3" -c listen_addresses=127.0.0.1 -c "unix_socket_directories=$4")
         user=()
-        if [ -n "$7" ]; then user=(--reuid="$7" --regid="$7" --init-groups); fi
-        "$5" "$6" "${user[@]}" --pdeathsig INT -- "${server[@]}" &
+        if [ -n "$6" ]; then user=(--reuid="$6" --regid="$6" --init-groups); fi
+        "$5" "${user[@]}" --pdeathsig INT -- "${server[@]}" &
         child=$!
         trap 'kill -INT "$child" 2>/dev/null' TERM INT
         status=0
         while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done
         exit "$status"
         """;
+
+    /// <summary>
+    /// <c>pg_ctl stop -m fast -w</c>: a fast shutdown (open sessions are ended, the shutdown checkpoint is written) and
+    /// a wait of at most <paramref name="wait"/> for the server to exit. A cluster whose server is not running (never
+    /// started, already stopped) is <see cref="ClusterStop.NotRunning"/>, not an error.
+    /// </summary>
+    public static async Task<ClusterStop> StopAsync(FabrixPostgresResource postgres, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (!IsInitialized(postgres))
+        {
+            return ClusterStop.NotRunning;
+        }
+
+        var bin = MachineTools.RequirePostgresBin(postgres.DataDirectory);
+        var seconds = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (code, output) = await RunAsync(
+            Path.Combine(bin, "pg_ctl"), ["stop", "-D", postgres.DataDirectory, "-m", "fast", "-w", "-t", seconds],
+            asPostgresUser: true,
+            postgres.RootDirectory,
+            cancellationToken);
+        if (code == 0)
+        {
+            return ClusterStop.Stopped;
+        }
+
+        // pg_ctl's words when postmaster.pid is missing ('PID file "..." does not exist', 'Is server running?') or names
+        // a process that is gone (a server killed outright: 'could not send stop signal (PID: N): No such process').
+        if (output.Contains("Is server running?", StringComparison.Ordinal) || output.Contains("No such process", StringComparison.Ordinal))
+        {
+            return ClusterStop.NotRunning;
+        }
+
+        throw new AppHostException($"pg_ctl stop of {postgres.Display} failed with code {code}: {LastLine(output)}");
+    }
 
     // sockaddr_un.sun_path holds 108 bytes on Linux, the terminating NUL included.
     private static string SocketOption(FabrixPostgresResource postgres) =>

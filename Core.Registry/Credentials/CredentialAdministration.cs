@@ -4,8 +4,6 @@ using Fabrix.Core.Registry.Administration;
 using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Persistence;
-using Fabrix.Core.Registry.Plugins;
-using Fabrix.Core.Registry.Registration;
 using AuditLog = Fabrix.Core.Registry.Audit.AuditLog;
 
 namespace Fabrix.Core.Registry.Credentials;
@@ -20,15 +18,11 @@ internal sealed class CredentialAdministration(RegistryDatabase database, AuditL
 {
     /// <summary>Issues a new credential; the previous one (revoked or not) stops working at once.</summary>
     public Task<RotateRegistrationCredentialResponse> RotateAsync(string id, string reason, Caller caller, CancellationToken cancellationToken) =>
-        audit.RecordFailuresAsync(caller, AuditActions.RotateCredential, id, async () =>
+        PluginSecretChange.RunAsync(database, audit, caller, AuditActions.RotateCredential, id, async (transaction, plugin) =>
         {
-            await using var transaction = await database.BeginAsync(cancellationToken);
-            await transaction.LockAsync(PluginRegistration.LockKey(id), cancellationToken);
-            var plugin = await PluginStore.FindAsync(transaction, id, forUpdate: true, cancellationToken)
-                ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.RotateCredential, id, Refusal.PluginNotFound(id), null, cancellationToken);
             var previous = await CredentialStore.FindCurrentAsync(transaction, id, cancellationToken);
             var (issued, record) = await CredentialStore.IssueAsync(transaction, id, caller.Actor, cancellationToken);
-            await AuditLog.SucceededAsync(transaction, caller, AuditActions.RotateCredential, id, ReasonOr(reason, "registration credential rotated"),
+            await AuditLog.SucceededAsync(transaction, caller, AuditActions.RotateCredential, id, PluginSecretChange.ReasonOr(reason, "registration credential rotated"),
                 new JsonObject
                 {
                     ["credential_id"] = issued.CredentialId,
@@ -43,12 +37,8 @@ internal sealed class CredentialAdministration(RegistryDatabase database, AuditL
 
     /// <summary>Revokes the current credential: registration is refused until a rotation issues a new one.</summary>
     public Task<PluginDetail> RevokeAsync(string id, string reason, Caller caller, CancellationToken cancellationToken) =>
-        audit.RecordFailuresAsync(caller, AuditActions.RevokeCredential, id, async () =>
+        PluginSecretChange.RunAsync(database, audit, caller, AuditActions.RevokeCredential, id, async (transaction, plugin) =>
         {
-            await using var transaction = await database.BeginAsync(cancellationToken);
-            await transaction.LockAsync(PluginRegistration.LockKey(id), cancellationToken);
-            var plugin = await PluginStore.FindAsync(transaction, id, forUpdate: true, cancellationToken)
-                ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.RevokeCredential, id, Refusal.PluginNotFound(id), null, cancellationToken);
             var current = await CredentialStore.FindCurrentAsync(transaction, id, cancellationToken);
             if (current is null || current.RevokedAt is not null)
             {
@@ -59,12 +49,10 @@ internal sealed class CredentialAdministration(RegistryDatabase database, AuditL
             }
 
             await CredentialStore.RevokeAsync(transaction, current, caller.Actor, cancellationToken);
-            await AuditLog.SucceededAsync(transaction, caller, AuditActions.RevokeCredential, id, ReasonOr(reason, "registration credential revoked"),
+            await AuditLog.SucceededAsync(transaction, caller, AuditActions.RevokeCredential, id, PluginSecretChange.ReasonOr(reason, "registration credential revoked"),
                 new JsonObject { ["credential_id"] = current.CredentialId }, cancellationToken);
             var detail = await PluginDetails.ReadAsync(transaction, plugin, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return detail;
         }, cancellationToken);
-
-    private static string ReasonOr(string reason, string fallback) => string.IsNullOrWhiteSpace(reason) ? fallback : reason.Trim();
 }

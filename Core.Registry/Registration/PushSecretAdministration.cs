@@ -4,7 +4,6 @@ using Fabrix.Core.Registry.Administration;
 using Fabrix.Core.Registry.Audit;
 using Fabrix.Core.Registry.Errors;
 using Fabrix.Core.Registry.Persistence;
-using Fabrix.Core.Registry.Plugins;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 using AuditLog = Fabrix.Core.Registry.Audit.AuditLog;
@@ -22,12 +21,8 @@ namespace Fabrix.Core.Registry.Registration;
 internal sealed class PushSecretAdministration(RegistryDatabase database, AuditLog audit, PushSecrets secrets, IOptions<PushSecretOptions> options)
 {
     public Task<RotatePushSecretResponse> RotateAsync(string id, string reason, Caller caller, CancellationToken cancellationToken) =>
-        audit.RecordFailuresAsync(caller, AuditActions.RotatePushSecret, id, async () =>
+        PluginSecretChange.RunAsync(database, audit, caller, AuditActions.RotatePushSecret, id, async (transaction, plugin) =>
         {
-            await using var transaction = await database.BeginAsync(cancellationToken);
-            await transaction.LockAsync(PluginRegistration.LockKey(id), cancellationToken);
-            var plugin = await PluginStore.FindAsync(transaction, id, forUpdate: true, cancellationToken)
-                ?? throw await audit.RefuseAsync(transaction, caller, AuditActions.RotatePushSecret, id, Refusal.PluginNotFound(id), null, cancellationToken);
             var stored = await PushSecrets.FindAsync(transaction, id, cancellationToken);
             if (stored is not { ProtectedSecret: not null } found || PushSecrets.PushPathOf(found.ManifestJson) is null)
             {
@@ -41,7 +36,7 @@ internal sealed class PushSecretAdministration(RegistryDatabase database, AuditL
             var validUntil = transaction.Now + options.Value.Overlap;
             await secrets.RotateAsync(transaction, id, validUntil, cancellationToken);
             await AuditLog.SucceededAsync(transaction, caller, AuditActions.RotatePushSecret, id,
-                string.IsNullOrWhiteSpace(reason) ? "push secret rotated" : reason.Trim(),
+                PluginSecretChange.ReasonOr(reason, "push secret rotated"),
                 new JsonObject { ["previous_valid_until"] = validUntil.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
                 cancellationToken);
             var detail = await PluginDetails.ReadAsync(transaction, plugin, cancellationToken);

@@ -12,7 +12,7 @@ namespace Fabrix.Core.Registry.Registration;
 /// <summary>
 /// <c>fabrix.events.v1.PushTargets</c>: the core-only path by which Core.Events reads the plugins it pushes events to,
 /// with their push path and secret (issue 11 section 3). Only the service identity that delivers events
-/// (<see cref="WebhookOptions.DeliveryService"/>, <c>core-events</c>: the same service delivers webhooks and pushes) may
+/// (<see cref="WebhookOptions.DeliveryService"/>, default <c>events</c>: the same service delivers webhooks and pushes) may
 /// call it; any other service, plugin or administrator is refused (audited). A plugin is a target while its pinned
 /// manifest declares <c>events.delivery: push</c> and it holds a secret (it registered with such a manifest). Its secrets
 /// are the current one first, then any previous one still within its overlap window after a rotation.

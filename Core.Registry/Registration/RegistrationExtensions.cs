@@ -25,7 +25,8 @@ internal static class RegistrationExtensions
     {
         app.MapRegistrationEndpoints();
         app.MapGrpcService<PluginRegistryService>().RequireRateLimiting(Fabrix.Core.Registry.RateLimiting.UnauthenticatedRateLimiting.PolicyName);
-        // Core-only (service identity core-events): push paths and secrets for Core.Events (issue 11 section 3).
+        // Core-only (the delivery service's identity, Fabrix:Registry:Webhooks:DeliveryService, default events): push paths
+        // and secrets for Core.Events (issue 11 section 3).
         app.MapGrpcService<PushTargetsService>();
         return app;
     }

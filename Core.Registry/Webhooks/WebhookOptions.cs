@@ -11,8 +11,12 @@ internal sealed class WebhookOptions
     /// <summary>How long the previous secret keeps signing deliveries after a rotation (both signatures are sent).</summary>
     public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>The core service that delivers webhooks; the only identity that may read the endpoints' secrets.</summary>
-    public string DeliveryService { get; set; } = "core-events";
+    /// <summary>
+    /// The core service that delivers webhooks and pushes; the only identity that may read the endpoints' and the push
+    /// plugins' secrets. Core.Events' service identity, <c>events</c>, wherever it runs (the AppHost's resource name, the
+    /// Kubernetes deployment's <c>Fabrix__Lanes__Identity__Name</c>).
+    /// </summary>
+    public string DeliveryService { get; set; } = "events";
 
     /// <summary>The NATS subject of a manual retry, answered by Core.Events (core-only: only the registry may publish to it).</summary>
     public string RetrySubject { get; set; } = "fabrix.control.webhooks.retry";

@@ -25,7 +25,7 @@ internal sealed record BenchPlugin(string Id, string[] Publishes, string[] Subsc
 /// </summary>
 internal sealed class EventsBenchPlatform : IAsyncDisposable
 {
-    public const string EventsService = "core-events";
+    public const string EventsService = "events";
 
     private readonly BenchRegistry _registry;
     private readonly ChildProcess _events;

@@ -58,12 +58,8 @@ public sealed class PostgresClusterTests
     public async Task Sigterm_ToTheWrapperWhileAConnectionIsOpen_LeavesTheClusterShutDown()
     {
         await using var cluster = new ClusterUnderTest();
-        await cluster.PrepareAsync();
-        cluster.Start();
-        await cluster.WaitUntilHealthyAsync();
-        // An idle session, as a service's connection pool holds: SIGTERM alone ("smart" shutdown) would wait for it.
-        await using var session = new NpgsqlConnection(cluster.ConnectionString("postgres", cluster.SuperuserPassword, "registry"));
-        await session.OpenAsync(TestContext.Current.CancellationToken);
+        await cluster.StartHealthyAsync();
+        await using var session = await cluster.OpenIdleSessionAsync();
 
         await cluster.StopWithSigtermAsync();
 
@@ -76,9 +72,7 @@ public sealed class PostgresClusterTests
     {
         // DCP kills an executable whose grace period ran out; under load PostgreSQL's shutdown checkpoint can take longer.
         await using var cluster = new ClusterUnderTest();
-        await cluster.PrepareAsync();
-        cluster.Start();
-        await cluster.WaitUntilHealthyAsync();
+        await cluster.StartHealthyAsync();
 
         await cluster.KillWrapperAsync();
         await cluster.WaitForServerExitAsync();
@@ -103,16 +97,12 @@ public sealed class PostgresClusterTests
     public async Task Provisioning_AfterARestart_KeepsTheDataAndThePasswords()
     {
         await using var cluster = new ClusterUnderTest();
-        await cluster.PrepareAsync();
-        cluster.Start();
-        await cluster.WaitUntilHealthyAsync();
+        await cluster.StartHealthyAsync();
         await ExecuteAsync(cluster.ConnectionString("usermanagement", cluster.RolePassword("usermanagement"), "usermanagement"),
             "CREATE TABLE kept (value text); INSERT INTO kept VALUES ('from the first run')");
         await cluster.StopWithSigtermAsync();
 
-        await cluster.PrepareAsync();
-        cluster.Start();
-        await cluster.WaitUntilHealthyAsync();
+        await cluster.StartHealthyAsync();
 
         await using var connection = new NpgsqlConnection(cluster.ConnectionString("usermanagement", cluster.RolePassword("usermanagement"), "usermanagement"));
         await connection.OpenAsync(TestContext.Current.CancellationToken);

@@ -75,6 +75,25 @@ internal sealed partial class ClusterUnderTest : IAsyncDisposable
         _server.BeginErrorReadLine();
     }
 
+    /// <summary>Prepares the cluster (initdb once), starts it through the wrapper and waits until it is provisioned.</summary>
+    public async Task StartHealthyAsync()
+    {
+        await PrepareAsync();
+        Start();
+        await WaitUntilHealthyAsync();
+    }
+
+    /// <summary>
+    /// An open, idle superuser session, as a service's connection pool holds: SIGTERM alone ("smart" shutdown) would
+    /// wait for it; a fast shutdown ends it.
+    /// </summary>
+    public async Task<NpgsqlConnection> OpenIdleSessionAsync()
+    {
+        var session = new NpgsqlConnection(ConnectionString("postgres", SuperuserPassword, "registry"));
+        await session.OpenAsync(TestContext.Current.CancellationToken);
+        return session;
+    }
+
     public Task<HealthCheckResult> CheckHealthAsync() =>
         new PostgresProvisioning(Postgres).CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
 

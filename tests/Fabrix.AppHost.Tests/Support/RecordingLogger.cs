@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Fabrix.AppHost.Tests.Support;
 
 /// <summary>An <see cref="ILogger"/> that keeps every formatted message, to read what the AppHost would have logged.</summary>
-internal sealed class RecordingLogger : ILogger
+internal class RecordingLogger : ILogger
 {
     private readonly List<string> _messages = [];
 
@@ -32,3 +32,6 @@ internal sealed class RecordingLogger : ILogger
         }
     }
 }
+
+/// <summary>A <see cref="RecordingLogger"/> for a service that takes an <see cref="ILogger{TCategoryName}"/>.</summary>
+internal sealed class RecordingLogger<T> : RecordingLogger, ILogger<T>;

@@ -10,9 +10,7 @@ public sealed class RunningCluster : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await Cluster.PrepareAsync();
-        Cluster.Start();
-        await Cluster.WaitUntilHealthyAsync();
+        await Cluster.StartHealthyAsync();
     }
 
     public async ValueTask DisposeAsync()

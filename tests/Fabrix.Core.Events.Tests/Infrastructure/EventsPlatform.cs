@@ -24,7 +24,7 @@ namespace Fabrix.Core.Events.Tests.Infrastructure;
 /// </summary>
 public sealed class EventsPlatform(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
 {
-    public const string ServiceName = "core-events";
+    public const string ServiceName = "events";
     private LaneTestRegistry _lane = null!;
     private GrpcChannel? _adminChannel;
     private GrpcChannel? _eventsChannel;

@@ -188,7 +188,8 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
             e => !e.Enabled, Within, "the endpoint is disabled", CancellationToken.None);
         Assert.Contains("410", disabled.DisabledReason, StringComparison.Ordinal);
         Assert.Equal(1L, await platform.ScalarAsync<long>(
-            "select count(*) from audit_log where target = @t and action = 'webhook.disable' and actor = 'service:core-events'", ("t", "webhook:" + endpoint.Endpoint.Id)));
+            "select count(*) from audit_log where target = @t and action = 'webhook.disable' and actor = @a", ("t", "webhook:" + endpoint.Endpoint.Id),
+            ("a", $"service:{EventsPlatform.ServiceName}")));
         var published = await OperationalEventAsync(endpoint.Endpoint.Id);
         Assert.Equal("gone", published.Cause);
     }

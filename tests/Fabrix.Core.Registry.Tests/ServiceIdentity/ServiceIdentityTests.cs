@@ -74,13 +74,13 @@ public sealed class ServiceIdentityTests(PolicyReplicas replicas) : IClassFixtur
     public async Task Start_TrustedServiceWithBadNameOrMissingKey_RefusesNamingEveryKey()
     {
         var settings = replicas.Host.Settings();
-        settings["Fabrix:Registry:ServiceIdentity:TrustedServices:core-events"] = "/nonexistent/core-events.pub.pem";
+        settings["Fabrix:Registry:ServiceIdentity:TrustedServices:events"] = "/nonexistent/events.pub.pem";
         settings["Fabrix:Registry:ServiceIdentity:TrustedServices:Core_Proxy"] = "/nonexistent/proxy.pub.pem";
         await using var factory = new RegistryFactory(settings);
 
         var error = factory.StartupFailure();
 
-        Assert.Contains("Fabrix:Registry:ServiceIdentity:TrustedServices:core-events", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Fabrix:Registry:ServiceIdentity:TrustedServices:events", error.Message, StringComparison.Ordinal);
         Assert.Contains("Fabrix:Registry:ServiceIdentity:TrustedServices:Core_Proxy", error.Message, StringComparison.Ordinal);
     }
 

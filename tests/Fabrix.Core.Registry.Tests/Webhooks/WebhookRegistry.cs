@@ -16,7 +16,7 @@ namespace Fabrix.Core.Registry.Tests.Webhooks;
 /// </summary>
 public sealed class WebhookRegistry(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
 {
-    public const string DeliveryService = "core-events";
+    public const string DeliveryService = "events";
     public const string OtherService = "core-gateway";
     private string? _keys;
 

@@ -176,7 +176,7 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
         Assert.False(disabled.Enabled);
         Assert.Equal("failing for 5 days", disabled.DisabledReason);
         Assert.Contains(await registry.Host.AuditRowsAsync("webhook:" + added.Endpoint.Id),
-            r => (r.Actor, r.Action, r.Reason) == ("service:core-events", "webhook.disable", "failing for 5 days"));
+            r => (r.Actor, r.Action, r.Reason) == ($"service:{WebhookRegistry.DeliveryService}", "webhook.disable", "failing for 5 days"));
     }
 
     [Fact]

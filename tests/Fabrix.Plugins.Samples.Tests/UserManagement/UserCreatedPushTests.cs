@@ -1,16 +1,11 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
-using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Contracts.Webhooks;
 using Fabrix.Plugins.Sdk;
 using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Testing;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Fabrix.Plugins.Samples.Tests.UserManagement;
@@ -104,37 +99,13 @@ public sealed class UserCreatedPushTests(PostgresServer postgres) : IAsyncLifeti
     }
 
     /// <summary>A UserCreated envelope as Core.Events stamps it (source hr, classification pii) and its CloudEvents JSON.</summary>
-    private static (string Id, byte[] Body) Event(UserCreated created)
-    {
-        var id = Guid.CreateVersion7().ToString();
-        var envelope = new CanonicalEvent
-        {
-            Id = id,
-            Source = "fabrix://plugins/hr",
-            SpecVersion = "1.0",
-            Type = "fabrix.canonical.v1.UserCreated",
-            Time = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-            Dataclassification = "pii",
-            Data = Any.Pack(created),
-        };
-        return (id, Encoding.UTF8.GetBytes(CloudEventJson.Write(envelope)));
-    }
+    private static (string Id, byte[] Body) Event(UserCreated created) => ScriptedPush.Event(created, publisher: "hr", classification: "pii");
 
     /// <summary>POSTs to the push path as Core.Events does: no caller context, signed with the plugin's push secret unless <paramref name="sign"/> is false.</summary>
     private async Task<HttpResponseMessage> PushAsync(string id, byte[] body, bool sign)
     {
         using var client = Factory.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, PushPath) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
-        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        request.Headers.TryAddWithoutValidation(WebhookSignature.IdHeader, id);
-        request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
-        if (sign)
-        {
-            Assert.True(WebhookSecret.TryParse(_secret, out var key));
-            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(key, id, timestamp, body));
-        }
-
+        using var request = ScriptedPush.Request(new Uri(PushPath, UriKind.Relative), id, body, sign ? _secret : null, DateTimeOffset.UtcNow);
         return await client.SendAsync(request, Cancel);
     }
 

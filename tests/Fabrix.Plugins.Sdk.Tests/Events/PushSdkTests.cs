@@ -1,12 +1,9 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Webhooks;
+using Fabrix.Plugins.Sdk.Testing;
 using Fabrix.Testing;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -145,36 +142,13 @@ public sealed class PushSdkTests(EventsSdkPlatform platform) : IClassFixture<Eve
     /// <summary>A push plugin as the SDK would hold it (manifest, token, push secret); no event reaches it from Core.Events here (address port 9).</summary>
     private Task<(TokenHoldingPlugin Plugin, string Secret)> PushPluginAsync() => platform.PushPluginAsync(9, "UserCreated");
 
-    private static (string Id, byte[] Body) Event(string userId)
-    {
-        var id = Guid.CreateVersion7().ToString();
-        var envelope = new CanonicalEvent
-        {
-            Id = id,
-            Source = "fabrix://plugins/hr",
-            SpecVersion = "1.0",
-            Type = "fabrix.canonical.v1.UserCreated",
-            Time = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-            Dataclassification = "pii",
-            Data = Any.Pack(new UserCreated { UserId = userId, DisplayName = "Ada" }),
-        };
-        return (id, Encoding.UTF8.GetBytes(CloudEventJson.Write(envelope)));
-    }
+    private static (string Id, byte[] Body) Event(string userId) =>
+        ScriptedPush.Event(new UserCreated { UserId = userId, DisplayName = "Ada" }, publisher: "hr", classification: "pii");
 
     private static async Task<HttpResponseMessage> PostAsync(int port, string id, byte[] body, string secret, DateTimeOffset at, bool sign = true, int attempt = 1)
     {
         using var client = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}{EventsSdkPlatform.PushPath}") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
-        var timestamp = at.ToUnixTimeSeconds();
-        request.Headers.TryAddWithoutValidation(WebhookSignature.IdHeader, id);
-        request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
-        if (sign)
-        {
-            Assert.True(WebhookSecret.TryParse(secret, out var key));
-            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(key, id, timestamp, body));
-        }
-
+        using var request = ScriptedPush.Request(new Uri($"http://127.0.0.1:{port}{EventsSdkPlatform.PushPath}"), id, body, sign ? secret : null, at);
         request.Headers.TryAddWithoutValidation("Fabrix-Delivery-Attempt", attempt.ToString(CultureInfo.InvariantCulture));
         return await client.SendAsync(request, TestContext.Current.CancellationToken);
     }
