@@ -306,6 +306,7 @@ internal static class EventsPublishBenchmark
         using var call = client.Subscribe(subscriber, cancellationToken: stop.Token);
         await call.RequestStream.WriteAsync(new SubscribeRequest { Open = new OpenSubscription { EventTypes = { "DocumentProcessed" } } }, cancellationToken);
         await call.ResponseHeadersAsync;
+        await using var acks = new AckWriter(call.RequestStream);
         long delivered = 0;
         var handler = Task.Run(async () =>
         {
@@ -318,7 +319,7 @@ internal static class EventsPublishBenchmark
                         Interlocked.Increment(ref delivered);
                     }
 
-                    await call.RequestStream.WriteAsync(new SubscribeRequest { Ack = new Settle { EventId = delivery.Event.Id } }, CancellationToken.None);
+                    acks.Ack(delivery.Event.Id);
                 }
             }
             catch (RpcException) when (stop.IsCancellationRequested)
@@ -385,6 +386,7 @@ internal static class EventsPublishBenchmark
         using var call = client.Subscribe(subscriber, cancellationToken: stop.Token);
         await call.RequestStream.WriteAsync(new SubscribeRequest { Open = new OpenSubscription { EventTypes = { "DocumentProcessed" } } }, cancellationToken);
         await call.ResponseHeadersAsync;
+        await using var acks = new AckWriter(call.RequestStream);
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         long received = 0;
         var handler = Task.Run(async () =>
@@ -411,7 +413,7 @@ internal static class EventsPublishBenchmark
                         }
                     }
 
-                    await call.RequestStream.WriteAsync(new SubscribeRequest { Ack = new Settle { EventId = delivery.Event.Id } }, CancellationToken.None);
+                    acks.Ack(delivery.Event.Id);
                 }
             }
             catch (RpcException) when (stop.IsCancellationRequested)
