@@ -108,9 +108,11 @@ internal sealed class EventSubscriber(
         _state = "open";
         EventsLog.SubscriptionOpen(logger, plugin.PluginId, string.Join(", ", types));
 
+        // Settles go out from their own task, in order, so the next delivery is handled while the last settle is flushed.
+        await using var settles = new SettleWriter(call.RequestStream, cancellationToken);
         await foreach (var delivery in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
-            await call.RequestStream.WriteAsync(await HandleAsync(delivery, mapped, cancellationToken), cancellationToken);
+            settles.Enqueue(await HandleAsync(delivery, mapped, cancellationToken));
         }
     }
 
