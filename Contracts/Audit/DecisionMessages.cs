@@ -13,6 +13,13 @@ public static class DecisionMessages
     /// <summary>The header that marks a <see cref="DecisionBatch"/>; its value is the number of records.</summary>
     public const string BatchHeader = "Fabrix-Decision-Batch";
 
+    /// <summary>
+    /// The most items (<see cref="DecisionRecord.Items"/>) one record may carry: a lane writes several records for a
+    /// longer run of like decisions, and the registry refuses a record with more. No more than the registry keeps of an
+    /// array in an audit row's details (<c>AuditValue.MaxDetailArrayItems</c>), so no item is ever cut.
+    /// </summary>
+    public const int MaxItems = 100;
+
     /// <summary>The most records one batch message may carry; a longer batch is refused whole.</summary>
     public const int MaxBatchRecords = 10_000;
 

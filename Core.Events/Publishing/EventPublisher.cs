@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Fabrix.Contracts.Audit;
 using Fabrix.Contracts.Audit.V1;
 using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Canonical.V1;
@@ -29,7 +30,8 @@ internal readonly record struct PublishOutcome(PublishResponse? Stored, EventsRe
 /// Publishes canonical events (issue 11 section 2): rate limit, <see cref="CanonicalPolicy.DecidePublish"/>, the strict
 /// payload check, the envelope core stamps (UUIDv7 id, <c>fabrix://plugins/{id}</c>, time, classification,
 /// traceparent), then a JetStream publish whose acknowledgement the call waits for. Every decision is audited
-/// (<c>publish</c> on the canonical lane, attributes event_type, event_id, classification).
+/// (<c>publish</c> on the canonical lane, attributes event_type, event_id, classification); a batch's stored events of
+/// one type share one record that names each event in its items (<see cref="AuditStored"/>).
 /// </summary>
 /// <remarks>
 /// <para><b>Idempotency keys.</b> Without a key, <c>Nats-Msg-Id</c> is the event id. With one, it is
@@ -69,21 +71,36 @@ internal sealed class EventPublisher(
         return await StoreAsync(prepared, cancellationToken, timeout.Token);
     }
 
-    /// <summary>Publishes several events; each is checked and stored on its own, concurrently, results in order.</summary>
+    /// <summary>
+    /// Publishes several events; each is checked and stored on its own, concurrently, results in order. Refusals are
+    /// audited one by one as they happen; the stored events are audited together once every acknowledgement is in
+    /// (<see cref="AuditStored"/>).
+    /// </summary>
     public async Task<IReadOnlyList<PublishOutcome>> PublishBatchAsync(string pluginId, IReadOnlyList<PublishRequest> requests, string? traceparent,
         CancellationToken cancellationToken)
     {
         // One acknowledgement deadline for the whole batch (one timer, not one per event): the events go out together.
         using var timeout = AckTimeout(cancellationToken);
+        var prepared = new Prepared[requests.Count];
         var outcomes = new Task<PublishOutcome>[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
             var request = requests[i];
-            var prepared = Prepare(pluginId, TypeNameOf(request.Data), new EventPayload(null, request.Data), request.IdempotencyKey, traceparent);
-            outcomes[i] = prepared.Refusal is { } refusal ? Task.FromResult(new PublishOutcome(null, refusal)) : StoreAsync(prepared, cancellationToken, timeout.Token);
+            prepared[i] = Prepare(pluginId, TypeNameOf(request.Data), new EventPayload(null, request.Data), request.IdempotencyKey, traceparent);
+            outcomes[i] = prepared[i].Refusal is { } refusal
+                ? Task.FromResult(new PublishOutcome(null, refusal))
+                : StoreAsync(prepared[i], cancellationToken, timeout.Token, auditStored: false);
         }
 
-        return await Task.WhenAll(outcomes);
+        try
+        {
+            return await Task.WhenAll(outcomes);
+        }
+        finally
+        {
+            // Also when the call was cancelled part-way: what JetStream acknowledged is stored, so it is audited.
+            AuditStored(pluginId, prepared, outcomes);
+        }
     }
 
     /// <summary>The call's token, cancelled also when <see cref="PublishOptions.AckTimeout"/> has passed.</summary>
@@ -162,7 +179,8 @@ internal sealed class EventPublisher(
     }
 
     /// <summary>Stores one event; <paramref name="timeoutToken"/> is the call's token linked with the acknowledgement deadline.</summary>
-    private async Task<PublishOutcome> StoreAsync(Prepared prepared, CancellationToken cancellationToken, CancellationToken timeoutToken)
+    /// <remarks>With <paramref name="auditStored"/> false (a batch), a stored event is not audited here but by the caller.</remarks>
+    private async Task<PublishOutcome> StoreAsync(Prepared prepared, CancellationToken cancellationToken, CancellationToken timeoutToken, bool auditStored = true)
     {
         var envelope = prepared.Envelope;
         try
@@ -181,7 +199,11 @@ internal sealed class EventPublisher(
                 stored.EventId = await StoredIdAsync(ack.Seq, timeoutToken);
             }
 
-            Audit(prepared.PluginId, prepared.Type.Name, prepared.Type, stored.EventId, string.Empty, envelope.Traceparent, stored.Duplicate);
+            if (auditStored)
+            {
+                Audit(prepared.PluginId, prepared.Type.Name, prepared.Type, stored.EventId, string.Empty, envelope.Traceparent, stored.Duplicate);
+            }
+
             return new PublishOutcome(stored, null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -228,6 +250,59 @@ internal sealed class EventPublisher(
 
         audit.Write(new LaneDecision(pluginId, Lane.Canonical, type?.FullName ?? Bounded(typeName), "publish", reasonCode.Length == 0, reasonCode,
             Activity.Current?.TraceId.ToHexString() ?? eventId ?? string.Empty, string.IsNullOrEmpty(traceparent) ? null : traceparent, Attributes: attributes));
+    }
+
+    /// <summary>
+    /// Audits a batch's stored events: one allowed <c>publish</c> record per type and run of up to
+    /// <see cref="DecisionMessages.MaxItems"/> events (in request order), whose attributes are what the events share
+    /// (event_type, classification, events: the count) and whose items are each event's event_id (and duplicate). One
+    /// audit row per batch instead of one per event is what keeps the audit's cost (the registry's hash chain, PostgreSQL)
+    /// off the batch path's per-event price; every event is still named in the chain.
+    /// </summary>
+    private void AuditStored(string pluginId, Prepared[] prepared, Task<PublishOutcome>[] outcomes)
+    {
+        Dictionary<CanonicalEventType, List<IReadOnlyDictionary<string, string>>>? runs = null;
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            if (!outcomes[i].IsCompletedSuccessfully || outcomes[i].Result.Stored is not { } stored)
+            {
+                continue;
+            }
+
+            var type = prepared[i].Type;
+            runs ??= [];
+            if (!runs.TryGetValue(type, out var items))
+            {
+                runs[type] = items = new List<IReadOnlyDictionary<string, string>>(Math.Min(outcomes.Length, DecisionMessages.MaxItems));
+            }
+
+            items.Add(stored.Duplicate
+                ? new Dictionary<string, string>(2, StringComparer.Ordinal) { ["event_id"] = stored.EventId, ["duplicate"] = "true" }
+                : new Dictionary<string, string>(1, StringComparer.Ordinal) { ["event_id"] = stored.EventId });
+            if (items.Count == DecisionMessages.MaxItems)
+            {
+                AuditRun(pluginId, type, items, prepared[i].Envelope.Traceparent);
+                runs.Remove(type);
+            }
+        }
+
+        foreach (var (type, items) in runs ?? [])
+        {
+            AuditRun(pluginId, type, items, prepared.First(p => p.Refusal is null && p.Type == type).Envelope.Traceparent);
+        }
+    }
+
+    private void AuditRun(string pluginId, CanonicalEventType type, List<IReadOnlyDictionary<string, string>> items, string traceparent)
+    {
+        var attributes = new Dictionary<string, string>(3, StringComparer.Ordinal)
+        {
+            ["event_type"] = type.Name,
+            ["classification"] = type.Classification,
+            ["events"] = items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        audit.Write(new LaneDecision(pluginId, Lane.Canonical, type.FullName, "publish", true, string.Empty,
+            Activity.Current?.TraceId.ToHexString() ?? items[0]["event_id"], string.IsNullOrEmpty(traceparent) ? null : traceparent,
+            Attributes: attributes, Items: items));
     }
 
     private IMessage? Parse(CanonicalEventType type, EventPayload payload, out string? error)

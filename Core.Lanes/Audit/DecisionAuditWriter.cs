@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Fabrix.Contracts.Audit;
 using Fabrix.Contracts.Audit.V1;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
@@ -87,8 +88,30 @@ public sealed class DecisionAuditWriter
 
     private static string Bound(string text, int maxLength) => text.Length <= maxLength ? text : text[..maxLength];
 
+    private static void CopyBounded(IReadOnlyDictionary<string, string> from, Google.Protobuf.Collections.MapField<string, string> to)
+    {
+        foreach (var (key, value) in from)
+        {
+            if (to.Count == MaxAttributes)
+            {
+                break;
+            }
+
+            if (!string.IsNullOrEmpty(key))
+            {
+                to[Bound(key, MaxAttributeKeyLength)] = Bound(value ?? string.Empty, MaxAttributeValueLength);
+            }
+        }
+    }
+
     private DecisionRecord ToRecord(LaneDecision decision)
     {
+        if (decision.Items is { Count: > DecisionMessages.MaxItems })
+        {
+            throw new ArgumentException(
+                $"A decision record carries at most {DecisionMessages.MaxItems} items (was {decision.Items.Count}); write several records.", nameof(decision));
+        }
+
         var now = _timeProvider.GetUtcNow();
         var record = new DecisionRecord
         {
@@ -116,17 +139,20 @@ public sealed class DecisionAuditWriter
 
         if (decision.Attributes is { Count: > 0 } attributes)
         {
-            foreach (var (key, value) in attributes)
+            CopyBounded(attributes, record.Attributes);
+        }
+
+        if (decision.Items is { Count: > 0 } items)
+        {
+            foreach (var item in items)
             {
-                if (record.Attributes.Count == MaxAttributes)
+                var bounded = new DecisionItem();
+                if (item is not null)
                 {
-                    break;
+                    CopyBounded(item, bounded.Attributes);
                 }
 
-                if (!string.IsNullOrEmpty(key))
-                {
-                    record.Attributes[Bound(key, MaxAttributeKeyLength)] = Bound(value ?? string.Empty, MaxAttributeValueLength);
-                }
+                record.Items.Add(bounded);
             }
         }
 

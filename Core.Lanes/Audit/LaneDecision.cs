@@ -21,6 +21,12 @@ namespace Fabrix.Core.Lanes.Audit;
 /// stored under the audit row's <c>details.attributes</c>. The writer keeps at most
 /// <see cref="DecisionAuditWriter.MaxAttributes"/> and bounds their lengths.
 /// </param>
+/// <param name="Items">
+/// When the record stands for several like decisions of one request (every stored event of one type in a batch publish):
+/// one attribute set per decision, in order, with what differs between them; stored under the audit row's
+/// <c>details.items</c>. At most <see cref="Contracts.Audit.DecisionMessages.MaxItems"/>: a lane writes several records
+/// for more. Each is bounded like <paramref name="Attributes"/>.
+/// </param>
 public sealed record LaneDecision(
     string PluginId,
     Lane Lane,
@@ -32,7 +38,8 @@ public sealed record LaneDecision(
     string? Traceparent = null,
     long? Bytes = null,
     TimeSpan? Duration = null,
-    IReadOnlyDictionary<string, string>? Attributes = null);
+    IReadOnlyDictionary<string, string>? Attributes = null,
+    IReadOnlyList<IReadOnlyDictionary<string, string>>? Items = null);
 
 /// <summary>What became of a decision handed to <see cref="DecisionAuditWriter.Write"/>.</summary>
 public enum DecisionAuditResult

@@ -78,18 +78,28 @@ internal sealed class EventActivity(AdministratorAccess access, RequestArguments
         await using var transaction = await database.BeginAsync(cancellationToken);
         var response = new ListRecentEventsResponse();
 
-        // From the start: the newest `limit`; after a sequence: the next `limit` after it. Either way oldest first.
+        // From the start: the newest rows; after a sequence: the next rows after it. Either way oldest first, whole rows
+        // (a batch publish's row names up to DecisionMessages.MaxItems events in details.items) until `limit` events are
+        // reached, so the last row's sequence is always a cursor that skips nothing.
         await using (var command = transaction.CreateCommand("""
-            select * from (
-                select id, details -> 'attributes' ->> 'event_id', details -> 'attributes' ->> 'event_type',
-                       coalesce(details -> 'attributes' ->> 'classification', ''), substr(actor, 8), at,
-                       coalesce(details -> 'attributes' ->> 'duplicate', '') = 'true'
+            with candidate as (
+                select id, at, substr(actor, 8) as publisher, details,
+                       coalesce(jsonb_array_length(details -> 'items'), 1) as events
                 from audit_log
-                where lane = 'canonical' and at >= @from and action = 'lane.canonical.publish' and outcome = 'succeeded'
-                  and id > @after and details -> 'attributes' ->> 'event_id' is not null
+                where lane = 'canonical' and at >= @from and action = 'lane.canonical.publish' and outcome = 'succeeded' and id > @after
+                  and (details -> 'attributes' ->> 'event_id' is not null or jsonb_typeof(details -> 'items') = 'array')
                 order by case when @after = 0 then -id else id end
-                limit @limit) recent
-            order by id
+                limit @limit),
+            picked as (
+                select *, sum(events) over (order by case when @after = 0 then -id else id end rows unbounded preceding) - events as before
+                from candidate)
+            select p.id, item.n - 1, coalesce(item.value ->> 'event_id', p.details -> 'attributes' ->> 'event_id'),
+                   p.details -> 'attributes' ->> 'event_type', coalesce(p.details -> 'attributes' ->> 'classification', ''), p.publisher, p.at,
+                   coalesce(item.value ->> 'duplicate', p.details -> 'attributes' ->> 'duplicate', '') = 'true'
+            from picked p
+            cross join lateral jsonb_array_elements(coalesce(p.details -> 'items', '[{}]'::jsonb)) with ordinality as item(value, n)
+            where p.before < @limit and coalesce(item.value ->> 'event_id', p.details -> 'attributes' ->> 'event_id') is not null
+            order by p.id, item.n
             """))
         {
             command.Parameters.AddWithValue("from", transaction.Now - Window);
@@ -101,12 +111,13 @@ internal sealed class EventActivity(AdministratorAccess access, RequestArguments
                 response.Events.Add(new RecentEvent
                 {
                     Sequence = reader.GetInt64(0),
-                    EventId = reader.GetString(1),
-                    EventType = reader.IsDBNull(2) ? string.Empty : reader.GetString(2),
-                    Classification = reader.GetString(3),
-                    Publisher = reader.GetString(4),
-                    At = Timestamp.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(5)),
-                    Duplicate = reader.GetBoolean(6),
+                    Item = (int)reader.GetInt64(1),
+                    EventId = reader.GetString(2),
+                    EventType = reader.IsDBNull(3) ? string.Empty : reader.GetString(3),
+                    Classification = reader.GetString(4),
+                    Publisher = reader.GetString(5),
+                    At = Timestamp.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(6)),
+                    Duplicate = reader.GetBoolean(7),
                 });
             }
         }

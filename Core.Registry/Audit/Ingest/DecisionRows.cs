@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Fabrix.Contracts.Audit;
 using Fabrix.Contracts.Audit.V1;
 
 namespace Fabrix.Core.Registry.Audit.Ingest;
@@ -10,7 +11,8 @@ internal sealed record DecisionRow(Guid RecordId, DateTimeOffset At, AuditEntry 
 /// Maps a <see cref="DecisionRecord"/> to an ordinary chained audit row (issue 9 section 4): actor
 /// <c>plugin:&lt;plugin_id&gt;</c>, action <c>lane.&lt;lane&gt;.&lt;action&gt;</c>, outcome <c>succeeded</c> (allowed) or
 /// <c>refused</c>, reason the refusal code (<c>allowed</c> when allowed without one), details <c>record_id</c>,
-/// <c>lane</c>, <c>service</c> and, when present, <c>traceparent</c>, <c>bytes</c>, <c>duration_us</c> and <c>attributes</c> (an object, keys in ordinal order); <c>at</c> is
+/// <c>lane</c>, <c>service</c> and, when present, <c>traceparent</c>, <c>bytes</c>, <c>duration_us</c>, <c>attributes</c> (an object, keys in ordinal order) and <c>items</c> (an array of such objects,
+/// one per decision a record with items stands for); <c>at</c> is
 /// when the lane decided, at PostgreSQL's microsecond precision. The hash covers all of it.
 /// </summary>
 internal static class DecisionRows
@@ -31,6 +33,7 @@ internal static class DecisionRows
             _ when record.Outcome is not (DecisionOutcome.Allowed or DecisionOutcome.Refused) => "outcome is not allowed or refused",
             _ when string.IsNullOrEmpty(record.PluginId) => "plugin_id is empty",
             _ when string.IsNullOrEmpty(record.Action) => "action is empty",
+            _ when record.Items.Count > DecisionMessages.MaxItems => $"items holds {record.Items.Count}, more than {DecisionMessages.MaxItems}",
             _ => null,
         };
         if (problem is not null)
@@ -63,13 +66,18 @@ internal static class DecisionRows
 
         if (record.Attributes.Count > 0)
         {
-            var attributes = new JsonObject();
-            foreach (var (key, value) in record.Attributes.OrderBy(pair => pair.Key, StringComparer.Ordinal).Take(MaxAttributes))
+            details["attributes"] = Attributes(record.Attributes);
+        }
+
+        if (record.Items.Count > 0)
+        {
+            var items = new JsonArray();
+            foreach (var item in record.Items)
             {
-                attributes[key] = value;
+                items.Add(Attributes(item.Attributes));
             }
 
-            details["attributes"] = attributes;
+            details["items"] = items;
         }
 
         var reason = record.ReasonCode.Length > 0 ? record.ReasonCode : allowed ? "allowed" : "refused";
@@ -77,6 +85,18 @@ internal static class DecisionRows
             allowed ? AuditOutcome.Succeeded : AuditOutcome.Refused, reason, record.CorrelationId, details));
         var at = record.At!.ToDateTimeOffset();
         return new DecisionRow(Guid.ParseExact(record.Id, "D"), new DateTimeOffset(at.UtcTicks - (at.UtcTicks % 10), TimeSpan.Zero), entry);
+    }
+
+    /// <summary>Attributes as an object, keys in ordinal order, at most <see cref="MaxAttributes"/>.</summary>
+    private static JsonObject Attributes(IDictionary<string, string> attributes)
+    {
+        var json = new JsonObject();
+        foreach (var (key, value) in attributes.OrderBy(pair => pair.Key, StringComparer.Ordinal).Take(MaxAttributes))
+        {
+            json[key] = value;
+        }
+
+        return json;
     }
 
     public static string LaneName(Lane lane) => lane switch

@@ -95,6 +95,25 @@ public sealed class EventsLanePageTests : ConsoleComponentTest
         page.WaitForAssertion(() => Assert.Equal(["e-2", "e-1"], page.FindAll("[data-testid=events-tail-row]").Select(r => r.GetAttribute("data-event"))));
     }
 
+    [Fact]
+    public void EventsLanePage_BatchPublishSharingOneSequence_TailShowsEveryEventNewestFirst()
+    {
+        SignIn(AdminRoles.AuditViewer);
+        var page = RenderPage<EventsLanePage>();
+        page.WaitForElement("[data-testid=events-tail-row][data-event=e-1]");
+
+        foreach (var (id, item) in new[] { ("b-0", 0), ("b-1", 1), ("b-2", 2) })
+        {
+            var evt = Recent(2, id);
+            evt.Item = item;
+            EventsCatalog.AddRecent(evt);
+        }
+
+        _time.Advance(EventsLanePage.RefreshInterval);
+
+        page.WaitForAssertion(() => Assert.Equal(["b-2", "b-1", "b-0", "e-1"], page.FindAll("[data-testid=events-tail-row]").Select(r => r.GetAttribute("data-event"))));
+    }
+
     private RecentEvent Recent(long sequence, string id) => new()
     {
         Sequence = sequence, EventId = id, EventType = "UserCreated", Classification = "pii", Publisher = "hr", At = Timestamp.FromDateTimeOffset(_time.GetUtcNow()),

@@ -39,6 +39,25 @@ public sealed class EventCommandsTests(RealRegistry registries) : IClassFixture<
     }
 
     [Fact]
+    public async Task Tail_BatchPublishAuditedAsOneRecord_PrintsEveryEventOfItInOrder()
+    {
+        var registry = await registries.StartAsync();
+        var batch = Publish("hr-batch", "UserCreated", "pii");
+        batch.Attributes.Remove("event_id");
+        batch.Attributes.Remove("duplicate");
+        var ids = Enumerable.Range(0, 3).Select(_ => Guid.CreateVersion7().ToString()).ToList();
+        batch.Items.Add(ids.Select(id => new DecisionItem { Attributes = { ["event_id"] = id } }));
+        await registry.PublishDecisionsAsync(batch);
+
+        var result = await Cli(registry).RunAsync("events", "tail", "--role", AdminRoles.AuditViewer);
+
+        Assert.Equal(0, result.ExitCode);
+        var positions = ids.Select(id => result.Output.IndexOf(id, StringComparison.Ordinal)).ToList();
+        Assert.All(positions, at => Assert.True(at >= 0, result.Output));
+        Assert.Equal(positions.Order(), positions);
+    }
+
+    [Fact]
     public async Task Types_AfterAPublish_NamesThePublisherAsHavingPublished()
     {
         var registry = await registries.StartAsync();

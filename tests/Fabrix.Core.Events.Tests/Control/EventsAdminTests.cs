@@ -191,6 +191,33 @@ public sealed class EventsAdminTests(EventsPlatform platform) : IClassFixture<Ev
         Assert.DoesNotContain(after.Events, e => e.EventId == published);
     }
 
+    [Fact]
+    public async Task ListRecentEvents_BatchPublish_EveryEventListedInOrderUnderOneSequenceAndTheCursorSkipsThemAll()
+    {
+        var (publisher, _, _) = await PairAsync();
+        var batch = new PublishBatchRequest();
+        batch.Events.Add(Enumerable.Range(0, 3).Select(i => new PublishRequest { Data = Any.Pack(new UserCreated { UserId = $"b-{i}", DisplayName = "Ada" }) }));
+        var published = (await platform.Client.PublishBatchAsync(batch, EventsPlatform.Bearer(publisher), cancellationToken: Ct)).Results
+            .Select(r => r.Stored.EventId).ToList();
+        var viewer = platform.AdministratorAs("avery", AdminRoles.AuditViewer);
+
+        var recent = await Eventually.ForAsync(
+            async () => (await platform.EventsAdmin.ListRecentEventsAsync(new ListRecentEventsRequest { Limit = 500 }, viewer, cancellationToken: Ct)).Events,
+            events => published.All(id => events.Any(e => e.EventId == id)), Within, "the batch in the recent events", Ct);
+        var listed = recent.Where(e => published.Contains(e.EventId)).ToList();
+        var fromBefore = await platform.EventsAdmin.ListRecentEventsAsync(new ListRecentEventsRequest { AfterSequence = listed[0].Sequence - 1, Limit = 1 },
+            viewer, cancellationToken: Ct);
+        var after = await platform.EventsAdmin.ListRecentEventsAsync(new ListRecentEventsRequest { AfterSequence = listed[0].Sequence }, viewer, cancellationToken: Ct);
+
+        Assert.Equal(published, listed.Select(e => e.EventId));
+        Assert.Single(listed.Select(e => e.Sequence).Distinct());
+        Assert.Equal([0, 1, 2], listed.Select(e => e.Item));
+        Assert.All(listed, e => Assert.Equal(("UserCreated", "pii", false), (e.EventType, e.Classification, e.Duplicate)));
+        // A page never splits a row: limit 1 from just before the batch's row still returns all three of its events.
+        Assert.Equal(published, fromBefore.Events.Where(e => e.Sequence == listed[0].Sequence).Select(e => e.EventId));
+        Assert.DoesNotContain(after.Events, e => published.Contains(e.EventId));
+    }
+
     private Metadata Manager => platform.Manager;
 
     /// <summary>Nacks <paramref name="eventId"/> until it is dead-lettered (MaxDeliveries is 3 here) and returns its dead letter.</summary>

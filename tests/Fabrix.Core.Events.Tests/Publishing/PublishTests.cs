@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Fabrix.Contracts.Audit;
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Events.V1;
 using Fabrix.Core.Events.Tests.Infrastructure;
@@ -17,6 +18,9 @@ namespace Fabrix.Core.Events.Tests.Publishing;
 public sealed class PublishTests(EventsPlatform platform) : IClassFixture<EventsPlatform>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>The batch's UserCreated events in <c>PublishBatch_StoredEvents_AuditedAsOneRowPerType…</c>.</summary>
+    private static readonly int[] StoredUserCreated = [0, 3, 4, 5];
 
     private static Any UserCreated(string userId) => Any.Pack(new UserCreated { UserId = userId, DisplayName = "Ada Lovelace", Email = "ada@example.com" });
 
@@ -131,6 +135,64 @@ public sealed class PublishTests(EventsPlatform platform) : IClassFixture<Events
         Assert.Equal([string.Empty, RefusalCodes.EventTypeNotDeclared, string.Empty], response.Results.Select(r => r.RefusalCode));
         Assert.NotEqual(response.Results[0].Stored.EventId, response.Results[2].Stored.EventId);
         Assert.True(response.Results[2].Stored.Sequence > 0 && response.Results[0].Stored.Sequence > 0);
+    }
+
+    [Fact]
+    public async Task PublishBatch_StoredEvents_AuditedAsOneRowPerTypeNamingEachEventInOrderAndRefusalsOnTheirOwn()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated", "UserDeleted"], []));
+        var batch = new PublishBatchRequest();
+        batch.Events.Add(new PublishRequest { Data = UserCreated("u-1") });
+        batch.Events.Add(new PublishRequest { Data = Any.Pack(new UserDeleted { UserId = "u-0" }) });
+        batch.Events.Add(new PublishRequest { Data = Any.Pack(new PaymentReceived()) });
+        batch.Events.Add(new PublishRequest { Data = UserCreated("u-2") });
+        batch.Events.Add(new PublishRequest { Data = UserCreated("u-3"), IdempotencyKey = "k-1" });
+        batch.Events.Add(new PublishRequest { Data = UserCreated("u-3"), IdempotencyKey = "k-1" });
+
+        var response = await platform.Client.PublishBatchAsync(batch, EventsPlatform.Bearer(token), cancellationToken: Ct);
+        var rows = await platform.AuditRowsAsync(id, 3);
+
+        Assert.Equal(RefusalCodes.EventTypeNotDeclared, response.Results[2].RefusalCode);
+        Assert.Equal(3, rows.Count);
+        var refused = Assert.Single(rows, r => r.Outcome == "refused");
+        Assert.Equal(RefusalCodes.EventTypeNotDeclared, refused.Reason);
+        var created = Assert.Single(rows, r => r.Target == "fabrix.canonical.v1.UserCreated");
+        var deleted = Assert.Single(rows, r => r.Target == "fabrix.canonical.v1.UserDeleted");
+        Assert.Equal(("lane.canonical.publish", "succeeded"), (created.Action, created.Outcome));
+        using var createdDetails = JsonDocument.Parse(created.Details);
+        var attributes = createdDetails.RootElement.GetProperty("attributes");
+        Assert.Equal(("UserCreated", "pii", "4"),
+            (attributes.GetProperty("event_type").GetString(), attributes.GetProperty("classification").GetString(), attributes.GetProperty("events").GetString()));
+        var items = createdDetails.RootElement.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(StoredUserCreated.Select(i => response.Results[i].Stored.EventId), items.Select(i => i.GetProperty("event_id").GetString()));
+        Assert.Equal(StoredUserCreated.Select(i => response.Results[i].Stored.Duplicate), items.Select(i => i.TryGetProperty("duplicate", out var d) && d.GetString() == "true"));
+        Assert.Single(items, i => i.TryGetProperty("duplicate", out _));
+        using var deletedDetails = JsonDocument.Parse(deleted.Details);
+        Assert.Equal(response.Results[1].Stored.EventId, Assert.Single(deletedDetails.RootElement.GetProperty("items").EnumerateArray()).GetProperty("event_id").GetString());
+    }
+
+    [Fact]
+    public async Task PublishBatch_MoreEventsThanARecordCarries_AuditedInRunsOfAtMostMaxItems()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        var batch = new PublishBatchRequest();
+        batch.Events.Add(Enumerable.Range(0, DecisionMessages.MaxItems + 5).Select(i => new PublishRequest { Data = UserCreated($"u-{i}") }));
+
+        var response = await platform.Client.PublishBatchAsync(batch, EventsPlatform.Bearer(token), cancellationToken: Ct);
+        var rows = await platform.AuditRowsAsync(id, 2);
+
+        Assert.Equal(2, rows.Count);
+        // The two records may reach the chain in either order (the audit publishes batches concurrently).
+        var runs = rows.Select(r =>
+        {
+            using var details = JsonDocument.Parse(r.Details);
+            return details.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("event_id").GetString()!).ToList();
+        }).OrderByDescending(run => run.Count).ToList();
+        var ids = response.Results.Select(r => r.Stored.EventId).ToList();
+        Assert.Equal(ids[..DecisionMessages.MaxItems], runs[0]);
+        Assert.Equal(ids[DecisionMessages.MaxItems..], runs[1]);
     }
 
     [Fact]

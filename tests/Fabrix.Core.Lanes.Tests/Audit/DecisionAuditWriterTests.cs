@@ -1,3 +1,4 @@
+using Fabrix.Contracts.Audit;
 using Fabrix.Contracts.Audit.V1;
 using Fabrix.Core.Lanes.Audit;
 using Fabrix.Testing;
@@ -153,6 +154,46 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
         Assert.Equal(DecisionAuditWriter.MaxAttributes, record.Attributes.Count);
         Assert.Equal(DecisionAuditWriter.MaxAttributeValueLength, record.Attributes["key_00"].Length);
         Assert.All(record.Attributes.Where(pair => pair.Key != "key_00"), pair => Assert.Equal(attributes[pair.Key], pair.Value));
+    }
+
+    [Fact]
+    public async Task Publisher_DecisionWithItems_RecordCarriesThemInOrderEachBounded()
+    {
+        var (stream, subject) = await CreateStreamAsync();
+        using var host = Build(("Subject", subject));
+        await host.StartAsync(Ct);
+        var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
+        var metrics = host.Services.GetRequiredService<DecisionAuditMetrics>();
+        var items = Enumerable.Range(0, DecisionMessages.MaxItems)
+            .Select(i => (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["event_id"] = $"e-{i}" })
+            .ToList();
+        items[1] = Enumerable.Range(0, 20).ToDictionary(i => $"key_{i:D2}", i => i == 0 ? new string('v', 600) : $"value {i}");
+
+        writer.Write(Decision(Lane.Canonical) with { Items = items });
+        await Eventually.WaitAsync(() => metrics.PublishedTotal == 1, "the record acknowledged", Ct);
+        var record = (await ReadAllAsync(stream, 1)).Single().Record;
+        await host.StopAsync(Ct);
+
+        Assert.Equal(DecisionMessages.MaxItems, record.Items.Count);
+        Assert.Equal("e-0", record.Items[0].Attributes["event_id"]);
+        Assert.Equal($"e-{DecisionMessages.MaxItems - 1}", record.Items[^1].Attributes["event_id"]);
+        Assert.Equal(DecisionAuditWriter.MaxAttributes, record.Items[1].Attributes.Count);
+        Assert.Equal(DecisionAuditWriter.MaxAttributeValueLength, record.Items[1].Attributes["key_00"].Length);
+    }
+
+    [Fact]
+    public void Write_MoreItemsThanARecordCarries_ThrowsAndBuffersNothing()
+    {
+        using var host = Build(("Subject", "decisions.unused"));
+        var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
+        var items = Enumerable.Range(0, DecisionMessages.MaxItems + 1)
+            .Select(i => (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["event_id"] = $"e-{i}" })
+            .ToList();
+
+        var error = Assert.Throws<ArgumentException>(() => writer.Write(Decision(Lane.Canonical) with { Items = items }));
+
+        Assert.Contains($"at most {DecisionMessages.MaxItems} items", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, writer.Buffered);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Fabrix.Contracts.Audit;
 using Fabrix.Contracts.Audit.V1;
 using Fabrix.Contracts.Registry.V1;
 using Fabrix.Core.Registry.Audit.Ingest;
@@ -82,6 +83,58 @@ public sealed class DecisionIngestTests(PostgresServer postgres, NatsServer nats
             where hash <> audit_row_hash(id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash)
             """));
     }
+
+    [Fact]
+    public async Task Ingest_DecisionWithItems_StoredUnderDetailsItemsInOrderAndChained()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var record = DecisionRecords.New("publisher", Lane.Canonical, target: "fabrix.canonical.v1.UserCreated");
+        record.Attributes.Add("event_type", "UserCreated");
+        for (var i = 0; i < DecisionMessages.MaxItems; i++)
+        {
+            var item = new DecisionItem();
+            item.Attributes.Add("event_id", $"e-{i:D3}");
+            if (i == 1)
+            {
+                item.Attributes.Add("duplicate", "true");
+            }
+
+            record.Items.Add(item);
+        }
+
+        await host.PublishAsync([record], Ct);
+        await WaitForLaneRowsAsync(host, 1);
+
+        Assert.Equal(string.Join(",", Enumerable.Range(0, DecisionMessages.MaxItems).Select(i => $"e-{i:D3}")), await host.ScalarAsync<string>(
+            "select string_agg(item ->> 'event_id', ',' order by n) from audit_log, jsonb_array_elements(details -> 'items') with ordinality as i(item, n) where record_id = @id::uuid",
+            ("id", record.Id)));
+        Assert.True(await host.ScalarAsync<bool>(
+            """select details -> 'items' -> 1 = '{"event_id": "e-001", "duplicate": "true"}'::jsonb from audit_log where record_id = @id::uuid""", ("id", record.Id)));
+        Assert.Equal(0L, await host.ScalarAsync<long>("""
+            select count(*) from audit_log
+            where hash <> audit_row_hash(id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash)
+            """));
+    }
+
+    [Fact]
+    public async Task Ingest_BatchWithARecordOfTooManyItems_OthersAppendedAndItLeftOut()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var tooMany = DecisionRecords.New("batched", Lane.Canonical);
+        tooMany.Items.Add(Enumerable.Range(0, DecisionMessages.MaxItems + 1).Select(i => new DecisionItem { Attributes = { ["event_id"] = $"e-{i}" } }));
+        var records = new[] { DecisionRecords.New("batched"), tooMany, DecisionRecords.New("batched") };
+
+        await host.PublishBatchAsync(records, Ct);
+        await WaitForLaneRowsAsync(host, 2);
+        await Eventually.UntilAsync(async () => await host.StreamMessagesAsync(Ct) == 0, Within, "the batch acknowledged", Ct);
+
+        Assert.Equal($"{records[0].Id},{records[2].Id}", await host.ScalarAsync<string>(
+            "select string_agg(details->>'record_id', ',' order by id) from audit_log where lane is not null"));
+    }
+
+    [Fact]
+    public void MaxItems_NoMoreThanAnAuditRowKeepsOfADetailsArray() =>
+        Assert.InRange(DecisionMessages.MaxItems, 1, Fabrix.Core.Registry.Audit.AuditValue.MaxDetailArrayItems);
 
     [Fact]
     public async Task Ingest_RecordCommittedButNotAcknowledged_RedeliveryAcknowledgedWithoutSecondRow()
