@@ -114,7 +114,8 @@ internal static class EventsPublishBenchmark
         }
 
         output.WriteLine($"end to end at {latencyRate:0} /s ({(arguments.EndToEndRate is null ? "half the maximum end-to-end rate" : "--e2e-rate")}): {latency.Count} delivered, " +
-            $"{latency.Refused} refused, p50 {latency.P50:0.00} ms, p99 {latency.P99:0.00} ms, max {latency.Max:0.00} ms; load {BenchSteps.LoadAverage()}");
+            $"{latency.Refused} refused, p50 {latency.P50:0.00} ms, p99 {latency.P99:0.00} ms, max {latency.Max:0.00} ms " +
+            $"(p99 call to Core.Events' stamp {latency.StampP99:0.00} ms, stamp to handler {latency.DeliverP99:0.00} ms); load {BenchSteps.LoadAverage()}");
 
         var summary = new JsonObject
         {
@@ -289,7 +290,13 @@ internal static class EventsPublishBenchmark
         return new LoadResult(stored, failed, stored / seconds, firstError);
     }
 
-    private sealed record LatencyResult(int Count, double P50, double P99, double Max, long Refused);
+    /// <summary>
+    /// The latency run's percentiles, and the same split where Core.Events stamps the envelope's time (wall clock, same
+    /// host): <see cref="StampP99"/> from just before the call to the stamp (token, policy, payload check), and
+    /// <see cref="DeliverP99"/> from the stamp to the handler (JetStream store and acknowledgement, the consumer, the
+    /// delivery decision and its audit, the subscription stream).
+    /// </summary>
+    private sealed record LatencyResult(int Count, double P50, double P99, double Max, long Refused, double StampP99 = 0, double DeliverP99 = 0);
 
     private const string MaximumPrefix = "max-";
 
@@ -381,7 +388,10 @@ internal static class EventsPublishBenchmark
         var warmupCount = (long)(rate * arguments.Warmup.TotalSeconds);
         var total = warmupCount + (long)(rate * arguments.Duration.TotalSeconds);
         var starts = new long[total];
+        var wallStarts = new long[total];
         var latencies = new List<double>((int)total);
+        var stamped = new List<double>((int)total);
+        var delivered = new List<double>((int)total);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var call = client.Subscribe(subscriber, cancellationToken: stop.Token);
         await call.RequestStream.WriteAsync(new SubscribeRequest { Open = new OpenSubscription { EventTypes = { "DocumentProcessed" } } }, cancellationToken);
@@ -396,6 +406,7 @@ internal static class EventsPublishBenchmark
                 await foreach (var delivery in call.ResponseStream.ReadAllAsync(stop.Token))
                 {
                     var arrived = Stopwatch.GetTimestamp();
+                    var arrivedWall = DateTime.UtcNow.Ticks;
                     var document = delivery.Event.Data.Unpack<DocumentProcessed>();
                     if (delivery.Attempt == 1 && long.TryParse(document.DocumentId, CultureInfo.InvariantCulture, out var n) && n >= 0 && n < total)
                     {
@@ -404,6 +415,9 @@ internal static class EventsPublishBenchmark
                             lock (latencies)
                             {
                                 latencies.Add(Stopwatch.GetElapsedTime(Volatile.Read(ref starts[n]), arrived).TotalMilliseconds);
+                                var stamp = delivery.Event.Time.ToDateTime().Ticks;
+                                stamped.Add(TimeSpan.FromTicks(stamp - Volatile.Read(ref wallStarts[n])).TotalMilliseconds);
+                                delivered.Add(TimeSpan.FromTicks(arrivedWall - stamp).TotalMilliseconds);
                             }
                         }
 
@@ -435,6 +449,7 @@ internal static class EventsPublishBenchmark
             {
                 var n = next;
                 Volatile.Write(ref starts[n], Stopwatch.GetTimestamp());
+                Volatile.Write(ref wallStarts[n], DateTime.UtcNow.Ticks);
                 inFlight.Add(PublishDocumentAsync(client, publisher, new PublishRequest
                 {
                     Data = Any.Pack(Document(n.ToString(CultureInfo.InvariantCulture))),
@@ -458,15 +473,18 @@ internal static class EventsPublishBenchmark
         await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(30), cancellationToken));
         await stop.CancelAsync();
         await handler;
-        double[] sorted;
+        double[] sorted, stampSorted, deliverSorted;
         lock (latencies)
         {
             sorted = [.. latencies.Order()];
+            stampSorted = [.. stamped.Order()];
+            deliverSorted = [.. delivered.Order()];
         }
 
         return sorted.Length == 0
             ? new LatencyResult(0, 0, 0, 0, refused)
-            : new LatencyResult(sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1], refused);
+            : new LatencyResult(sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1], refused,
+                Percentile(stampSorted, 0.99), Percentile(deliverSorted, 0.99));
     }
 
     /// <summary>One paced publish; a refusal (e.g. back-pressure when the machine cannot keep the rate) is counted, not thrown.</summary>
