@@ -193,8 +193,16 @@ public sealed class PushDeliveryTests(EventsPlatform platform) : IClassFixture<E
         var consumer = Fabrix.Core.Events.Delivery.SubscriptionConsumers.NameOf(id, CanonicalEventTypes.Find("UserCreated")!);
         await Eventually.UntilAsync(async () =>
         {
-            var info = await platform.JetStream.GetConsumerAsync(platform.Stream, consumer, Ct);
-            return info.Info.NumWaiting > 0;
+            try
+            {
+                var info = await platform.JetStream.GetConsumerAsync(platform.Stream, consumer, Ct);
+                return info.Info.NumWaiting > 0;
+            }
+            catch (NATS.Client.JetStream.NatsJSApiException exception) when (exception.Error.Code == 404)
+            {
+                // Core.Events creates the consumer once its snapshot shows the plugin active, which may be after this look.
+                return false;
+            }
         }, Within, $"Core.Events pulls for {id}", Ct);
         return (id, path, secret);
     }
