@@ -132,9 +132,9 @@ internal sealed partial class GrpcSubscription(
     {
         try
         {
-            if (await pump.RunAsync(pluginId, type, consumer, sink, pending, cancellationToken) is { } refusal)
+            if (await pump.RunAsync(pluginId, type, consumer, sink, pending, cancellationToken) is { } refused)
             {
-                end(refusal);
+                end(refused.Refusal);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -128,8 +128,8 @@ internal sealed partial class SubscriptionPump(
 {
     private readonly DeliveryOptions _options = options.Value;
 
-    /// <summary>Runs until cancelled, or until a delivery is refused (returned).</summary>
-    public async Task<EventsRefusal?> RunAsync(string subscriber, CanonicalEventType type, INatsJSConsumer consumer, IDeliverySink sink,
+    /// <summary>Runs until cancelled, or until a delivery is refused (returned, with the revision it was decided against).</summary>
+    public async Task<PumpRefusal?> RunAsync(string subscriber, CanonicalEventType type, INatsJSConsumer consumer, IDeliverySink sink,
         PendingDeliveries pending, CancellationToken cancellationToken)
     {
         var consume = new NatsJSConsumeOpts { MaxMsgs = Math.Min(_options.MaxInFlight, 1000) };
@@ -164,7 +164,8 @@ internal sealed partial class SubscriptionPump(
                 continue;
             }
 
-            var refusal = CanonicalPolicy.DecideDelivery(snapshots.Current, subscriber, type);
+            var view = snapshots.Current;
+            var refusal = CanonicalPolicy.DecideDelivery(view, subscriber, type);
             if (refusal is not null || !sink.AuditsOutcome)
             {
                 DeliveryAudit.Write(audit, subscriber, type, evt, attempt, sink.Mode, refusal?.Code ?? string.Empty);
@@ -173,7 +174,7 @@ internal sealed partial class SubscriptionPump(
             if (refusal is not null)
             {
                 await message.NakAsync(cancellationToken: cancellationToken);
-                return refusal;
+                return new PumpRefusal(refusal, view.Snapshot?.Revision ?? 0);
             }
 
             pending.Add(evt, type, message);
@@ -186,3 +187,9 @@ internal sealed partial class SubscriptionPump(
     [LoggerMessage(EventId = 9701, Level = LogLevel.Error, Message = "An unreadable message on the {Type} subject was terminated for {Subscriber}")]
     private static partial void LogUnreadable(ILogger logger, Exception exception, string subscriber, string type);
 }
+
+/// <summary>
+/// The refusal that stopped a <see cref="SubscriptionPump"/>, and the policy revision it was decided against (0 without a
+/// snapshot): push delivery lifts it only on a change of a later revision (<c>Push/PushRefusals</c>).
+/// </summary>
+internal sealed record PumpRefusal(EventsRefusal Refusal, long Revision);

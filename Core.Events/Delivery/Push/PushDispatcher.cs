@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Webhooks;
 using Fabrix.Core.Lanes.Audit;
@@ -11,10 +12,13 @@ namespace Fabrix.Core.Events.Delivery.Push;
 /// snapshot shows active with a registered address, one <see cref="SubscriptionPump"/> per subscribed type over that
 /// (plugin, type)'s durable consumer, feeding a <see cref="PushSink"/> that POSTs to the address + push path. The pump
 /// authorizes every delivery against the current snapshot (the stream path's rule, <c>CanonicalPolicy.DecideDelivery</c>)
-/// and audits a refusal; a refused pump is not started again until a snapshot change names the plugin (or the switches).
+/// and audits a refusal. A refused pump is not started again until a snapshot change names the plugin or the switches
+/// with a later revision than the one the refusal was decided against (<see cref="PushRefusals"/>): the change that caused
+/// the refusal, whose pass may well run after it, does not start the pump to refuse the same delivery again, and a later
+/// change (a trait restored) starts it whichever of the two reaches the dispatcher first.
 /// A pump whose plugin is no longer active, whose address, path or secret changed, or that stopped, is replaced on the
-/// next pass. Passes run on every snapshot change naming a plugin and every <see cref="PushOptions.RefreshInterval"/>,
-/// each reading the targets from the registry first.
+/// next pass. Passes run on every snapshot change, on a refusal that a later change already lifted, and every
+/// <see cref="PushOptions.RefreshInterval"/>, each reading the targets from the registry first.
 /// </summary>
 internal sealed partial class PushDispatcher(
     PolicySnapshotClient snapshots,
@@ -30,23 +34,26 @@ internal sealed partial class PushDispatcher(
     ILogger<PushDispatcher> logger) : BackgroundService
 {
     private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
-    private readonly Lock _changesLock = new();
-    private readonly HashSet<string> _changedPlugins = new(StringComparer.Ordinal);
-    private bool _switchesChanged;
+    private readonly PushRefusals _refusals = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly ConcurrentDictionary<string, int> _starts = new(StringComparer.Ordinal);
+    private long _passes;
+
+    /// <summary>Passes completed since start (what a test waits on to know a pass ran after something it did).</summary>
+    internal long Passes => Interlocked.Read(ref _passes);
+
+    /// <summary>How many times a pump for (<paramref name="pluginId"/>, <paramref name="type"/>) was started.</summary>
+    internal int Starts(string pluginId, CanonicalEventType type) => _starts.GetValueOrDefault(Key(pluginId, type));
+
+    /// <summary>True while a refusal keeps the pump for (<paramref name="pluginId"/>, <paramref name="type"/>) stopped.</summary>
+    internal bool IsRefused(string pluginId, CanonicalEventType type) => _refusals.IsRefused(pluginId, type);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var changed = new SemaphoreSlim(0);
         void OnChanged(object? sender, PolicyChange change)
         {
-            lock (_changesLock)
-            {
-                _changedPlugins.UnionWith(change.ChangedPlugins);
-                _switchesChanged |= change.SwitchesChanged;
-            }
-
-            changed.Release();
+            _refusals.Changed(change);
+            _wake.Release();
         }
 
         snapshots.Changed += OnChanged;
@@ -58,6 +65,7 @@ internal sealed partial class PushDispatcher(
                 {
                     await targets.RefreshAsync(stoppingToken);
                     Reconcile(stoppingToken);
+                    Interlocked.Increment(ref _passes);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
@@ -68,7 +76,7 @@ internal sealed partial class PushDispatcher(
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timer.Token);
                 try
                 {
-                    await changed.WaitAsync(wait.Token);
+                    await _wake.WaitAsync(wait.Token);
                 }
                 catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -96,16 +104,17 @@ internal sealed partial class PushDispatcher(
 
     private void Reconcile(CancellationToken stoppingToken)
     {
-        HashSet<string> refused;
-        lock (_changesLock)
+        var snapshot = snapshots.Current.Snapshot;
+        if (snapshot is not null)
         {
-            _refused.RemoveWhere(key => _switchesChanged || _changedPlugins.Contains(key[..key.IndexOf('\n', StringComparison.Ordinal)]));
-            _changedPlugins.Clear();
-            _switchesChanged = false;
-            refused = new HashSet<string>(_refused, StringComparer.Ordinal);
+            _refusals.Retain(snapshot);
+            foreach (var key in _starts.Keys.Where(key => snapshot.Find(key[..key.IndexOf('\n', StringComparison.Ordinal)]) is null))
+            {
+                _starts.TryRemove(key, out _);
+            }
         }
 
-        var wanted = Wanted(refused);
+        var wanted = Wanted(snapshot);
         foreach (var (key, running) in _running.ToList())
         {
             if (running.Task.IsCompleted || !wanted.TryGetValue(key, out var want) || want != running.Subscription)
@@ -121,16 +130,17 @@ internal sealed partial class PushDispatcher(
             if (!_running.ContainsKey(key))
             {
                 var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                _running[key] = new Running(want, stop, RunAsync(key, want, stop.Token));
+                _starts.AddOrUpdate(key, 1, static (_, starts) => starts + 1);
+                _running[key] = new Running(want, stop, RunAsync(want, stop.Token));
             }
         }
     }
 
     /// <summary>The (plugin, type) pumps that should run now, keyed <c>plugin \n Type</c>.</summary>
-    private Dictionary<string, PushSubscription> Wanted(HashSet<string> refused)
+    private Dictionary<string, PushSubscription> Wanted(PolicySnapshot? snapshot)
     {
         var wanted = new Dictionary<string, PushSubscription>(StringComparer.Ordinal);
-        if (snapshots.Current.Snapshot is not { } snapshot)
+        if (snapshot is null)
         {
             return wanted;
         }
@@ -147,7 +157,7 @@ internal sealed partial class PushDispatcher(
             var secrets = string.Join(' ', target.Secrets);
             foreach (var name in plugin.EventSubscribes)
             {
-                if (CanonicalEventTypes.Find(name) is { } type && !refused.Contains(Key(plugin.Id, type)))
+                if (CanonicalEventTypes.Find(name) is { } type && !_refusals.IsRefused(plugin.Id, type))
                 {
                     wanted[Key(plugin.Id, type)] = new PushSubscription(plugin.Id, type, url, secrets);
                 }
@@ -157,7 +167,7 @@ internal sealed partial class PushDispatcher(
         return wanted;
     }
 
-    private async Task RunAsync(string key, PushSubscription subscription, CancellationToken cancellationToken)
+    private async Task RunAsync(PushSubscription subscription, CancellationToken cancellationToken)
     {
         try
         {
@@ -180,14 +190,15 @@ internal sealed partial class PushDispatcher(
             var pending = new PendingDeliveries(subscription.PluginId, deadLetters, delivery.Value);
             await using var sink = new PushSink(subscription.PluginId, subscription.Type, subscription.Url, keys, sender, pending, audit,
                 options.Value.MaxConcurrency, logger);
-            if (await pump.RunAsync(subscription.PluginId, subscription.Type, consumer, sink, pending, cancellationToken) is { } refusal)
+            if (await pump.RunAsync(subscription.PluginId, subscription.Type, consumer, sink, pending, cancellationToken) is { } refused)
             {
-                lock (_changesLock)
+                LogRefused(logger, subscription.PluginId, subscription.Type.Name, refused.Refusal.Code);
+                if (!_refusals.Refuse(subscription.PluginId, subscription.Type, refused.Revision))
                 {
-                    _refused.Add(key);
+                    // A change after the refusing decision (the trait restored) arrived first and its pass may be over:
+                    // start a pass now rather than wait for the refresh interval.
+                    _wake.Release();
                 }
-
-                LogRefused(logger, subscription.PluginId, subscription.Type.Name, refusal.Code);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -206,7 +217,7 @@ internal sealed partial class PushDispatcher(
 
     private sealed record Running(PushSubscription Subscription, CancellationTokenSource Stop, Task Task);
 
-    [LoggerMessage(EventId = 9782, Level = LogLevel.Information, Message = "Push delivery of {Type} to {Subscriber} stopped: {Code}; it resumes when the policy names the plugin again")]
+    [LoggerMessage(EventId = 9782, Level = LogLevel.Information, Message = "Push delivery of {Type} to {Subscriber} stopped: {Code}; it resumes when a later policy revision names the plugin")]
     private static partial void LogRefused(ILogger logger, string subscriber, string type, string code);
 
     [LoggerMessage(EventId = 9783, Level = LogLevel.Warning, Message = "Push delivery of {Type} to {Subscriber} failed; it starts again on the next pass")]

@@ -5,10 +5,12 @@ using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Events.V1;
 using Fabrix.Contracts.Policy.V1;
 using Fabrix.Contracts.Webhooks;
+using Fabrix.Core.Events.Delivery.Push;
 using Fabrix.Core.Events.Tests.Infrastructure;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Fabrix.Testing;
 using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.JetStream.Models;
 
 namespace Fabrix.Core.Events.Tests.Delivery;
@@ -20,6 +22,7 @@ namespace Fabrix.Core.Events.Tests.Delivery;
 public sealed class PushDeliveryTests(EventsPlatform platform) : IClassFixture<EventsPlatform>, IAsyncLifetime
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+    private static readonly CanonicalEventType UserCreated = CanonicalEventTypes.Find("UserCreated")!;
     private readonly PushReceiver _receiver = new();
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
 
@@ -89,29 +92,41 @@ public sealed class PushDeliveryTests(EventsPlatform platform) : IClassFixture<E
     {
         var publisher = await PublisherAsync();
         var (subscriberId, path, _) = await PushSubscriberAsync();
-        // No valid manifest subscribes to a pii type without handles_pii: drop the trait in the registry's table, then
-        // make a policy revision name the plugin so the lanes see it (an upgrade dropping a trait reaches them the same way).
-        await platform.ExecuteAsync("update plugins set traits = array_remove(traits, 'handles_pii') where id = @id", ("id", subscriberId));
-        await platform.PolicyAdmin.SetLaneLimitsAsync(new SetLaneLimitsRequest
-        {
-            PluginId = subscriberId,
-            Canonical = new CanonicalLaneLimits { PublishRequestsPerSecond = 10 },
-            Reason = "touch the policy",
-        }, platform.Manager, cancellationToken: Ct);
-        await platform.WaitForPolicyAsync(subscriberId, p => !p.Traits.Contains("handles_pii"), "the trait is gone at Core.Events");
+        await SetTraitAsync(subscriberId, present: false, publishRate: 10);
+        var dispatcher = platform.Events.Services.GetRequiredService<PushDispatcher>();
+        var startsBefore = dispatcher.Starts(subscriberId, UserCreated);
 
         var published = await PublishAsync(publisher, "u-4");
 
-        // Each decision is audited: when the dispatcher's pass for the policy change runs after the refusal, it starts the
-        // pump once more and the same delivery is refused (and audited) a second time. Every row is that refusal.
-        var rows = await platform.AuditRowsAsync(subscriberId, 1);
-        Assert.NotEmpty(rows);
-        Assert.All(rows, row =>
-        {
-            Assert.Equal(("refused", RefusalCodes.EventClassificationNotAllowed), (row.Outcome, row.Reason));
-            Assert.Equal(("push", published), (Attributes(row)["mode"], Attributes(row)["event_id"]));
-        });
+        // The dispatcher's pass for the trait's removal may run before or after the refusal: wait until the refusal is
+        // recorded and a whole pass has run after it. Neither that pass nor any other may start the pump again (the change
+        // is no later than the revision the refusal was decided against), so the delivery is refused and audited once.
+        await platform.AuditRowsAsync(subscriberId, 1);
+        await Eventually.UntilAsync(() => Task.FromResult(dispatcher.IsRefused(subscriberId, UserCreated)), Within, "the refusal is recorded", Ct);
+        var passes = dispatcher.Passes;
+        await Eventually.UntilAsync(() => Task.FromResult(dispatcher.Passes >= passes + 2), Within, "a whole dispatcher pass after the refusal", Ct);
+
+        Assert.Equal(startsBefore, dispatcher.Starts(subscriberId, UserCreated));
+        var row = Assert.Single(await platform.AuditRowsAsync(subscriberId, 1));
+        Assert.Equal(("refused", RefusalCodes.EventClassificationNotAllowed), (row.Outcome, row.Reason));
+        Assert.Equal(("push", published), (Attributes(row)["mode"], Attributes(row)["event_id"]));
         Assert.Empty(_receiver.At(path));
+    }
+
+    [Fact]
+    public async Task Push_TraitRestoredAfterARefusal_RefusedEventPosted()
+    {
+        var publisher = await PublisherAsync();
+        var (subscriberId, path, _) = await PushSubscriberAsync();
+        await SetTraitAsync(subscriberId, present: false, publishRate: 10);
+        var dispatcher = platform.Events.Services.GetRequiredService<PushDispatcher>();
+        var published = await PublishAsync(publisher, "u-6");
+        await Eventually.UntilAsync(() => Task.FromResult(dispatcher.IsRefused(subscriberId, UserCreated)), Within, "the refusal is recorded", Ct);
+
+        // A later revision names the plugin again: the refusal is lifted and the refused (nacked) event is pushed.
+        await SetTraitAsync(subscriberId, present: true, publishRate: 11);
+
+        Assert.Equal(published, (await PushesAsync(path, 1))[0].Id);
     }
 
     [Fact]
@@ -176,6 +191,26 @@ public sealed class PushDeliveryTests(EventsPlatform platform) : IClassFixture<E
         }
     }
 
+    /// <summary>
+    /// Drops or restores the subscriber's <c>handles_pii</c> in the registry's table (no valid manifest subscribes to a pii
+    /// type without it), then makes a policy revision name the plugin (a lane limit; an upgrade changing traits reaches the
+    /// lanes the same way) and waits until Core.Events holds it.
+    /// </summary>
+    private async Task SetTraitAsync(string pluginId, bool present, int publishRate)
+    {
+        await platform.ExecuteAsync(present
+            ? "update plugins set traits = array_append(traits, 'handles_pii') where id = @id"
+            : "update plugins set traits = array_remove(traits, 'handles_pii') where id = @id", ("id", pluginId));
+        await platform.PolicyAdmin.SetLaneLimitsAsync(new SetLaneLimitsRequest
+        {
+            PluginId = pluginId,
+            Canonical = new CanonicalLaneLimits { PublishRequestsPerSecond = publishRate },
+            Reason = "touch the policy",
+        }, platform.Manager, cancellationToken: Ct);
+        await platform.WaitForPolicyAsync(pluginId, p => p.Traits.Contains("handles_pii") == present,
+            present ? "the trait is back at Core.Events" : "the trait is gone at Core.Events");
+    }
+
     private async Task<string> PublisherAsync() =>
         await platform.InstallActiveAsync(EventsPlatform.Manifest(TestManifests.NewId("hr"), ["UserCreated"], []));
 
@@ -193,8 +228,16 @@ public sealed class PushDeliveryTests(EventsPlatform platform) : IClassFixture<E
         var consumer = Fabrix.Core.Events.Delivery.SubscriptionConsumers.NameOf(id, CanonicalEventTypes.Find("UserCreated")!);
         await Eventually.UntilAsync(async () =>
         {
-            var info = await platform.JetStream.GetConsumerAsync(platform.Stream, consumer, Ct);
-            return info.Info.NumWaiting > 0;
+            try
+            {
+                var info = await platform.JetStream.GetConsumerAsync(platform.Stream, consumer, Ct);
+                return info.Info.NumWaiting > 0;
+            }
+            catch (NATS.Client.JetStream.NatsJSApiException exception) when (exception.Error.Code == 404)
+            {
+                // Core.Events creates the consumer once its snapshot shows the plugin active, which may be after this look.
+                return false;
+            }
         }, Within, $"Core.Events pulls for {id}", Ct);
         return (id, path, secret);
     }
