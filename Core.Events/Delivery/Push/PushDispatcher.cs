@@ -104,7 +104,8 @@ internal sealed partial class PushDispatcher(
 
     private void Reconcile(CancellationToken stoppingToken)
     {
-        var snapshot = snapshots.Current.Snapshot;
+        var view = snapshots.Current;
+        var snapshot = view.Snapshot;
         if (snapshot is not null)
         {
             _refusals.Retain(snapshot);
@@ -125,9 +126,11 @@ internal sealed partial class PushDispatcher(
             }
         }
 
+        // Without a usable snapshot (stale: the registry is unreachable) a new pump would only refuse its first delivery
+        // (LANE_NO_POLICY): none is started until a pass finds the snapshot usable again (every RefreshInterval).
         foreach (var (key, want) in wanted)
         {
-            if (!_running.ContainsKey(key))
+            if (!_running.ContainsKey(key) && view.IsUsable)
             {
                 var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 _starts.AddOrUpdate(key, 1, static (_, starts) => starts + 1);
@@ -193,7 +196,7 @@ internal sealed partial class PushDispatcher(
             if (await pump.RunAsync(subscription.PluginId, subscription.Type, consumer, sink, pending, cancellationToken) is { } refused)
             {
                 LogRefused(logger, subscription.PluginId, subscription.Type.Name, refused.Refusal.Code);
-                if (!_refusals.Refuse(subscription.PluginId, subscription.Type, refused.Revision))
+                if (!_refusals.Refuse(subscription.PluginId, subscription.Type, refused.Revision, refused.Refusal.Code))
                 {
                     // A change after the refusing decision (the trait restored) arrived first and its pass may be over:
                     // start a pass now rather than wait for the refresh interval.

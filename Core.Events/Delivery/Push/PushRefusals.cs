@@ -48,15 +48,18 @@ internal sealed class PushRefusals
 
     /// <summary>
     /// Records that a delivery to <paramref name="pluginId"/> of <paramref name="type"/> was refused against
-    /// <paramref name="revision"/>. False when a change of a later revision already lifted it (nothing is recorded: the
-    /// pump should start again).
+    /// <paramref name="revision"/> with <paramref name="code"/>. False when a change of a later revision already lifted
+    /// it, or when it was refused for want of a usable snapshot (<see cref="RefusalCodes.LaneNoPolicy"/>): nothing is
+    /// recorded, and the pump should start again once the snapshot allows it.
     /// </summary>
-    public bool Refuse(string pluginId, CanonicalEventType type, long revision)
+    public bool Refuse(string pluginId, CanonicalEventType type, long revision, string code)
     {
         ArgumentNullException.ThrowIfNull(type);
         lock (_lock)
         {
-            if (LiftedAfter(pluginId, revision))
+            // No usable snapshot (none yet, or stale): no change event will follow when it is fresh again (heartbeats
+            // raise none), so nothing is recorded; the dispatcher starts no pump until the snapshot is usable.
+            if (code == RefusalCodes.LaneNoPolicy || LiftedAfter(pluginId, revision))
             {
                 return false;
             }

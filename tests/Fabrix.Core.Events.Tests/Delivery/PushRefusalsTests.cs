@@ -42,7 +42,7 @@ public sealed class PushRefusalsTests
             refusals.Changed(change);
         }
 
-        var recorded = refusals.Refuse("acct", UserCreated, refusedAt);
+        var recorded = refusals.Refuse("acct", UserCreated, refusedAt, RefusalCodes.EventClassificationNotAllowed);
         if (!changeFirst)
         {
             refusals.Changed(change);
@@ -54,10 +54,21 @@ public sealed class PushRefusalsTests
     }
 
     [Fact]
+    public void Refuse_ForWantOfAUsableSnapshot_NothingRecordedSoThePumpStartsOnceTheSnapshotIsFresh()
+    {
+        var refusals = new PushRefusals();
+
+        var recorded = refusals.Refuse("acct", UserCreated, 5, RefusalCodes.LaneNoPolicy);
+
+        Assert.False(recorded);
+        Assert.False(refusals.IsRefused("acct", UserCreated));
+    }
+
+    [Fact]
     public void IsRefused_LaterChangeNamingAnotherPlugin_StillRefused()
     {
         var refusals = new PushRefusals();
-        refusals.Refuse("acct", UserCreated, 5);
+        refusals.Refuse("acct", UserCreated, 5, RefusalCodes.EventClassificationNotAllowed);
 
         refusals.Changed(new PolicyChange(6, Plugins("hr"), false));
 
@@ -69,7 +80,7 @@ public sealed class PushRefusalsTests
     {
         var refusals = new PushRefusals();
 
-        refusals.Refuse("acct", UserCreated, 5);
+        refusals.Refuse("acct", UserCreated, 5, RefusalCodes.EventClassificationNotAllowed);
 
         Assert.False(refusals.IsRefused("acct", CanonicalEventTypes.Find("PaymentReceived")!));
     }
@@ -78,7 +89,7 @@ public sealed class PushRefusalsTests
     public void Retain_PluginGone_ItsRefusalForgotten()
     {
         var refusals = new PushRefusals();
-        refusals.Refuse("acct", UserCreated, 5);
+        refusals.Refuse("acct", UserCreated, 5, RefusalCodes.EventClassificationNotAllowed);
 
         refusals.Retain(Snapshot(6, "hr"));
 
@@ -89,7 +100,7 @@ public sealed class PushRefusalsTests
     public void Retain_SnapshotOlderThanTheRefusal_RefusalKept()
     {
         var refusals = new PushRefusals();
-        refusals.Refuse("acct", UserCreated, 5);
+        refusals.Refuse("acct", UserCreated, 5, RefusalCodes.EventClassificationNotAllowed);
 
         refusals.Retain(Snapshot(4, "hr"));
 
@@ -104,7 +115,7 @@ public sealed class PushRefusalsTests
 
         refusals.Retain(Snapshot(6, "hr"));
 
-        Assert.False(refusals.Refuse("acct", UserCreated, 6));
+        Assert.False(refusals.Refuse("acct", UserCreated, 6, RefusalCodes.EventClassificationNotAllowed));
     }
 
     private static FrozenSet<string> Plugins(params string[] ids) => ids.ToFrozenSet(StringComparer.Ordinal);
