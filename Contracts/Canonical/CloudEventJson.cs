@@ -117,6 +117,7 @@ public static class CloudEventJson
         {
             writer.WriteRawValue(text.ToString(), skipInputValidation: true);
         }
+
         writer.WriteEndObject();
         writer.Flush();
         return buffer;

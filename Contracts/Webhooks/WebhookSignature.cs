@@ -75,7 +75,11 @@ public static class WebhookSignature
         if (keys is IReadOnlyList<byte[]> list && list.Count <= 4)
         {
             // The usual case (one secret, two during a rotation's overlap): one string, no builder.
-            ArgumentException.ThrowIfNullOrEmpty(id);
+            if (list.Count > 0)
+            {
+                ArgumentException.ThrowIfNullOrEmpty(id);
+            }
+
             Span<char> signatures = stackalloc char[(4 * SignatureLength) + 3];
             var length = 0;
             for (var i = 0; i < list.Count; i++)
