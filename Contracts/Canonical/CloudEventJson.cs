@@ -36,6 +36,49 @@ public static class CloudEventJson
     /// <summary>Writes <paramref name="envelope"/> (whose <c>data</c> is a canonical message) as CloudEvents JSON.</summary>
     public static string Write(CanonicalEvent envelope)
     {
+        var buffer = WriteTo(envelope);
+        var json = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        Release(buffer);
+        return json;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="envelope"/> as CloudEvents JSON in UTF-8: the same bytes as <see cref="Write"/> encoded,
+    /// without the string in between (what a webhook or push body is).
+    /// </summary>
+    public static byte[] WriteUtf8(CanonicalEvent envelope)
+    {
+        var buffer = WriteTo(envelope);
+        var bytes = buffer.WrittenSpan.ToArray();
+        Release(buffer);
+        return bytes;
+    }
+
+    // One buffer, JSON writer and data writer per thread, reused (nothing between their reset and the caller's copy
+    // awaits); one grown past this by a large event is let go rather than kept for the thread's lifetime.
+    private const int MaxKeptBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    [ThreadStatic]
+    private static StringWriter? t_data;
+
+    private static void Release(ArrayBufferWriter<byte> buffer)
+    {
+        if (buffer.Capacity > MaxKeptBuffer || t_data?.GetStringBuilder().Capacity > MaxKeptBuffer)
+        {
+            t_buffer = null;
+            t_writer = null;
+            t_data = null;
+        }
+    }
+
+    private static ArrayBufferWriter<byte> WriteTo(CanonicalEvent envelope)
+    {
         ArgumentNullException.ThrowIfNull(envelope);
         var type = CanonicalEventTypes.FindByFullName(envelope.Type) ?? throw new ArgumentException($"'{envelope.Type}' is not a canonical event type.", nameof(envelope));
         // Parsed with the type's own parser: a type registry built per call cost more than the rest of the write.
@@ -43,28 +86,41 @@ public static class CloudEventJson
             ? type.Descriptor.Parser.ParseFrom(data.Value)
             : throw new ArgumentException("The envelope's data is not its type.", nameof(envelope));
 
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        writer.WriteString("specversion", SpecVersion);
+        writer.WriteString("id", envelope.Id);
+        writer.WriteString("source", envelope.Source);
+        writer.WriteString("type", envelope.Type);
+        Span<char> time = stackalloc char[32];
+        envelope.Time.ToDateTimeOffset().TryFormat(time, out var timeLength, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+        writer.WriteString("time", time[..timeLength]);
+        writer.WriteString("datacontenttype", JsonContentType);
+        writer.WriteString("dataclassification", envelope.Dataclassification);
+        if (envelope.Traceparent.Length > 0)
         {
-            writer.WriteStartObject();
-            writer.WriteString("specversion", SpecVersion);
-            writer.WriteString("id", envelope.Id);
-            writer.WriteString("source", envelope.Source);
-            writer.WriteString("type", envelope.Type);
-            writer.WriteString("time", envelope.Time.ToDateTimeOffset().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
-            writer.WriteString("datacontenttype", JsonContentType);
-            writer.WriteString("dataclassification", envelope.Dataclassification);
-            if (envelope.Traceparent.Length > 0)
-            {
-                writer.WriteString("traceparent", envelope.Traceparent);
-            }
-
-            writer.WritePropertyName("data");
-            writer.WriteRawValue(Formatter.Format(message), skipInputValidation: true);
-            writer.WriteEndObject();
+            writer.WriteString("traceparent", envelope.Traceparent);
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        writer.WritePropertyName("data");
+        var dataWriter = t_data ??= new StringWriter(CultureInfo.InvariantCulture);
+        var text = dataWriter.GetStringBuilder().Clear();
+        Formatter.Format(message, dataWriter);
+        if (text.GetChunks() is var chunks && chunks.MoveNext() && chunks.Current.Length == text.Length)
+        {
+            writer.WriteRawValue(chunks.Current.Span, skipInputValidation: true);
+        }
+        else
+        {
+            writer.WriteRawValue(text.ToString(), skipInputValidation: true);
+        }
+
+        writer.WriteEndObject();
+        writer.Flush();
+        return buffer;
     }
 
     /// <summary>

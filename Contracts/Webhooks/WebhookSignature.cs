@@ -49,9 +49,20 @@ public static class WebhookSignature
     public static string Sign(ReadOnlySpan<byte> key, string id, long timestamp, ReadOnlySpan<byte> body)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
+        Span<char> signature = stackalloc char[SignatureLength];
+        WriteSignature(key, id, timestamp, body, signature);
+        return new string(signature);
+    }
+
+    // "v1," and the base64 of a 32-byte HMAC-SHA256 (44 characters).
+    private const int SignatureLength = 3 + 44;
+
+    private static void WriteSignature(ReadOnlySpan<byte> key, string id, long timestamp, ReadOnlySpan<byte> body, Span<char> destination)
+    {
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         Compute(key, id, timestamp.ToString(CultureInfo.InvariantCulture), body, mac);
-        return "v1," + Convert.ToBase64String(mac);
+        "v1,".CopyTo(destination);
+        Convert.TryToBase64Chars(mac, destination[3..], out _);
     }
 
     /// <summary>
@@ -61,6 +72,30 @@ public static class WebhookSignature
     public static string SignAll(IEnumerable<byte[]> keys, string id, long timestamp, ReadOnlySpan<byte> body)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        if (keys is IReadOnlyList<byte[]> list && list.Count <= 4)
+        {
+            // The usual case (one secret, two during a rotation's overlap): one string, no builder.
+            if (list.Count > 0)
+            {
+                ArgumentException.ThrowIfNullOrEmpty(id);
+            }
+
+            Span<char> signatures = stackalloc char[(4 * SignatureLength) + 3];
+            var length = 0;
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (i > 0)
+                {
+                    signatures[length++] = ' ';
+                }
+
+                WriteSignature(list[i], id, timestamp, body, signatures[length..]);
+                length += SignatureLength;
+            }
+
+            return new string(signatures[..length]);
+        }
+
         var builder = new StringBuilder();
         foreach (var key in keys)
         {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Runtime.CompilerServices;
 using Fabrix.Contracts.Audit.V1;
 using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Canonical.V1;
@@ -27,18 +27,10 @@ internal sealed class WebhookDeliverer(WebhookSender sender, DecisionAuditWriter
     public async Task<WebhookAttempt> AttemptAsync(WebhookTarget target, CanonicalEvent evt, int attempt, ulong sequence, CancellationToken cancellationToken,
         bool replay = false)
     {
-        var keys = new List<byte[]>(target.Secrets.Count);
-        foreach (var secret in target.Secrets)
-        {
-            if (WebhookSecret.TryParse(secret, out var key))
-            {
-                keys.Add(key);
-            }
-        }
-
-        var body = Encoding.UTF8.GetBytes(CloudEventJson.Write(evt));
-        var result = await sender.SendAsync(target.Endpoint.Url, keys, evt.Id, body, cancellationToken);
-        var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+        var prepared = _prepared.GetValue(target, Prepare);
+        var body = CloudEventJson.WriteUtf8(evt);
+        var result = await sender.SendAsync(prepared.Url, prepared.Keys, evt.Id, body, cancellationToken);
+        var attributes = new Dictionary<string, string>(9, StringComparer.Ordinal)
         {
                 ["endpoint_id"] = target.Endpoint.Id,
                 ["event_id"] = evt.Id,
@@ -58,6 +50,27 @@ internal sealed class WebhookDeliverer(WebhookSender sender, DecisionAuditWriter
             evt.Traceparent.Length == 0 ? null : evt.Traceparent, body.Length, result.Duration, attributes));
         return result;
     }
+
+    // What every attempt to a target needs from it, worked out once per target as read from the registry (a refresh
+    // reads new target objects, so a changed URL or secret is prepared anew; the old entries go with their targets).
+    private readonly ConditionalWeakTable<WebhookTarget, PreparedTarget> _prepared = new();
+
+    private static PreparedTarget Prepare(WebhookTarget target)
+    {
+        var keys = new List<byte[]>(target.Secrets.Count);
+        foreach (var secret in target.Secrets)
+        {
+            if (WebhookSecret.TryParse(secret, out var key))
+            {
+                keys.Add(key);
+            }
+        }
+
+        // As HttpRequestMessage reads a string URL.
+        return new PreparedTarget(new Uri(target.Endpoint.Url, UriKind.RelativeOrAbsolute), keys);
+    }
+
+    private sealed record PreparedTarget(Uri Url, IReadOnlyList<byte[]> Keys);
 
     /// <summary>The publishing plugin (<c>fabrix://plugins/{id}</c>), or <c>core-events</c> for core's own operational events.</summary>
     public static string PublisherOf(CanonicalEvent evt)

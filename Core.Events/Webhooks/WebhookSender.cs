@@ -1,7 +1,8 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
+using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Webhooks;
 using Fabrix.Core.Lanes.Egress;
 using Microsoft.Extensions.Options;
@@ -45,12 +46,13 @@ internal sealed class WebhookSender : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    public async Task<WebhookAttempt> SendAsync(string url, IReadOnlyList<byte[]> keys, string eventId, byte[] body, CancellationToken cancellationToken)
+    public async Task<WebhookAttempt> SendAsync(Uri url, IReadOnlyList<byte[]> keys, string eventId, byte[] body, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var timestamp = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
+        // A constant, valid value: added as text rather than parsed into a new MediaTypeHeaderValue per request.
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", CloudEventJson.MediaType);
         request.Headers.TryAddWithoutValidation(WebhookSignature.IdHeader, eventId);
         request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
         request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.SignAll(keys, eventId, timestamp, body));
@@ -84,15 +86,22 @@ internal sealed class WebhookSender : IDisposable
     {
         // Read at most a few KiB: the receiver decides how long its body is, the delivery log keeps 512 characters.
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[MaxSnippet * 4];
-        var read = 0;
-        int n;
-        while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxSnippet * 4);
+        try
         {
-            read += n;
-        }
+            var read = 0;
+            int n;
+            while (read < MaxSnippet * 4 && (n = await stream.ReadAsync(buffer.AsMemory(read, (MaxSnippet * 4) - read), cancellationToken)) > 0)
+            {
+                read += n;
+            }
 
-        return Bound(Encoding.UTF8.GetString(buffer, 0, read));
+            return Bound(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static string Bound(string text) => text.Length <= MaxSnippet ? text : text[..MaxSnippet];

@@ -56,6 +56,18 @@ public sealed class BenchmarkArgumentsParsingTests : IDisposable
         Assert.Equal(expected, arguments.WarmupCount);
     }
 
+    [Theory]
+    [InlineData(new string[0], 2)]
+    [InlineData(new[] { "--idle", "120s" }, 120)]
+    public void EventsTryParse_WebhooksIdle_DefaultOrGiven(string[] extra, int expectedSeconds)
+    {
+        var parsed = EventsBenchArguments.TryParse(
+            ["webhooks", "--connection", "Host=db", "--nats", "nats://n", "--registry", _dll, "--events", _dll, "--work", _work, .. extra], out var arguments, out var error);
+
+        Assert.True(parsed, error);
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), arguments.Idle);
+    }
+
     [Fact]
     public void EventsTryParse_WebhooksNegativeWarmupCount_RefusedNamingTheOption()
     {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text;
 using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Webhooks;
@@ -55,7 +54,7 @@ internal sealed class PushSender : IDisposable
     public async Task<PushAttempt> SendAsync(Uri url, IReadOnlyList<byte[]> keys, CanonicalEvent evt, int attempt, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var body = Encoding.UTF8.GetBytes(CloudEventJson.Write(evt));
+        var body = CloudEventJson.WriteUtf8(evt);
         var timestamp = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(ContentType);

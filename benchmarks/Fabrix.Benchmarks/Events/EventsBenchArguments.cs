@@ -22,14 +22,15 @@ internal sealed record EventsBenchArguments(
     int Batch,
     int Count,
     int WarmupCount,
-    double? EndToEndRate)
+    double? EndToEndRate,
+    TimeSpan Idle)
 {
     public const string Usage = """
         usage: Fabrix.Benchmarks events-publish|events-faults|webhooks --registry <Fabrix.Core.Registry.dll> --events <Fabrix.Core.Events.dll>
                                  --work <folder> [--connection <npgsql>] [--nats <url>] [--nats-server <path>]
                                  events-publish: [--duration 5s] [--warmup 2s] [--rounds 2] [--concurrency 16] [--batch 50] [--e2e-rate N]
                                  events-faults:  [--duration 20s] [--concurrency 4]
-                                 webhooks:       [--count 2000] [--rounds 2] [--warmup-count 4000]
+                                 webhooks:       [--count 2000] [--rounds 2] [--warmup-count 4000] [--idle 2s]
           --registry     the registry, built in Release; started as its own process on a fresh database
           --events       Core.Events, built in Release; started as its own process
           --work         a folder for keys, logs and pid files (benchmarks/run.sh makes a temporary one)
@@ -47,6 +48,8 @@ internal sealed record EventsBenchArguments(
           --count        deliveries per way and round (webhooks)
           --warmup-count deliveries through each way before the first round, not measured (webhooks; 0 for none): a
                          freshly started Core.Events spends about half its CPU in the JIT for the first thousands
+          --idle         how long the idle CPU line measures, before the rounds (webhooks); long enough to profile the
+                         services while nothing is published
         """;
 
     public static bool TryParse(string[] args, out EventsBenchArguments arguments, out string? error)
@@ -70,7 +73,8 @@ internal sealed record EventsBenchArguments(
             options.Int("--batch", 50, 1, 500),
             options.Int("--count", 2000, 1, 1_000_000),
             options.Int("--warmup-count", 4000, 0, 1_000_000),
-            options.OptionalInt("--e2e-rate", 1, 1_000_000));
+            options.OptionalInt("--e2e-rate", 1, 1_000_000),
+            options.Duration("--idle", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)));
         return options.Succeeded(out error);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Canonical.V1;
@@ -79,6 +80,34 @@ public sealed class CanonicalEventTypesTests
         Assert.Equal(envelope.Id, back.Id);
         Assert.Equal(envelope.Traceparent, back.Traceparent);
         Assert.Equal("ada@example.com", back.Data.Unpack<UserCreated>().Email);
+    }
+
+    [Theory]
+    [InlineData("Ada Lovelace", 1)]
+    [InlineData("Ada Lövelace — 𝔸", 1)]
+    [InlineData("a long name ", 20_000)]
+    public void WriteUtf8_Envelope_IsWriteEncoded(string name, int repeat)
+    {
+        var envelope = new CanonicalEvent
+        {
+            Id = "6f1c1e0a-52a3-4c67-9d0e-0f6f3c3b9a13",
+            Source = "fabrix://plugins/hr",
+            SpecVersion = "1.0",
+            Type = "fabrix.canonical.v1.UserCreated",
+            Time = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 12, 5, 10, 0, 0, 123, TimeSpan.Zero)),
+            Dataclassification = "pii",
+            Data = Any.Pack(new UserCreated { UserId = "u-1", DisplayName = string.Concat(Enumerable.Repeat(name, repeat)) }),
+        };
+
+        // Twice each, so the second of each reuses what the first left behind.
+        var first = CloudEventJson.WriteUtf8(envelope);
+        var json = CloudEventJson.Write(envelope);
+
+        Assert.Equal(Encoding.UTF8.GetBytes(json), first);
+        Assert.Equal(first, CloudEventJson.WriteUtf8(envelope));
+        Assert.Equal(json, CloudEventJson.Write(envelope));
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal("2026-12-05T10:00:00.123Z", document.RootElement.GetProperty("time").GetString());
     }
 
     [Fact]

@@ -72,6 +72,19 @@ public sealed class WebhookSignatureTests
         Assert.Equal(WebhookVerification.InvalidSignature, WebhookSignature.Verify(Key(WebhookSecret.Generate()), "msg_1", "1614265330", header, SpecBody, SpecNow));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(6)]
+    public void SignAll_Keys_IsEachSignatureSpaceSeparated(int count)
+    {
+        var keys = Enumerable.Range(0, count).Select(_ => Key(WebhookSecret.Generate())).ToArray();
+
+        var header = WebhookSignature.SignAll(keys, SpecId, SpecTimestamp, SpecBody);
+
+        Assert.Equal(string.Join(' ', keys.Select(k => WebhookSignature.Sign(k, SpecId, SpecTimestamp, SpecBody))), header);
+    }
+
     [Fact]
     public void Verify_OtherVersionEntries_Ignored()
     {
