@@ -139,17 +139,9 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
     [Fact]
     public async Task Publisher_DecisionWithAttributes_RecordCarriesThemBoundedInCountAndLength()
     {
-        var (stream, subject) = await CreateStreamAsync();
-        using var host = Build(("Subject", subject));
-        await host.StartAsync(Ct);
-        var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
-        var metrics = host.Services.GetRequiredService<DecisionAuditMetrics>();
-        var attributes = Enumerable.Range(0, 20).ToDictionary(i => $"key_{i:D2}", i => i == 0 ? new string('v', 600) : $"value {i}");
+        var attributes = OverlongAttributes();
 
-        writer.Write(Decision(Lane.Operator) with { Attributes = attributes });
-        await Eventually.WaitAsync(() => metrics.PublishedTotal == 1, "the record acknowledged", Ct);
-        var record = (await ReadAllAsync(stream, 1)).Single().Record;
-        await host.StopAsync(Ct);
+        var record = await StoredRecordOfAsync(Decision(Lane.Operator) with { Attributes = attributes });
 
         Assert.Equal(DecisionAuditWriter.MaxAttributes, record.Attributes.Count);
         Assert.Equal(DecisionAuditWriter.MaxAttributeValueLength, record.Attributes["key_00"].Length);
@@ -159,20 +151,12 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
     [Fact]
     public async Task Publisher_DecisionWithItems_RecordCarriesThemInOrderEachBounded()
     {
-        var (stream, subject) = await CreateStreamAsync();
-        using var host = Build(("Subject", subject));
-        await host.StartAsync(Ct);
-        var writer = host.Services.GetRequiredService<DecisionAuditWriter>();
-        var metrics = host.Services.GetRequiredService<DecisionAuditMetrics>();
         var items = Enumerable.Range(0, DecisionMessages.MaxItems)
             .Select(i => (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["event_id"] = $"e-{i}" })
             .ToList();
-        items[1] = Enumerable.Range(0, 20).ToDictionary(i => $"key_{i:D2}", i => i == 0 ? new string('v', 600) : $"value {i}");
+        items[1] = OverlongAttributes();
 
-        writer.Write(Decision(Lane.Canonical) with { Items = items });
-        await Eventually.WaitAsync(() => metrics.PublishedTotal == 1, "the record acknowledged", Ct);
-        var record = (await ReadAllAsync(stream, 1)).Single().Record;
-        await host.StopAsync(Ct);
+        var record = await StoredRecordOfAsync(Decision(Lane.Canonical) with { Items = items });
 
         Assert.Equal(DecisionMessages.MaxItems, record.Items.Count);
         Assert.Equal("e-0", record.Items[0].Attributes["event_id"]);
@@ -299,6 +283,25 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
         var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => host.Services.GetRequiredService<DecisionAuditWriter>());
 
         Assert.Contains("Fabrix:Lanes:Audit:BufferCapacity", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>20 attributes, the first with a 600-character value: more, and longer, than a record keeps.</summary>
+    private static Dictionary<string, string> OverlongAttributes() =>
+        Enumerable.Range(0, 20).ToDictionary(i => $"key_{i:D2}", i => i == 0 ? new string('v', 600) : $"value {i}");
+
+    /// <summary>Writes <paramref name="decision"/> through a started writer and returns the record JetStream stored.</summary>
+    private async Task<DecisionRecord> StoredRecordOfAsync(LaneDecision decision)
+    {
+        var (stream, subject) = await CreateStreamAsync();
+        using var host = Build(("Subject", subject));
+        await host.StartAsync(Ct);
+        var metrics = host.Services.GetRequiredService<DecisionAuditMetrics>();
+
+        host.Services.GetRequiredService<DecisionAuditWriter>().Write(decision);
+        await Eventually.WaitAsync(() => metrics.PublishedTotal == 1, "the record acknowledged", Ct);
+        var record = (await ReadAllAsync(stream, 1)).Single().Record;
+        await host.StopAsync(Ct);
+        return record;
     }
 
     private static LaneDecision Decision(Lane lane, long bytes = 10) =>

@@ -36,6 +36,12 @@ internal static class AuditTestSupport
         return ids;
     }
 
+    /// <summary>Rows whose stored hash is not the hash of what they hold (0 when every row is intact).</summary>
+    public static Task<long> RowsWhoseHashDiffersAsync(this RegistryHost host) => host.ScalarAsync<long>("""
+        select count(*) from audit_log
+        where hash <> audit_row_hash(id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash)
+        """);
+
     public static Task<long> HeadAsync(this RegistryHost host) => host.ScalarAsync<long>("select coalesce(max(id), 0) from audit_log");
 
     /// <summary>
