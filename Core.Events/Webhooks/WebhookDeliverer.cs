@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Fabrix.Contracts.Audit.V1;
@@ -11,12 +12,14 @@ namespace Fabrix.Core.Events.Webhooks;
 
 /// <summary>
 /// One delivery attempt of one event to one endpoint, audited through the decision audit (lane canonical, action
-/// <c>webhook.deliver</c>, target <c>webhook:&lt;endpoint id&gt;</c>, actor the event's publisher; attributes
-/// endpoint_id, event_id, event_type, attempt, status, duration_ms, response (≤ 512 characters), sequence, and replay =
-/// true for an attempt of a replay). These rows
-/// are the delivery log the registry serves (<c>ListWebhookDeliveries</c>): there is no second record.
+/// <c>webhook.deliver</c>, target <c>webhook:&lt;endpoint id&gt;</c>, actor the event's publisher). Attempts are audited
+/// in groups (<see cref="DecisionItemBatcher"/>): one record per publisher, endpoint, event type, outcome and reason
+/// code, with record attributes endpoint_id, event_type (and replay = true for a replay's attempts), and one item per
+/// attempt: event_id, attempt, status, duration_ms, bytes, response (≤ 512 characters), sequence, at (when it ended,
+/// ISO 8601 UTC). These rows are the delivery log the registry serves (<c>ListWebhookDeliveries</c>, one delivery per
+/// item): there is no second record.
 /// </summary>
-internal sealed class WebhookDeliverer(WebhookSender sender, DecisionAuditWriter audit)
+internal sealed class WebhookDeliverer(WebhookSender sender, DecisionAuditWriter audit, DecisionItemBatcher attempts, TimeProvider timeProvider)
 {
     public const string Action = "webhook.deliver";
 
@@ -30,24 +33,21 @@ internal sealed class WebhookDeliverer(WebhookSender sender, DecisionAuditWriter
         var prepared = _prepared.GetValue(target, Prepare);
         var body = CloudEventJson.WriteUtf8(evt);
         var result = await sender.SendAsync(prepared.Url, prepared.Keys, evt.Id, body, cancellationToken);
-        var attributes = new Dictionary<string, string>(9, StringComparer.Ordinal)
+        var eventType = CanonicalEventTypes.FindByFullName(evt.Type)?.Name ?? evt.Type;
+        var group = replay ? prepared.ReplayAttributes(eventType) : prepared.Attributes(eventType);
+        var item = new Dictionary<string, string>(8, StringComparer.Ordinal)
         {
-                ["endpoint_id"] = target.Endpoint.Id,
-                ["event_id"] = evt.Id,
-                ["event_type"] = CanonicalEventTypes.FindByFullName(evt.Type)?.Name ?? evt.Type,
-                ["attempt"] = attempt.ToString(CultureInfo.InvariantCulture),
-                ["status"] = result.Status.ToString(CultureInfo.InvariantCulture),
-                ["duration_ms"] = result.Duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture),
-                ["response"] = result.Response,
-                ["sequence"] = sequence.ToString(CultureInfo.InvariantCulture),
+            ["event_id"] = evt.Id,
+            ["attempt"] = attempt.ToString(CultureInfo.InvariantCulture),
+            ["status"] = result.Status.ToString(CultureInfo.InvariantCulture),
+            ["duration_ms"] = result.Duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture),
+            ["bytes"] = body.Length.ToString(CultureInfo.InvariantCulture),
+            ["response"] = result.Response,
+            ["sequence"] = sequence.ToString(CultureInfo.InvariantCulture),
+            ["at"] = timeProvider.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture),
         };
-        if (replay)
-        {
-            attributes["replay"] = "true";
-        }
-
-        audit.Write(new LaneDecision(PublisherOf(evt), Lane.Canonical, "webhook:" + target.Endpoint.Id, Action, result.Succeeded, result.ReasonCode, evt.Id,
-            evt.Traceparent.Length == 0 ? null : evt.Traceparent, body.Length, result.Duration, attributes));
+        attempts.Add(new LaneDecision(PublisherOf(evt), Lane.Canonical, prepared.AuditTarget, Action, result.Succeeded, result.ReasonCode, evt.Id,
+            evt.Traceparent.Length == 0 ? null : evt.Traceparent, Attributes: group), item);
         return result;
     }
 
@@ -67,10 +67,36 @@ internal sealed class WebhookDeliverer(WebhookSender sender, DecisionAuditWriter
         }
 
         // As HttpRequestMessage reads a string URL.
-        return new PreparedTarget(new Uri(target.Endpoint.Url, UriKind.RelativeOrAbsolute), keys);
+        return new PreparedTarget(new Uri(target.Endpoint.Url, UriKind.RelativeOrAbsolute), keys, target.Endpoint.Id);
     }
 
-    private sealed record PreparedTarget(Uri Url, IReadOnlyList<byte[]> Keys);
+    private sealed class PreparedTarget(Uri url, IReadOnlyList<byte[]> keys, string endpointId)
+    {
+        private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _attributes = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _replayAttributes = new(StringComparer.Ordinal);
+
+        public Uri Url { get; } = url;
+
+        public IReadOnlyList<byte[]> Keys { get; } = keys;
+
+        public string AuditTarget { get; } = "webhook:" + endpointId;
+
+        // The record attributes of an attempt's group, one dictionary per event type (the batcher only reads them).
+        public IReadOnlyDictionary<string, string> Attributes(string eventType) =>
+            _attributes.GetOrAdd(eventType, static (type, id) => new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["endpoint_id"] = id,
+                ["event_type"] = type,
+            }, endpointId);
+
+        public IReadOnlyDictionary<string, string> ReplayAttributes(string eventType) =>
+            _replayAttributes.GetOrAdd(eventType, static (type, id) => new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["endpoint_id"] = id,
+                ["event_type"] = type,
+                ["replay"] = "true",
+            }, endpointId);
+    }
 
     /// <summary>The publishing plugin (<c>fabrix://plugins/{id}</c>), or <c>core-events</c> for core's own operational events.</summary>
     public static string PublisherOf(CanonicalEvent evt)

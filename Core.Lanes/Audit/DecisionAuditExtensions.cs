@@ -10,7 +10,7 @@ namespace Microsoft.Extensions.Hosting;
 public static class DecisionAuditExtensions
 {
     /// <summary>
-    /// Adds <see cref="DecisionAuditWriter"/> and its JetStream publisher (options <c>Fabrix:Lanes:Audit</c>, validated at
+    /// Adds <see cref="DecisionAuditWriter"/> and its JetStream publisher, <see cref="DecisionItemBatcher"/> (options <c>Fabrix:Lanes:Audit</c>, validated at
     /// start), the <c>Fabrix.Lanes.Audit</c> meter and the <c>decision-audit</c> health check. The lane registers its own
     /// <c>INatsConnection</c> (core service credentials; AddLaneMessaging also adds the audit's own, keyed
     /// <see cref="LaneMessagingExtensions.AuditConnectionKey"/>); the registry owns the stream the records go to.
@@ -28,6 +28,9 @@ public static class DecisionAuditExtensions
         builder.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<DecisionAuditPublisher>(services,
             services.GetKeyedService<INatsConnection>(LaneMessagingExtensions.AuditConnectionKey) ?? services.GetRequiredService<INatsConnection>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<DecisionAuditPublisher>());
+        // Registered after the publisher, so it stops first: what it holds is written before the publisher drains.
+        builder.Services.AddSingleton<DecisionItemBatcher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DecisionItemBatcher>());
         builder.Services.AddHealthChecks().AddCheck<DecisionAuditHealthCheck>("decision-audit");
         return builder;
     }

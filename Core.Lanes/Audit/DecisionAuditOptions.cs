@@ -38,6 +38,13 @@ public sealed class DecisionAuditOptions
     /// </summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>
+    /// How long <see cref="DecisionItemBatcher"/> holds a group's first item for more of the same group before it writes
+    /// their one record (a full group, <see cref="Fabrix.Contracts.Audit.DecisionMessages.MaxItems"/> items, is written at
+    /// once). Like <see cref="Linger"/>, nobody waits on it: it only delays the items' arrival in the audit chain.
+    /// </summary>
+    public TimeSpan ItemLinger { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>How long one publish waits for its acknowledgement before it counts as failed and is retried.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -102,6 +109,11 @@ internal sealed class DecisionAuditOptionsValidator : IValidateOptions<DecisionA
         if (options.MaxBatchBytes is < 1024 or > 8 * 1024 * 1024)
         {
             failures.Add($"{DecisionAuditOptions.SectionName}:MaxBatchBytes must be between 1024 and 8388608 (was {options.MaxBatchBytes}).");
+        }
+
+        if (options.ItemLinger < TimeSpan.Zero || options.ItemLinger > TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{DecisionAuditOptions.SectionName}:ItemLinger must be between 00:00:00 and 00:00:01 (was {options.ItemLinger}).");
         }
 
         if (options.Linger < TimeSpan.Zero || options.Linger > TimeSpan.FromSeconds(1))

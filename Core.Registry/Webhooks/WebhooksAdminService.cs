@@ -24,7 +24,8 @@ namespace Fabrix.Core.Registry.Webhooks;
 /// <c>whsec_</c> + base64 of 32 random bytes, stored encrypted with Data Protection. Every change is one transaction
 /// with its audit row (<c>webhook.*</c>, target <c>webhook:&lt;id&gt;</c>); refusals are audited too. The delivery log
 /// is Core.Events' own audited attempts (decision rows of action <c>lane.canonical.webhook.deliver</c> with the same
-/// target): there is no second record of a delivery. Every committed change is announced to Core.Events
+/// target; one attempt per item of a row, or the row's attributes for a row without items): there is no second record of
+/// a delivery. Every committed change is announced to Core.Events
 /// (<see cref="WebhookChangeNotifier"/>); retry and replay are executed by Core.Events over core-only control subjects.
 /// </summary>
 internal sealed class WebhooksAdminService(
@@ -166,10 +167,18 @@ internal sealed class WebhooksAdminService(
         await FindAsync(transaction, caller, WebhookActions.Deliveries, request.Id, forUpdate: false, cancellationToken);
         var response = new ListWebhookDeliveriesResponse();
         await using (var command = transaction.CreateCommand("""
-            select details -> 'attributes' ->> 'event_id', details -> 'attributes' ->> 'attempt', details -> 'attributes' ->> 'status',
-                   outcome, details -> 'attributes' ->> 'duration_ms', details -> 'attributes' ->> 'response', at, reason,
-                   details -> 'attributes' ->> 'replay'
-            from audit_log where target = @target and action = @action order by id desc limit @limit
+            select a.event_id, a.attempt, a.status, r.outcome, a.duration_ms, a.response, coalesce(a.at, r.at), r.reason, a.replay
+            from (select id, at, outcome, reason, details from audit_log where target = @target and action = @action order by id desc limit @limit) r
+            cross join lateral (
+                select coalesce(nullif(i.value, 'null'::jsonb), r.details -> 'attributes') as attempt_details, i.n
+                from jsonb_array_elements(case when jsonb_typeof(r.details -> 'items') = 'array' then r.details -> 'items' else '[null]'::jsonb end)
+                    with ordinality as i (value, n)) e
+            cross join lateral (
+                select e.attempt_details ->> 'event_id' as event_id, e.attempt_details ->> 'attempt' as attempt, e.attempt_details ->> 'status' as status,
+                       e.attempt_details ->> 'duration_ms' as duration_ms, e.attempt_details ->> 'response' as response,
+                       coalesce(r.details -> 'attributes' ->> 'replay', e.attempt_details ->> 'replay') as replay,
+                       (e.attempt_details ->> 'at')::timestamptz as at) a
+            order by r.id desc, e.n desc limit @limit
             """))
         {
             command.Parameters.AddWithValue("target", target);
@@ -216,8 +225,12 @@ internal sealed class WebhooksAdminService(
             await FindAsync(transaction, caller, Action, request.Id, forUpdate: false, cancellationToken);
             // The event's place in the canonical stream, as Core.Events logged it with every attempt.
             await using var read = transaction.CreateCommand("""
-                select details -> 'attributes' ->> 'sequence' from audit_log
-                where target = @target and action = @action and details -> 'attributes' ->> 'event_id' = @event order by id desc limit 1
+                select coalesce(nullif(i.value, 'null'::jsonb), r.details -> 'attributes') ->> 'sequence'
+                from audit_log r
+                cross join lateral jsonb_array_elements(case when jsonb_typeof(r.details -> 'items') = 'array' then r.details -> 'items' else '[null]'::jsonb end)
+                    with ordinality as i (value, n)
+                where r.target = @target and r.action = @action and coalesce(nullif(i.value, 'null'::jsonb), r.details -> 'attributes') ->> 'event_id' = @event
+                order by r.id desc, i.n desc limit 1
                 """);
             read.Parameters.AddWithValue("target", target);
             read.Parameters.AddWithValue("action", DeliveryAction);

@@ -84,8 +84,15 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
         gate.SetResult();
 
         var log = await DeliveriesAsync(endpoint.Endpoint.Id, 4);
+        // Attempts are audited in groups: one item per attempt, in rows of one or more (their linger decides how many).
+        var items = await platform.ScalarAsync<long>("""
+            select coalesce(sum(jsonb_array_length(details -> 'items')), 0) from audit_log
+            where target = @t and action = 'lane.canonical.webhook.deliver' and jsonb_typeof(details -> 'items') = 'array'
+            """, ("t", "webhook:" + endpoint.Endpoint.Id));
+
         Assert.All(ids, id => Assert.Contains(log, d => d.EventId == id && d.Status == 200));
         Assert.Equal(4, platform.Received.Count(r => r.Path == path));
+        Assert.Equal(4L, items);
     }
 
     [Fact]

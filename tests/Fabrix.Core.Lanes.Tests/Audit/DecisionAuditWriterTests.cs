@@ -264,6 +264,7 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
             MaxBatch = 0,
             MaxBatchBytes = 10,
             Linger = TimeSpan.FromSeconds(2),
+            ItemLinger = TimeSpan.FromMilliseconds(-1),
             PublishTimeout = TimeSpan.Zero,
             MaxRetryDelay = TimeSpan.Zero,
             Service = " ",
@@ -271,7 +272,7 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
 
         var result = new DecisionAuditOptionsValidator().Validate(null, options);
 
-        Assert.Equal(["Subject", "BufferCapacity", "PublishConcurrency", "MaxBatch", "MaxBatchBytes", "Linger", "PublishTimeout", "MaxRetryDelay", "Service"],
+        Assert.Equal(["Subject", "BufferCapacity", "PublishConcurrency", "MaxBatch", "MaxBatchBytes", "ItemLinger", "Linger", "PublishTimeout", "MaxRetryDelay", "Service"],
             result.Failures!.Select(f => f.Split(' ')[0].Split(':')[^1]));
     }
 

@@ -180,8 +180,9 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
     }
 
     [Fact]
-    public async Task ListWebhookDeliveries_DecisionRows_NewestFirstWithStatusDurationAndSnippet()
+    public async Task ListWebhookDeliveries_RowsWithoutItems_NewestFirstWithStatusDurationAndSnippet()
     {
+        // Rows as Core.Events wrote them before it grouped attempts: one attempt per row, in its attributes.
         var added = await registry.AddAsync();
         var eventId = Guid.CreateVersion7().ToString();
         var first = Delivery(added.Endpoint.Id, eventId, attempt: 1, allowed: false, status: "503", response: "busy");
@@ -203,6 +204,32 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
         Assert.All(log.Deliveries, d => Assert.Equal(eventId, d.EventId));
         Assert.Equal(12.5, log.Deliveries[0].DurationMs);
         Assert.Equal(RefusalCodes.WebhookDeliveryFailed, log.Deliveries[1].ReasonCode);
+    }
+
+    [Fact]
+    public async Task ListWebhookDeliveries_RowOfSeveralAttempts_OneDeliveryPerItemNewestFirstAndTheLimitCountsDeliveries()
+    {
+        var added = await registry.AddAsync();
+        // Whole microseconds: what PostgreSQL keeps.
+        var now = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var at = new DateTimeOffset(now.Ticks - now.Ticks % 10, TimeSpan.Zero);
+        var ids = Enumerable.Range(0, 3).Select(_ => Guid.CreateVersion7().ToString()).ToArray();
+        var row = Attempts(added.Endpoint.Id, allowed: true,
+            (ids[0], "200", "ok", 41, at), (ids[1], "204", string.Empty, 42, at.AddSeconds(1)), (ids[2], "202", "queued", 43, at.AddSeconds(2)));
+        await registry.Host.PublishAsync([row], Ct);
+        await Eventually.UntilAsync(async () => await registry.Host.ScalarAsync<long>(
+            "select count(*) from audit_log where target = @t and action = 'lane.canonical.webhook.deliver'", ("t", "webhook:" + added.Endpoint.Id)) == 1,
+            TimeSpan.FromSeconds(60), "the row in the chain", Ct);
+
+        var log = await registry.Admin.ListWebhookDeliveriesAsync(new ListWebhookDeliveriesRequest { Id = added.Endpoint.Id }, registry.Viewer, cancellationToken: Ct);
+        var two = await registry.Admin.ListWebhookDeliveriesAsync(new ListWebhookDeliveriesRequest { Id = added.Endpoint.Id, Limit = 2 }, registry.Viewer,
+            cancellationToken: Ct);
+
+        Assert.Equal([(ids[2], 202, "queued"), (ids[1], 204, ""), (ids[0], 200, "ok")], log.Deliveries.Select(d => (d.EventId, d.Status, d.Response)));
+        // Each attempt's own time, not the row's.
+        Assert.Equal([at.AddSeconds(2), at.AddSeconds(1), at], log.Deliveries.Select(d => d.At.ToDateTimeOffset()));
+        Assert.All(log.Deliveries, d => Assert.True(d.Succeeded && d.Attempt == 1 && d.DurationMs == 12.5));
+        Assert.Equal([ids[2], ids[1]], two.Deliveries.Select(d => d.EventId));
     }
 
     [Fact]
@@ -427,12 +454,43 @@ public sealed class WebhooksAdminTests(WebhookRegistry registry) : IClassFixture
 
     private async Task DeliveredAsync(string endpointId, string eventId)
     {
-        await registry.Host.PublishAsync([Delivery(endpointId, eventId, attempt: 1, allowed: false, status: "500", response: "down")], Ct);
+        // As Core.Events audits attempts: the event is one item among others of its row.
+        await registry.Host.PublishAsync([Attempts(endpointId, allowed: false, (Guid.CreateVersion7().ToString(), "500", "down", 41, DateTimeOffset.UtcNow),
+            (eventId, "500", "down", 42, DateTimeOffset.UtcNow))], Ct);
         await Eventually.UntilAsync(async () => await registry.Host.ScalarAsync<long>(
             "select count(*) from audit_log where target = @t and action = 'lane.canonical.webhook.deliver'", ("t", "webhook:" + endpointId)) == 1,
             TimeSpan.FromSeconds(60), "the attempt in the chain", Ct);
     }
 
+    /// <summary>A record of attempts as Core.Events writes it (Core.Events/Webhooks/WebhookDeliverer.cs): one item per attempt.</summary>
+    private static DecisionRecord Attempts(string endpointId, bool allowed, params (string EventId, string Status, string Response, int Sequence, DateTimeOffset At)[] attempts)
+    {
+        var record = DecisionRecords.New("hr", Lane.Canonical, allowed, target: "webhook:" + endpointId);
+        record.Action = "webhook.deliver";
+        record.ReasonCode = allowed ? string.Empty : RefusalCodes.WebhookDeliveryFailed;
+        record.Attributes.Add("endpoint_id", endpointId);
+        record.Attributes.Add("event_type", "UserCreated");
+        foreach (var attempt in attempts)
+        {
+            record.Items.Add(new DecisionItem
+            {
+                Attributes =
+                {
+                    ["event_id"] = attempt.EventId,
+                    ["attempt"] = "1",
+                    ["status"] = attempt.Status,
+                    ["duration_ms"] = "12.5",
+                    ["response"] = attempt.Response,
+                    ["sequence"] = attempt.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["at"] = attempt.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture),
+                },
+            });
+        }
+
+        return record;
+    }
+
+    /// <summary>A record of one attempt as Core.Events wrote it before it grouped attempts: everything in the attributes.</summary>
     private static DecisionRecord Delivery(string endpointId, string eventId, int attempt, bool allowed, string status, string response)
     {
         var record = DecisionRecords.New("hr", Lane.Canonical, allowed, target: "webhook:" + endpointId);
