@@ -36,7 +36,8 @@ internal interface IDeliverySink
 /// <summary>
 /// The decision audit of one delivery (<c>deliver</c> on the canonical lane), the same for every sink: attributes
 /// <c>event_type</c>, <c>event_id</c>, <c>classification</c>, <c>attempt</c>, <c>publisher</c>, <c>mode</c>, plus what
-/// the sink adds (push: <c>status</c>, <c>duration_ms</c>).
+/// the sink adds (push: <c>status</c>, <c>duration_ms</c>). Allowed deliveries of the <c>Subscribe</c> stream are
+/// audited in groups instead (<see cref="WriteAllowed"/>).
 /// </summary>
 internal static class DeliveryAudit
 {
@@ -60,6 +61,30 @@ internal static class DeliveryAudit
         audit.Write(new LaneDecision(subscriber, Lane.Canonical, type.FullName, "deliver", reasonCode.Length == 0, reasonCode,
             Activity.Current?.TraceId.ToHexString() ?? evt.Id, evt.Traceparent.Length == 0 ? null : evt.Traceparent, Duration: duration,
             Attributes: attributes));
+    }
+
+    /// <summary>
+    /// An allowed delivery the sink does not audit itself (the <c>Subscribe</c> stream), through <paramref name="batcher"/>:
+    /// one record per subscriber, type, publisher and mode for the deliveries of a short while, attributes
+    /// <c>event_type</c>, <c>classification</c>, <c>publisher</c>, <c>mode</c>, and one item per delivery: <c>event_id</c>,
+    /// <c>attempt</c>.
+    /// </summary>
+    public static void WriteAllowed(DecisionItemBatcher batcher, string subscriber, CanonicalEventType type, CanonicalEvent evt, int attempt, string mode)
+    {
+        var attributes = new Dictionary<string, string>(4, StringComparer.Ordinal)
+        {
+            ["event_type"] = type.Name,
+            ["classification"] = type.Classification,
+            ["publisher"] = evt.Source,
+            ["mode"] = mode,
+        };
+        var item = new Dictionary<string, string>(2, StringComparer.Ordinal)
+        {
+            ["event_id"] = evt.Id,
+            ["attempt"] = attempt.ToString(CultureInfo.InvariantCulture),
+        };
+        batcher.Add(new LaneDecision(subscriber, Lane.Canonical, type.FullName, "deliver", true, string.Empty,
+            Activity.Current?.TraceId.ToHexString() ?? evt.Id, evt.Traceparent.Length == 0 ? null : evt.Traceparent, Attributes: attributes), item);
     }
 }
 
@@ -123,6 +148,7 @@ internal sealed partial class SubscriptionPump(
     PolicySnapshotClient snapshots,
     DeadLetters deadLetters,
     DecisionAuditWriter audit,
+    DecisionItemBatcher batcher,
     IOptions<DeliveryOptions> options,
     ILogger<SubscriptionPump> logger)
 {
@@ -166,9 +192,13 @@ internal sealed partial class SubscriptionPump(
 
             var view = snapshots.Current;
             var refusal = CanonicalPolicy.DecideDelivery(view, subscriber, type);
-            if (refusal is not null || !sink.AuditsOutcome)
+            if (refusal is not null)
             {
-                DeliveryAudit.Write(audit, subscriber, type, evt, attempt, sink.Mode, refusal?.Code ?? string.Empty);
+                DeliveryAudit.Write(audit, subscriber, type, evt, attempt, sink.Mode, refusal.Code);
+            }
+            else if (!sink.AuditsOutcome)
+            {
+                DeliveryAudit.WriteAllowed(batcher, subscriber, type, evt, attempt, sink.Mode);
             }
 
             if (refusal is not null)
