@@ -24,7 +24,9 @@ namespace Fabrix.Benchmarks.Events;
 /// (<c>PublishBatch</c> of <c>--batch</c> events against <c>--batch</c> concurrent bare publishes awaited together) and
 /// unbatched (one event per call against one publish at a time per caller). Then the end-to-end latency from the
 /// <c>Publish</c> call to a real subscriber's handler over the <c>Subscribe</c> stream, at half the maximum end-to-end
-/// rate measured just before (unpaced publishing with the subscriber attached), or at <c>--e2e-rate</c>.
+/// rate measured just before (unpaced publishing with the subscriber attached), or at <c>--e2e-rate</c>; right after it,
+/// the same latency run over bare JetStream (publish to a pull consumer's handler in this process) at the same rate: the
+/// machine's own floor for that rate in the same run.
 /// </summary>
 internal static class EventsPublishBenchmark
 {
@@ -117,6 +119,11 @@ internal static class EventsPublishBenchmark
             $"{latency.Refused} refused, p50 {latency.P50:0.00} ms, p99 {latency.P99:0.00} ms, max {latency.Max:0.00} ms " +
             $"(p99 call to Core.Events' stamp {latency.StampP99:0.00} ms, stamp to handler {latency.DeliverP99:0.00} ms); load {BenchSteps.LoadAverage()}");
 
+        var bareLatency = await BareEndToEndAsync(jetStream, arguments.NatsUrl, latencyRate, arguments, cancellationToken);
+        output.WriteLine($"bare end to end at {latencyRate:0} /s (same rate): {bareLatency.Count} delivered, " +
+            $"{(bareLatency.Refused == 0 ? string.Empty : $"{bareLatency.Refused} failed, ")}p50 {bareLatency.P50:0.00} ms, p99 {bareLatency.P99:0.00} ms, " +
+            $"max {bareLatency.Max:0.00} ms; load {BenchSteps.LoadAverage()}");
+
         var summary = new JsonObject
         {
             ["bench"] = "events-publish",
@@ -135,6 +142,8 @@ internal static class EventsPublishBenchmark
             ["e2e_delivered"] = latency.Count,
             ["e2e_refused"] = latency.Refused,
             ["load_average"] = BenchSteps.LoadAverage(),
+            ["bare_e2e_p50_ms"] = bareLatency.Count == 0 ? null : Math.Round(bareLatency.P50, 2),
+            ["bare_e2e_p99_ms"] = bareLatency.Count == 0 ? null : Math.Round(bareLatency.P99, 2),
         };
         output.WriteLine(summary.ToJsonString());
         return 0;
@@ -294,7 +303,8 @@ internal static class EventsPublishBenchmark
     /// The latency run's percentiles, and the same split where Core.Events stamps the envelope's time (wall clock, same
     /// host): <see cref="StampP99"/> from just before the call to the stamp (token, policy, payload check), and
     /// <see cref="DeliverP99"/> from the stamp to the handler (JetStream store and acknowledgement, the consumer, the
-    /// delivery decision and its audit, the subscription stream).
+    /// delivery decision and its audit, the subscription stream). <see cref="Refused"/>: publishes refused by Core.Events,
+    /// or, for the bare way, JetStream publishes that failed (neither is delivered).
     /// </summary>
     private sealed record LatencyResult(int Count, double P50, double P99, double Max, long Refused, double StampP99 = 0, double DeliverP99 = 0);
 
@@ -385,20 +395,15 @@ internal static class EventsPublishBenchmark
     private static async Task<LatencyResult> EndToEndAsync(EventsClient client, Metadata publisher, Metadata subscriber, double rate, EventsBenchArguments arguments,
         CancellationToken cancellationToken)
     {
-        var warmupCount = (long)(rate * arguments.Warmup.TotalSeconds);
-        var total = warmupCount + (long)(rate * arguments.Duration.TotalSeconds);
-        var starts = new long[total];
-        var wallStarts = new long[total];
-        var latencies = new List<double>((int)total);
-        var stamped = new List<double>((int)total);
-        var delivered = new List<double>((int)total);
+        var run = new PacedLatencyRun(rate, arguments.Warmup, arguments.Duration);
+        var wallStarts = new long[run.Total];
+        var stamped = new List<double>((int)run.Total);
+        var delivered = new List<double>((int)run.Total);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var call = client.Subscribe(subscriber, cancellationToken: stop.Token);
         await call.RequestStream.WriteAsync(new SubscribeRequest { Open = new OpenSubscription { EventTypes = { "DocumentProcessed" } } }, cancellationToken);
         await call.ResponseHeadersAsync;
         await using var acks = new AckWriter(call.RequestStream);
-        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        long received = 0;
         var handler = Task.Run(async () =>
         {
             try
@@ -408,22 +413,14 @@ internal static class EventsPublishBenchmark
                     var arrived = Stopwatch.GetTimestamp();
                     var arrivedWall = DateTime.UtcNow.Ticks;
                     var document = delivery.Event.Data.Unpack<DocumentProcessed>();
-                    if (delivery.Attempt == 1 && long.TryParse(document.DocumentId, CultureInfo.InvariantCulture, out var n) && n >= 0 && n < total)
+                    if (delivery.Attempt == 1 && long.TryParse(document.DocumentId, CultureInfo.InvariantCulture, out var n) && run.Contains(n)
+                        && run.Arrived(n, arrived))
                     {
-                        if (n >= warmupCount)
+                        var stamp = delivery.Event.Time.ToDateTime().Ticks;
+                        lock (stamped)
                         {
-                            lock (latencies)
-                            {
-                                latencies.Add(Stopwatch.GetElapsedTime(Volatile.Read(ref starts[n]), arrived).TotalMilliseconds);
-                                var stamp = delivery.Event.Time.ToDateTime().Ticks;
-                                stamped.Add(TimeSpan.FromTicks(stamp - Volatile.Read(ref wallStarts[n])).TotalMilliseconds);
-                                delivered.Add(TimeSpan.FromTicks(arrivedWall - stamp).TotalMilliseconds);
-                            }
-                        }
-
-                        if (Interlocked.Increment(ref received) >= total)
-                        {
-                            all.TrySetResult();
+                            stamped.Add(TimeSpan.FromTicks(stamp - Volatile.Read(ref wallStarts[n])).TotalMilliseconds);
+                            delivered.Add(TimeSpan.FromTicks(arrivedWall - stamp).TotalMilliseconds);
                         }
                     }
 
@@ -438,53 +435,111 @@ internal static class EventsPublishBenchmark
             }
         }, CancellationToken.None);
 
-        var inFlight = new List<Task>();
         long refused = 0;
-        var watch = Stopwatch.StartNew();
-        long next = 0;
-        while (next < total)
+        await run.PublishAsync(n =>
         {
-            var due = Math.Min(total, (long)(watch.Elapsed.TotalSeconds * rate) + 1);
-            for (; next < due; next++)
-            {
-                var n = next;
-                Volatile.Write(ref starts[n], Stopwatch.GetTimestamp());
-                Volatile.Write(ref wallStarts[n], DateTime.UtcNow.Ticks);
-                inFlight.Add(PublishDocumentAsync(client, publisher, new PublishRequest
-                {
-                    Data = Any.Pack(Document(n.ToString(CultureInfo.InvariantCulture))),
-                }, () => Interlocked.Increment(ref refused), cancellationToken));
-            }
+            Volatile.Write(ref wallStarts[n], DateTime.UtcNow.Ticks);
+            return PublishDocumentAsync(client, publisher, new PublishRequest { Data = Any.Pack(Document(n.ToString(CultureInfo.InvariantCulture))) },
+                () => Interlocked.Increment(ref refused), cancellationToken);
+        }, cancellationToken);
 
-            await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken);
-        }
-
-        await Task.WhenAll(inFlight);
-        if (refused > 0)
-        {
-            // A refused publish is never delivered: stop waiting for it.
-            Interlocked.Add(ref received, refused);
-            if (Interlocked.Read(ref received) >= total)
-            {
-                all.TrySetResult();
-            }
-        }
-
-        await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(30), cancellationToken));
+        // A refused publish is never delivered: stop waiting for it.
+        run.Lost(Interlocked.Read(ref refused));
+        await run.WaitAllAsync(TimeSpan.FromSeconds(30), cancellationToken);
         await stop.CancelAsync();
         await handler;
-        double[] sorted, stampSorted, deliverSorted;
-        lock (latencies)
+        var sorted = run.SortedLatencies();
+        double[] stampSorted, deliverSorted;
+        lock (stamped)
         {
-            sorted = [.. latencies.Order()];
             stampSorted = [.. stamped.Order()];
             deliverSorted = [.. delivered.Order()];
         }
 
         return sorted.Length == 0
             ? new LatencyResult(0, 0, 0, 0, refused)
-            : new LatencyResult(sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted[^1], refused,
-                Percentile(stampSorted, 0.99), Percentile(deliverSorted, 0.99));
+            : new LatencyResult(sorted.Length, PacedLatencyRun.Percentile(sorted, 0.50), PacedLatencyRun.Percentile(sorted, 0.99), sorted[^1], refused,
+                PacedLatencyRun.Percentile(stampSorted, 0.99), PacedLatencyRun.Percentile(deliverSorted, 0.99));
+    }
+
+    private const string BareConsumer = "bench-bare-e2e";
+
+    /// <summary>
+    /// The machine's own floor for the latency run, in the same run: bare NATS.Net JetStream publishes of the envelope
+    /// Core.Events would store for the same <c>DocumentProcessed</c> (same <c>Nats-Msg-Id</c> handling), paced at
+    /// <paramref name="rate"/> for the same warm-up and duration, to <c>BENCH_BARE</c>; a durable pull consumer on it
+    /// (configured like Core.Events' subscription consumers with their default options) is consumed in this process over
+    /// a connection of its own, and the handler acknowledges each message. The latency is from just before the publish
+    /// to the message's arrival in the handler (one monotonic clock). No token, policy, payload check, audit or gRPC: what
+    /// nats-server and NATS.Net alone give at that rate on this machine right now.
+    /// </summary>
+    private static async Task<LatencyResult> BareEndToEndAsync(NatsJSContext jetStream, string natsUrl, double rate, EventsBenchArguments arguments,
+        CancellationToken cancellationToken)
+    {
+        var run = new PacedLatencyRun(rate, arguments.Warmup, arguments.Duration);
+        await using var subscriberConnection = new NatsConnection(NatsOpts.Default with { Url = natsUrl, Name = "bench-bare-subscriber" });
+        // Core.Events' DeliveryOptions defaults: AckWait 30 s, MaxDeliveries 5 (+ the first), MaxInFlight 256, which
+        // SubscriptionPump also pulls at a time (Core.Events/Delivery/SubscriptionConsumers.cs, SubscriptionPump.cs).
+        const int maxInFlight = 256;
+        var consumer = await new NatsJSContext(subscriberConnection).CreateOrUpdateConsumerAsync(BareStream, new ConsumerConfig(BareConsumer)
+        {
+            FilterSubject = $"{BarePrefix}.DocumentProcessed",
+            DeliverPolicy = ConsumerConfigDeliverPolicy.New,
+            AckPolicy = ConsumerConfigAckPolicy.Explicit,
+            AckWait = TimeSpan.FromSeconds(30),
+            MaxDeliver = 6,
+            MaxAckPending = maxInFlight,
+        }, cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var handler = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var message in consumer.ConsumeAsync<byte[]>(opts: new NatsJSConsumeOpts { MaxMsgs = maxInFlight }, cancellationToken: stop.Token))
+                {
+                    var arrived = Stopwatch.GetTimestamp();
+                    var document = CanonicalEvent.Parser.ParseFrom(message.Data ?? []).Data.Unpack<DocumentProcessed>();
+                    if (message.Metadata?.NumDelivered == 1 && long.TryParse(document.DocumentId, CultureInfo.InvariantCulture, out var n) && run.Contains(n))
+                    {
+                        run.Arrived(n, arrived);
+                    }
+
+                    await message.AckAsync(cancellationToken: stop.Token);
+                }
+            }
+            catch (Exception exception) when (stop.IsCancellationRequested && exception is OperationCanceledException or NatsException)
+            {
+            }
+        }, CancellationToken.None);
+
+        long failed = 0;
+        await run.PublishAsync(async n =>
+        {
+            var (envelope, subject) = Envelope(Document(n.ToString(CultureInfo.InvariantCulture)), "DocumentProcessed", "confidential");
+            try
+            {
+                var ack = await jetStream.PublishAsync(subject, envelope.ToByteArray(), opts: new NatsJSPubOpts { MsgId = envelope.Id },
+                    cancellationToken: cancellationToken);
+                if (ack.Error is not null)
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+            catch (Exception exception) when (exception is NatsException or NatsJSException)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        }, cancellationToken);
+
+        // A failed publish is never delivered: stop waiting for it.
+        run.Lost(Interlocked.Read(ref failed));
+        await run.WaitAllAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        await stop.CancelAsync();
+        await handler;
+        var sorted = run.SortedLatencies();
+        return sorted.Length == 0
+            ? new LatencyResult(0, 0, 0, 0, failed)
+            : new LatencyResult(sorted.Length, PacedLatencyRun.Percentile(sorted, 0.50), PacedLatencyRun.Percentile(sorted, 0.99), sorted[^1], failed);
     }
 
     /// <summary>One paced publish; a refusal (e.g. back-pressure when the machine cannot keep the rate) is counted, not thrown.</summary>
@@ -499,6 +554,4 @@ internal static class EventsPublishBenchmark
             refused();
         }
     }
-
-    private static double Percentile(double[] sorted, double quantile) => sorted[(int)Math.Ceiling(quantile * sorted.Length) - 1];
 }

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+
+namespace Fabrix.Benchmarks.Events;
+
+/// <summary>
+/// One paced latency run of <c>events-publish</c>: publishes numbered 0 to <see cref="Total"/> − 1, started at
+/// <see cref="Rate"/> per second (the warm-up's first, then the measured window's), and the latency of each from just
+/// before it was started to its first arrival in the subscriber's handler, on one monotonic clock (this process's
+/// <see cref="Stopwatch"/>). The end-to-end way through Core.Events and the bare JetStream way both run through it, so
+/// they are paced, counted and cut into percentiles the same way.
+/// </summary>
+internal sealed class PacedLatencyRun
+{
+    private readonly long[] _starts;
+    private readonly List<double> _latencies;
+    private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _settled;
+
+    public PacedLatencyRun(double rate, TimeSpan warmup, TimeSpan duration)
+    {
+        Rate = rate;
+        WarmupCount = (long)(rate * warmup.TotalSeconds);
+        Total = WarmupCount + (long)(rate * duration.TotalSeconds);
+        _starts = new long[Total];
+        _latencies = new List<double>((int)(Total - WarmupCount));
+    }
+
+    public double Rate { get; }
+
+    /// <summary>The warm-up's publishes (the first ones): they arrive, but their latency is not counted.</summary>
+    public long WarmupCount { get; }
+
+    public long Total { get; }
+
+    /// <summary>Whether <paramref name="n"/> numbers a publish of this run.</summary>
+    public bool Contains(long n) => n >= 0 && n < Total;
+
+    /// <summary>
+    /// Starts <paramref name="publish"/> for each number when it is due at <see cref="Rate"/> (checked every
+    /// millisecond), without waiting for the earlier ones, and records the clock just before each; returns when every
+    /// publish has completed.
+    /// </summary>
+    public async Task PublishAsync(Func<long, Task> publish, CancellationToken cancellationToken)
+    {
+        var inFlight = new List<Task>((int)Total);
+        var watch = Stopwatch.StartNew();
+        long next = 0;
+        while (next < Total)
+        {
+            var due = Math.Min(Total, (long)(watch.Elapsed.TotalSeconds * Rate) + 1);
+            for (; next < due; next++)
+            {
+                Volatile.Write(ref _starts[next], Stopwatch.GetTimestamp());
+                inFlight.Add(publish(next));
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken);
+        }
+
+        await Task.WhenAll(inFlight);
+    }
+
+    /// <summary>
+    /// Records the first arrival of publish <paramref name="n"/> at <paramref name="arrived"/> (a
+    /// <see cref="Stopwatch"/> timestamp taken as the handler got it); true when its latency is counted (after the warm-up).
+    /// </summary>
+    public bool Arrived(long n, long arrived)
+    {
+        var measured = n >= WarmupCount;
+        if (measured)
+        {
+            var latency = Stopwatch.GetElapsedTime(Volatile.Read(ref _starts[n]), arrived).TotalMilliseconds;
+            lock (_latencies)
+            {
+                _latencies.Add(latency);
+            }
+        }
+
+        Settle(1);
+        return measured;
+    }
+
+    /// <summary>Counts <paramref name="count"/> publishes that will never arrive (refused or failed), so nothing waits for them.</summary>
+    public void Lost(long count)
+    {
+        if (count > 0)
+        {
+            Settle(count);
+        }
+    }
+
+    /// <summary>Waits until every publish arrived or was lost, or <paramref name="timeout"/> passed.</summary>
+    public Task WaitAllAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.WhenAny(_all.Task, Task.Delay(timeout, cancellationToken));
+
+    /// <summary>The counted latencies (ms), sorted.</summary>
+    public double[] SortedLatencies()
+    {
+        lock (_latencies)
+        {
+            return [.. _latencies.Order()];
+        }
+    }
+
+    /// <summary>The nearest-rank percentile of <paramref name="sorted"/> (not empty).</summary>
+    public static double Percentile(double[] sorted, double quantile) => sorted[(int)Math.Ceiling(quantile * sorted.Length) - 1];
+
+    private void Settle(long count)
+    {
+        if (Interlocked.Add(ref _settled, count) >= Total)
+        {
+            _all.TrySetResult();
+        }
+    }
+}
