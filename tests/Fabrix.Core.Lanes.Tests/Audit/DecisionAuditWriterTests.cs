@@ -254,6 +254,26 @@ public sealed class DecisionAuditWriterTests(NatsServer nats) : IClassFixture<Na
     }
 
     [Fact]
+    public async Task Stop_ItemsHeldByTheBatcher_WrittenAndPublishedBeforeThePublisherStops()
+    {
+        // The batcher is registered after the publisher, so the host stops it first: what it holds reaches JetStream.
+        var (stream, subject) = await CreateStreamAsync();
+        using var host = Build(("Subject", subject), ("ItemLinger", "00:00:01"));
+        await host.StartAsync(Ct);
+        var batcher = host.Services.GetRequiredService<DecisionItemBatcher>();
+
+        batcher.Add(Decision(Lane.Canonical), new Dictionary<string, string> { ["event_id"] = "e1" });
+        batcher.Add(Decision(Lane.Canonical), new Dictionary<string, string> { ["event_id"] = "e2" });
+        var heldAtStop = batcher.Held;
+        await host.StopAsync(Ct);
+        var stored = await ReadAllAsync(stream, 1);
+
+        Assert.Equal(1, heldAtStop);
+        var record = Assert.Single(stored).Record;
+        Assert.Equal(["e1", "e2"], record.Items.Select(i => i.Attributes["event_id"]));
+    }
+
+    [Fact]
     public void Options_EveryBadKey_ReportedAtOnce()
     {
         var options = new DecisionAuditOptions
