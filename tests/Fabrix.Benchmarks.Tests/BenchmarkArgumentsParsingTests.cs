@@ -39,12 +39,22 @@ public sealed class BenchmarkArgumentsParsingTests : IDisposable
                 "--work", _work], out var arguments, out var error);
 
         Assert.True(parsed, error);
-        Assert.Equal((TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(2), 2, 4, 50, 2000),
+        Assert.Equal((TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(2), 2, 4, 50, 20_000),
             (arguments.Duration, arguments.Warmup, arguments.Rounds, arguments.Concurrency, arguments.Batch, arguments.Count));
     }
 
+    [Fact]
+    public void EventsTryParse_PublishDefaults_WarmUpLongEnoughForTheJit()
+    {
+        var parsed = EventsBenchArguments.TryParse(
+            ["events-publish", "--connection", "Host=db", "--nats", "nats://n", "--registry", _dll, "--events", _dll, "--work", _work], out var arguments, out var error);
+
+        Assert.True(parsed, error);
+        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), 2, 16, 50), (arguments.Duration, arguments.Warmup, arguments.Rounds, arguments.Concurrency, arguments.Batch));
+    }
+
     [Theory]
-    [InlineData(new string[0], 4000)]
+    [InlineData(new string[0], 20_000)]
     [InlineData(new[] { "--warmup-count", "0" }, 0)]
     [InlineData(new[] { "--warmup-count", "250" }, 250)]
     public void EventsTryParse_WebhooksWarmupCount_DefaultOrGiven(string[] extra, int expected)

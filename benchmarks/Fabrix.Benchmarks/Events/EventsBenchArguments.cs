@@ -28,9 +28,9 @@ internal sealed record EventsBenchArguments(
     public const string Usage = """
         usage: Fabrix.Benchmarks events-publish|events-faults|webhooks --registry <Fabrix.Core.Registry.dll> --events <Fabrix.Core.Events.dll>
                                  --work <folder> [--connection <npgsql>] [--nats <url>] [--nats-server <path>]
-                                 events-publish: [--duration 5s] [--warmup 2s] [--rounds 2] [--concurrency 16] [--batch 50] [--e2e-rate N]
+                                 events-publish: [--duration 5s] [--warmup 10s] [--rounds 2] [--concurrency 16] [--batch 50] [--e2e-rate N]
                                  events-faults:  [--duration 20s] [--concurrency 4]
-                                 webhooks:       [--count 2000] [--rounds 2] [--warmup-count 4000] [--idle 2s]
+                                 webhooks:       [--count 20000] [--rounds 2] [--warmup-count 20000] [--idle 2s]
           --registry     the registry, built in Release; started as its own process on a fresh database
           --events       Core.Events, built in Release; started as its own process
           --work         a folder for keys, logs and pid files (benchmarks/run.sh makes a temporary one)
@@ -39,13 +39,14 @@ internal sealed record EventsBenchArguments(
           --nats-server  the nats-server binary (events-faults: started, killed with -9 and restarted by the benchmark)
           --duration     each throughput run and the latency run (events-publish); events-faults: a quarter of it is published
                          before each kill, half of it after the last restart
-          --warmup       load on each way before the first round (events-publish)
+          --warmup       load on each way before the first round (events-publish); long enough for the services' JIT to
+                         reach its optimised code (a shorter one measures the first rounds' tier-up)
           --rounds       rounds; each runs every way once, in an order rotated per round
           --concurrency  concurrent publishers (calls in flight), the same for Core.Events and bare JetStream
           --batch        events per PublishBatch call, and per group of concurrent bare publishes
           --e2e-rate     publishes per second of the latency run (events-publish); default half the maximum end-to-end rate,
                          measured first with the same callers publishing unpaced while the subscriber receives
-          --count        deliveries per way and round (webhooks)
+          --count        deliveries per way and round (webhooks); fewer than about 20,000 last too short to measure here
           --warmup-count deliveries through each way before the first round, not measured (webhooks; 0 for none): a
                          freshly started Core.Events spends about half its CPU in the JIT for the first thousands
           --idle         how long the idle CPU line measures, before the rounds (webhooks); long enough to profile the
@@ -67,12 +68,12 @@ internal sealed record EventsBenchArguments(
             options.ExistingFile("--events"),
             options.ExistingFolder("--work"),
             options.Duration("--duration", faults ? TimeSpan.FromSeconds(20) : TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
-            options.Duration("--warmup", TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.FromMinutes(1)),
+            options.Duration("--warmup", faults ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromMinutes(1)),
             options.Int("--rounds", 2, 1, 20),
             options.Int("--concurrency", faults ? 4 : 16, 1, 1024),
             options.Int("--batch", 50, 1, 500),
-            options.Int("--count", 2000, 1, 1_000_000),
-            options.Int("--warmup-count", 4000, 0, 1_000_000),
+            options.Int("--count", 20_000, 1, 1_000_000),
+            options.Int("--warmup-count", 20_000, 0, 1_000_000),
             options.OptionalInt("--e2e-rate", 1, 1_000_000),
             options.Duration("--idle", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)));
         return options.Succeeded(out error);
