@@ -30,8 +30,9 @@ internal readonly record struct PublishOutcome(PublishResponse? Stored, EventsRe
 /// Publishes canonical events (issue 11 section 2): rate limit, <see cref="CanonicalPolicy.DecidePublish"/>, the strict
 /// payload check, the envelope core stamps (UUIDv7 id, <c>fabrix://plugins/{id}</c>, time, classification,
 /// traceparent), then a JetStream publish whose acknowledgement the call waits for. Every decision is audited
-/// (<c>publish</c> on the canonical lane, attributes event_type, event_id, classification); a batch's stored events of
-/// one type share one record that names each event in its items (<see cref="AuditStored"/>).
+/// (<c>publish</c> on the canonical lane, attributes event_type, event_id, classification). Stored events are named in
+/// items of shared records: a batch's of one type share one record (<see cref="AuditStored"/>), and single publishes of
+/// one plugin and type within a short while share one too (<see cref="AuditStoredOne"/>); refusals are one record each.
 /// </summary>
 /// <remarks>
 /// <para><b>Idempotency keys.</b> Without a key, <c>Nats-Msg-Id</c> is the event id. With one, it is
@@ -50,6 +51,7 @@ internal sealed class EventPublisher(
     EventStreams streams,
     PublishRateLimits rateLimits,
     DecisionAuditWriter audit,
+    DecisionItemBatcher batcher,
     TimeProvider timeProvider,
     IOptions<PublishOptions> options)
 {
@@ -201,7 +203,7 @@ internal sealed class EventPublisher(
 
             if (auditStored)
             {
-                Audit(prepared.PluginId, prepared.Type.Name, prepared.Type, stored.EventId, string.Empty, envelope.Traceparent, stored.Duplicate);
+                AuditStoredOne(prepared, stored);
             }
 
             return new PublishOutcome(stored, null);
@@ -251,6 +253,30 @@ internal sealed class EventPublisher(
         audit.Write(new LaneDecision(pluginId, Lane.Canonical, type?.FullName ?? Bounded(typeName), "publish", reasonCode.Length == 0, reasonCode,
             Activity.Current?.TraceId.ToHexString() ?? eventId ?? string.Empty, string.IsNullOrEmpty(traceparent) ? null : traceparent, Attributes: attributes));
     }
+
+    /// <summary>
+    /// Audits one stored event of a single <c>Publish</c> call through <see cref="DecisionItemBatcher"/>: the stored events
+    /// of one plugin and type within <c>ItemLinger</c> share one allowed <c>publish</c> record (attributes event_type,
+    /// classification), one item each (event_id, and duplicate), as a batch's do.
+    /// </summary>
+    private void AuditStoredOne(Prepared prepared, PublishResponse stored)
+    {
+        var type = prepared.Type;
+        var item = stored.Duplicate
+            ? new Dictionary<string, string>(2, StringComparer.Ordinal) { ["event_id"] = stored.EventId, ["duplicate"] = "true" }
+            : new Dictionary<string, string>(1, StringComparer.Ordinal) { ["event_id"] = stored.EventId };
+        var traceparent = prepared.Envelope.Traceparent;
+        batcher.Add(new LaneDecision(prepared.PluginId, Lane.Canonical, type.FullName, "publish", true, string.Empty,
+            Activity.Current?.TraceId.ToHexString() ?? stored.EventId, string.IsNullOrEmpty(traceparent) ? null : traceparent,
+            Attributes: s_storedAttributes.GetOrAdd(type, static t => new Dictionary<string, string>(2, StringComparer.Ordinal)
+            {
+                ["event_type"] = t.Name,
+                ["classification"] = t.Classification,
+            })), item);
+    }
+
+    // The record attributes of a single publish's group, one per type (the batcher only reads them).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<CanonicalEventType, IReadOnlyDictionary<string, string>> s_storedAttributes = new();
 
     /// <summary>
     /// Audits a batch's stored events: one allowed <c>publish</c> record per type and run of up to

@@ -50,7 +50,11 @@ public sealed class PublishTests(EventsPlatform platform) : IClassFixture<Events
         Assert.Equal(7, Guid.Parse(response.EventId).Version);
         var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
         Assert.Equal(($"plugin:{id}", "lane.canonical.publish", "succeeded"), (row.Actor, row.Action, row.Outcome));
-        Assert.Contains(response.EventId, row.Details, StringComparison.Ordinal);
+        // Stored single publishes are audited in groups (DecisionItemBatcher): the event is an item of the record.
+        using var details = JsonDocument.Parse(row.Details);
+        Assert.Equal(response.EventId, Assert.Single(details.RootElement.GetProperty("items").EnumerateArray().ToList()).GetProperty("event_id").GetString());
+        Assert.Equal(("UserCreated", "pii"), (details.RootElement.GetProperty("attributes").GetProperty("event_type").GetString(),
+            details.RootElement.GetProperty("attributes").GetProperty("classification").GetString()));
     }
 
     [Fact]
