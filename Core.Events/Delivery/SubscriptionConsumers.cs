@@ -31,7 +31,7 @@ internal sealed class SubscriptionConsumers(EventStreams streams, IOptions<Deliv
         var config = ConfigOf(pluginId, type);
         try
         {
-            var existing = (await streams.JetStream.GetConsumerAsync(streams.Stream, config.Name!, cancellationToken)).Info.Config;
+            var existing = (await streams.Delivery.GetConsumerAsync(streams.Stream, config.Name!, cancellationToken)).Info.Config;
             config.DeliverPolicy = existing.DeliverPolicy;
             config.OptStartSeq = existing.OptStartSeq;
             config.OptStartTime = existing.OptStartTime;
@@ -40,7 +40,7 @@ internal sealed class SubscriptionConsumers(EventStreams streams, IOptions<Deliv
         {
         }
 
-        return await streams.JetStream.CreateOrUpdateConsumerAsync(streams.Stream, config, cancellationToken);
+        return await streams.Delivery.CreateOrUpdateConsumerAsync(streams.Stream, config, cancellationToken);
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ internal sealed class SubscriptionConsumers(EventStreams streams, IOptions<Deliv
             config.OptStartSeq = fromSequence;
         }
 
-        return await streams.JetStream.CreateOrUpdateConsumerAsync(streams.Stream, config, cancellationToken);
+        return await streams.Delivery.CreateOrUpdateConsumerAsync(streams.Stream, config, cancellationToken);
     }
 
     private ConsumerConfig ConfigOf(string pluginId, CanonicalEventType type) => new(NameOf(pluginId, type))

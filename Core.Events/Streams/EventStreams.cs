@@ -11,13 +11,22 @@ namespace Fabrix.Core.Events.Streams;
 /// and dead letters (<c>&lt;dlq prefix&gt;.&lt;subscriber&gt;.&lt;Type&gt;</c>), both on file storage. Created (or updated)
 /// on first use; a failed attempt is retried by the next use, so Core.Events can start before NATS.
 /// </summary>
-internal sealed class EventStreams(INatsConnection nats, IOptions<StreamOptions> options) : IDisposable
+internal sealed class EventStreams(
+    INatsConnection nats,
+    [FromKeyedServices(LaneMessagingExtensions.DeliveryConnectionKey)] INatsConnection delivery,
+    IOptions<StreamOptions> options) : IDisposable
 {
     private readonly StreamOptions _options = options.Value;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _ready;
 
     public NatsJSContext JetStream { get; } = new(nats);
+
+    /// <summary>
+    /// JetStream on the delivery connection: the consumers that deliver (subscriptions, push, webhooks) are bound to it,
+    /// so their messages and acknowledgements do not share a connection with the publishes.
+    /// </summary>
+    public NatsJSContext Delivery { get; } = new(delivery);
 
     public string Stream => _options.Stream;
 

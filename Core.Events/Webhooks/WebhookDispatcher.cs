@@ -243,7 +243,7 @@ internal sealed partial class WebhookDispatcher(
                 INatsJSConsumer consumer;
                 try
                 {
-                    consumer = await streams.JetStream.GetConsumerAsync(streams.Stream, name, cancellationToken);
+                    consumer = await streams.Delivery.GetConsumerAsync(streams.Stream, name, cancellationToken);
                 }
                 catch (NatsJSApiException exception) when (exception.Error.Code == 404)
                 {
@@ -422,7 +422,7 @@ internal sealed partial class WebhookDispatcher(
     private async Task<INatsJSConsumer> EnsureConsumerAsync(WebhookEndpoint endpoint, CancellationToken cancellationToken)
     {
         await streams.EnsureAsync(cancellationToken);
-        return await streams.JetStream.CreateOrUpdateConsumerAsync(streams.Stream, new ConsumerConfig(ConsumerOf(endpoint.Id))
+        return await streams.Delivery.CreateOrUpdateConsumerAsync(streams.Stream, new ConsumerConfig(ConsumerOf(endpoint.Id))
         {
             FilterSubjects = [.. FilterSubjectsOf(endpoint)],
             DeliverPolicy = ConsumerConfigDeliverPolicy.New,

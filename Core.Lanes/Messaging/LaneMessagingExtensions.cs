@@ -5,7 +5,7 @@ using NATS.Client.Core;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>A lane's own NATS connections (its core service user): one for the lane, one the decision audit publishes on.</summary>
+/// <summary>A lane's own NATS connections (its core service user): one for the lane, one the decision audit publishes on, one for deliveries.</summary>
 public static class LaneMessagingExtensions
 {
     /// <summary>The connection string name: <c>ConnectionStrings:nats</c>.</summary>
@@ -13,6 +13,12 @@ public static class LaneMessagingExtensions
 
     /// <summary>The service key of the decision audit's own <see cref="INatsConnection"/> (same credentials, name <c>&lt;client&gt;-audit</c>).</summary>
     public const string AuditConnectionKey = "fabrix-decision-audit";
+
+    /// <summary>
+    /// The service key of a lane's delivery connection (same credentials, name <c>&lt;client&gt;-delivery</c>): what a lane
+    /// consumes and acknowledges goes over it, apart from its publishes. Connected only by a lane that resolves it.
+    /// </summary>
+    public const string DeliveryConnectionKey = "fabrix-lane-delivery";
 
     /// <summary>
     /// Adds the <see cref="INatsConnection"/> from <c>ConnectionStrings:nats</c> (<c>nats://USER:PASSWORD@host:port</c> as the
@@ -34,6 +40,10 @@ public static class LaneMessagingExtensions
         // for one connection's write lock and socket.
         builder.Services.AddKeyedSingleton<INatsConnection>(AuditConnectionKey, (services, _) => new NatsConnection(WithCredentials(
             NatsOpts.Default with { Name = clientName + "-audit", LoggerFactory = services.GetRequiredService<ILoggerFactory>() }, uri)));
+        // Deliveries (a consumer's messages and their acknowledgements) on their own connection: they do not wait behind
+        // the publishes' acknowledgements in one connection's read loop, nor behind its writes.
+        builder.Services.AddKeyedSingleton<INatsConnection>(DeliveryConnectionKey, (services, _) => new NatsConnection(WithCredentials(
+            NatsOpts.Default with { Name = clientName + "-delivery", LoggerFactory = services.GetRequiredService<ILoggerFactory>() }, uri)));
         return builder;
     }
 
