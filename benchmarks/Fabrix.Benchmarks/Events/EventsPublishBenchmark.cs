@@ -444,11 +444,7 @@ internal static class EventsPublishBenchmark
         }, cancellationToken);
 
         // A refused publish is never delivered: stop waiting for it.
-        run.Lost(Interlocked.Read(ref refused));
-        await run.WaitAllAsync(TimeSpan.FromSeconds(30), cancellationToken);
-        await stop.CancelAsync();
-        await handler;
-        var sorted = run.SortedLatencies();
+        var sorted = await run.FinishAsync(Interlocked.Read(ref refused), stop, handler, cancellationToken);
         double[] stampSorted, deliverSorted;
         lock (stamped)
         {
@@ -532,11 +528,7 @@ internal static class EventsPublishBenchmark
         }, cancellationToken);
 
         // A failed publish is never delivered: stop waiting for it.
-        run.Lost(Interlocked.Read(ref failed));
-        await run.WaitAllAsync(TimeSpan.FromSeconds(30), cancellationToken);
-        await stop.CancelAsync();
-        await handler;
-        var sorted = run.SortedLatencies();
+        var sorted = await run.FinishAsync(Interlocked.Read(ref failed), stop, handler, cancellationToken);
         return sorted.Length == 0
             ? new LatencyResult(0, 0, 0, 0, failed)
             : new LatencyResult(sorted.Length, PacedLatencyRun.Percentile(sorted, 0.50), PacedLatencyRun.Percentile(sorted, 0.99), sorted[^1], failed);

@@ -81,7 +81,7 @@ internal sealed class PacedLatencyRun
     }
 
     /// <summary>Counts <paramref name="count"/> publishes that will never arrive (refused or failed), so nothing waits for them.</summary>
-    public void Lost(long count)
+    private void Lost(long count)
     {
         if (count > 0)
         {
@@ -89,11 +89,22 @@ internal sealed class PacedLatencyRun
         }
     }
 
-    /// <summary>Waits until every publish arrived or was lost, or <paramref name="timeout"/> passed.</summary>
-    public Task WaitAllAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.WhenAny(_all.Task, Task.Delay(timeout, cancellationToken));
+    /// <summary>
+    /// Ends the run once its publishes have completed: stops waiting for the <paramref name="lost"/> ones (refused or
+    /// failed), waits up to 30 s for the rest to arrive, then stops the subscriber (<paramref name="stop"/>, its
+    /// <paramref name="handler"/>) and returns the counted latencies (ms), sorted.
+    /// </summary>
+    public async Task<double[]> FinishAsync(long lost, CancellationTokenSource stop, Task handler, CancellationToken cancellationToken)
+    {
+        Lost(lost);
+        await Task.WhenAny(_all.Task, Task.Delay(TimeSpan.FromSeconds(30), cancellationToken));
+        await stop.CancelAsync();
+        await handler;
+        return SortedLatencies();
+    }
 
     /// <summary>The counted latencies (ms), sorted.</summary>
-    public double[] SortedLatencies()
+    private double[] SortedLatencies()
     {
         lock (_latencies)
         {
