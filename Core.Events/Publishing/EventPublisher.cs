@@ -6,6 +6,7 @@ using Fabrix.Contracts.Audit.V1;
 using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Events.V1;
+using Fabrix.Contracts.Platform;
 using Fabrix.Core.Events.Policy;
 using Fabrix.Core.Events.Refusals;
 using Fabrix.Core.Events.Streams;
@@ -70,39 +71,59 @@ internal sealed class EventPublisher(
         }
 
         using var timeout = AckTimeout(cancellationToken);
-        return await StoreAsync(prepared, cancellationToken, timeout.Token);
+        var outcome = (await StoreAsync([prepared], cancellationToken, timeout.Token))[0];
+        if (outcome.Stored is { } stored)
+        {
+            AuditStoredOne(prepared, stored);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return outcome;
     }
 
     /// <summary>
-    /// Publishes several events; each is checked and stored on its own, concurrently, results in order. Refusals are
-    /// audited one by one as they happen; the stored events are audited together once every acknowledgement is in
-    /// (<see cref="AuditStored"/>).
+    /// Publishes several events; each is checked on its own, the allowed ones are stored together (one deadline, one
+    /// continuation for the batch: <see cref="JetStreamPublisher"/>), results in order. Refusals are audited one by one as
+    /// they happen; the stored events are audited together once every acknowledgement is in (<see cref="AuditStored"/>).
     /// </summary>
     public async Task<IReadOnlyList<PublishOutcome>> PublishBatchAsync(string pluginId, IReadOnlyList<PublishRequest> requests, string? traceparent,
         CancellationToken cancellationToken)
     {
-        // One acknowledgement deadline for the whole batch (one timer, not one per event): the events go out together.
         using var timeout = AckTimeout(cancellationToken);
         var prepared = new Prepared[requests.Count];
-        var outcomes = new Task<PublishOutcome>[requests.Count];
+        var outcomes = new PublishOutcome[requests.Count];
+        var allowed = new List<Prepared>(requests.Count);
         for (var i = 0; i < requests.Count; i++)
         {
             var request = requests[i];
             prepared[i] = Prepare(pluginId, TypeNameOf(request.Data), new EventPayload(null, request.Data), request.IdempotencyKey, traceparent);
-            outcomes[i] = prepared[i].Refusal is { } refusal
-                ? Task.FromResult(new PublishOutcome(null, refusal))
-                : StoreAsync(prepared[i], cancellationToken, timeout.Token, auditStored: false);
+            if (prepared[i].Refusal is { } refusal)
+            {
+                outcomes[i] = new PublishOutcome(null, refusal);
+            }
+            else
+            {
+                allowed.Add(prepared[i]);
+            }
         }
 
-        try
+        if (allowed.Count > 0)
         {
-            return await Task.WhenAll(outcomes);
-        }
-        finally
-        {
+            var stored = await StoreAsync(allowed, cancellationToken, timeout.Token);
+            for (int i = 0, k = 0; i < prepared.Length; i++)
+            {
+                if (prepared[i].Refusal is null)
+                {
+                    outcomes[i] = stored[k++];
+                }
+            }
+
             // Also when the call was cancelled part-way: what JetStream acknowledged is stored, so it is audited.
             AuditStored(pluginId, prepared, outcomes);
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return outcomes;
     }
 
     /// <summary>The call's token, cancelled also when <see cref="PublishOptions.AckTimeout"/> has passed.</summary>
@@ -163,7 +184,7 @@ internal sealed class EventPublisher(
         }
 
         var now = timeProvider.GetUtcNow();
-        var id = Guid.CreateVersion7(now).ToString();
+        var id = Uuids.NewVersion7(now).ToString();
         var envelope = new CanonicalEvent
         {
             Id = id,
@@ -180,35 +201,68 @@ internal sealed class EventPublisher(
         return new Prepared(null, type, envelope, pluginId, msgId);
     }
 
-    /// <summary>Stores one event; <paramref name="timeoutToken"/> is the call's token linked with the acknowledgement deadline.</summary>
-    /// <remarks>With <paramref name="auditStored"/> false (a batch), a stored event is not audited here but by the caller.</remarks>
-    private async Task<PublishOutcome> StoreAsync(Prepared prepared, CancellationToken cancellationToken, CancellationToken timeoutToken, bool auditStored = true)
+    /// <summary>
+    /// Stores <paramref name="prepared"/> (allowed events) and returns an outcome each, in order: stored, or a back-pressure
+    /// refusal (audited) when JetStream refused, was unavailable or did not answer before <paramref name="timeoutToken"/>
+    /// (the call's token linked with the acknowledgement deadline). Stored events are not audited here but by the caller.
+    /// When the call itself was cancelled, what was not answered is neither stored nor refused: no outcome is audited for
+    /// it, and the caller throws.
+    /// </summary>
+    private async Task<PublishOutcome[]> StoreAsync(IReadOnlyList<Prepared> prepared, CancellationToken cancellationToken, CancellationToken timeoutToken)
     {
-        var envelope = prepared.Envelope;
+        var outcomes = new PublishOutcome[prepared.Count];
         try
         {
             await streams.EnsureAsync(cancellationToken);
-            var ack = await streams.JetStream.PublishAsync(streams.SubjectOf(prepared.Type), envelope.ToByteArray(),
-                opts: new NatsJSPubOpts { MsgId = prepared.MessageId }, cancellationToken: timeoutToken);
-            if (ack.Error is { } error)
+        }
+        catch (Exception exception) when (exception is NatsException or NatsJSException)
+        {
+            for (var i = 0; i < prepared.Count; i++)
             {
-                return Refuse(prepared, EventsRefusal.Backpressure(_options.RetryAfter, $"JetStream answered {error.Code}: {error.Description}"));
+                outcomes[i] = Refuse(prepared[i], EventsRefusal.Backpressure(_options.RetryAfter, "JetStream is unavailable"));
             }
 
-            var stored = new PublishResponse { EventId = envelope.Id, Sequence = ack.Seq, Duplicate = ack.Duplicate };
-            if (ack.Duplicate)
-            {
-                stored.EventId = await StoredIdAsync(ack.Seq, timeoutToken);
-            }
+            return outcomes;
+        }
 
-            if (auditStored)
-            {
-                AuditStoredOne(prepared, stored);
-            }
+        var messages = new JetStreamMessage[prepared.Count];
+        for (var i = 0; i < prepared.Count; i++)
+        {
+            messages[i] = new JetStreamMessage(streams.SubjectOf(prepared[i].Type), prepared[i].Envelope.ToByteArray(), prepared[i].MessageId);
+        }
 
+        var acks = await streams.Publisher.PublishAsync(messages, timeoutToken);
+        for (var i = 0; i < prepared.Count; i++)
+        {
+            var ack = acks[i];
+            outcomes[i] = ack.Status switch
+            {
+                JetStreamAckStatus.Stored => await StoredAsync(prepared[i], ack, timeoutToken),
+                JetStreamAckStatus.Refused => Refuse(prepared[i], EventsRefusal.Backpressure(_options.RetryAfter, $"JetStream answered {ack.Error}")),
+                JetStreamAckStatus.TimedOut when cancellationToken.IsCancellationRequested => default,
+                JetStreamAckStatus.TimedOut => Refuse(prepared[i], EventsRefusal.Backpressure(_options.RetryAfter, "JetStream did not acknowledge it in time")),
+                _ => Refuse(prepared[i], EventsRefusal.Backpressure(_options.RetryAfter, "JetStream is unavailable")),
+            };
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>The outcome of a stored event: its id, or for a repeated idempotency key the first event's id.</summary>
+    private async ValueTask<PublishOutcome> StoredAsync(Prepared prepared, JetStreamAck ack, CancellationToken timeoutToken)
+    {
+        var stored = new PublishResponse { EventId = prepared.Envelope.Id, Sequence = ack.Sequence, Duplicate = ack.Duplicate };
+        if (!ack.Duplicate)
+        {
             return new PublishOutcome(stored, null);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+
+        try
+        {
+            stored.EventId = await StoredIdAsync(ack.Sequence, timeoutToken);
+            return new PublishOutcome(stored, null);
+        }
+        catch (OperationCanceledException)
         {
             return Refuse(prepared, EventsRefusal.Backpressure(_options.RetryAfter, "JetStream did not acknowledge it in time"));
         }
@@ -285,12 +339,12 @@ internal sealed class EventPublisher(
     /// audit row per batch instead of one per event is what keeps the audit's cost (the registry's hash chain, PostgreSQL)
     /// off the batch path's per-event price; every event is still named in the chain.
     /// </summary>
-    private void AuditStored(string pluginId, Prepared[] prepared, Task<PublishOutcome>[] outcomes)
+    private void AuditStored(string pluginId, Prepared[] prepared, PublishOutcome[] outcomes)
     {
         Dictionary<CanonicalEventType, List<IReadOnlyDictionary<string, string>>>? runs = null;
         for (var i = 0; i < outcomes.Length; i++)
         {
-            if (!outcomes[i].IsCompletedSuccessfully || outcomes[i].Result.Stored is not { } stored)
+            if (outcomes[i].Stored is not { } stored)
             {
                 continue;
             }

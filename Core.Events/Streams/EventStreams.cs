@@ -14,13 +14,19 @@ namespace Fabrix.Core.Events.Streams;
 internal sealed class EventStreams(
     INatsConnection nats,
     [FromKeyedServices(LaneMessagingExtensions.DeliveryConnectionKey)] INatsConnection delivery,
-    IOptions<StreamOptions> options) : IDisposable
+    IOptions<StreamOptions> options) : IAsyncDisposable
 {
     private readonly StreamOptions _options = options.Value;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _ready;
 
     public NatsJSContext JetStream { get; } = new(nats);
+
+    /// <summary>
+    /// Stores events (<see cref="JetStreamPublisher"/>: one reply subscription for every acknowledgement, one deadline per
+    /// call) on the publish connection.
+    /// </summary>
+    public JetStreamPublisher Publisher { get; } = new(nats);
 
     /// <summary>
     /// JetStream on the delivery connection: the consumers that deliver (subscriptions, push, webhooks) are bound to it,
@@ -41,7 +47,11 @@ internal sealed class EventStreams(
     /// <summary>The subject a dead letter of <paramref name="subscriber"/> for <paramref name="type"/> is stored on.</summary>
     public string DeadLetterSubjectOf(string subscriber, CanonicalEventType type) => $"{_options.DeadLetterSubjectPrefix}.{subscriber}.{type.Name}";
 
-    public void Dispose() => _gate.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        await Publisher.DisposeAsync();
+        _gate.Dispose();
+    }
 
     /// <summary>Creates or updates both streams once; returns at once when done before.</summary>
     public async ValueTask EnsureAsync(CancellationToken cancellationToken)

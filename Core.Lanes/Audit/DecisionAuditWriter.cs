@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Fabrix.Contracts.Audit;
 using Fabrix.Contracts.Audit.V1;
+using Fabrix.Contracts.Platform;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 
@@ -115,7 +116,7 @@ public sealed class DecisionAuditWriter
         var now = _timeProvider.GetUtcNow();
         var record = new DecisionRecord
         {
-            Id = Guid.CreateVersion7(now).ToString(),
+            Id = Uuids.NewVersion7(now).ToString(),
             At = Timestamp.FromDateTimeOffset(now),
             PluginId = decision.PluginId ?? string.Empty,
             Lane = decision.Lane,

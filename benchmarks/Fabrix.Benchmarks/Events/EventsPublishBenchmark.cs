@@ -5,6 +5,7 @@ using Fabrix.Benchmarks.Gateway;
 using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Events.V1;
+using Fabrix.Contracts.Platform;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -196,7 +197,7 @@ internal static class EventsPublishBenchmark
         var now = DateTimeOffset.UtcNow;
         return (new CanonicalEvent
         {
-            Id = Guid.CreateVersion7(now).ToString(),
+            Id = Uuids.NewVersion7(now).ToString(),
             Source = $"fabrix://plugins/{Publisher}",
             SpecVersion = CloudEventJson.SpecVersion,
             Type = $"fabrix.canonical.v1.{type}",

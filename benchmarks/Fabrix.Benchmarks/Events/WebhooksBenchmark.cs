@@ -8,6 +8,7 @@ using Fabrix.Benchmarks.Gateway;
 using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Events.V1;
+using Fabrix.Contracts.Platform;
 using Fabrix.Contracts.Webhooks;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -220,7 +221,7 @@ internal static class WebhooksBenchmark
                 var now = DateTimeOffset.UtcNow;
                 var envelope = new CanonicalEvent
                 {
-                    Id = Guid.CreateVersion7(now).ToString(),
+                    Id = Uuids.NewVersion7(now).ToString(),
                     Source = $"fabrix://plugins/{Publisher}",
                     SpecVersion = CloudEventJson.SpecVersion,
                     Type = "fabrix.canonical.v1.UserDeleted",

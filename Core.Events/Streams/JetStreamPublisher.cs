@@ -1,0 +1,337 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using NATS.Client.Core;
+
+namespace Fabrix.Core.Events.Streams;
+
+/// <summary>A message to store in JetStream: its subject, its bytes and its <c>Nats-Msg-Id</c> (the duplicate window's key).</summary>
+internal readonly record struct JetStreamMessage(string Subject, byte[] Data, string MessageId);
+
+/// <summary>What became of one <see cref="JetStreamMessage"/>: stored (sequence, duplicate) or not, and why.</summary>
+internal readonly record struct JetStreamAck(JetStreamAckStatus Status, ulong Sequence, bool Duplicate, string? Error)
+{
+    public static JetStreamAck TimedOut { get; } = new(JetStreamAckStatus.TimedOut, 0, false, "JetStream did not acknowledge it in time");
+
+    public static JetStreamAck Unavailable(string error) => new(JetStreamAckStatus.Unavailable, 0, false, error);
+
+    public static JetStreamAck Refused(string error) => new(JetStreamAckStatus.Refused, 0, false, error);
+}
+
+internal enum JetStreamAckStatus
+{
+    /// <summary>Not answered yet (only inside <see cref="JetStreamPublisher"/>).</summary>
+    None,
+
+    /// <summary>JetStream acknowledged it: it is stored (or was stored before, <see cref="JetStreamAck.Duplicate"/>).</summary>
+    Stored,
+
+    /// <summary>JetStream answered with an error (for example a full stream).</summary>
+    Refused,
+
+    /// <summary>No stream answered (no responders), or the message could not be sent.</summary>
+    Unavailable,
+
+    /// <summary>No answer before the deadline: it may or may not be stored.</summary>
+    TimedOut,
+}
+
+/// <summary>
+/// Publishes to JetStream and waits for the acknowledgements through ONE reply subscription of its own
+/// (<c>_INBOX.fabrix-acks.&lt;random&gt;.&lt;n&gt;</c>), read on the connection's read loop, with one deadline per call however many
+/// messages it carries. What the library's <c>NatsJSContext.PublishAsync</c> does per message instead (a reply task,
+/// a timeout timer and a cancellation registration, and a thread-pool hop to complete each) was the largest fixed cost
+/// of Core.Events' batched publishes (benchmarks/README.md, "Measured — eleventh session"). The semantics are the
+/// library's: a message counts as stored only after JetStream's acknowledgement named its sequence.
+/// </summary>
+/// <remarks>
+/// <para>The messages of one call are written to the connection in order, from the caller's thread; the call's task
+/// completes (on the thread pool) when every message was answered or the deadline passed, so a batch of 50 costs one
+/// continuation, not 50.</para>
+/// <para>An answer that comes after its call gave up is dropped (the call reported <see cref="JetStreamAckStatus.TimedOut"/>:
+/// "may be stored", which is why publishers retry with an idempotency key). The subscription is NATS.Net's own
+/// (<see cref="NatsSubBase"/>), so the library renews it after a reconnect.</para>
+/// </remarks>
+internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposable
+{
+    private const string MessageIdHeader = "Nats-Msg-Id";
+    private readonly ConcurrentDictionary<long, PendingAck> _pending = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private AckSubscription? _subscription;
+    private long _next;
+
+    /// <summary>Messages sent and not yet answered (for tests and diagnostics).</summary>
+    public int Pending => _pending.Count;
+
+    /// <summary>
+    /// Publishes <paramref name="messages"/> and returns one <see cref="JetStreamAck"/> each, in order, once every one was
+    /// answered or <paramref name="cancellationToken"/> was cancelled (the deadline: what was not answered by then is
+    /// <see cref="JetStreamAckStatus.TimedOut"/>). It does not throw on cancellation; the caller tells its own token apart.
+    /// </summary>
+    public async Task<JetStreamAck[]> PublishAsync(IReadOnlyList<JetStreamMessage> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var batch = new AckBatch(messages.Count);
+        if (messages.Count == 0)
+        {
+            return batch.Results;
+        }
+
+        AckSubscription subscription;
+        try
+        {
+            subscription = await SubscribeAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return [.. messages.Select(_ => JetStreamAck.TimedOut)];
+        }
+        catch (NatsException exception)
+        {
+            return [.. messages.Select(_ => JetStreamAck.Unavailable(exception.Message))];
+        }
+
+        var first = Interlocked.Add(ref _next, messages.Count) - messages.Count;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            _pending[first + i] = new PendingAck(batch, i);
+        }
+
+        try
+        {
+            for (var i = 0; i < messages.Count; i++)
+            {
+                var message = messages[i];
+                var headers = new NatsHeaders { [MessageIdHeader] = message.MessageId };
+                try
+                {
+                    await nats.PublishAsync(message.Subject, message.Data, headers, subscription.ReplyTo(first + i), cancellationToken: cancellationToken);
+                }
+                catch (NatsException exception)
+                {
+                    Complete(first + i, JetStreamAck.Unavailable(exception.Message));
+                }
+            }
+
+            await batch.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The deadline (or the caller's token): what is still unanswered is reported as timed out below.
+        }
+        finally
+        {
+            for (var i = 0; i < messages.Count; i++)
+            {
+                Complete(first + i, JetStreamAck.TimedOut);
+            }
+        }
+
+        // Every slot is completed by now or is being completed by the read loop, which removed it a moment ago.
+        await batch.Task;
+        return batch.Results;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_subscription is { } subscription)
+        {
+            await subscription.DisposeAsync();
+        }
+
+        _gate.Dispose();
+    }
+
+    /// <summary>Completes the slot of reply number <paramref name="id"/> if it still waits (whoever removes it completes it).</summary>
+    private void Complete(long id, JetStreamAck ack)
+    {
+        if (_pending.TryRemove(id, out var pending))
+        {
+            pending.Batch.Complete(pending.Index, ack);
+        }
+    }
+
+    private async ValueTask<AckSubscription> SubscribeAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _subscription) is { } subscription)
+        {
+            return subscription;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_subscription is null)
+            {
+                if (nats is not NatsConnection connection)
+                {
+                    throw new InvalidOperationException($"{nameof(JetStreamPublisher)} needs a {nameof(NatsConnection)}.");
+                }
+
+                // Not connection.NewInbox(): that names a subject under the connection's own request inbox, which NATS.Net
+                // routes to its request muxer by exact subject, so a wildcard subscription there never receives anything.
+                var created = new AckSubscription(this, connection, $"{connection.Opts.InboxPrefix}.fabrix-acks.{Guid.NewGuid():N}");
+                await connection.AddSubAsync(created, cancellationToken);
+                Volatile.Write(ref _subscription, created);
+            }
+
+            return _subscription;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Reads a JetStream publish acknowledgement: <c>{"stream":"S","seq":12,"duplicate":true}</c>, or
+    /// <c>{"error":{"code":503,"err_code":10077,"description":"..."}}</c>. Internal for tests.
+    /// </summary>
+    internal static JetStreamAck ReadAck(ReadOnlySequence<byte> payload)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(payload);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return JetStreamAck.Unavailable("JetStream's acknowledgement is not a JSON object");
+            }
+
+            ulong? sequence = null;
+            var duplicate = false;
+            string? error = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("seq"u8))
+                {
+                    reader.Read();
+                    sequence = reader.GetUInt64();
+                }
+                else if (reader.ValueTextEquals("duplicate"u8))
+                {
+                    reader.Read();
+                    duplicate = reader.TokenType == JsonTokenType.True;
+                }
+                else if (reader.ValueTextEquals("error"u8))
+                {
+                    reader.Read();
+                    error = ReadError(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            return error is not null ? JetStreamAck.Refused(error)
+                : sequence is { } seq ? new JetStreamAck(JetStreamAckStatus.Stored, seq, duplicate, null)
+                : JetStreamAck.Unavailable("JetStream's acknowledgement names no sequence");
+        }
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException or FormatException)
+        {
+            return JetStreamAck.Unavailable($"JetStream's acknowledgement is unreadable: {exception.Message}");
+        }
+    }
+
+    /// <summary>The status line of a reply that carries only headers (<c>NATS/1.0 503</c>: no responders), or null.</summary>
+    internal static string? ReadStatus(ReadOnlySequence<byte> headers)
+    {
+        Span<byte> line = stackalloc byte[64];
+        var length = (int)Math.Min(line.Length, headers.Length);
+        headers.Slice(0, length).CopyTo(line);
+        var end = line[..length].IndexOf("\r\n"u8);
+        var status = Encoding.ASCII.GetString(end < 0 ? line[..length] : line[..end]);
+        return status.StartsWith("NATS/1.0 ", StringComparison.Ordinal) && status.Length > "NATS/1.0 ".Length ? status["NATS/1.0 ".Length..].Trim() : null;
+    }
+
+    private static string ReadError(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return "JetStream answered an error";
+        }
+
+        string? code = null;
+        string? description = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("code"u8))
+            {
+                reader.Read();
+                code = reader.TokenType == JsonTokenType.Number ? reader.GetInt32().ToString(CultureInfo.InvariantCulture) : null;
+            }
+            else if (reader.ValueTextEquals("description"u8))
+            {
+                reader.Read();
+                description = reader.GetString();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return $"{code ?? "error"}: {description ?? "no description"}";
+    }
+
+    private readonly record struct PendingAck(AckBatch Batch, int Index);
+
+    /// <summary>One call's slots; its task completes (asynchronously) when the last slot is completed.</summary>
+    private sealed class AckBatch(int count)
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _remaining = count;
+
+        public JetStreamAck[] Results { get; } = new JetStreamAck[count];
+
+        public Task Task => _done.Task;
+
+        public void Complete(int index, JetStreamAck ack)
+        {
+            Results[index] = ack;
+            if (Interlocked.Decrement(ref _remaining) == 0)
+            {
+                _done.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>The reply subscription (<c>&lt;inbox&gt;.*</c>): completes slots on the connection's read loop, never blocks it.</summary>
+    private sealed class AckSubscription(JetStreamPublisher owner, NatsConnection connection, string inbox)
+        : NatsSubBase(connection, connection.SubscriptionManager, inbox + ".*", queueGroup: null, opts: null)
+    {
+        private readonly string _prefix = inbox + ".";
+
+        public string ReplyTo(long id) => _prefix + id.ToString(CultureInfo.InvariantCulture);
+
+        protected override ValueTask ReceiveInternalAsync(string subject, string? replyTo, ReadOnlySequence<byte>? headersBuffer, ReadOnlySequence<byte> payloadBuffer)
+        {
+            if (subject.Length <= _prefix.Length
+                || !long.TryParse(subject.AsSpan(_prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            if (payloadBuffer.IsEmpty && headersBuffer is { } headers && ReadStatus(headers) is { } status)
+            {
+                owner.Complete(id, status.StartsWith("503", StringComparison.Ordinal)
+                    ? JetStreamAck.Unavailable("no stream answered (no responders)")
+                    : JetStreamAck.Unavailable($"NATS answered {status}"));
+                return ValueTask.CompletedTask;
+            }
+
+            owner.Complete(id, ReadAck(payloadBuffer));
+            return ValueTask.CompletedTask;
+        }
+
+        protected override void TryComplete()
+        {
+            // Nothing to complete: replies are handled as they arrive, no channel is read.
+        }
+    }
+}
