@@ -34,9 +34,11 @@ public sealed class DecisionAuditOptions
     /// How long a publish that found fewer than <see cref="MaxBatch"/> records waits for more before it goes out (0: never
     /// waits). Nobody waits on it (<see cref="DecisionAuditWriter.Write"/> returns at once); it only delays the record's
     /// arrival in the audit chain, and turns a trickle of single-record messages into fewer, larger ones, each of which
-    /// costs JetStream, the lane and the registry's ingest once.
+    /// costs JetStream, the lane and the registry's ingest once. 25 ms: at 5 ms the registry committed a round (five
+    /// PostgreSQL round trips) for up to ~160 messages a second per lane service; at 25 ms the registry's and PostgreSQL's
+    /// CPU per webhook delivery fell by about a third (benchmarks/README.md, "Measured — eleventh session").
     /// </summary>
-    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(5);
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(25);
 
     /// <summary>
     /// How long <see cref="DecisionItemBatcher"/> holds a group's first item for more of the same group before it writes
