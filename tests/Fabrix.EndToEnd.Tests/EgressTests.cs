@@ -100,8 +100,10 @@ public sealed class EgressTests(PlatformFixture platform)
 
         await Eventually.ForAsync(() => SendAsync(proxied, $"http://{ReceiverHost}:{ReceiverPort}/revived"), r => r.Status == HttpStatusCode.OK,
             TimeSpan.FromSeconds(30), "the proxy allows again", Ct);
-        var refusals = await QueryProxyAuditAsync(string.Empty);
-        Assert.Contains(refusals, r => r.Reason == "egress_disabled" && r.Outcome == "refused");
+        // The decision audit is asynchronous (the lane's publisher lingers for more records, the registry ingests them):
+        // wait for the refusal's row rather than reading the log once.
+        await Eventually.UntilAsync(async () => (await QueryProxyAuditAsync(string.Empty)).Any(r => r.Reason == "egress_disabled" && r.Outcome == "refused"),
+            TimeSpan.FromSeconds(30), "the kill switch's refusal in the audit log", Ct);
         await AssertAuditedAsync(id, "succeeded", "allowed");
     }
 
