@@ -25,6 +25,9 @@ public abstract class ConsoleComponentTest : BunitContext
 
     protected ConsoleComponentTest()
     {
+        // bUnit's default is 1 s. These machines are shared (load averages of 20-30 from other sessions' builds), and a
+        // render that needs longer than 1 s there is slow, not wrong. A condition that never holds still fails.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(15);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddSingleton(TimeProvider);
