@@ -53,7 +53,7 @@ public sealed class HealthMonitoringTests(PostgresServer postgres, NatsServer na
     [Fact]
     public async Task FailingHealthEndpoint_GoesDegradedUnhealthyAndHealthyAgain_PersistedAuditedAndPublished()
     {
-        var (_, channel) = _host.Start(MonitoringSettings());
+        var (factory, channel) = _host.Start(MonitoringSettings());
         var admin = new RegistryAdmin.RegistryAdminClient(channel);
         var id = TestManifests.NewId("probed");
         await using var natsClient = new NatsConnection(NatsOpts.Default with { Url = _host.NatsUrl });
@@ -62,13 +62,13 @@ public sealed class HealthMonitoringTests(PostgresServer postgres, NatsServer na
 
         await InstallProbedAsync(admin, id);
         await RegisterAsync(id, channel);
-        var healthy = await NextTransitionAsync(subscription);
+        var healthy = await NextTransitionAsync(subscription, factory, id);
         _healthStatus = StatusCodes.Status503ServiceUnavailable;
-        var degraded = await NextTransitionAsync(subscription);
-        var unhealthy = await NextTransitionAsync(subscription);
+        var degraded = await NextTransitionAsync(subscription, factory, id);
+        var unhealthy = await NextTransitionAsync(subscription, factory, id);
         var summaryWhileUnhealthy = await SummaryAsync(admin, id);
         _healthStatus = StatusCodes.Status200OK;
-        var recovered = await NextTransitionAsync(subscription);
+        var recovered = await NextTransitionAsync(subscription, factory, id);
         var health = await admin.GetPluginHealthAsync(new GetPluginHealthRequest { Id = id, SampleLimit = 500 }, _host.Manager, cancellationToken: Ct);
 
         Assert.Equal(
@@ -105,7 +105,7 @@ public sealed class HealthMonitoringTests(PostgresServer postgres, NatsServer na
         var token = (await RegisterAsync(id, channel)).Token;
 
         // Nothing arrives: one TTL after the monitor started watching, the plugin is unhealthy.
-        var expired = await NextTransitionAsync(subscription);
+        var expired = await NextTransitionAsync(subscription, factory, id);
         await WaitUntilAsync(async () => (await SummaryAsync(admin, id)).Health == ContractHealthState.Unhealthy);
         // One heartbeat over REST, one over gRPC: both count.
         using (var response = await _host.PostWithTokenAsync($"/plugins/{id}/heartbeat", token,
@@ -118,7 +118,7 @@ public sealed class HealthMonitoringTests(PostgresServer postgres, NatsServer na
         grpcBeat.Metrics["queue_depth"] = 3;
         await new PluginRegistry.PluginRegistryClient(channel).HeartbeatAsync(grpcBeat, RegistryHost.PluginHeaders(token), cancellationToken: Ct);
 
-        var recovered = await NextTransitionAsync(subscription);
+        var recovered = await NextTransitionAsync(subscription, factory, id);
         var health = await admin.GetPluginHealthAsync(new GetPluginHealthRequest { Id = id }, _host.Manager, cancellationToken: Ct);
 
         Assert.Equal(("unknown", "unhealthy"), (expired.GetProperty("from").GetString(), expired.GetProperty("to").GetString()));
@@ -298,12 +298,36 @@ public sealed class HealthMonitoringTests(PostgresServer postgres, NatsServer na
     private async Task<PluginSummary> SummaryAsync(RegistryAdmin.RegistryAdminClient admin, string id) =>
         (await admin.GetPluginAsync(new GetPluginRequest { Id = id }, _host.Manager, cancellationToken: Ct)).Summary;
 
-    private static async Task<JsonElement> NextTransitionAsync(INatsSub<byte[]> subscription)
+    private async Task<JsonElement> NextTransitionAsync(INatsSub<byte[]> subscription, RegistryFactory factory, string id)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(Patience);
-        var received = await subscription.Msgs.ReadAsync(timeout.Token);
-        return JsonDocument.Parse(received.Data!).RootElement.Clone();
+        try
+        {
+            var received = await subscription.Msgs.ReadAsync(timeout.Token);
+            return JsonDocument.Parse(received.Data!).RootElement.Clone();
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+            // Say which stage stalled: the monitor (no transition stored), the outbox relay (stored, unsent) or NATS (sent).
+            throw new TimeoutException($"No health transition of {id} arrived on NATS within {Patience}. {await DiagnoseAsync(factory, id)}");
+        }
+    }
+
+    private async Task<string> DiagnoseAsync(RegistryFactory factory, string id)
+    {
+        var liveness = await factory.Services.GetRequiredService<HealthMonitorLiveness>().CheckHealthAsync(new HealthCheckContext(), Ct);
+        var status = factory.Services.GetRequiredService<HealthMonitor>().StatusOf(id);
+        var transitions = await _host.ScalarAsync<string>(
+            "select coalesce(string_agg(from_state || '->' || to_state || ' at ' || at::text, '; ' order by at), '') from health_transitions where plugin_id = @id", ("id", id));
+        var samples = await _host.ScalarAsync<string>("""
+            select coalesce(string_agg(at::text || ' ' || success::text || ' ' || coalesce(detail, '') || ' => ' || state_after, '; ' order by at), '')
+            from (select * from health_samples where plugin_id = @id order by at desc limit 8) s
+            """, ("id", id));
+        var unsent = await _host.ScalarAsync<string>(
+            "select coalesce(string_agg(id::text || ' ' || subject || ' created ' || created_at::text, '; ' order by id), '') from event_outbox where sent_at is null");
+        return $"Monitor: {liveness.Status} '{liveness.Description}' ({string.Join(", ", liveness.Data.Select(d => $"{d.Key}={d.Value}"))}), status in memory {status}. " +
+               $"Stored transitions: [{transitions}]. Last samples: [{samples}]. Unsent outbox rows: [{unsent}].";
     }
 
     private Task<long> TransitionCountAsync(string id) =>

@@ -21,7 +21,15 @@ public sealed class RegistryFactory(IReadOnlyDictionary<string, string?> setting
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(environment);
-        builder.ConfigureLogging(logging => logging.AddProvider(_startupFaults));
+        builder.ConfigureLogging(logging =>
+        {
+            logging.AddProvider(_startupFaults);
+            if (Environment.GetEnvironmentVariable(FileLog.Variable) is { Length: > 0 } log)
+            {
+                logging.SetMinimumLevel(LogLevel.Debug);
+                logging.AddProvider(new FileLog(log));
+            }
+        });
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
