@@ -9,11 +9,21 @@ internal sealed record DecisionAppendResult(int Appended, int Duplicates);
 
 /// <summary>
 /// Appends a batch of lane decisions to the audit hash chain in ONE transaction (issue 9 section 4): the chain lock
-/// (<see cref="AuditChain.LockKey"/>, as <see cref="AuditLog.AppendAsync"/> takes it), then in one round trip the head,
-/// the batch's record ids the chain already holds, and the details as PostgreSQL stores them (the hash covers the
-/// stored form); then every new row chained in order (sequence head + 1, + 2, ..., each naming the previous hash) in
-/// one multi-row INSERT, and one commit. Under the lock nobody else appends, so a record found absent cannot appear
-/// before the commit; the unique index on <c>record_id</c> (migration 0011) stops a double append even so.
+/// (<see cref="AuditChain.LockKey"/>, as <see cref="AuditLog.AppendAsync"/> takes it), then in one round trip the head
+/// and the batch's record ids the chain already holds; then every new row chained in order (sequence head + 1, + 2,
+/// ..., each naming the previous hash) in one multi-row INSERT, and one commit. Under the lock nobody else appends, so a
+/// record found absent cannot appear before the commit; the unique index on <c>record_id</c> (migration 0011) stops a
+/// double append even so.
+/// <para>
+/// The hash covers the details as PostgreSQL stores them. Other audit rows get that form back from the database; a
+/// decision's details need no such round trip, because <see cref="DecisionRows"/> builds them from strings (sanitised:
+/// no control characters, no lone surrogates) and integers only, in objects without repeated keys. PostgreSQL stores
+/// such a document unchanged but for member order and whitespace, which the chain's canonical form ignores, so the hash
+/// of the text sent equals the hash of the text stored. <c>DecisionIngestTests</c> holds this against real PostgreSQL
+/// with hostile values, through both verifiers (the registry's and migration 0002's <c>audit_row_hash</c>).
+/// Until 2026-12-07 every batch sent its details to PostgreSQL a second time to read them back as <c>jsonb::text</c>:
+/// the largest share of the registry's and PostgreSQL's CPU per webhook delivery.
+/// </para>
 /// </summary>
 internal sealed class DecisionChainAppender(RegistryDatabase database)
 {
@@ -36,18 +46,12 @@ internal sealed class DecisionChainAppender(RegistryDatabase database)
         long head;
         string prevHash;
         var present = new HashSet<Guid>();
-        var details = new List<string>(unique.Count);
         await using (var read = transaction.CreateCommand("""
             select id, hash from audit_log order by id desc limit 1;
             select record_id from audit_log where record_id = any(@ids);
-            select d::text from unnest(@details) with ordinality as t (d, n) order by n;
             """))
         {
             read.Parameters.AddWithValue("ids", unique.Select(r => r.RecordId).ToArray());
-            read.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Array | NpgsqlDbType.Jsonb)
-            {
-                Value = unique.Select(r => (r.Entry.Details ?? []).ToJsonString()).ToArray(),
-            });
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
@@ -64,12 +68,6 @@ internal sealed class DecisionChainAppender(RegistryDatabase database)
             while (await reader.ReadAsync(cancellationToken))
             {
                 present.Add(reader.GetGuid(0));
-            }
-
-            await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                details.Add(reader.GetString(0));
             }
         }
 
@@ -101,13 +99,14 @@ internal sealed class DecisionChainAppender(RegistryDatabase database)
             }
 
             var entry = row.Entry;
+            var details = (entry.Details ?? []).ToJsonString();
             var sequence = head + next + 1;
             var outcome = AuditLog.OutcomeText(entry.Outcome);
             var hash = AuditChain.Hash(new AuditChainRow(sequence, row.At, entry.Actor, entry.Action, entry.Target, outcome, entry.Reason,
-                entry.CorrelationId, details[i], prevHash));
+                entry.CorrelationId, details, prevHash));
             (ids[next], ats[next], actors[next], actions[next], targets[next], outcomes[next], reasons[next], correlations[next]) =
                 (sequence, row.At, entry.Actor, entry.Action, entry.Target, outcome, entry.Reason, entry.CorrelationId);
-            (storedDetails[next], prevHashes[next], hashes[next]) = (details[i], prevHash, hash);
+            (storedDetails[next], prevHashes[next], hashes[next]) = (details, prevHash, hash);
             prevHash = hash;
             next++;
         }

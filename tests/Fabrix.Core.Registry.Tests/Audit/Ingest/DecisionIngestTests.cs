@@ -107,6 +107,61 @@ public sealed class DecisionIngestTests(PostgresServer postgres, NatsServer nats
         Assert.Equal(0L, await host.RowsWhoseHashDiffersAsync());
     }
 
+    /// <summary>
+    /// The appender hashes the details it sends, not PostgreSQL's stored text (no round trip): this holds the two equal
+    /// for values PostgreSQL's jsonb would change if they could reach it — escapes, control characters, NUL, lone
+    /// surrogates, characters outside the BMP, keys that jsonb orders by length rather than by code point, the largest
+    /// and smallest integers, long values that are cut — checked by both verifiers against the stored rows.
+    /// </summary>
+    [Fact]
+    public async Task Ingest_HostileDetailValues_StoredAsHashed_BothVerifiersAgree()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        string[] values =
+        [
+            "quote \" backslash \\ slash / <script>&amp;'", "tab\tline\nfeed\rreturn\u0000nul\u0001\u001f\u007f\u0085",
+            "é 中文 Ω", "rocket 🚀 and 𝄞", "lone \ud800 high", "lone \udfff low", "bidi \u202e zero width \u200b\ufeff",
+            "line \u2028 paragraph \u2029", new string('x', 5000), string.Empty, "   spaces   ", "\u00e9 vs e\u0301",
+        ];
+        var records = new List<DecisionRecord>();
+        for (var i = 0; i < values.Length; i++)
+        {
+            var record = DecisionRecords.New("hostile", Lane.Canonical, allowed: i % 2 == 0, target: values[i].Length > 200 ? "long" : values[i]);
+            record.Bytes = i == 0 ? long.MaxValue : i == 1 ? long.MinValue : i;
+            record.DurationUs = i == 2 ? 0 : -i;
+            record.Traceparent = values[i].Length > 100 ? string.Empty : values[i];
+            // Keys that sort differently by length first (jsonb) and by code point (the chain): "b" < "aa" < "é" < "🚀".
+            record.Attributes.Add("aa", values[i]);
+            record.Attributes.Add("b", values[(i + 1) % values.Length]);
+            record.Attributes.Add("é", values[(i + 2) % values.Length]);
+            record.Attributes.Add("🚀", values[(i + 3) % values.Length]);
+            record.Attributes.Add(values[i].Length is > 0 and < 100 ? values[i] : "key", "value");
+            foreach (var value in values)
+            {
+                var item = new DecisionItem();
+                item.Attributes.Add("z", value);
+                item.Attributes.Add("a\u0000", value);
+                item.Attributes.Add("\"", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                record.Items.Add(item);
+            }
+
+            records.Add(record);
+        }
+
+        await host.PublishAsync(records, Ct);
+        await WaitForLaneRowsAsync(host, records.Count);
+
+        Assert.Equal(0L, await host.RowsWhoseHashDiffersAsync());
+        var verification = await host.VerifyAsync();
+        Assert.True(verification.Intact, verification.Problem);
+        Assert.Equal(records.Count, await host.ScalarAsync<long>("select count(*) from audit_log where lane is not null"));
+        // What was hashed is what is stored: the rows came through, values and all.
+        Assert.Equal("9223372036854775807", await host.ScalarAsync<string>(
+            "select details->>'bytes' from audit_log where record_id = @id::uuid", ("id", records[0].Id)));
+        Assert.Equal("rocket 🚀 and 𝄞", await host.ScalarAsync<string>(
+            "select details->'attributes'->>'aa' from audit_log where record_id = @id::uuid", ("id", records[3].Id)));
+    }
+
     [Fact]
     public void MaxItems_NoMoreThanAnAuditRowKeepsOfADetailsArray() =>
         Assert.InRange(DecisionMessages.MaxItems, 1, Fabrix.Core.Registry.Audit.AuditValue.MaxDetailArrayItems);
