@@ -133,7 +133,36 @@ public sealed partial class AppHostProcessTests : IAsyncLifetime
 
         public string Output => string.Join('\n', _output);
 
-        public Task<IReadOnlyDictionary<string, string>> Ready => _ready.Task.WaitAsync(TimeSpan.FromMinutes(5));
+        public Task<IReadOnlyDictionary<string, string>> Ready => WaitReadyAsync();
+
+        private async Task<IReadOnlyDictionary<string, string>> WaitReadyAsync()
+        {
+            var bound = TimeSpan.FromMinutes(5);
+            try
+            {
+                return await _ready.Task.WaitAsync(bound);
+            }
+            catch (TimeoutException)
+            {
+                // Say where start-up stood: the AppHost logs each resource as it starts and becomes healthy.
+                var lines = _output.ToArray();
+                throw new TimeoutException(
+                    $"The AppHost (port offset {Offset}) printed no FABRIX READY within {bound}; load average {LoadAverage()}. Its last lines:\n" +
+                    string.Join('\n', lines.Skip(Math.Max(0, lines.Length - 60))));
+            }
+        }
+
+        private static string LoadAverage()
+        {
+            try
+            {
+                return File.ReadAllText("/proc/loadavg").Trim();
+            }
+            catch (IOException)
+            {
+                return "unknown";
+            }
+        }
 
         public static async Task<RunningAppHost> StartAsync(int? avoidOffset = null)
         {
