@@ -195,4 +195,25 @@ public sealed class BenchmarkArgumentsParsingTests : IDisposable
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         return (process.ExitCode, stderr);
     }
+
+    [Fact]
+    public void EventsExtraEnvironment_PairsInOrder_EmptyMeansNone()
+    {
+        Assert.Empty(EventsBenchPlatform.ExtraEnvironment(null));
+        Assert.Empty(EventsBenchPlatform.ExtraEnvironment(" ; "));
+        Assert.Equal(
+            [("DOTNET_gcServer", "0"), ("Fabrix__Events__Webhooks__MaxInFlight", "128"), ("A", "b=c")],
+            EventsBenchPlatform.ExtraEnvironment("DOTNET_gcServer=0; Fabrix__Events__Webhooks__MaxInFlight=128;A=b=c"));
+    }
+
+    [Theory]
+    [InlineData("NOVALUE")]
+    [InlineData("=1")]
+    [InlineData("A=1;B")]
+    public void EventsExtraEnvironment_PairWithoutNameOrEquals_IsAnErrorNamingIt(string value)
+    {
+        var error = Assert.Throws<ArgumentException>(() => EventsBenchPlatform.ExtraEnvironment(value));
+
+        Assert.StartsWith("FABRIX_BENCH_EVENTS_ENV: '", error.Message, StringComparison.Ordinal);
+    }
 }

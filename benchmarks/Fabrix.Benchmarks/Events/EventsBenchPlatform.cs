@@ -89,6 +89,8 @@ internal sealed class EventsBenchPlatform : IAsyncDisposable
         }
 
         events.AddRange(eventsSettings);
+        events.AddRange(ExtraEnvironment(Environment.GetEnvironmentVariable(ExtraEnvironmentVariable)));
+
         var eventsProcess = new ChildProcess("events", arguments.WorkFolder, BenchProcess.Dotnet(arguments.Events, events));
         var platform = new EventsBenchPlatform(registry, eventsProcess, eventsHttp, eventsGrpc);
         try
@@ -109,6 +111,31 @@ internal sealed class EventsBenchPlatform : IAsyncDisposable
             await platform.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// For experiments (README "Trying a setting"): <c>FABRIX_BENCH_EVENTS_ENV="NAME=value;NAME=value"</c> adds environment
+    /// variables to Core.Events' process only, after the benchmark's own, so a runtime or Core.Events setting can be
+    /// compared against the defaults without touching the baseline's process.
+    /// </summary>
+    internal const string ExtraEnvironmentVariable = "FABRIX_BENCH_EVENTS_ENV";
+
+    /// <summary>Parses <see cref="ExtraEnvironmentVariable"/>'s value; a pair without a name or an <c>=</c> is an error naming it.</summary>
+    internal static IReadOnlyList<(string Name, string Value)> ExtraEnvironment(string? value)
+    {
+        var pairs = new List<(string, string)>();
+        foreach (var pair in (value ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"{ExtraEnvironmentVariable}: '{pair}' is not NAME=value.", nameof(value));
+            }
+
+            pairs.Add((pair[..equals], pair[(equals + 1)..]));
+        }
+
+        return pairs;
     }
 
     /// <summary>Starts Core.Events (again) and waits until it is healthy.</summary>
