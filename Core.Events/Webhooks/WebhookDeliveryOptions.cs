@@ -43,13 +43,15 @@ internal sealed class WebhookDeliveryOptions
     /// Events awaiting settlement per endpoint (JetStream's max ack pending): attempts in progress plus failed ones waiting
     /// out their retry delay. An endpoint with this many unsettled events receives no new ones until some settle.
     /// </summary>
-    public int MaxInFlight { get; set; } = 32;
+    public int MaxInFlight { get; set; } = 64;
 
     /// <summary>
     /// Attempts made at the same time to one endpoint (at most <see cref="MaxInFlight"/>). Standard Webhooks promises no
-    /// order, and one request at a time would cap an endpoint at one round trip per event.
+    /// order, and one request at a time would cap an endpoint at one round trip per event. 16 (8 until 2026-12-07): each
+    /// delivery costs Core.Events and nats-server less when more of them share a wake-up and a pull (benchmarks/README.md,
+    /// "twelfth session"), and a receiver that cannot take it answers 429 or 503 and is retried after its Retry-After.
     /// </summary>
-    public int ParallelAttempts { get; set; } = 8;
+    public int ParallelAttempts { get; set; } = 16;
 
     /// <summary>The NATS subject of manual retries; only the registry may publish to it.</summary>
     public string RetrySubject { get; set; } = "fabrix.control.webhooks.retry";

@@ -54,7 +54,7 @@ public sealed class BenchmarkArgumentsParsingTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new string[0], 20_000)]
+    [InlineData(new string[0], 60_000)]
     [InlineData(new[] { "--warmup-count", "0" }, 0)]
     [InlineData(new[] { "--warmup-count", "250" }, 250)]
     public void EventsTryParse_WebhooksWarmupCount_DefaultOrGiven(string[] extra, int expected)

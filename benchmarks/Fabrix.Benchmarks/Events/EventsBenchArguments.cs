@@ -30,7 +30,7 @@ internal sealed record EventsBenchArguments(
                                  --work <folder> [--connection <npgsql>] [--nats <url>] [--nats-server <path>]
                                  events-publish: [--duration 5s] [--warmup 10s] [--rounds 2] [--concurrency 16] [--batch 50] [--e2e-rate N]
                                  events-faults:  [--duration 20s] [--concurrency 4]
-                                 webhooks:       [--count 20000] [--rounds 2] [--warmup-count 20000] [--idle 2s]
+                                 webhooks:       [--count 20000] [--rounds 2] [--warmup-count 60000] [--idle 2s]
           --registry     the registry, built in Release; started as its own process on a fresh database
           --events       Core.Events, built in Release; started as its own process
           --work         a folder for keys, logs and pid files (benchmarks/run.sh makes a temporary one)
@@ -73,7 +73,7 @@ internal sealed record EventsBenchArguments(
             options.Int("--concurrency", faults ? 4 : 16, 1, 1024),
             options.Int("--batch", 50, 1, 500),
             options.Int("--count", 20_000, 1, 1_000_000),
-            options.Int("--warmup-count", 20_000, 0, 1_000_000),
+            options.Int("--warmup-count", 60_000, 0, 1_000_000),
             options.OptionalInt("--e2e-rate", 1, 1_000_000),
             options.Duration("--idle", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)));
         return options.Succeeded(out error);
