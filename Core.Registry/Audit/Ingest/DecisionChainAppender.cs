@@ -21,8 +21,8 @@ internal sealed record DecisionAppendResult(int Appended, int Duplicates);
 /// such a document unchanged but for member order and whitespace, which the chain's canonical form ignores, so the hash
 /// of the text sent equals the hash of the text stored. <c>DecisionIngestTests</c> holds this against real PostgreSQL
 /// with hostile values, through both verifiers (the registry's and migration 0002's <c>audit_row_hash</c>).
-/// Until 2026-12-07 every batch sent its details to PostgreSQL a second time to read them back as <c>jsonb::text</c>:
-/// the largest share of the registry's and PostgreSQL's CPU per webhook delivery.
+/// Until 2026-12-07 every batch sent its details to PostgreSQL a second time to read them back as <c>jsonb::text</c>;
+/// most of what remains of a batch's cost is the INSERT into <c>audit_log</c>'s indexes (benchmarks/README.md).
 /// </para>
 /// </summary>
 internal sealed class DecisionChainAppender(RegistryDatabase database)
