@@ -45,8 +45,17 @@ internal static class AuditChain
     /// <summary>Lower-case hex SHA-256 of the row's canonical form.</summary>
     public static string Hash(AuditChainRow row) => Convert.ToHexStringLower(SHA256.HashData(Canonical(row)));
 
+    /// <summary>
+    /// <see cref="Hash"/> of a row whose <see cref="AuditChainRow.DetailsJson"/> is already in the canonical form (as
+    /// <see cref="CanonicalJson"/> would write it): taken as it is instead of parsed and written again. Only for details
+    /// written by a canonical writer (<see cref="Ingest.DecisionRows"/>); anything else must go through <see cref="Hash"/>.
+    /// </summary>
+    public static string HashCanonicalDetails(AuditChainRow row) => Convert.ToHexStringLower(SHA256.HashData(Canonical(row, detailsCanonical: true)));
+
     /// <summary>The canonical form as UTF-8 bytes (see the type's remarks).</summary>
-    public static byte[] Canonical(AuditChainRow row)
+    public static byte[] Canonical(AuditChainRow row) => Canonical(row, detailsCanonical: false);
+
+    private static byte[] Canonical(AuditChainRow row, bool detailsCanonical)
     {
         var text = new StringBuilder(256);
         text.Append('[').Append(row.Sequence.ToString(CultureInfo.InvariantCulture)).Append(',');
@@ -58,8 +67,13 @@ internal static class AuditChain
         }
 
         text.Append(',');
-        using (var details = JsonDocument.Parse(row.DetailsJson))
+        if (detailsCanonical)
         {
+            text.Append(row.DetailsJson);
+        }
+        else
+        {
+            using var details = JsonDocument.Parse(row.DetailsJson);
             AppendCanonical(text, details.RootElement);
         }
 
@@ -127,7 +141,7 @@ internal static class AuditChain
     }
 
     /// <summary>A JSON string escaping exactly what PostgreSQL's escape_json (and RFC 8785) escapes.</summary>
-    private static void AppendString(StringBuilder text, string value)
+    internal static void AppendString(StringBuilder text, string value)
     {
         text.Append('"');
         foreach (var c in value)
@@ -166,6 +180,9 @@ internal static class AuditChain
 
         text.Append('"');
     }
+
+    /// <summary>Orders strings as canonical details order object members: by Unicode code point (UTF-8 byte order).</summary>
+    internal static int CompareCodePoints(string a, string b) => CodePointOrder.Compare(a, b);
 
     /// <summary>Orders strings by Unicode code point, which is UTF-8 byte order and PostgreSQL's collation "C".</summary>
     private static class CodePointOrder

@@ -16,13 +16,19 @@ internal sealed record DecisionAppendResult(int Appended, int Duplicates);
 /// double append even so.
 /// <para>
 /// The hash covers the details as PostgreSQL stores them. Other audit rows get that form back from the database; a
-/// decision's details need no such round trip, because <see cref="DecisionRows"/> builds them from strings (sanitised:
+/// decision's details need no such round trip, because <see cref="DecisionRows"/> writes them from strings (sanitised:
 /// no control characters, no lone surrogates) and integers only, in objects without repeated keys. PostgreSQL stores
 /// such a document unchanged but for member order and whitespace, which the chain's canonical form ignores, so the hash
-/// of the text sent equals the hash of the text stored. <c>DecisionIngestTests</c> holds this against real PostgreSQL
-/// with hostile values, through both verifiers (the registry's and migration 0002's <c>audit_row_hash</c>).
-/// Until 2026-12-07 every batch sent its details to PostgreSQL a second time to read them back as <c>jsonb::text</c>;
-/// most of what remains of a batch's cost is the INSERT into <c>audit_log</c>'s indexes (benchmarks/README.md).
+/// of the text sent equals the hash of the text stored. <see cref="DecisionRows"/> writes that text in the canonical
+/// form itself, so the hash takes it as it is (<see cref="AuditChain.HashCanonicalDetails"/>). <c>DecisionIngestTests</c>
+/// holds this against real PostgreSQL with hostile values, through both verifiers (the registry's and migration 0002's
+/// <c>audit_row_hash</c>), and <c>DecisionRowsTests</c> holds the written text equal to the canonical form of what the
+/// earlier JSON-tree mapping produced.
+/// </para>
+/// <para>
+/// The two statements are prepared (per pooled connection, once): planning the INSERT from <c>unnest</c> each round
+/// was a seventh of PostgreSQL's CPU in the batched <c>events-publish</c> benchmark (benchmarks/README.md,
+/// "Measured — thirteenth session").
 /// </para>
 /// </summary>
 internal sealed class DecisionChainAppender(RegistryDatabase database)
@@ -52,6 +58,7 @@ internal sealed class DecisionChainAppender(RegistryDatabase database)
             """))
         {
             read.Parameters.AddWithValue("ids", unique.Select(r => r.RecordId).ToArray());
+            await read.PrepareAsync(cancellationToken);
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
@@ -99,10 +106,10 @@ internal sealed class DecisionChainAppender(RegistryDatabase database)
             }
 
             var entry = row.Entry;
-            var details = (entry.Details ?? []).ToJsonString();
+            var details = row.DetailsJson;
             var sequence = head + next + 1;
             var outcome = AuditLog.OutcomeText(entry.Outcome);
-            var hash = AuditChain.Hash(new AuditChainRow(sequence, row.At, entry.Actor, entry.Action, entry.Target, outcome, entry.Reason,
+            var hash = AuditChain.HashCanonicalDetails(new AuditChainRow(sequence, row.At, entry.Actor, entry.Action, entry.Target, outcome, entry.Reason,
                 entry.CorrelationId, details, prevHash));
             (ids[next], ats[next], actors[next], actions[next], targets[next], outcomes[next], reasons[next], correlations[next]) =
                 (sequence, row.At, entry.Actor, entry.Action, entry.Target, outcome, entry.Reason, entry.CorrelationId);
@@ -130,6 +137,7 @@ internal sealed class DecisionChainAppender(RegistryDatabase database)
             insert.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = storedDetails });
             insert.Parameters.AddWithValue("prev_hashes", prevHashes);
             insert.Parameters.AddWithValue("hashes", hashes);
+            await insert.PrepareAsync(cancellationToken);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
