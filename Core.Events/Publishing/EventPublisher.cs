@@ -156,7 +156,7 @@ internal sealed class EventPublisher(
         var refusal = rateLimits.TryTake(pluginId, view.Snapshot?.Find(pluginId)?.LaneLimits?.CanonicalPublish)
             ?? CanonicalPolicy.DecidePublish(view, pluginId, typeName, out _);
         var type = CanonicalEventTypes.Find(typeName) ?? CanonicalEventTypes.FindByFullName(typeName);
-        IMessage? message = null;
+        Any? data = null;
         if (refusal is null && idempotencyKey is { Length: > 0 } key && !ValidKey(key))
         {
             refusal = EventsRefusal.Invalid($"The idempotency key must be 1-{MaxIdempotencyKeyLength} printable ASCII characters.");
@@ -164,8 +164,8 @@ internal sealed class EventPublisher(
 
         if (refusal is null)
         {
-            message = Parse(type!, payload, out var error);
-            if (message is null)
+            data = Parse(type!, payload, out var error);
+            if (data is null)
             {
                 refusal = new EventsRefusal(RefusalCodes.EventPayloadInvalid, $"The payload is not a valid {type!.Name}: {error}",
                     StatusCodes.Status400BadRequest, Grpc.Core.StatusCode.InvalidArgument);
@@ -195,7 +195,7 @@ internal sealed class EventPublisher(
             Datacontenttype = ProtobufContentType,
             Dataclassification = type.Classification,
             Traceparent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id! : traceparent ?? string.Empty,
-            Data = Any.Pack(message!),
+            Data = data,
         };
         var msgId = idempotencyKey is { Length: > 0 } ? IdempotencyMessageId(pluginId, idempotencyKey) : id;
         return new Prepared(null, type, envelope, pluginId, msgId);
@@ -385,12 +385,26 @@ internal sealed class EventPublisher(
             Attributes: attributes, Items: items));
     }
 
-    private IMessage? Parse(CanonicalEventType type, EventPayload payload, out string? error)
+    /// <summary>
+    /// The payload as the envelope's <c>data</c>, or null (with the reason) when it is not a valid <paramref name="type"/>.
+    /// </summary>
+    /// <remarks>
+    /// Strict: the bytes must parse as the type, and a message with fields the type does not know is refused (unknown
+    /// fields would travel unchecked to every subscriber). One parse drops unknown fields. When the message it yields
+    /// writes back to exactly the length received, the bytes held no unknown fields: the received bytes can only be
+    /// longer than the message's own encoding (unknown fields, or a longer encoding of known ones such as unpacked
+    /// repeated scalars or a repeated field), never shorter, because the canonical types hold no maps (a map entry
+    /// that omits its key is the one encoding shorter than the writer's). Then the received bytes are stored as sent,
+    /// under the canonical type URL, and nothing is parsed or written again. Only a length that differs pays a second
+    /// parse, keeping unknown fields, which tells unknown fields (refused) from a longer encoding (accepted, and stored
+    /// as the message writes itself).
+    /// </remarks>
+    private Any? Parse(CanonicalEventType type, EventPayload payload, out string? error)
     {
         error = null;
         if (payload.Json is { } json)
         {
-            return CloudEventJson.ParsePayload(type, json, out error);
+            return CloudEventJson.ParsePayload(type, json, out error) is { } parsed ? Any.Pack(parsed) : null;
         }
 
         if (payload.Packed is not { } packed || packed.Value.Length > _options.MaxPayloadBytes)
@@ -401,16 +415,21 @@ internal sealed class EventPublisher(
 
         try
         {
-            // Strict: the bytes must parse as the type, and a message with fields the type does not know is refused
-            // (unknown fields would travel unchecked to every subscriber).
-            var message = type.Descriptor.Parser.ParseFrom(packed.Value);
-            if (type.Descriptor.Parser.WithDiscardUnknownFields(true).ParseFrom(packed.Value).CalculateSize() != message.CalculateSize())
+            var strict = StrictPayload.Of(type);
+            var message = strict.Parser.ParseFrom(packed.Value);
+            var size = message.CalculateSize();
+            if (size == packed.Value.Length)
+            {
+                return new Any { TypeUrl = strict.TypeUrl, Value = packed.Value };
+            }
+
+            if (type.Descriptor.Parser.ParseFrom(packed.Value).CalculateSize() != size)
             {
                 error = "it carries fields the type does not declare";
                 return null;
             }
 
-            return message;
+            return Any.Pack(message);
         }
         catch (InvalidProtocolBufferException exception)
         {
@@ -425,6 +444,16 @@ internal sealed class EventPublisher(
         "idem:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{pluginId}\n{key}")));
 
     private static string Bounded(string value) => value.Length <= 128 ? value : value[..128];
+
+    /// <summary>Per canonical type: the parser that drops unknown fields, and the type URL <see cref="Any.Pack(IMessage)"/> writes.</summary>
+    private sealed record StrictPayload(MessageParser Parser, string TypeUrl)
+    {
+        private static readonly System.Collections.Frozen.FrozenDictionary<CanonicalEventType, StrictPayload> s_byType =
+            System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(CanonicalEventTypes.All, t => t,
+                t => new StrictPayload(t.Descriptor.Parser.WithDiscardUnknownFields(true), "type.googleapis.com/" + t.FullName));
+
+        public static StrictPayload Of(CanonicalEventType type) => s_byType[type];
+    }
 
     private sealed record Prepared(EventsRefusal? Refusal, CanonicalEventType Type, CanonicalEvent Envelope, string PluginId, string MessageId);
 }

@@ -9,6 +9,7 @@ using Fabrix.Contracts.Events.V1;
 using Fabrix.Core.Events.Tests.Infrastructure;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Fabrix.Contracts.Policy.V1;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using NATS.Client.JetStream.Models;
@@ -21,6 +22,14 @@ public sealed class PublishTests(EventsPlatform platform) : IClassFixture<Events
 
     /// <summary>The batch's UserCreated events in <c>PublishBatch_StoredEvents_AuditedAsOneRowPerType…</c>.</summary>
     private static readonly int[] StoredUserCreated = [0, 3, 4, 5];
+
+    private const string UserCreatedUrl = "type.googleapis.com/fabrix.canonical.v1.UserCreated";
+
+    private async Task<CanonicalEvent> StoredAsync(ulong sequence)
+    {
+        var stream = await platform.JetStream.GetStreamAsync(platform.Stream, cancellationToken: Ct);
+        return CanonicalEvent.Parser.ParseFrom((await stream.GetAsync(new StreamMsgGetRequest { Seq = sequence }, Ct)).Message.Data.Span);
+    }
 
     private static Any UserCreated(string userId) => Any.Pack(new UserCreated { UserId = userId, DisplayName = "Ada Lovelace", Email = "ada@example.com" });
 
@@ -90,6 +99,55 @@ public sealed class PublishTests(EventsPlatform platform) : IClassFixture<Events
         Assert.Equal(RefusalCodes.EventPayloadInvalid, problem.GetProperty("code").GetString());
         var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
         Assert.Equal(("refused", RefusalCodes.EventPayloadInvalid), (row.Outcome, row.Reason));
+    }
+
+    [Fact]
+    public async Task Publish_PayloadWithFieldsTheTypeDoesNotDeclare_RefusedAndAudited()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        // A valid UserCreated followed by field 99 (varint 1), which UserCreated does not declare.
+        var data = new Any { TypeUrl = UserCreatedUrl, Value = ByteString.CopyFrom([.. UserCreated("u-1").Value, 0x98, 0x06, 0x01]) };
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await platform.Client.PublishAsync(new PublishRequest { Data = data }, EventsPlatform.Bearer(token), cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("fields the type does not declare", error.Status.Detail, StringComparison.Ordinal);
+        var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
+        Assert.Equal(("refused", RefusalCodes.EventPayloadInvalid), (row.Outcome, row.Reason));
+    }
+
+    [Fact]
+    public async Task Publish_CanonicalPayloadUnderAnyTypeUrlPrefix_StoredAsSentUnderTheCanonicalTypeUrl()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        var sent = UserCreated("u-1").Value;
+
+        var response = await platform.Client.PublishAsync(
+            new PublishRequest { Data = new Any { TypeUrl = "example.com/types/fabrix.canonical.v1.UserCreated", Value = sent } },
+            EventsPlatform.Bearer(token), cancellationToken: Ct);
+
+        var stored = await StoredAsync(response.Sequence);
+        Assert.Equal(UserCreatedUrl, stored.Data.TypeUrl);
+        Assert.Equal(sent, stored.Data.Value);
+    }
+
+    [Fact]
+    public async Task Publish_LongerEncodingOfDeclaredFields_AcceptedAndStoredAsTheMessageWritesItself()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        // user_id written twice: valid protobuf (the last value wins), longer than the message's own encoding, and no
+        // field the type does not declare.
+        var expected = new UserCreated { UserId = "u-2", DisplayName = "Ada Lovelace", Email = "ada@example.com" };
+        var data = new Any { TypeUrl = UserCreatedUrl, Value = ByteString.CopyFrom([.. new UserCreated { UserId = "u-1" }.ToByteArray(), .. expected.ToByteArray()]) };
+
+        var response = await platform.Client.PublishAsync(new PublishRequest { Data = data }, EventsPlatform.Bearer(token), cancellationToken: Ct);
+
+        var stored = await StoredAsync(response.Sequence);
+        Assert.Equal((UserCreatedUrl, expected.ToByteString()), (stored.Data.TypeUrl, stored.Data.Value));
     }
 
     [Fact]
