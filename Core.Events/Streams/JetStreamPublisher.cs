@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using NATS.Client.Core;
 
 namespace Fabrix.Core.Events.Streams;
@@ -47,9 +48,13 @@ internal enum JetStreamAckStatus
 /// library's: a message counts as stored only after JetStream's acknowledgement named its sequence.
 /// </summary>
 /// <remarks>
-/// <para>The messages of one call are written to the connection in order, from the caller's thread; the call's task
-/// completes (on the thread pool) when every message was answered or the deadline passed, so a batch of 50 costs one
-/// continuation, not 50.</para>
+/// <para>The messages of one call are written to the connection in order by ONE writer loop that serves every call
+/// (callers queue their call and wait); the call's task completes (on the thread pool) when every message was answered
+/// or the deadline passed, so a batch of 50 costs one continuation, not 50. One writer because NATS.Net's command
+/// writer takes a lock per message: with concurrent calls writing message by message, the contended path (an async
+/// wait with a timeout timer per message) was a tenth of Core.Events' CPU in the batched benchmark (benchmarks/README.md,
+/// "Measured — thirteenth session"). A call whose deadline passed before the writer reached it is not written at all
+/// (the call has already answered "not acknowledged in time").</para>
 /// <para>An answer that comes after its call gave up is dropped (the call reported <see cref="JetStreamAckStatus.TimedOut"/>:
 /// "may be stored", which is why publishers retry with an idempotency key). The subscription is NATS.Net's own
 /// (<see cref="NatsSubBase"/>), so the library renews it after a reconnect.</para>
@@ -59,7 +64,9 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
     private const string MessageIdHeader = "Nats-Msg-Id";
     private readonly ConcurrentDictionary<long, PendingAck> _pending = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Channel<WriteJob> _writes = Channel.CreateUnbounded<WriteJob>(new UnboundedChannelOptions { SingleReader = true });
     private AckSubscription? _subscription;
+    private Task? _writer;
     private long _next;
 
     /// <summary>Messages sent and not yet answered (for tests and diagnostics).</summary>
@@ -101,17 +108,11 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
 
         try
         {
-            for (var i = 0; i < messages.Count; i++)
+            if (!_writes.Writer.TryWrite(new WriteJob(messages, first, subscription, cancellationToken)))
             {
-                var message = messages[i];
-                var headers = new NatsHeaders { [MessageIdHeader] = message.MessageId };
-                try
+                for (var i = 0; i < messages.Count; i++)
                 {
-                    await nats.PublishAsync(message.Subject, message.Data, headers, subscription.ReplyTo(first + i), cancellationToken: cancellationToken);
-                }
-                catch (NatsException exception)
-                {
-                    Complete(first + i, JetStreamAck.Unavailable(exception.Message));
+                    Complete(first + i, JetStreamAck.Unavailable("the publisher is shutting down"));
                 }
             }
 
@@ -136,12 +137,52 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
 
     public async ValueTask DisposeAsync()
     {
+        // Queued calls are written or, past their deadline, skipped; then the loop ends.
+        _writes.Writer.TryComplete();
+        if (_writer is { } writer)
+        {
+            await writer;
+        }
+
         if (_subscription is { } subscription)
         {
             await subscription.DisposeAsync();
         }
 
         _gate.Dispose();
+    }
+
+    /// <summary>
+    /// The one writer: writes each queued call's messages in order, with the call's reply subjects. A message that cannot
+    /// be written completes its slot as unavailable; a call whose deadline has passed is left (its slots are completed as
+    /// timed out by the call). Never throws: one call's failure must not stop the others'.
+    /// </summary>
+    private async Task WriteLoopAsync()
+    {
+        var reader = _writes.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            while (reader.TryRead(out var job))
+            {
+                for (var i = 0; i < job.Messages.Count && !job.Deadline.IsCancellationRequested; i++)
+                {
+                    var message = job.Messages[i];
+                    var headers = new NatsHeaders { [MessageIdHeader] = message.MessageId };
+                    try
+                    {
+                        await nats.PublishAsync(message.Subject, message.Data, headers, job.Subscription.ReplyTo(job.First + i), cancellationToken: job.Deadline);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                    catch (Exception exception)
+                    {
+                        Complete(job.First + i, JetStreamAck.Unavailable(exception.Message));
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>Completes the slot of reply number <paramref name="id"/> if it still waits (whoever removes it completes it).</summary>
@@ -174,6 +215,7 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
                 // routes to its request muxer by exact subject, so a wildcard subscription there never receives anything.
                 var created = new AckSubscription(this, connection, $"{connection.Opts.InboxPrefix}.fabrix-acks.{Guid.NewGuid():N}");
                 await connection.AddSubAsync(created, cancellationToken);
+                _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
                 Volatile.Write(ref _subscription, created);
             }
 
@@ -280,6 +322,9 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
     }
 
     private readonly record struct PendingAck(AckBatch Batch, int Index);
+
+    /// <summary>One call's messages for the writer: reply numbers <c>First</c>.., the call's deadline.</summary>
+    private sealed record WriteJob(IReadOnlyList<JetStreamMessage> Messages, long First, AckSubscription Subscription, CancellationToken Deadline);
 
     /// <summary>One call's slots; its task completes (asynchronously) when the last slot is completed.</summary>
     private sealed class AckBatch(int count)
