@@ -48,8 +48,8 @@ internal enum JetStreamAckStatus
 /// library's: a message counts as stored only after JetStream's acknowledgement named its sequence.
 /// </summary>
 /// <remarks>
-/// <para>The messages of one call are written to the connection in order by ONE writer loop that serves every call
-/// (callers queue their call and wait); the call's task completes (on the thread pool) when every message was answered
+/// <para>The messages of one call are written to the connection in order by ONE writer loop that serves every call of
+/// several messages (callers queue their call and wait; a call of one message writes it itself); the call's task completes (on the thread pool) when every message was answered
 /// or the deadline passed, so a batch of 50 costs one continuation, not 50. One writer because NATS.Net's command
 /// writer takes a lock per message: with concurrent calls writing message by message, the contended path (an async
 /// wait with a timeout timer per message) was a tenth of Core.Events' CPU in the batched benchmark (benchmarks/README.md,
@@ -108,7 +108,14 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
 
         try
         {
-            if (!_writes.Writer.TryWrite(new WriteJob(messages, first, subscription, cancellationToken)))
+            var job = new WriteJob(messages, first, subscription, cancellationToken);
+            if (messages.Count == 1)
+            {
+                // One message is written from the caller's thread: handing it to the writer would cost a thread hop per
+                // call, more than the lock it saves (the unbatched benchmark lost a tenth of its rate that way).
+                await WriteAsync(job);
+            }
+            else if (!_writes.Writer.TryWrite(job))
             {
                 for (var i = 0; i < messages.Count; i++)
                 {
@@ -164,23 +171,29 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
         {
             while (reader.TryRead(out var job))
             {
-                for (var i = 0; i < job.Messages.Count && !job.Deadline.IsCancellationRequested; i++)
-                {
-                    var message = job.Messages[i];
-                    var headers = new NatsHeaders { [MessageIdHeader] = message.MessageId };
-                    try
-                    {
-                        await nats.PublishAsync(message.Subject, message.Data, headers, job.Subscription.ReplyTo(job.First + i), cancellationToken: job.Deadline);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        break;
-                    }
-                    catch (Exception exception)
-                    {
-                        Complete(job.First + i, JetStreamAck.Unavailable(exception.Message));
-                    }
-                }
+                await WriteAsync(job);
+            }
+        }
+    }
+
+    /// <summary>Writes one call's messages in order, until its deadline; a message that cannot be written completes as unavailable.</summary>
+    private async ValueTask WriteAsync(WriteJob job)
+    {
+        for (var i = 0; i < job.Messages.Count && !job.Deadline.IsCancellationRequested; i++)
+        {
+            var message = job.Messages[i];
+            var headers = new NatsHeaders { [MessageIdHeader] = message.MessageId };
+            try
+            {
+                await nats.PublishAsync(message.Subject, message.Data, headers, job.Subscription.ReplyTo(job.First + i), cancellationToken: job.Deadline);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (Exception exception)
+            {
+                Complete(job.First + i, JetStreamAck.Unavailable(exception.Message));
             }
         }
     }

@@ -66,6 +66,38 @@ public sealed class JetStreamPublisherTests(NatsServer nats) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PublishAsync_SinglesBesideBatches_EveryMessageStoredOnceAndEachBatchInOrder()
+    {
+        // Calls of one message write themselves; batches go through the writer loop. Both at once on one connection.
+        var calls = await Task.WhenAll(Enumerable.Range(0, 24).Select(c => Task.Run(() =>
+            _publisher.PublishAsync([.. Enumerable.Range(0, c % 3 == 0 ? 40 : 1).Select(n => Message(Subject("m"), c * 1000 + n))], Ct), Ct)));
+
+        var acks = calls.SelectMany(call => call).ToList();
+        Assert.All(acks, ack => Assert.Equal(JetStreamAckStatus.Stored, ack.Status));
+        Assert.Equal(8 * 40 + 16, acks.Select(a => a.Sequence).Distinct().Count());
+        Assert.All(calls, call => Assert.Equal(call.Select(a => a.Sequence).Order(), call.Select(a => a.Sequence)));
+        var stream = await _jetStream.GetStreamAsync(_name, cancellationToken: Ct);
+        Assert.Equal(8L * 40 + 16, stream.Info.State.Messages);
+        Assert.Equal(0, _publisher.Pending);
+    }
+
+    [Fact]
+    public async Task PublishAsync_DeadlinePassedBeforeTheWriterReachedTheCall_NothingWrittenAndEveryMessageTimedOut()
+    {
+        using var passed = new CancellationTokenSource();
+        await passed.CancelAsync();
+
+        var acks = await _publisher.PublishAsync([Message(Subject("p"), 1), Message(Subject("p"), 2)], passed.Token);
+        var single = await _publisher.PublishAsync([Message(Subject("p"), 3)], passed.Token);
+
+        Assert.All(acks.Concat(single), ack => Assert.Equal(JetStreamAckStatus.TimedOut, ack.Status));
+        await _connection.PingAsync(Ct);
+        var stream = await _jetStream.GetStreamAsync(_name, cancellationToken: Ct);
+        Assert.Equal(0L, stream.Info.State.Messages);
+        Assert.Equal(0, _publisher.Pending);
+    }
+
+    [Fact]
     public async Task PublishAsync_SameMessageIdTwice_SecondIsDuplicateOfFirstSequence()
     {
         var first = await _publisher.PublishAsync([Message(Subject("d"), 1, "same-id")], Ct);
