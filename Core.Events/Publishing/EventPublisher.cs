@@ -397,7 +397,8 @@ internal sealed class EventPublisher(
     /// that omits its key is the one encoding shorter than the writer's). Then the received bytes are stored as sent,
     /// under the canonical type URL, and nothing is parsed or written again. Only a length that differs pays a second
     /// parse, keeping unknown fields, which tells unknown fields (refused) from a longer encoding (accepted, and stored
-    /// as the message writes itself).
+    /// as the message writes itself). Bytes stored as sent can differ from the message's own encoding only in the order
+    /// of its fields: ill-formed UTF-8 in a string field is refused by the parser (<c>PublishTests</c> holds that).
     /// </remarks>
     private Any? Parse(CanonicalEventType type, EventPayload payload, out string? error)
     {

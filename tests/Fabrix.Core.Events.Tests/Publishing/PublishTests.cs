@@ -119,6 +119,24 @@ public sealed class PublishTests(EventsPlatform platform) : IClassFixture<Events
     }
 
     [Fact]
+    public async Task Publish_IllFormedUtf8InAStringField_RefusedAndAudited()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        // user_id = F0 9F 98 41: a four-byte sequence cut after three bytes, then "A". Read leniently it would be
+        // "\uFFFDA", which writes itself in as many bytes; the bytes are stored as sent, so the parser must refuse them.
+        var data = new Any { TypeUrl = UserCreatedUrl, Value = ByteString.CopyFrom(0x0A, 0x04, 0xF0, 0x9F, 0x98, 0x41) };
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await platform.Client.PublishAsync(new PublishRequest { Data = data }, EventsPlatform.Bearer(token), cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("UTF-8", error.Status.Detail, StringComparison.Ordinal);
+        var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
+        Assert.Equal(("refused", RefusalCodes.EventPayloadInvalid), (row.Outcome, row.Reason));
+    }
+
+    [Fact]
     public async Task Publish_CanonicalPayloadUnderAnyTypeUrlPrefix_StoredAsSentUnderTheCanonicalTypeUrl()
     {
         var id = TestManifests.NewId("hr");
