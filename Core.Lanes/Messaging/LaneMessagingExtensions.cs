@@ -21,19 +21,6 @@ public static class LaneMessagingExtensions
     public const string DeliveryConnectionKey = "fabrix-lane-delivery";
 
     /// <summary>
-    /// The setting (bytes) for how much a lane's publish connection may queue for its socket before a publish waits:
-    /// <c>Fabrix:Lanes:Nats:WriterBufferSize</c>, default <see cref="DefaultWriterBufferSize"/>, 64 KiB to 64 MiB.
-    /// </summary>
-    public const string WriterBufferSizeKey = "Fabrix:Lanes:Nats:WriterBufferSize";
-
-    /// <summary>
-    /// 1 MiB. NATS.Net's own default (64 KiB) is less than what 16 concurrent batches of 50 events queue: each publish
-    /// past it waited for the socket writer (a pipe flush, a timer and a thread-pool resume), and the socket writer sent
-    /// in smaller pieces (benchmarks/README.md, "Measured — thirteenth session").
-    /// </summary>
-    public const int DefaultWriterBufferSize = 1 << 20;
-
-    /// <summary>
     /// Adds the <see cref="INatsConnection"/> from <c>ConnectionStrings:nats</c> (<c>nats://USER:PASSWORD@host:port</c> as the
     /// AppHost gives it), named <paramref name="clientName"/>. The credentials go into <see cref="NatsOpts.AuthOpts"/>,
     /// not the URL NATS.Net writes into its logs.
@@ -47,14 +34,8 @@ public static class LaneMessagingExtensions
             throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} must be an absolute NATS URL (nats://[user:password@]host:port).");
         }
 
-        var writerBufferSize = builder.Configuration.GetValue(WriterBufferSizeKey, DefaultWriterBufferSize);
-        if (writerBufferSize is < 64 * 1024 or > 64 * 1024 * 1024)
-        {
-            throw new InvalidOperationException($"{WriterBufferSizeKey} must be 65536-67108864 bytes, not {writerBufferSize}.");
-        }
-
         builder.Services.AddSingleton<INatsConnection>(services => new NatsConnection(WithCredentials(
-            NatsOpts.Default with { Name = clientName, LoggerFactory = services.GetRequiredService<ILoggerFactory>(), WriterBufferSize = writerBufferSize }, uri)));
+            NatsOpts.Default with { Name = clientName, LoggerFactory = services.GetRequiredService<ILoggerFactory>() }, uri)));
         // The decision audit's own connection: its batches do not queue behind the lane's publishes and acknowledgements
         // for one connection's write lock and socket.
         builder.Services.AddKeyedSingleton<INatsConnection>(AuditConnectionKey, (services, _) => new NatsConnection(WithCredentials(
