@@ -27,6 +27,7 @@ internal static class EventsExtensions
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<SubscriptionConsumers>();
         services.AddSingleton<DeadLetters>();
+        services.AddSingleton<DeliveryEpoch>();
         services.AddSingleton<SubscriptionPump>();
         services.AddSingleton<GrpcSubscription>();
         services.AddHostedService<SubscriptionProvisioner>();

@@ -23,6 +23,7 @@ internal sealed partial class GrpcSubscription(
     SubscriptionConsumers consumers,
     SubscriptionPump pump,
     DeadLetters deadLetters,
+    DeliveryEpoch epochs,
     Push.PushTargetSource pushTargets,
     IOptions<DeliveryOptions> options,
     ILogger<GrpcSubscription> logger)
@@ -82,7 +83,7 @@ internal sealed partial class GrpcSubscription(
 
         var outbound = Channel.CreateBounded<Contracts.Events.V1.Delivery>(new BoundedChannelOptions(_options.MaxInFlight) { SingleReader = true });
         var sink = new ChannelSink(outbound.Writer);
-        var pending = new PendingDeliveries(pluginId, deadLetters, _options);
+        var pending = new PendingDeliveries(pluginId, deadLetters, _options, epochs);
         snapshots.Changed += OnChanged;
         var pumps = subscriptions.Select(s => PumpAsync(pluginId, s.Type, s.Consumer, sink, pending, End, session.Token)).ToArray();
         var writer = WriteAsync(outbound.Reader, responses, session.Token);

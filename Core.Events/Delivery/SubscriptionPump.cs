@@ -93,13 +93,21 @@ internal static class DeliveryAudit
 /// <see cref="DeliveryOptions.NackDelay"/>; a nack of the last allowed delivery moves the event to the dead-letter
 /// stream at once. A delivery left unsettled is redelivered by JetStream after <see cref="DeliveryOptions.AckWait"/>.
 /// </summary>
-internal sealed class PendingDeliveries(string subscriber, DeadLetters deadLetters, DeliveryOptions options)
+internal sealed class PendingDeliveries(string subscriber, DeadLetters deadLetters, DeliveryOptions options, DeliveryEpoch epochs)
 {
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    private long _stale;
 
-    public void Add(CanonicalEvent evt, CanonicalEventType type, INatsJSMsg<byte[]> message) => _pending[evt.Id] = new Pending(evt, type, message);
+    /// <summary>Settlements not sent because the delivery arrived before the delivery connection was lost (<see cref="DeliveryEpoch"/>).</summary>
+    public long Stale => Interlocked.Read(ref _stale);
 
-    /// <summary>Acknowledges; false when no delivery with that id awaits settling.</summary>
+    /// <summary>Records a delivery that arrived in <paramref name="epoch"/>, to be settled by event id.</summary>
+    public void Add(CanonicalEvent evt, CanonicalEventType type, INatsJSMsg<byte[]> message, long epoch) => _pending[evt.Id] = new Pending(evt, type, message, epoch);
+
+    /// <summary>
+    /// Acknowledges; false when no delivery with that id awaits settling. A delivery from an earlier epoch is not
+    /// acknowledged (JetStream delivers it again after the ack wait).
+    /// </summary>
     public async Task<bool> AckAsync(string eventId, CancellationToken cancellationToken)
     {
         if (!_pending.TryRemove(eventId, out var pending))
@@ -107,16 +115,26 @@ internal sealed class PendingDeliveries(string subscriber, DeadLetters deadLette
             return false;
         }
 
+        if (IsStale(pending))
+        {
+            return true;
+        }
+
         await pending.Message.AckAsync(cancellationToken: cancellationToken);
         return true;
     }
 
-    /// <summary>Nacks: redelivery with backoff, or the dead-letter stream after the last allowed delivery.</summary>
+    /// <summary>Nacks: redelivery with backoff, or the dead-letter stream after the last allowed delivery (not for a delivery of an earlier epoch).</summary>
     public async Task<bool> NackAsync(string eventId, string reason, CancellationToken cancellationToken)
     {
         if (!_pending.TryRemove(eventId, out var pending))
         {
             return false;
+        }
+
+        if (IsStale(pending))
+        {
+            return true;
         }
 
         var attempt = (int)(pending.Message.Metadata?.NumDelivered ?? 1);
@@ -134,7 +152,18 @@ internal sealed class PendingDeliveries(string subscriber, DeadLetters deadLette
         return true;
     }
 
-    private sealed record Pending(CanonicalEvent Event, CanonicalEventType Type, INatsJSMsg<byte[]> Message);
+    private bool IsStale(Pending pending)
+    {
+        if (pending.Epoch == epochs.Current)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _stale);
+        return true;
+    }
+
+    private sealed record Pending(CanonicalEvent Event, CanonicalEventType Type, INatsJSMsg<byte[]> Message, long Epoch);
 }
 
 /// <summary>
@@ -149,17 +178,49 @@ internal sealed partial class SubscriptionPump(
     DeadLetters deadLetters,
     DecisionAuditWriter audit,
     DecisionItemBatcher batcher,
+    DeliveryEpoch epochs,
     IOptions<DeliveryOptions> options,
     ILogger<SubscriptionPump> logger)
 {
     private readonly DeliveryOptions _options = options.Value;
 
-    /// <summary>Runs until cancelled, or until a delivery is refused (returned, with the revision it was decided against).</summary>
+    /// <summary>
+    /// Runs until cancelled, or until a delivery is refused (returned, with the revision it was decided against). When the
+    /// delivery connection is lost, what the consumer had fetched is dropped and it consumes afresh on the new connection
+    /// (<see cref="DeliveryEpoch"/>): deliveries of the old epoch are never settled.
+    /// </summary>
     public async Task<PumpRefusal?> RunAsync(string subscriber, CanonicalEventType type, INatsJSConsumer consumer, IDeliverySink sink,
         PendingDeliveries pending, CancellationToken cancellationToken)
     {
+        while (true)
+        {
+            var (epoch, ended) = epochs.Begin();
+            using var consuming = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ended);
+            PumpRefusal? refused;
+            try
+            {
+                refused = await ConsumeAsync(subscriber, type, consumer, sink, pending, epoch, consuming.Token, cancellationToken);
+            }
+            catch (OperationCanceledException) when (ended.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                refused = null;
+            }
+
+            // NATS.Net ends the consume quietly when its token is cancelled: only the epoch's end starts it again.
+            if (refused is not null || !ended.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+            {
+                return refused;
+            }
+
+            LogConsumingAfresh(logger, subscriber, type.Name);
+        }
+    }
+
+    private async Task<PumpRefusal?> ConsumeAsync(string subscriber, CanonicalEventType type, INatsJSConsumer consumer, IDeliverySink sink,
+        PendingDeliveries pending, long epoch, CancellationToken consuming, CancellationToken cancellationToken)
+    {
         var consume = new NatsJSConsumeOpts { MaxMsgs = Math.Min(_options.MaxInFlight, 1000) };
-        await foreach (var message in consumer.ConsumeAsync<byte[]>(opts: consume, cancellationToken: cancellationToken))
+        await foreach (var message in consumer.ConsumeAsync<byte[]>(opts: consume, cancellationToken: consuming))
         {
             CanonicalEvent evt;
             try
@@ -207,7 +268,7 @@ internal sealed partial class SubscriptionPump(
                 return new PumpRefusal(refusal, view.Snapshot?.Revision ?? 0);
             }
 
-            pending.Add(evt, type, message);
+            pending.Add(evt, type, message, epoch);
             await sink.SendAsync(new Contracts.Events.V1.Delivery { Event = evt, Attempt = (uint)attempt }, cancellationToken);
         }
 
@@ -216,6 +277,10 @@ internal sealed partial class SubscriptionPump(
 
     [LoggerMessage(EventId = 9701, Level = LogLevel.Error, Message = "An unreadable message on the {Type} subject was terminated for {Subscriber}")]
     private static partial void LogUnreadable(ILogger logger, Exception exception, string subscriber, string type);
+
+    [LoggerMessage(EventId = 9702, Level = LogLevel.Information,
+        Message = "The delivery connection was lost: {Subscriber}'s {Type} consumer is consumed afresh; unsettled deliveries come again after the ack wait")]
+    private static partial void LogConsumingAfresh(ILogger logger, string subscriber, string type);
 }
 
 /// <summary>

@@ -26,6 +26,7 @@ internal sealed partial class PushDispatcher(
     SubscriptionConsumers consumers,
     SubscriptionPump pump,
     DeadLetters deadLetters,
+    DeliveryEpoch epochs,
     PushSender sender,
     DecisionAuditWriter audit,
     IOptions<PushOptions> options,
@@ -190,7 +191,7 @@ internal sealed partial class PushDispatcher(
             }
 
             var consumer = await consumers.EnsureAsync(subscription.PluginId, subscription.Type, cancellationToken);
-            var pending = new PendingDeliveries(subscription.PluginId, deadLetters, delivery.Value);
+            var pending = new PendingDeliveries(subscription.PluginId, deadLetters, delivery.Value, epochs);
             await using var sink = new PushSink(subscription.PluginId, subscription.Type, subscription.Url, keys, sender, pending, audit,
                 options.Value.MaxConcurrency, logger);
             if (await pump.RunAsync(subscription.PluginId, subscription.Type, consumer, sink, pending, cancellationToken) is { } refused)

@@ -134,6 +134,14 @@ internal static class EventsFaultBenchmark
             duplicates += twice;
             output.WriteLine($"{view.Id}: {view.Deliveries} deliveries, {view.Handled.Count} distinct event ids handled, {missing} acknowledged publishes missing, " +
                 $"{twice} publishes handled twice after dedupe, {view.Reconnects} Subscribe streams opened");
+            if (missing > 0)
+            {
+                // Which publishes (numbered in the order the publishers took them) and which events: where they fall
+                // against the kills is the first thing a diagnosis needs.
+                var first = ledger.Where(pair => !view.Handled.ContainsKey(pair.Key)).OrderBy(pair => pair.Value).Take(20)
+                    .Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Value} ({pair.Key})"));
+                output.WriteLine($"{view.Id}: missing publishes, first 20 by number: {string.Join(", ", first)}");
+            }
         }
 
         output.WriteLine(new JsonObject

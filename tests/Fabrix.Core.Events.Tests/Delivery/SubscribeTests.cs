@@ -1,9 +1,11 @@
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Events.V1;
+using Fabrix.Core.Events.Delivery;
 using Fabrix.Core.Events.Tests.Infrastructure;
 using Fabrix.Core.Registry.Tests.Infrastructure;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.JetStream.Models;
 
 namespace Fabrix.Core.Events.Tests.Delivery;
@@ -111,6 +113,34 @@ public sealed class SubscribeTests(EventsPlatform platform) : IClassFixture<Even
         }
 
         Assert.Superset(new HashSet<string>([unacked, later]), received);
+    }
+
+    [Fact]
+    public async Task Subscribe_DeliveryConnectionLost_EarlierDeliveryNotSettledButRedeliveredAndLaterOnesFlow()
+    {
+        // What a lost delivery connection does (DeliveryEpoch): an acknowledgement for a delivery that arrived before it
+        // is not sent (a restarted nats-server could skip messages for it), JetStream delivers that event again after the
+        // ack wait (2 s here), and the subscription consumes afresh, so events published afterwards still arrive.
+        var (publisher, subscriber, _) = await PairAsync();
+        using var call = await OpenAsync(subscriber);
+        var before = await PublishAsync(publisher, "u-1");
+        var first = await NextAsync(call);
+        Assert.Equal((before, 1u), (first.Event.Id, first.Attempt));
+
+        platform.Events.Services.GetRequiredService<DeliveryEpoch>().End();
+        await call.RequestStream.WriteAsync(new SubscribeRequest { Ack = new Settle { EventId = before } }, Ct);
+        var after = await PublishAsync(publisher, "u-2");
+
+        var attempts = new Dictionary<string, List<uint>>(StringComparer.Ordinal);
+        while (!(attempts.ContainsKey(after) && attempts.TryGetValue(before, out var again) && again.Contains(2u)))
+        {
+            var delivery = await NextAsync(call);
+            (attempts.TryGetValue(delivery.Event.Id, out var list) ? list : attempts[delivery.Event.Id] = []).Add(delivery.Attempt);
+            await call.RequestStream.WriteAsync(new SubscribeRequest { Ack = new Settle { EventId = delivery.Event.Id } }, Ct);
+        }
+
+        Assert.Equal([2u], attempts[before]);
+        Assert.Equal([1u], attempts[after]);
     }
 
     private async Task<(string PublisherToken, string SubscriberToken, string SubscriberId)> PairAsync()
