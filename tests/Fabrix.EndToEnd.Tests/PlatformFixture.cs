@@ -216,14 +216,35 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>False when <paramref name="offset"/> puts one of the platform's ports on a port Chromium refuses.</summary>
     public static bool BrowserCanOpen(int offset) => !DefaultPorts.Any(port => BrowserRefusedPorts.Contains(port + offset));
 
+    /// <summary>
+    /// True when the platforms at offsets <paramref name="a"/> and <paramref name="b"/> would share a port: some service's
+    /// port plus one offset is another service's port plus the other (5210 + 6460 = 5300 + 6370).
+    /// </summary>
+    public static bool Overlaps(int a, int b) => DefaultPorts.Any(port => DefaultPorts.Contains(port + a - b));
+
+    // Offsets handed out in this test process. A platform still starting has not bound its ports yet, so checking for
+    // listeners alone let two AppHosts started side by side collide (accounting of one on a port of the other: it
+    // crashed in a loop and FABRIX READY never came, 2026-12-07).
+    private static readonly List<int> s_handedOut = [];
+    private static readonly Lock s_handedOutLock = new();
+
+    /// <summary>A port offset whose ports are free and shared with no platform this test process started.</summary>
     public static async Task<int> FindFreeOffsetAsync()
     {
-        for (var attempt = 0; attempt < 50; attempt++)
+        for (var attempt = 0; attempt < 200; attempt++)
         {
             var offset = Random.Shared.Next(100, 900) * 10;
             if (!BrowserCanOpen(offset))
             {
                 continue;
+            }
+
+            lock (s_handedOutLock)
+            {
+                if (s_handedOut.Any(other => Overlaps(offset, other)))
+                {
+                    continue;
+                }
             }
 
             var taken = false;
@@ -238,7 +259,14 @@ public sealed class PlatformFixture : IAsyncLifetime
 
             if (!taken)
             {
-                return offset;
+                lock (s_handedOutLock)
+                {
+                    if (!s_handedOut.Any(other => Overlaps(offset, other)))
+                    {
+                        s_handedOut.Add(offset);
+                        return offset;
+                    }
+                }
             }
         }
 
