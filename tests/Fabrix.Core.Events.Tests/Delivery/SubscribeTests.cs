@@ -140,7 +140,12 @@ public sealed class SubscribeTests(EventsPlatform platform) : IClassFixture<Even
         }
 
         Assert.Equal([2u], attempts[before]);
-        Assert.Equal([1u], attempts[after]);
+
+        // The event published after the epoch ended arrives once, at its first delivery or, when the server handed it to
+        // the old consume's pull request before that consume's unsubscribe reached it, at its second (after the ack wait):
+        // both are what at-least-once delivery allows; never skipped.
+        var afterAttempt = Assert.Single(attempts[after]);
+        Assert.InRange(afterAttempt, 1u, 2u);
     }
 
     private async Task<(string PublisherToken, string SubscriberToken, string SubscriberId)> PairAsync()
