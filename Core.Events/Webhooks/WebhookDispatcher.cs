@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Canonical.V1;
 using Fabrix.Contracts.Events.V1;
+using Fabrix.Core.Events.Delivery;
 using Fabrix.Core.Events.Streams;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -33,12 +34,19 @@ namespace Fabrix.Core.Events.Webhooks;
 /// endpoint's live deliveries, and the consumer is deleted once every event up to the bound is settled. Being durable,
 /// a replay survives a restart of Core.Events too.
 /// </para>
+/// <para>
+/// A message is settled (ack, nak, terminate) only in the delivery connection's epoch it arrived in
+/// (<see cref="DeliveryEpoch"/>): when the connection is lost, the attempts in progress finish and are logged, their
+/// settlements are not sent, and the consumer is consumed afresh; JetStream delivers those events again after the ack
+/// wait, with the same <c>webhook-id</c>.
+/// </para>
 /// </summary>
 internal sealed partial class WebhookDispatcher(
     WebhookTargetSource targets,
     EventStreams streams,
     WebhookDeliverer deliverer,
     WebhookEndpointStates states,
+    DeliveryEpoch epochs,
     IOptions<WebhookDeliveryOptions> options,
     TimeProvider timeProvider,
     ILogger<WebhookDispatcher> logger) : BackgroundService
@@ -62,6 +70,11 @@ internal sealed partial class WebhookDispatcher(
 
     // One pending "read again" is enough: requests arriving while one is pending are the same request.
     private readonly Channel<bool> _refresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    private long _stale;
+
+    /// <summary>Settlements not sent because the message arrived before the delivery connection was lost (<see cref="DeliveryEpoch"/>).</summary>
+    public long Stale => Interlocked.Read(ref _stale);
 
     /// <summary>The consumer of an endpoint.</summary>
     public static string ConsumerOf(string endpointId) => ConsumerPrefix + endpointId;
@@ -202,12 +215,14 @@ internal sealed partial class WebhookDispatcher(
         await Task.Yield();
         while (!cancellationToken.IsCancellationRequested)
         {
+            var (epoch, ended) = epochs.Begin();
+            using var consuming = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ended);
             try
             {
                 var consumer = await EnsureConsumerAsync(target.Endpoint, cancellationToken);
                 var messages = consumer.ConsumeAsync<byte[]>(opts: new NatsJSConsumeOpts { MaxMsgs = Math.Max(16, 2 * _options.ParallelAttempts) },
-                    cancellationToken: cancellationToken);
-                if (!await HandleAllAsync(target, messages, replay: false, cancellationToken))
+                    cancellationToken: consuming.Token);
+                if (!await HandleAllAsync(target, messages, epoch, replay: false, cancellationToken))
                 {
                     return;
                 }
@@ -215,6 +230,10 @@ internal sealed partial class WebhookDispatcher(
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (OperationCanceledException) when (ended.IsCancellationRequested)
+            {
+                // The delivery connection was lost: consume afresh (NATS.Net may also end the consume quietly).
             }
             catch (Exception exception) when (exception is NatsException or NatsJSException or Grpc.Core.RpcException or HttpRequestException)
             {
@@ -259,11 +278,20 @@ internal sealed partial class WebhookDispatcher(
 
                 while (!await ReplayDoneAsync(consumer, end, cancellationToken))
                 {
+                    var (epoch, ended) = epochs.Begin();
+                    using var fetching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ended);
                     var messages = consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = Math.Max(16, 2 * _options.ParallelAttempts), Expires = _options.ReplayCheckInterval },
-                        cancellationToken: cancellationToken);
-                    if (!await HandleAllAsync(target, messages, replay: true, cancellationToken, end))
+                        cancellationToken: fetching.Token);
+                    try
                     {
-                        return;
+                        if (!await HandleAllAsync(target, messages, epoch, replay: true, cancellationToken, end))
+                        {
+                            return;
+                        }
+                    }
+                    catch (OperationCanceledException) when (ended.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                    {
+                        // The delivery connection was lost: fetch afresh.
                     }
                 }
 
@@ -330,10 +358,11 @@ internal sealed partial class WebhookDispatcher(
     /// Handles <paramref name="messages"/> with up to <see cref="WebhookDeliveryOptions.ParallelAttempts"/> attempts at a
     /// time. False when an attempt disabled the endpoint (the attempts still running are stopped and settle by redelivery);
     /// a NATS, registry or HTTP failure of one attempt stops the others and is rethrown, so the worker pauses and resumes
-    /// as before. A replay's events after <paramref name="replayEnd"/> are acknowledged untouched.
+    /// as before. A replay's events after <paramref name="replayEnd"/> are acknowledged untouched. Messages are settled
+    /// only while <paramref name="epoch"/> is current.
     /// </summary>
-    private async Task<bool> HandleAllAsync(WebhookTarget target, IAsyncEnumerable<INatsJSMsg<byte[]>> messages, bool replay, CancellationToken cancellationToken,
-        ulong replayEnd = ulong.MaxValue)
+    private async Task<bool> HandleAllAsync(WebhookTarget target, IAsyncEnumerable<INatsJSMsg<byte[]>> messages, long epoch, bool replay,
+        CancellationToken cancellationToken, ulong replayEnd = ulong.MaxValue)
     {
         using var disabled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
@@ -343,9 +372,12 @@ internal sealed partial class WebhookDispatcher(
                 {
                     if (message.Metadata is { } meta && meta.Sequence.Stream > replayEnd)
                     {
-                        await message.AckAsync(cancellationToken: token);
+                        if (InEpoch(epoch))
+                        {
+                            await message.AckAsync(cancellationToken: token);
+                        }
                     }
-                    else if (!await HandleAsync(target, message, token, replay))
+                    else if (!await HandleAsync(target, message, epoch, replay, token))
                     {
                         await disabled.CancelAsync();
                     }
@@ -359,7 +391,7 @@ internal sealed partial class WebhookDispatcher(
     }
 
     /// <summary>One message: an attempt, then ack, nak with the next wait, or terminate. False when the endpoint was disabled.</summary>
-    private async Task<bool> HandleAsync(WebhookTarget target, INatsJSMsg<byte[]> message, CancellationToken cancellationToken, bool replay = false)
+    private async Task<bool> HandleAsync(WebhookTarget target, INatsJSMsg<byte[]> message, long epoch, bool replay, CancellationToken cancellationToken)
     {
         CanonicalEvent evt;
         try
@@ -369,7 +401,7 @@ internal sealed partial class WebhookDispatcher(
         catch (InvalidProtocolBufferException exception)
         {
             LogUnreadable(logger, exception, target.Endpoint.Id);
-            await message.AckTerminateAsync(cancellationToken: cancellationToken);
+            await SettleAsync(epoch, message, static (m, t) => m.AckTerminateAsync(cancellationToken: t), cancellationToken);
             return true;
         }
 
@@ -377,7 +409,7 @@ internal sealed partial class WebhookDispatcher(
         // whole stream: the endpoint's own filter decides, on every server.
         if (target.Endpoint.EventTypes.Count > 0 && !target.Endpoint.EventTypes.Contains(evt.Type))
         {
-            await message.AckAsync(cancellationToken: cancellationToken);
+            await SettleAsync(epoch, message, static (m, t) => m.AckAsync(cancellationToken: t), cancellationToken);
             return true;
         }
 
@@ -386,13 +418,13 @@ internal sealed partial class WebhookDispatcher(
         if (attempt > schedule.Count)
         {
             // Its last scheduled attempt was made but never settled (Core.Events stopped mid-attempt): the schedule is over.
-            await message.AckTerminateAsync(cancellationToken: cancellationToken);
+            await SettleAsync(epoch, message, static (m, t) => m.AckTerminateAsync(cancellationToken: t), cancellationToken);
             return true;
         }
 
         if (!deliverer.CanAudit)
         {
-            await message.NakAsync(new AckOpts { NakDelay = TimeSpan.FromSeconds(1) }, cancellationToken);
+            await SettleAsync(epoch, message, static (m, t) => m.NakAsync(new AckOpts { NakDelay = TimeSpan.FromSeconds(1) }, t), cancellationToken);
             return true;
         }
 
@@ -403,20 +435,43 @@ internal sealed partial class WebhookDispatcher(
         switch (step.Next)
         {
             case WebhookNext.Delivered:
-                await message.AckAsync(cancellationToken: cancellationToken);
+                await SettleAsync(epoch, message, static (m, t) => m.AckAsync(cancellationToken: t), cancellationToken);
                 await states.SucceededAsync(endpoint, cancellationToken);
                 return true;
             case WebhookNext.Retry:
-                await message.NakAsync(new AckOpts { NakDelay = step.Delay }, cancellationToken);
+                await SettleAsync(epoch, message, (m, t) => m.NakAsync(new AckOpts { NakDelay = step.Delay }, t), cancellationToken);
                 return await states.FailedAsync(endpoint, cancellationToken);
             case WebhookNext.GiveUp:
-                await message.AckTerminateAsync(cancellationToken: cancellationToken);
+                await SettleAsync(epoch, message, static (m, t) => m.AckTerminateAsync(cancellationToken: t), cancellationToken);
                 return await states.FailedAsync(endpoint, cancellationToken);
             default:
-                await message.AckTerminateAsync(cancellationToken: cancellationToken);
+                await SettleAsync(epoch, message, static (m, t) => m.AckTerminateAsync(cancellationToken: t), cancellationToken);
                 await states.DisableAsync(endpoint, "gone", $"410 Gone from {endpoint.Url}", cancellationToken);
                 return false;
         }
+    }
+
+    // Settles a message only in the epoch it arrived in; otherwise JetStream delivers it again after the ack wait.
+    private ValueTask SettleAsync(long epoch, INatsJSMsg<byte[]> message, Func<INatsJSMsg<byte[]>, CancellationToken, ValueTask> settle,
+        CancellationToken cancellationToken)
+    {
+        if (InEpoch(epoch))
+        {
+            return settle(message, cancellationToken);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private bool InEpoch(long epoch)
+    {
+        if (epoch == epochs.Current)
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _stale);
+        return false;
     }
 
     private async Task<INatsJSConsumer> EnsureConsumerAsync(WebhookEndpoint endpoint, CancellationToken cancellationToken)

@@ -96,6 +96,40 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
     }
 
     [Fact]
+    public async Task Deliver_DeliveryConnectionLostMidAttempt_AttemptLoggedButNotSettledAndLaterEventsFlow()
+    {
+        // What a lost delivery connection does to webhooks (DeliveryEpoch): the attempt in progress finishes and is logged,
+        // its acknowledgement is not sent (a restarted nats-server could skip messages for it), and the endpoint's consumer
+        // is consumed afresh, so an event published afterwards is delivered and acknowledged.
+        var path = "/epoch/" + Guid.NewGuid().ToString("N");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        platform.Holds[path] = gate;
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+        await platform.WaitForConsumerAsync(endpoint.Endpoint.Id);
+        var dispatcher = platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Webhooks.WebhookDispatcher>();
+        var staleBefore = dispatcher.Stale;
+
+        var before = await PublishAsync(token);
+        await ReceivedAsync(path, before, 1);
+        platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Delivery.DeliveryEpoch>().End();
+        gate.SetResult();
+        var after = await PublishAsync(token);
+        await ReceivedAsync(path, after, 1);
+
+        var log = await DeliveriesAsync(endpoint.Endpoint.Id, 2);
+        Assert.Contains(log, d => d.EventId == before && d.Status == 200);
+        Assert.Contains(log, d => d.EventId == after && d.Status == 200);
+        var streams = platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Streams.EventStreams>();
+        var info = await Eventually.ForAsync(async () =>
+            (await streams.JetStream.GetConsumerAsync(platform.Stream, Fabrix.Core.Events.Webhooks.WebhookDispatcher.ConsumerOf(endpoint.Endpoint.Id))).Info,
+            i => i.NumAckPending == 1 && i.NumPending == 0, Within, "the later event acknowledged, the earlier one still pending", CancellationToken.None);
+        // The earlier event is below the ack floor only if its acknowledgement had been sent.
+        Assert.True(info.AckFloor.StreamSeq < info.Delivered.StreamSeq, $"ack floor {info.AckFloor.StreamSeq}, delivered {info.Delivered.StreamSeq}");
+        Assert.True(dispatcher.Stale > staleBefore);
+    }
+
+    [Fact]
     public async Task Deliver_DuringRotationOverlap_BothSignaturesValid()
     {
         var path = "/rotated/" + Guid.NewGuid().ToString("N");
