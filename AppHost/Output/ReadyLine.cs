@@ -2,6 +2,7 @@ using System.Globalization;
 using Fabrix.AppHost.Hosting;
 using Fabrix.AppHost.Nats;
 using Fabrix.AppHost.Postgres;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace Fabrix.AppHost.Output;
@@ -13,30 +14,89 @@ namespace Fabrix.AppHost.Output;
 /// (<c>NAME=</c> is the address clients use: the gRPC endpoint when a service has one; <c>dashboard</c> is the login
 /// link, present when the dashboard runs).
 /// </summary>
+/// <remarks>
+/// Until then, every <see cref="ProgressInterval"/> it prints which of them are not healthy yet, with their last known
+/// state: <c>FABRIX WAITING 45 s for registry (Running, Unhealthy), gateway (Waiting)</c>. Tools read only the ready
+/// line; the waiting lines say where a slow start spends its time.
+/// </remarks>
 internal sealed class ReadyLine(DistributedApplicationModel model, ResourceNotificationService notifications, FabrixLayout layout, FabrixDashboard dashboard)
     : BackgroundService
 {
     public const string Prefix = "FABRIX READY";
 
+    public const string WaitingPrefix = "FABRIX WAITING";
+
     public TextWriter Output { get; init; } = Console.Out;
+
+    /// <summary>How often the resources not yet healthy are printed while waiting.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var resources = model.Resources.Where(r => Platform.IsFabrixProcess(r)).ToList();
+        var pending = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(resources.Select(r => KeyValuePair.Create(r.Name, true)), StringComparer.Ordinal);
+        var states = new System.Collections.Concurrent.ConcurrentDictionary<string, CustomResourceSnapshot>(StringComparer.Ordinal);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var watch = WatchAsync(states, watching.Token);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            foreach (var resource in resources)
+            var all = Task.WhenAll(resources.Select(async resource =>
             {
                 await notifications.WaitForResourceHealthyAsync(resource.Name, stoppingToken);
+                pending.TryRemove(resource.Name, out _);
+            }));
+            while (await Task.WhenAny(all, Task.Delay(ProgressInterval, stoppingToken)) != all)
+            {
+                var waiting = resources.Where(r => pending.ContainsKey(r.Name))
+                    .Select(r => states.TryGetValue(r.Name, out var snapshot)
+                        ? (r.Name, snapshot.State?.Text ?? string.Empty, snapshot.HealthStatus)
+                        : (r.Name, (string?)null, (HealthStatus?)null));
+                await Output.WriteLineAsync(Waiting(System.Diagnostics.Stopwatch.GetElapsedTime(started), waiting));
+                await Output.FlushAsync(stoppingToken);
             }
+
+            await all;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             return;
         }
+        finally
+        {
+            await watching.CancelAsync();
+            await watch;
+        }
 
         await Output.WriteLineAsync(Format(resources, layout, dashboard.LoginUrl));
         await Output.FlushAsync(stoppingToken);
+    }
+
+    /// <summary>
+    /// The waiting line: how long, and each resource not yet healthy with its last known state and health (a null state:
+    /// none reported yet; a null health: no health report yet).
+    /// </summary>
+    public static string Waiting(TimeSpan elapsed, IEnumerable<(string Name, string? State, HealthStatus? Health)> waiting)
+    {
+        var parts = waiting.Select(w => w.State is null
+            ? $"{w.Name} (no state yet)"
+            : $"{w.Name} ({(w.State.Length == 0 ? "no state" : w.State)}, {w.Health?.ToString() ?? "no health report"})");
+        return string.Create(CultureInfo.InvariantCulture, $"{WaitingPrefix} {elapsed.TotalSeconds:F0} s for {string.Join(", ", parts)}");
+    }
+
+    // The latest snapshot of every resource, by name (the waiting lines' states).
+    private async Task WatchAsync(System.Collections.Concurrent.ConcurrentDictionary<string, CustomResourceSnapshot> states, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var update in notifications.WatchAsync(cancellationToken))
+            {
+                states[update.Resource.Name] = update.Snapshot;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     public static string Format(IEnumerable<IResource> resources, FabrixLayout layout, string? dashboardUrl)

@@ -31,6 +31,16 @@ public sealed class ReadyLineTests
             line);
     }
 
+    [Fact]
+    public void Waiting_ResourcesNotYetHealthy_NamesEachWithItsLastStateAndHealth()
+    {
+        var line = ReadyLine.Waiting(TimeSpan.FromSeconds(45.4),
+            [("registry", "Running", Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy), ("gateway", "Waiting", null), ("hr", null, null)]);
+
+        Assert.Equal("FABRIX WAITING 45 s for registry (Running, Unhealthy), gateway (Waiting, no health report), hr (no state yet)", line);
+        Assert.DoesNotContain(ReadyLine.Prefix, line, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("console")]
     [InlineData("console.http")]
