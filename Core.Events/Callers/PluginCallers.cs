@@ -19,8 +19,7 @@ internal sealed class PluginCallers(PluginTokenCheck tokens)
     /// <summary>Checks the <c>Authorization</c> value (<c>Bearer &lt;token&gt;</c>).</summary>
     public async ValueTask<CallerCheck> CheckAsync(string? authorization, CancellationToken cancellationToken)
     {
-        var token = authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
-        var check = await tokens.CheckAsync(token, cancellationToken);
+        var check = await tokens.CheckAuthorizationAsync(authorization, cancellationToken);
         if (check.IsAccepted)
         {
             return new CallerCheck(check.Caller.PluginId, check.Caller, null);
@@ -36,17 +35,17 @@ internal sealed class PluginCallers(PluginTokenCheck tokens)
                 new EventsRefusal(RefusalCodes.CallerTokenInvalid, refusal.Reason, StatusCodes.Status503ServiceUnavailable, StatusCode.Unavailable, TimeSpan.FromSeconds(1))),
             // The check refuses an inactive plugin only after the token's signature, issuer, audience and lifetime
             // verified, so its subject names the plugin for the audit record.
-            PluginTokenRefusalCode.PluginNotActive when Subject(token) is { } pluginId => new(pluginId, null, EventsRefusal.NotActive(pluginId)),
+            PluginTokenRefusalCode.PluginNotActive when Subject(PluginTokenCheck.BearerToken(authorization).ToString()) is { } pluginId => new(pluginId, null, EventsRefusal.NotActive(pluginId)),
             _ => new(UnknownCaller, null,
                 new EventsRefusal(RefusalCodes.CallerTokenInvalid, refusal.Reason, StatusCodes.Status401Unauthorized, StatusCode.Unauthenticated)),
         };
     }
 
-    private static string? Subject(string? token)
+    private static string? Subject(string token)
     {
         try
         {
-            return token is null ? null : new JsonWebToken(token).Subject;
+            return new JsonWebToken(token).Subject;
         }
         catch (ArgumentException)
         {

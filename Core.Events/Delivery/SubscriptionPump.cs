@@ -71,13 +71,7 @@ internal static class DeliveryAudit
     /// </summary>
     public static void WriteAllowed(DecisionItemBatcher batcher, string subscriber, CanonicalEventType type, CanonicalEvent evt, int attempt, string mode)
     {
-        var attributes = new Dictionary<string, string>(4, StringComparer.Ordinal)
-        {
-            ["event_type"] = type.Name,
-            ["classification"] = type.Classification,
-            ["publisher"] = evt.Source,
-            ["mode"] = mode,
-        };
+        var attributes = AllowedAttributes(type, evt.Source, mode);
         var item = new Dictionary<string, string>(2, StringComparer.Ordinal)
         {
             ["event_id"] = evt.Id,
@@ -85,6 +79,32 @@ internal static class DeliveryAudit
         };
         batcher.Add(new LaneDecision(subscriber, Lane.Canonical, type.FullName, "deliver", true, string.Empty,
             Activity.Current?.TraceId.ToHexString() ?? evt.Id, evt.Traceparent.Length == 0 ? null : evt.Traceparent, Attributes: attributes), item);
+    }
+    // The record attributes of allowed deliveries, one dictionary per type, publisher and mode (the batcher only reads
+    // them); beyond a bound of combinations a fresh one each time.
+    private static readonly ConcurrentDictionary<(CanonicalEventType Type, string Publisher, string Mode), IReadOnlyDictionary<string, string>> s_allowedAttributes = new();
+    private const int MaxCachedAttributes = 4096;
+
+    private static IReadOnlyDictionary<string, string> AllowedAttributes(CanonicalEventType type, string publisher, string mode)
+    {
+        if (s_allowedAttributes.TryGetValue((type, publisher, mode), out var cached))
+        {
+            return cached;
+        }
+
+        var attributes = new Dictionary<string, string>(4, StringComparer.Ordinal)
+        {
+            ["event_type"] = type.Name,
+            ["classification"] = type.Classification,
+            ["publisher"] = publisher,
+            ["mode"] = mode,
+        };
+        if (s_allowedAttributes.Count < MaxCachedAttributes)
+        {
+            s_allowedAttributes.TryAdd((type, publisher, mode), attributes);
+        }
+
+        return attributes;
     }
 }
 

@@ -68,7 +68,7 @@ internal sealed partial class OperatorForwarder(
             return;
         }
 
-        var check = await tokens.CheckAsync(BearerToken(request), context.RequestAborted);
+        var check = await tokens.CheckAuthorizationAsync(Authorization(request), context.RequestAborted);
         if (!check.IsAccepted)
         {
             await RefuseAsync(context, grpc, UnknownCaller, OperatorRoute.Unresolved(rawTarget), TokenRefusal(check.Refusal), started);
@@ -252,15 +252,11 @@ internal sealed partial class OperatorForwarder(
     /// <summary>What one attempt of a forward needs (a value, so no closure is allocated per call).</summary>
     private readonly record struct Send(IHttpForwarder Forwarder, string Prefix, HttpMessageInvoker Invoker, ForwarderRequestConfig Config, ForwardingTransformer Transformer);
 
-    private static string? BearerToken(HttpRequest request)
+    // The one Authorization value (PluginTokenCheck takes the token out of it); none when there are several.
+    private static string? Authorization(HttpRequest request)
     {
         var header = request.Headers[HeaderNames.Authorization];
-        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        return value[7..].Trim();
+        return header.Count == 1 ? header[0] : null;
     }
 
     private static GatewayRefusal TokenRefusal(PluginTokenRefusal refusal) => refusal.Code switch

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Fabrix.Contracts.Audit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -30,7 +28,7 @@ public sealed class DecisionItemBatcher : IHostedService, IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _linger;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<GroupKey, Group> _groups = [];
     private bool _stopped;
 
     /// <summary>A batcher in front of <paramref name="writer"/>, holding groups for <see cref="DecisionAuditOptions.ItemLinger"/>.</summary>
@@ -77,7 +75,7 @@ public sealed class DecisionItemBatcher : IHostedService, IDisposable
             }
             else
             {
-                var key = KeyOf(decision);
+                var key = new GroupKey(decision);
                 if (!_groups.TryGetValue(key, out var group))
                 {
                     group = new Group(this, decision, key);
@@ -161,34 +159,82 @@ public sealed class DecisionItemBatcher : IHostedService, IDisposable
         _writer.Write(group.ToDecision());
     }
 
-    // Every field that makes a group, each length-prefixed so that no two groups share a key.
-    private static string KeyOf(LaneDecision decision)
+    /// <summary>
+    /// What makes a group: every field of the decision but its item, correlation, traceparent, bytes and duration; the
+    /// record attributes compared as a set. Compared in place (no key text is built per decision).
+    /// </summary>
+    internal readonly struct GroupKey(LaneDecision decision) : IEquatable<GroupKey>
     {
-        var key = new StringBuilder(128);
-        void Append(string? text) => key.Append((text ?? string.Empty).Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(text);
-        Append(decision.PluginId);
-        Append(((int)decision.Lane).ToString(CultureInfo.InvariantCulture));
-        Append(decision.Target);
-        Append(decision.Action);
-        Append(decision.Allowed ? "1" : "0");
-        Append(decision.ReasonCode);
-        if (decision.Attributes is { Count: > 0 } attributes)
+        private readonly LaneDecision _decision = decision;
+
+        public bool Equals(GroupKey other)
         {
-            foreach (var (name, value) in attributes.OrderBy(a => a.Key, StringComparer.Ordinal))
-            {
-                Append(name);
-                Append(value);
-            }
+            LaneDecision a = _decision, b = other._decision;
+            return a.Lane == b.Lane && a.Allowed == b.Allowed
+                && string.Equals(a.PluginId, b.PluginId, StringComparison.Ordinal)
+                && string.Equals(a.Target, b.Target, StringComparison.Ordinal)
+                && string.Equals(a.Action, b.Action, StringComparison.Ordinal)
+                && string.Equals(a.ReasonCode, b.ReasonCode, StringComparison.Ordinal)
+                && SameAttributes(a.Attributes, b.Attributes);
         }
 
-        return key.ToString();
+        public override bool Equals(object? obj) => obj is GroupKey other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            var d = _decision;
+            var hash = HashCode.Combine(d.Lane, d.Allowed, StringComparer.Ordinal.GetHashCode(d.PluginId), StringComparer.Ordinal.GetHashCode(d.Target),
+                StringComparer.Ordinal.GetHashCode(d.Action), StringComparer.Ordinal.GetHashCode(d.ReasonCode ?? string.Empty));
+            if (d.Attributes is { Count: > 0 } attributes)
+            {
+                // Independent of the order the dictionary enumerates in.
+                var set = 0;
+                foreach (var (name, value) in attributes)
+                {
+                    set += HashCode.Combine(StringComparer.Ordinal.GetHashCode(name), StringComparer.Ordinal.GetHashCode(value ?? string.Empty));
+                }
+
+                hash = HashCode.Combine(hash, set);
+            }
+
+            return hash;
+        }
+
+        private static bool SameAttributes(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b)
+        {
+            if (ReferenceEquals(a, b))
+            {
+                return true;
+            }
+
+            var count = a?.Count ?? 0;
+            if (count != (b?.Count ?? 0))
+            {
+                return false;
+            }
+
+            if (count == 0)
+            {
+                return true;
+            }
+
+            foreach (var (name, value) in a!)
+            {
+                if (!b!.TryGetValue(name, out var other) || !string.Equals(value, other, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
-    private sealed class Group(DecisionItemBatcher owner, LaneDecision first, string key)
+    private sealed class Group(DecisionItemBatcher owner, LaneDecision first, GroupKey key)
     {
         public DecisionItemBatcher Owner { get; } = owner;
 
-        public string Key { get; } = key;
+        public GroupKey Key { get; } = key;
 
         public List<IReadOnlyDictionary<string, string>> Items { get; } = new(8);
 

@@ -59,9 +59,27 @@ public sealed class PluginTokenCheck : IDisposable
     /// <param name="token">The token; null or empty is <see cref="PluginTokenRefusalCode.Missing"/>.</param>
     /// <param name="cancellationToken">Cancels waiting for a JWKS fetch.</param>
     /// <returns>The caller or the refusal. Completes synchronously on a cache hit.</returns>
-    public ValueTask<PluginTokenResult> CheckAsync(string? token, CancellationToken cancellationToken)
+    public ValueTask<PluginTokenResult> CheckAsync(string? token, CancellationToken cancellationToken) =>
+        CheckAsync(token.AsMemory(), token, cancellationToken);
+
+    /// <summary>
+    /// Checks an <c>Authorization</c> header value: <c>Bearer &lt;token&gt;</c> (the scheme in any case, the token
+    /// trimmed); anything else is <see cref="PluginTokenRefusalCode.Missing"/>. A token the cache holds is checked without
+    /// copying it out of the header value, which is what a lane sees on nearly every request.
+    /// </summary>
+    public ValueTask<PluginTokenResult> CheckAuthorizationAsync(string? authorization, CancellationToken cancellationToken) =>
+        CheckAsync(BearerToken(authorization), null, cancellationToken);
+
+    /// <summary>The token of an <c>Authorization</c> value (<c>Bearer &lt;token&gt;</c>, trimmed), or empty.</summary>
+    public static ReadOnlyMemory<char> BearerToken(string? authorization) =>
+        authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? authorization.AsMemory(7).Trim()
+            : ReadOnlyMemory<char>.Empty;
+
+    // The token as characters, and as a string when the caller already has one (copied only on a cache miss otherwise).
+    private ValueTask<PluginTokenResult> CheckAsync(ReadOnlyMemory<char> token, string? text, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(token))
+        if (token.IsEmpty)
         {
             return new ValueTask<PluginTokenResult>(Refuse(PluginTokenRefusalCode.Missing, "No plugin token was presented."));
         }
@@ -71,7 +89,7 @@ public sealed class PluginTokenCheck : IDisposable
             return new ValueTask<PluginTokenResult>(Refuse(PluginTokenRefusalCode.NoPolicy, "The lane holds no current policy snapshot."));
         }
 
-        if (!TokenHash.TryCompute(token, out var hash))
+        if (!TokenHash.TryCompute(token.Span, out var hash))
         {
             return new ValueTask<PluginTokenResult>(Refuse(PluginTokenRefusalCode.Malformed, "The plugin token is too long or not a compact JWT."));
         }
@@ -87,7 +105,7 @@ public sealed class PluginTokenCheck : IDisposable
             _cache.Remove(hash, cached);
         }
 
-        return ValidateAsync(token, hash, cancellationToken);
+        return ValidateAsync(text ?? token.ToString(), hash, cancellationToken);
     }
 
     /// <inheritdoc />

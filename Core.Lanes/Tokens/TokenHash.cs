@@ -17,7 +17,7 @@ internal readonly record struct TokenHash(ulong A, ulong B, ulong C, ulong D)
     private const int StackLimit = 2048;
 
     /// <summary>The hash of <paramref name="token"/>, or false when it is too long or not ASCII (a compact JWT is base64url and dots).</summary>
-    public static bool TryCompute(string token, out TokenHash hash)
+    public static bool TryCompute(ReadOnlySpan<char> token, out TokenHash hash)
     {
         hash = default;
         if (token.Length > MaxTokenLength)

@@ -59,6 +59,26 @@ public sealed class DecisionItemBatcherTests
     }
 
     [Fact]
+    public void Add_AttributesComparedAsASet_SameInAnyOrderOneGroup_SwappedValuesOrOtherPluginOrActionApart()
+    {
+        var (writer, batcher) = Build(Linger);
+        var shape = Attempt(succeeded: true);
+
+        batcher.Add(shape with { Attributes = new Dictionary<string, string> { ["a"] = "b", ["c"] = "d" } }, Item(0));
+        batcher.Add(shape with { Attributes = new Dictionary<string, string> { ["c"] = "d", ["a"] = "b" } }, Item(1));
+        batcher.Add(shape with { Attributes = new Dictionary<string, string> { ["a"] = "d", ["c"] = "b" } }, Item(2));
+        batcher.Add(shape with { Attributes = null }, Item(3));
+        batcher.Add(shape with { Attributes = new Dictionary<string, string>() }, Item(4));
+        batcher.Add(shape with { PluginId = "hr2" }, Item(5));
+        batcher.Add(shape with { Action = "webhook.replay" }, Item(6));
+        batcher.Add(shape with { Attributes = new Dictionary<string, string> { ["endpoint_id"] = "endpoint w1", ["x"] = string.Empty } }, Item(7));
+        _clock.Advance(Linger);
+
+        var records = Drain(writer).OrderBy(r => r.Items[0].Attributes["event_id"], StringComparer.Ordinal).ToList();
+        Assert.Equal([["e0", "e1"], ["e2"], ["e3", "e4"], ["e5"], ["e6"], ["e7"]], records.Select(r => r.Items.Select(i => i.Attributes["event_id"]).ToArray()));
+    }
+
+    [Fact]
     public void Add_TheGroupFills_WrittenAtOnceAndTheNextItemOpensAGroup()
     {
         var (writer, batcher) = Build(Linger);

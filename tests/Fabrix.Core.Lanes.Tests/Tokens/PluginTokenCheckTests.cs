@@ -62,6 +62,41 @@ public sealed class PluginTokenCheckTests : IDisposable
         Assert.Equal(_time.GetUtcNow() + TimeSpan.FromMinutes(15), result.Caller.ExpiresAt);
     }
 
+    [Fact]
+    public async Task CheckAuthorizationAsync_BearerValueInAnyCaseWithPadding_SameCallerAsTheToken_CachedAfterwards()
+    {
+        var check = NewCheck();
+        var token = _key.Issue(PluginId, Digest, _time.GetUtcNow());
+
+        var first = await check.CheckAuthorizationAsync($"bEaReR   {token}  ", Ct);
+        var second = await check.CheckAuthorizationAsync($"Bearer {token}", Ct);
+        var byToken = await check.CheckAsync(token, Ct);
+
+        Assert.True(first.IsAccepted, first.ToString());
+        Assert.Equal(PluginId, first.Caller.PluginId);
+        Assert.Same(first.Caller, second.Caller);
+        Assert.Same(first.Caller, byToken.Caller);
+        Assert.Equal(2, Count("cached"));
+        Assert.Equal(1, check.CachedCount);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("Bearer")]
+    [InlineData("Bearer ")]
+    [InlineData("Bearer    ")]
+    [InlineData("Basic dXNlcjpwYXNz")]
+    public async Task CheckAuthorizationAsync_NoBearerToken_Missing(string? authorization)
+    {
+        var check = NewCheck();
+
+        var result = await check.CheckAuthorizationAsync(authorization, Ct);
+
+        Assert.False(result.IsAccepted);
+        Assert.Equal(PluginTokenRefusalCode.Missing, result.Refusal.Code);
+    }
+
     public static TheoryData<string, PluginTokenRefusalCode> RefusedTokens => new()
     {
         { "null", PluginTokenRefusalCode.Missing },
