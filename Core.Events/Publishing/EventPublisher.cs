@@ -146,6 +146,12 @@ internal sealed class EventPublisher(
             return string.Empty;
         }
 
+        // The URL Any.Pack writes for a canonical type: its full name without cutting a new string out of the URL.
+        if (s_fullNameByTypeUrl.TryGetValue(packed.TypeUrl, out var fullName))
+        {
+            return fullName;
+        }
+
         var slash = packed.TypeUrl.LastIndexOf('/');
         return slash < 0 ? packed.TypeUrl : packed.TypeUrl[(slash + 1)..];
     }
@@ -188,7 +194,7 @@ internal sealed class EventPublisher(
         var envelope = new CanonicalEvent
         {
             Id = id,
-            Source = $"fabrix://plugins/{pluginId}",
+            Source = SourceOf(pluginId),
             SpecVersion = CloudEventJson.SpecVersion,
             Type = type!.FullName,
             Time = Timestamp.FromDateTimeOffset(now),
@@ -228,7 +234,7 @@ internal sealed class EventPublisher(
         var messages = new JetStreamMessage[prepared.Count];
         for (var i = 0; i < prepared.Count; i++)
         {
-            messages[i] = new JetStreamMessage(streams.SubjectOf(prepared[i].Type), prepared[i].Envelope.ToByteArray(), prepared[i].MessageId);
+            messages[i] = new JetStreamMessage(streams.SubjectOf(prepared[i].Type), prepared[i].Envelope, prepared[i].MessageId);
         }
 
         var acks = await streams.Publisher.PublishAsync(messages, timeoutToken);
@@ -437,6 +443,30 @@ internal sealed class EventPublisher(
             error = exception.Message;
             return null;
         }
+    }
+
+    // The type URLs Any.Pack writes for the canonical types, and their full names.
+    private static readonly System.Collections.Frozen.FrozenDictionary<string, string> s_fullNameByTypeUrl =
+        System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(CanonicalEventTypes.All, t => "type.googleapis.com/" + t.FullName, t => t.FullName, StringComparer.Ordinal);
+
+    // The envelope's source per publisher (fabrix://plugins/{id}), kept for a bounded number of plugins.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_sources = new(StringComparer.Ordinal);
+    private const int MaxCachedSources = 4096;
+
+    private static string SourceOf(string pluginId)
+    {
+        if (s_sources.TryGetValue(pluginId, out var source))
+        {
+            return source;
+        }
+
+        source = $"fabrix://plugins/{pluginId}";
+        if (s_sources.Count < MaxCachedSources)
+        {
+            s_sources.TryAdd(pluginId, source);
+        }
+
+        return source;
     }
 
     private static bool ValidKey(string key) => key.Length <= MaxIdempotencyKeyLength && key.All(c => c is >= '!' and <= '~');

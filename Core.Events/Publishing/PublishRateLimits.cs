@@ -18,7 +18,7 @@ internal sealed class PublishRateLimits : IDisposable
     public PublishRateLimits(IOptions<PublishOptions> options)
     {
         _defaults = options.Value;
-        _limiter = PartitionedRateLimiter.Create<BucketKey, BucketKey>(key => RateLimitPartition.GetTokenBucketLimiter(key, BucketOptions));
+        _limiter = PartitionedRateLimiter.Create<BucketKey, BucketKey>(static key => RateLimitPartition.Get(key, s_createBucket));
     }
 
     /// <summary>Takes <paramref name="events"/> tokens from the plugin's bucket; a refusal when it holds fewer.</summary>
@@ -36,6 +36,9 @@ internal sealed class PublishRateLimits : IDisposable
     }
 
     public void Dispose() => _limiter.Dispose();
+
+    // One factory for every partition: the partitioner runs on every acquire, and must not allocate a delegate each time.
+    private static readonly Func<BucketKey, RateLimiter> s_createBucket = static key => new TokenBucketRateLimiter(BucketOptions(key));
 
     private static TokenBucketRateLimiterOptions BucketOptions(BucketKey key) => new()
     {

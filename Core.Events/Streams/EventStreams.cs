@@ -18,6 +18,7 @@ internal sealed class EventStreams(
 {
     private readonly StreamOptions _options = options.Value;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private System.Collections.Frozen.FrozenDictionary<CanonicalEventType, string>? _subjects;
     private volatile bool _ready;
 
     public NatsJSContext JetStream { get; } = new(nats);
@@ -42,7 +43,9 @@ internal sealed class EventStreams(
     public string DeadLetterSubjectPrefix => _options.DeadLetterSubjectPrefix;
 
     /// <summary>The subject events of <paramref name="type"/> are stored on.</summary>
-    public string SubjectOf(CanonicalEventType type) => $"{_options.SubjectPrefix}.{type.Name}";
+    public string SubjectOf(CanonicalEventType type) =>
+        (_subjects ??= System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(CanonicalEventTypes.All, t => t, t => $"{_options.SubjectPrefix}.{t.Name}"))
+            .TryGetValue(type, out var subject) ? subject : $"{_options.SubjectPrefix}.{type.Name}";
 
     /// <summary>The subject a dead letter of <paramref name="subscriber"/> for <paramref name="type"/> is stored on.</summary>
     public string DeadLetterSubjectOf(string subscriber, CanonicalEventType type) => $"{_options.DeadLetterSubjectPrefix}.{subscriber}.{type.Name}";

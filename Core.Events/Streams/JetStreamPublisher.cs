@@ -4,12 +4,21 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Google.Protobuf;
 using NATS.Client.Core;
 
 namespace Fabrix.Core.Events.Streams;
 
 /// <summary>A message to store in JetStream: its subject, its bytes and its <c>Nats-Msg-Id</c> (the duplicate window's key).</summary>
-internal readonly record struct JetStreamMessage(string Subject, byte[] Data, string MessageId);
+internal readonly record struct JetStreamMessage(string Subject, IMessage Data, string MessageId);
+
+/// <summary>Writes a protobuf message straight into the connection's write buffer (no byte array per message).</summary>
+internal sealed class ProtobufNatsSerializer : INatsSerialize<IMessage>
+{
+    public static ProtobufNatsSerializer Instance { get; } = new();
+
+    public void Serialize(IBufferWriter<byte> bufferWriter, IMessage value) => value.WriteTo(bufferWriter);
+}
 
 /// <summary>What became of one <see cref="JetStreamMessage"/>: stored (sequence, duplicate) or not, and why.</summary>
 internal readonly record struct JetStreamAck(JetStreamAckStatus Status, ulong Sequence, bool Duplicate, string? Error)
@@ -185,7 +194,8 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
             var headers = new NatsHeaders { [MessageIdHeader] = message.MessageId };
             try
             {
-                await nats.PublishAsync(message.Subject, message.Data, headers, job.Subscription.ReplyTo(job.First + i), cancellationToken: job.Deadline);
+                await nats.PublishAsync(message.Subject, message.Data, headers, job.Subscription.ReplyTo(job.First + i), ProtobufNatsSerializer.Instance,
+                    cancellationToken: job.Deadline);
             }
             catch (OperationCanceledException)
             {

@@ -35,7 +35,7 @@ public sealed class JetStreamPublisherTests(NatsServer nats) : IAsyncLifetime
     }
 
     private static JetStreamMessage Message(string subject, int n, string? messageId = null) =>
-        new(subject, Encoding.UTF8.GetBytes($"event {n}"), messageId ?? Guid.NewGuid().ToString());
+        new(subject, new Google.Protobuf.WellKnownTypes.StringValue { Value = $"event {n}" }, messageId ?? Guid.NewGuid().ToString());
 
     [Fact]
     public async Task PublishAsync_Batch_EveryMessageStoredInOrderWithItsSequence()
@@ -48,7 +48,7 @@ public sealed class JetStreamPublisherTests(NatsServer nats) : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, 120).Select(n => (ulong)n), acks.Select(a => a.Sequence));
         var stream = await _jetStream.GetStreamAsync(_name, cancellationToken: Ct);
         var stored = await stream.GetAsync(new StreamMsgGetRequest { Seq = acks[57].Sequence }, Ct);
-        Assert.Equal(("event 57", Subject("b")), (Encoding.UTF8.GetString(stored.Message.Data.Span), stored.Message.Subject));
+        Assert.Equal(("event 57", Subject("b")), (Google.Protobuf.WellKnownTypes.StringValue.Parser.ParseFrom(stored.Message.Data.Span).Value, stored.Message.Subject));
         Assert.Equal(0, _publisher.Pending);
     }
 
