@@ -70,12 +70,7 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
     [Fact]
     public async Task Deliver_SlowEndpoint_AttemptsMadeSideBySide()
     {
-        var path = "/slow/" + Guid.NewGuid().ToString("N");
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        platform.Holds[path] = gate;
-        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
-        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
-        await platform.WaitForConsumerAsync(endpoint.Endpoint.Id);
+        var (path, gate, endpoint, token) = await HeldEndpointAsync("slow");
 
         string[] ids = [await PublishAsync(token), await PublishAsync(token), await PublishAsync(token), await PublishAsync(token)];
         // None is answered until the gate opens: all four arrive only if the attempts run side by side.
@@ -101,12 +96,7 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
         // What a lost delivery connection does to webhooks (DeliveryEpoch): the attempt in progress finishes and is logged,
         // its acknowledgement is not sent (a restarted nats-server could skip messages for it), and the endpoint's consumer
         // is consumed afresh, so an event published afterwards is delivered and acknowledged.
-        var path = "/epoch/" + Guid.NewGuid().ToString("N");
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        platform.Holds[path] = gate;
-        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
-        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
-        await platform.WaitForConsumerAsync(endpoint.Endpoint.Id);
+        var (path, gate, endpoint, token) = await HeldEndpointAsync("epoch");
         var dispatcher = platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Webhooks.WebhookDispatcher>();
         var staleBefore = dispatcher.Stale;
 
@@ -316,6 +306,19 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
 
         Assert.Equal((true, 200), (retried.Succeeded, retried.Status));
         Assert.Equal(0, (await DeliveriesAsync(endpoint.Endpoint.Id, 2))[0].Attempt);
+    }
+
+    // An endpoint for UserDeleted whose requests the receiver holds until the gate opens, a publisher of it, and its
+    // consumer in place.
+    private async Task<(string Path, TaskCompletionSource Gate, WebhookEndpointWithSecret Endpoint, string Token)> HeldEndpointAsync(string name)
+    {
+        var path = $"/{name}/" + Guid.NewGuid().ToString("N");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        platform.Holds[path] = gate;
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+        await platform.WaitForConsumerAsync(endpoint.Endpoint.Id);
+        return (path, gate, endpoint, token);
     }
 
     private static string TestId(string prefix) => Fabrix.Core.Registry.Tests.Infrastructure.TestManifests.NewId(prefix);
