@@ -97,6 +97,11 @@ internal sealed class ReadyLine(DistributedApplicationModel model, ResourceNotif
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The waiting lines are for people: losing their states must never stop the AppHost (the ready line does not
+            // depend on them).
+        }
     }
 
     public static string Format(IEnumerable<IResource> resources, FabrixLayout layout, string? dashboardUrl)
