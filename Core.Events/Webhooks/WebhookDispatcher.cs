@@ -446,7 +446,7 @@ internal sealed partial class WebhookDispatcher(
                 return await states.FailedAsync(endpoint, cancellationToken);
             default:
                 await SettleAsync(epoch, message, static (m, t) => m.AckTerminateAsync(cancellationToken: t), cancellationToken);
-                await states.DisableAsync(endpoint, "gone", $"410 Gone from {endpoint.Url}", cancellationToken);
+                await states.DisableAsync(endpoint, "gone", $"410 Gone from {endpoint.Url}");
                 return false;
         }
     }
