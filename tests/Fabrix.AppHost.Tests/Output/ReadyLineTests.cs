@@ -41,6 +41,54 @@ public sealed class ReadyLineTests
         Assert.DoesNotContain(ReadyLine.Prefix, line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_NothingHealthy_PrintsAWaitingLineEachIntervalNamingEveryResourceAndNoReadyLine()
+    {
+        using var platform = new PlatformModel();
+        var notifications = new ResourceNotificationService(Microsoft.Extensions.Logging.Abstractions.NullLogger<ResourceNotificationService>.Instance,
+            new IdleLifetime(), Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(new Microsoft.Extensions.DependencyInjection.ServiceCollection()), new ResourceLoggerService());
+        var output = new StringWriter();
+        var writer = TextWriter.Synchronized(output);
+        // The synchronized writer locks itself on every write: read under the same lock.
+        string Text()
+        {
+            lock (writer)
+            {
+                return output.ToString();
+            }
+        }
+
+        using var ready = new ReadyLine(platform.Model, notifications, platform.Layout, new FabrixDashboard(null))
+        {
+            Output = writer,
+            ProgressInterval = TimeSpan.FromMilliseconds(50),
+        };
+
+        await ready.StartAsync(TestContext.Current.CancellationToken);
+        await Fabrix.Testing.Eventually.UntilAsync(() => Task.FromResult(Text().Split('\n').Count(l => l.StartsWith(ReadyLine.WaitingPrefix, StringComparison.Ordinal)) >= 2),
+            TimeSpan.FromSeconds(30), "two waiting lines", TestContext.Current.CancellationToken);
+        await ready.StopAsync(TestContext.Current.CancellationToken);
+
+        var lines = Text().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain(lines, l => l.StartsWith(ReadyLine.Prefix, StringComparison.Ordinal));
+        var waiting = lines.First(l => l.StartsWith(ReadyLine.WaitingPrefix, StringComparison.Ordinal));
+        Assert.All(platform.Builder.Resources.Where(AppHost.Platform.IsFabrixProcess), r => Assert.Contains($"{r.Name} (no state yet)", waiting, StringComparison.Ordinal));
+    }
+
+    // A lifetime that never starts stopping (the notification service only watches it).
+    private sealed class IdleLifetime : Microsoft.Extensions.Hosting.IHostApplicationLifetime
+    {
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+
+        public CancellationToken ApplicationStopping => CancellationToken.None;
+
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+
+        public void StopApplication()
+        {
+        }
+    }
+
     [Theory]
     [InlineData("console")]
     [InlineData("console.http")]
