@@ -19,6 +19,7 @@ internal static class AuditExtensions
         builder.Services.AddSingleton<AuditQueries>();
         builder.Services.AddSingleton<AuditAnchorStream>();
         builder.Services.AddSingleton<AuditCheckpoints>();
+        builder.Services.AddSingleton<AuditWrittenHashes>();
         builder.Services.AddSingleton<AuditChainHealth>();
         builder.Services.AddSingleton<AuditRefusalFolding>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AuditRefusalFolding>());

@@ -26,12 +26,16 @@ internal sealed record DecisionAppendResult(int Appended, int Duplicates);
 /// earlier JSON-tree mapping produced.
 /// </para>
 /// <para>
+/// The hashes written are remembered once committed (<see cref="AuditWrittenHashes"/>), so the next checkpoint checks
+/// these rows against them without reading their details back.
+/// </para>
+/// <para>
 /// The two statements are prepared (per pooled connection, once): planning the INSERT from <c>unnest</c> each round
 /// was a seventh of PostgreSQL's CPU in the batched <c>events-publish</c> benchmark (benchmarks/README.md,
 /// "Measured — thirteenth session").
 /// </para>
 /// </summary>
-internal sealed class DecisionChainAppender(RegistryDatabase database)
+internal sealed class DecisionChainAppender(RegistryDatabase database, AuditWrittenHashes writtenHashes)
 {
     public async Task<DecisionAppendResult> AppendAsync(IReadOnlyList<DecisionRow> batch, CancellationToken cancellationToken)
     {
@@ -142,6 +146,9 @@ internal sealed class DecisionChainAppender(RegistryDatabase database)
         }
 
         await transaction.CommitAsync(cancellationToken);
+
+        // Committed: the checkpointer may take these hashes as the ones written (it reads no details back for them).
+        writtenHashes.Record(head + 1, hashes);
         return new DecisionAppendResult(count, batch.Count - count);
     }
 }

@@ -75,7 +75,8 @@ public sealed class AuditCheckpointTests(RegistryHost host, PostgresServer postg
             var stream = $"ANCHORS_{Guid.NewGuid():N}";
             var options = Options.Create(new AuditOptions { CheckpointInterval = TimeSpan.FromMinutes(1), AnchorStream = stream, AnchorSubject = $"anchors.{stream}" });
             await using var connection = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = nats.Url });
-            var checkpoints = new AuditCheckpoints(database, ring, new AuditAnchorStream(connection, options), protection, time, NullLogger<AuditCheckpoints>.Instance);
+            var checkpoints = new AuditCheckpoints(database, ring, new AuditAnchorStream(connection, options), protection, time, NullLogger<AuditCheckpoints>.Instance,
+                new AuditWrittenHashes());
             using var service = new AuditCheckpointService(checkpoints, time, options, new BackgroundWorkHealth(time), new AuditChainHealth(time),
                 NullLogger<AuditCheckpointService>.Instance);
             async Task<long> CountAsync()
@@ -124,7 +125,7 @@ public sealed class AuditCheckpointTests(RegistryHost host, PostgresServer postg
             var protection = DataProtectionProvider.Create(foreignRing, builder => builder.SetApplicationName("fabrix-core-registry"));
             var anchors = host.Factory.Services.GetRequiredService<AuditAnchorStream>();
             var checkpoints = new AuditCheckpoints(database, host.Factory.Services.GetRequiredService<SigningKeyRing>(), anchors, protection,
-                TimeProvider.System, NullLogger<AuditCheckpoints>.Instance);
+                TimeProvider.System, NullLogger<AuditCheckpoints>.Instance, new AuditWrittenHashes());
 
             var result = await new AuditVerifier(database, checkpoints, anchors, TimeProvider.System,
                 host.Factory.Services.GetRequiredService<IOptions<AuditOptions>>()).VerifyAsync(Ct);
