@@ -118,12 +118,13 @@ internal static class EventsPublishBenchmark
 
         output.WriteLine($"end to end at {latencyRate:0} /s ({(arguments.EndToEndRate is null ? "half the maximum end-to-end rate" : "--e2e-rate")}): {latency.Count} delivered, " +
             $"{latency.Refused} refused, p50 {latency.P50:0.00} ms, p99 {latency.P99:0.00} ms, max {latency.Max:0.00} ms " +
-            $"(p99 call to Core.Events' stamp {latency.StampP99:0.00} ms, stamp to handler {latency.DeliverP99:0.00} ms); load {BenchSteps.LoadAverage()}");
+            $"(p99 call to Core.Events' stamp {latency.StampP99:0.00} ms, stamp to handler {latency.DeliverP99:0.00} ms; p99 per second {latency.PerSecond} ms); " +
+            $"load {BenchSteps.LoadAverage()}");
 
         var bareLatency = await BareEndToEndAsync(jetStream, arguments.NatsUrl, latencyRate, arguments, cancellationToken);
         output.WriteLine($"bare end to end at {latencyRate:0} /s (same rate): {bareLatency.Count} delivered, " +
             $"{(bareLatency.Refused == 0 ? string.Empty : $"{bareLatency.Refused} failed, ")}p50 {bareLatency.P50:0.00} ms, p99 {bareLatency.P99:0.00} ms, " +
-            $"max {bareLatency.Max:0.00} ms; load {BenchSteps.LoadAverage()}");
+            $"max {bareLatency.Max:0.00} ms (p99 per second {bareLatency.PerSecond} ms); load {BenchSteps.LoadAverage()}");
 
         var summary = new JsonObject
         {
@@ -307,7 +308,13 @@ internal static class EventsPublishBenchmark
     /// delivery decision and its audit, the subscription stream). <see cref="Refused"/>: publishes refused by Core.Events,
     /// or, for the bare way, JetStream publishes that failed (neither is delivered).
     /// </summary>
-    private sealed record LatencyResult(int Count, double P50, double P99, double Max, long Refused, double StampP99 = 0, double DeliverP99 = 0);
+    private sealed record LatencyResult(int Count, double P50, double P99, double Max, long Refused, double StampP99 = 0, double DeliverP99 = 0)
+    {
+        /// <summary>The p99 of each second of the window (<see cref="PacedLatencyRun.P99PerSecond"/>).</summary>
+        public double[] P99PerSecond { get; init; } = [];
+
+        public string PerSecond => string.Join(" / ", P99PerSecond.Select(p => p.ToString("0.0", CultureInfo.InvariantCulture)));
+    }
 
     private const string MaximumPrefix = "max-";
 
@@ -456,7 +463,7 @@ internal static class EventsPublishBenchmark
         return sorted.Length == 0
             ? new LatencyResult(0, 0, 0, 0, refused)
             : new LatencyResult(sorted.Length, PacedLatencyRun.Percentile(sorted, 0.50), PacedLatencyRun.Percentile(sorted, 0.99), sorted[^1], refused,
-                PacedLatencyRun.Percentile(stampSorted, 0.99), PacedLatencyRun.Percentile(deliverSorted, 0.99));
+                PacedLatencyRun.Percentile(stampSorted, 0.99), PacedLatencyRun.Percentile(deliverSorted, 0.99)) { P99PerSecond = run.P99PerSecond() };
     }
 
     private const string BareConsumer = "bench-bare-e2e";
@@ -532,7 +539,8 @@ internal static class EventsPublishBenchmark
         var sorted = await run.FinishAsync(Interlocked.Read(ref failed), stop, handler, cancellationToken);
         return sorted.Length == 0
             ? new LatencyResult(0, 0, 0, 0, failed)
-            : new LatencyResult(sorted.Length, PacedLatencyRun.Percentile(sorted, 0.50), PacedLatencyRun.Percentile(sorted, 0.99), sorted[^1], failed);
+            : new LatencyResult(sorted.Length, PacedLatencyRun.Percentile(sorted, 0.50), PacedLatencyRun.Percentile(sorted, 0.99), sorted[^1], failed)
+                { P99PerSecond = run.P99PerSecond() };
     }
 
     /// <summary>One paced publish; a refusal (e.g. back-pressure when the machine cannot keep the rate) is counted, not thrown.</summary>

@@ -13,6 +13,7 @@ internal sealed class PacedLatencyRun
 {
     private readonly long[] _starts;
     private readonly List<double> _latencies;
+    private readonly List<(long N, double Latency)> _byPublish;
     private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _settled;
 
@@ -23,6 +24,7 @@ internal sealed class PacedLatencyRun
         Total = WarmupCount + (long)(rate * duration.TotalSeconds);
         _starts = new long[Total];
         _latencies = new List<double>((int)(Total - WarmupCount));
+        _byPublish = new List<(long, double)>((int)(Total - WarmupCount));
     }
 
     public double Rate { get; }
@@ -73,6 +75,7 @@ internal sealed class PacedLatencyRun
             lock (_latencies)
             {
                 _latencies.Add(latency);
+                _byPublish.Add((n, latency));
             }
         }
 
@@ -109,6 +112,21 @@ internal sealed class PacedLatencyRun
         lock (_latencies)
         {
             return [.. _latencies.Order()];
+        }
+    }
+
+    /// <summary>
+    /// The p99 of each second of the measured window (by when the publish was due), in order: whether the run's p99 comes
+    /// from a stall in one second or from every second alike.
+    /// </summary>
+    public double[] P99PerSecond()
+    {
+        lock (_latencies)
+        {
+            return [.. _byPublish
+                .GroupBy(p => (long)((p.N - WarmupCount) / Rate))
+                .OrderBy(g => g.Key)
+                .Select(g => Percentile([.. g.Select(p => p.Latency).Order()], 0.99))];
         }
     }
 
