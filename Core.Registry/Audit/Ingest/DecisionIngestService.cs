@@ -14,7 +14,8 @@ namespace Fabrix.Core.Registry.Audit.Ingest;
 /// Consumes the lanes' decision stream and appends it to the audit chain in batches (issue 9 section 4). Creates the
 /// stream (file storage, work-queue retention, duplicate window) and the durable pull consumer (explicit acks) at
 /// start. Each round takes what is available, up to <see cref="DecisionIngestOptions.BatchSize"/> records (when the
-/// stream is empty it waits for the next one, then takes what arrived meanwhile), appends the batch in one transaction
+/// stream is empty it waits for the next one, then <see cref="DecisionIngestOptions.Linger"/> more, and takes what
+/// arrived meanwhile), appends the batch in one transaction
 /// (<see cref="DecisionChainAppender"/>) and acknowledges the messages only after the commit. A crash before the
 /// commit loses nothing (the records are delivered again after <see cref="DecisionIngestOptions.AckWait"/>); a crash
 /// between commit and acknowledgement doubles nothing (the redelivered records are found by record id and only
@@ -154,6 +155,12 @@ internal sealed partial class DecisionIngestService(
             }
 
             messages.Add(arrived);
+            if (settings.BatchSize > 1 && settings.Linger > TimeSpan.Zero)
+            {
+                // Records trickling in: let the next ones arrive so that they share this round's transaction.
+                await Task.Delay(settings.Linger, timeProvider, cancellationToken);
+            }
+
             if (settings.BatchSize > 1)
             {
                 await foreach (var message in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = settings.BatchSize - 1 }, cancellationToken: cancellationToken))

@@ -7,6 +7,8 @@ using Fabrix.Testing;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 using static Fabrix.Core.Registry.Tests.Audit.AuditTestSupport;
 
 namespace Fabrix.Core.Registry.Tests.Audit.Ingest;
@@ -160,6 +162,51 @@ public sealed class DecisionIngestTests(PostgresServer postgres, NatsServer nats
             "select details->>'bytes' from audit_log where record_id = @id::uuid", ("id", records[0].Id)));
         Assert.Equal("rocket 🚀 and 𝄞", await host.ScalarAsync<string>(
             "select details->'attributes'->>'aa' from audit_log where record_id = @id::uuid", ("id", records[3].Id)));
+    }
+
+    [Fact]
+    public async Task Ingest_RecordsTricklingIn_ShareATransactionWithinTheLinger()
+    {
+        // One record on an idle stream, then four more 100 ms apart: with a 1 s linger they are appended together (at
+        // most two transactions if the machine is slow); without it each is a round, a transaction and a commit of its own.
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var settings = host.Settings();
+        settings["Fabrix:Registry:Audit:Ingest:Linger"] = "00:00:01";
+        await host.Factory.DisposeAsync();
+        host.Start(settings);
+        var records = DecisionRecords.Many(5, "trickle");
+        await host.PublishAsync(records.Take(1), Ct);
+
+        await using var connection = new NatsConnection(new NatsOpts { Url = host.NatsUrl });
+        var js = new NatsJSContext(connection);
+        foreach (var record in records.Skip(1))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), Ct);
+            var ack = await js.PublishAsync($"{host.IngestSubject}.operator", Google.Protobuf.MessageExtensions.ToByteArray(record),
+                opts: new NatsJSPubOpts { MsgId = record.Id }, cancellationToken: Ct);
+            ack.EnsureSuccess();
+        }
+
+        await WaitForLaneRowsAsync(host, records.Count);
+        var transactions = await host.ScalarAsync<long>("select count(distinct xmin::text) from audit_log where lane is not null");
+        Assert.InRange(transactions, 1, 2);
+    }
+
+    [Theory]
+    [InlineData("00:00:00", true)]
+    [InlineData("00:00:00.050", true)]
+    [InlineData("00:00:01", true)]
+    [InlineData("00:00:01.001", false)]
+    [InlineData("-00:00:00.001", false)]
+    public void Linger_OutsideZeroToOneSecond_Refused(string linger, bool valid)
+    {
+        var result = new DecisionIngestOptionsValidator().Validate(null, new DecisionIngestOptions { Linger = TimeSpan.Parse(linger, System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Fabrix:Registry:Audit:Ingest:Linger must be between 00:00:00 and 00:00:01", result.FailureMessage, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
