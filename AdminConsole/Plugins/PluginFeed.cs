@@ -44,16 +44,19 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
     /// <summary>Raised, on a background thread, after every change of <see cref="Plugins"/> or <see cref="Status"/>.</summary>
     public event Action? Changed;
 
-    public PluginFeedStatus Status { get; private set; } = PluginFeedStatus.Connecting;
+    // Status, problem and retry delay change together: readers on other threads see one state or the next, never a mix.
+    private State _state = new(PluginFeedStatus.Connecting, null, TimeSpan.Zero);
+
+    public PluginFeedStatus Status => Volatile.Read(ref _state).Status;
 
     /// <summary>True once a full list was read from the registry.</summary>
     public bool IsLoaded { get; private set; }
 
     /// <summary>Why the stream is being reopened, when <see cref="Status"/> is <see cref="PluginFeedStatus.Reconnecting"/>.</summary>
-    public string? Problem { get; private set; }
+    public string? Problem => Volatile.Read(ref _state).Problem;
 
     /// <summary>When the next connection attempt starts, when reconnecting.</summary>
-    public TimeSpan RetryDelay { get; private set; }
+    public TimeSpan RetryDelay => Volatile.Read(ref _state).RetryDelay;
 
     /// <summary>Every known plugin, ordered by id; an immutable snapshot, safe to enumerate while changes arrive.</summary>
     public IReadOnlyList<PluginSummary> Plugins => Volatile.Read(ref _view);
@@ -229,8 +232,7 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
             }
 
             IsLoaded = true;
-            Status = PluginFeedStatus.Live;
-            Problem = null;
+            Volatile.Write(ref _state, _state with { Status = PluginFeedStatus.Live, Problem = null });
             Publish();
         }
 
@@ -332,9 +334,7 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
     {
         lock (_gate)
         {
-            Status = status;
-            Problem = problem;
-            RetryDelay = retryDelay;
+            Volatile.Write(ref _state, new State(status, problem, retryDelay));
         }
 
         Changed?.Invoke();
@@ -365,4 +365,6 @@ internal sealed partial class PluginFeed(IPluginCatalog catalog, TimeProvider ti
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Plugin change stream interrupted, reconnecting in {Delay}: {Problem}")]
     private static partial void LogStreamInterrupted(ILogger logger, TimeSpan delay, string problem);
+
+    private sealed record State(PluginFeedStatus Status, string? Problem, TimeSpan RetryDelay);
 }
