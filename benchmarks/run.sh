@@ -100,7 +100,7 @@ if needs postgres; then
 fi
 if needs nats; then
   NATSPORT="$(free_port)"
-  nats-server -a 127.0.0.1 -p "$NATSPORT" -js -sd "$WORK/nats" -l "$WORK/nats.log" -P "$WORK/nats-fixed.pid" </dev/null >/dev/null 2>&1 &
+  nats-server -a 127.0.0.1 -p "$NATSPORT" ${FABRIX_BENCH_NATS_MONITOR:+-m "$FABRIX_BENCH_NATS_MONITOR"} -js -sd "$WORK/nats" -l "$WORK/nats.log" -P "$WORK/nats-fixed.pid" </dev/null >/dev/null 2>&1 &
   wait_port "$NATSPORT"
   export FABRIX_BENCH_NATS="nats://127.0.0.1:$NATSPORT"
 fi

@@ -69,11 +69,22 @@ internal static class EventsPublishBenchmark
             ("fabrix-single", _ => token => FabrixSingleAsync(client, publisher, token)),
         };
         var rates = ways.ToDictionary(w => w.Name, _ => new List<double>(), StringComparer.Ordinal);
-        // Where the CPU goes: Core.Events, the registry (it ingests the decision audit into PostgreSQL), nats-server.
+        // Where the CPU goes: Core.Events, the registry (it ingests the decision audit), nats-server, PostgreSQL (the audit
+        // chain's rows) and this process (the callers: NATS.Net for the bare ways, gRPC for Core.Events').
         var natsPidFile = Path.Combine(arguments.WorkFolder, "nats-fixed.pid");
         var natsPid = File.Exists(natsPidFile) && int.TryParse(File.ReadAllText(natsPidFile).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
-        (string Name, int Pid)[] processes = [("events", platform.EventsPid), ("registry", platform.RegistryPid), ("nats", natsPid)];
-        TimeSpan[] Cpu() => [.. processes.Select(p => p.Pid == 0 ? TimeSpan.Zero : ProcessCpu.Of(p.Pid))];
+        await using var database = Npgsql.NpgsqlDataSource.Create(arguments.Connection);
+        var postgres = await PostgresServerCpu.LocateAsync(database, cancellationToken);
+        var benchPid = Environment.ProcessId;
+        (string Name, Func<TimeSpan> Read)[] processes =
+        [
+            ("events", () => ProcessCpu.Of(platform.EventsPid)),
+            ("registry", () => ProcessCpu.Of(platform.RegistryPid)),
+            ("nats", () => natsPid == 0 ? TimeSpan.Zero : ProcessCpu.Of(natsPid)),
+            ("postgres", () => postgres?.Sample() ?? TimeSpan.Zero),
+            ("callers", () => ProcessCpu.Of(benchPid)),
+        ];
+        TimeSpan[] Cpu() => [.. processes.Select(p => p.Read())];
         if (arguments.Warmup > TimeSpan.Zero)
         {
             foreach (var (name, step) in ways)
@@ -110,7 +121,7 @@ internal static class EventsPublishBenchmark
         output.WriteLine($"end to end, unpaced: {maximum.Published:0} published /s, {maximum.Delivered:0} delivered /s ({arguments.Concurrency} callers of single publishes, " +
             $"one subscriber); load {BenchSteps.LoadAverage()}");
         var latencyRate = arguments.EndToEndRate ?? Math.Max(1, maximum.Delivered / 2);
-        var latency = await EndToEndAsync(client, publisher, subscriber, latencyRate, arguments, cancellationToken);
+        var latency = await EndToEndAsync(client, publisher, subscriber, latencyRate, arguments, processes, cancellationToken);
         if (latency.Count == 0)
         {
             throw new InvalidOperationException("No event of the latency run reached the subscriber (see events.log in the work folder; KEEP_WORK=1 keeps it).");
@@ -118,13 +129,14 @@ internal static class EventsPublishBenchmark
 
         output.WriteLine($"end to end at {latencyRate:0} /s ({(arguments.EndToEndRate is null ? "half the maximum end-to-end rate" : "--e2e-rate")}): {latency.Count} delivered, " +
             $"{latency.Refused} refused, p50 {latency.P50:0.00} ms, p99 {latency.P99:0.00} ms, max {latency.Max:0.00} ms " +
-            $"(p99 call to Core.Events' stamp {latency.StampP99:0.00} ms, stamp to handler {latency.DeliverP99:0.00} ms; p99 per second {latency.PerSecond} ms); " +
+            $"(p99 call to Core.Events' stamp {latency.StampP99:0.00} ms, stamp to handler {latency.DeliverP99:0.00} ms; p99 per second {latency.PerSecond} ms; " +
+            $"CPU ms per second: {latency.CpuPerSecond}); " +
             $"load {BenchSteps.LoadAverage()}");
 
-        var bareLatency = await BareEndToEndAsync(jetStream, arguments.NatsUrl, latencyRate, arguments, cancellationToken);
+        var bareLatency = await BareEndToEndAsync(jetStream, arguments.NatsUrl, latencyRate, arguments, processes, cancellationToken);
         output.WriteLine($"bare end to end at {latencyRate:0} /s (same rate): {bareLatency.Count} delivered, " +
             $"{(bareLatency.Refused == 0 ? string.Empty : $"{bareLatency.Refused} failed, ")}p50 {bareLatency.P50:0.00} ms, p99 {bareLatency.P99:0.00} ms, " +
-            $"max {bareLatency.Max:0.00} ms (p99 per second {bareLatency.PerSecond} ms); load {BenchSteps.LoadAverage()}");
+            $"max {bareLatency.Max:0.00} ms (p99 per second {bareLatency.PerSecond} ms; CPU ms per second: {bareLatency.CpuPerSecond}); load {BenchSteps.LoadAverage()}");
 
         var summary = new JsonObject
         {
@@ -314,6 +326,9 @@ internal static class EventsPublishBenchmark
         public double[] P99PerSecond { get; init; } = [];
 
         public string PerSecond => string.Join(" / ", P99PerSecond.Select(p => p.ToString("0.0", CultureInfo.InvariantCulture)));
+
+        /// <summary>The CPU each process used in each second of the window (<see cref="PacedLatencyRun.CpuPerSecond"/>).</summary>
+        public string CpuPerSecond { get; init; } = string.Empty;
     }
 
     private const string MaximumPrefix = "max-";
@@ -401,9 +416,9 @@ internal static class EventsPublishBenchmark
     /// <c>Publish</c> call to the delivery's arrival in the handler (one process, one monotonic clock).
     /// </summary>
     private static async Task<LatencyResult> EndToEndAsync(EventsClient client, Metadata publisher, Metadata subscriber, double rate, EventsBenchArguments arguments,
-        CancellationToken cancellationToken)
+        (string Name, Func<TimeSpan> Read)[] processes, CancellationToken cancellationToken)
     {
-        var run = new PacedLatencyRun(rate, arguments.Warmup, arguments.Duration);
+        var run = new PacedLatencyRun(rate, arguments.Warmup, arguments.Duration, processes);
         var wallStarts = new long[run.Total];
         var stamped = new List<double>((int)run.Total);
         var delivered = new List<double>((int)run.Total);
@@ -463,7 +478,7 @@ internal static class EventsPublishBenchmark
         return sorted.Length == 0
             ? new LatencyResult(0, 0, 0, 0, refused)
             : new LatencyResult(sorted.Length, PacedLatencyRun.Percentile(sorted, 0.50), PacedLatencyRun.Percentile(sorted, 0.99), sorted[^1], refused,
-                PacedLatencyRun.Percentile(stampSorted, 0.99), PacedLatencyRun.Percentile(deliverSorted, 0.99)) { P99PerSecond = run.P99PerSecond() };
+                PacedLatencyRun.Percentile(stampSorted, 0.99), PacedLatencyRun.Percentile(deliverSorted, 0.99)) { P99PerSecond = run.P99PerSecond(), CpuPerSecond = run.CpuPerSecond() };
     }
 
     private const string BareConsumer = "bench-bare-e2e";
@@ -478,9 +493,9 @@ internal static class EventsPublishBenchmark
     /// nats-server and NATS.Net alone give at that rate on this machine right now.
     /// </summary>
     private static async Task<LatencyResult> BareEndToEndAsync(NatsJSContext jetStream, string natsUrl, double rate, EventsBenchArguments arguments,
-        CancellationToken cancellationToken)
+        (string Name, Func<TimeSpan> Read)[] processes, CancellationToken cancellationToken)
     {
-        var run = new PacedLatencyRun(rate, arguments.Warmup, arguments.Duration);
+        var run = new PacedLatencyRun(rate, arguments.Warmup, arguments.Duration, processes);
         await using var subscriberConnection = new NatsConnection(NatsOpts.Default with { Url = natsUrl, Name = "bench-bare-subscriber" });
         // Core.Events' DeliveryOptions defaults: AckWait 30 s, MaxDeliveries 5 (+ the first), MaxInFlight 256, which
         // SubscriptionPump also pulls at a time (Core.Events/Delivery/SubscriptionConsumers.cs, SubscriptionPump.cs).
@@ -540,7 +555,7 @@ internal static class EventsPublishBenchmark
         return sorted.Length == 0
             ? new LatencyResult(0, 0, 0, 0, failed)
             : new LatencyResult(sorted.Length, PacedLatencyRun.Percentile(sorted, 0.50), PacedLatencyRun.Percentile(sorted, 0.99), sorted[^1], failed)
-                { P99PerSecond = run.P99PerSecond() };
+                { P99PerSecond = run.P99PerSecond(), CpuPerSecond = run.CpuPerSecond() };
     }
 
     /// <summary>One paced publish; a refusal (e.g. back-pressure when the machine cannot keep the rate) is counted, not thrown.</summary>

@@ -15,10 +15,20 @@ internal sealed class PacedLatencyRun
     private readonly List<double> _latencies;
     private readonly List<(long N, double Latency)> _byPublish;
     private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly (string Name, Func<TimeSpan> Read)[] _processes;
+    private readonly List<TimeSpan[]> _cpuSamples = [];
     private long _settled;
 
-    public PacedLatencyRun(double rate, TimeSpan warmup, TimeSpan duration)
+    /// <param name="rate">Publishes started per second.</param>
+    /// <param name="warmup">The warm-up before the measured window.</param>
+    /// <param name="duration">The measured window.</param>
+    /// <param name="processes">
+    /// Processes whose CPU time is read at each second of the measured window (<see cref="CpuPerSecond"/>): whether a
+    /// second with a stall is one in which some process was busy.
+    /// </param>
+    public PacedLatencyRun(double rate, TimeSpan warmup, TimeSpan duration, (string Name, Func<TimeSpan> Read)[]? processes = null)
     {
+        _processes = processes ?? [];
         Rate = rate;
         WarmupCount = (long)(rate * warmup.TotalSeconds);
         Total = WarmupCount + (long)(rate * duration.TotalSeconds);
@@ -47,9 +57,16 @@ internal sealed class PacedLatencyRun
         var inFlight = new List<Task>((int)Total);
         var watch = Stopwatch.StartNew();
         long next = 0;
+        long second = -1;
         while (next < Total)
         {
             var due = Math.Min(Total, (long)(watch.Elapsed.TotalSeconds * Rate) + 1);
+            if (_processes.Length > 0 && due > WarmupCount && (long)((due - 1 - WarmupCount) / Rate) > second)
+            {
+                second = (long)((due - 1 - WarmupCount) / Rate);
+                _cpuSamples.Add([.. _processes.Select(p => p.Read())]);
+            }
+
             for (; next < due; next++)
             {
                 Volatile.Write(ref _starts[next], Stopwatch.GetTimestamp());
@@ -59,8 +76,20 @@ internal sealed class PacedLatencyRun
             await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken);
         }
 
+        if (_processes.Length > 0)
+        {
+            _cpuSamples.Add([.. _processes.Select(p => p.Read())]);
+        }
+
         await Task.WhenAll(inFlight);
     }
+
+    /// <summary>
+    /// The CPU time (ms) each of the processes given at construction used in each second of the measured window, as
+    /// "name a / b / c ..." parts (empty without processes).
+    /// </summary>
+    public string CpuPerSecond() => string.Join(", ", _processes.Select((p, k) =>
+        $"{p.Name} " + string.Join(" / ", _cpuSamples.Zip(_cpuSamples.Skip(1), (a, b) => $"{(b[k] - a[k]).TotalMilliseconds:0}"))));
 
     /// <summary>
     /// Records the first arrival of publish <paramref name="n"/> at <paramref name="arrived"/> (a
