@@ -112,9 +112,21 @@ internal sealed partial class AuditCheckpoints(
 
     public async Task<CheckpointAttempt> WriteIfMovedAsync(CancellationToken cancellationToken)
     {
+        // The signing key, and the audit row that creating one appends, are committed BEFORE the checkpoint's
+        // transaction: the anchor published below outlives a commit lost right after the publish (a crash), and the
+        // next attempt restores that checkpoint from the stream only if the key it names and every row it covers are in
+        // the database. Created inside this transaction, both went with the lost commit, and every later attempt
+        // refused for good ("names signing key ..., which the registry does not have").
+        await using (var keyTransaction = await database.BeginAsync(cancellationToken))
+        {
+            await keyRing.GetActiveAsync(keyTransaction, cancellationToken);
+            await keyTransaction.CommitAsync(cancellationToken);
+        }
+
         await using var transaction = await database.BeginAsync(cancellationToken);
 
-        // One writer at a time across instances; the key is fetched first because creating one appends an audit row.
+        // One writer at a time across instances. The key is read first: in the rare case that it changed and cannot be
+        // decrypted since the commit above, replacing it appends an audit row, which the head read below then includes.
         await transaction.LockAsync(LockKey, cancellationToken);
         var key = await keyRing.GetActiveAsync(transaction, cancellationToken);
 

@@ -289,3 +289,42 @@ internal sealed class CollectingLoggerProvider : Microsoft.Extensions.Logging.IL
             Func<TState, Exception?, string> formatter) => entries.Enqueue((logLevel, eventId, formatter(state, exception)));
     }
 }
+
+/// <summary>
+/// A checkpoint attempt that finds no active signing key creates one (and audits it). A crash after the anchor was
+/// published but before the database commit must leave an anchor the next attempt can restore: the key it names and the
+/// rows it covers have to be committed before the publish, or every later attempt refuses for good.
+/// </summary>
+public sealed class AuditCheckpointKeyTests(PostgresServer postgres, NatsServer nats)
+{
+    [Fact]
+    public async Task Checkpoint_CommitLostAfterPublishWithANewSigningKey_RestoredFromTheAnchorNextTime()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var checkpoints = host.Factory.Services.GetRequiredService<AuditCheckpoints>();
+        await host.InstallManyAsync(2, "key");
+        var first = await host.WriteCheckpointAsync();
+        // No active key (the next attempt creates one), and a crash between the publish and the commit: the checkpoint's
+        // insert fails after the anchor was published.
+        await host.TamperAsync("""
+            update signing_keys set retired_at = now() where retired_at is null;
+            create function crash_before_commit() returns trigger language plpgsql as $$
+            begin raise exception 'crash before the commit'; end $$;
+            create trigger crash_before_commit before insert on audit_checkpoints for each row execute function crash_before_commit();
+            """);
+        await host.InstallManyAsync(1, "key");
+
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => checkpoints.WriteIfMovedAsync(Ct));
+        await host.TamperAsync("drop trigger crash_before_commit on audit_checkpoints; drop function crash_before_commit()");
+        var attempt = await checkpoints.WriteIfMovedAsync(Ct);
+        var head = await host.HeadAsync();
+        var result = await host.VerifyAsync();
+
+        Assert.Null(attempt.Problem);
+        Assert.Equal(CheckpointOutcome.Unchanged, attempt.Outcome);
+        Assert.Equal(first.Number + 1, attempt.Checkpoint!.Number);
+        Assert.Equal(head, attempt.Checkpoint.Sequence);
+        Assert.True(result.Intact, result.Problem);
+        Assert.Equal(2L, await host.ScalarAsync<long>("select count(*) from signing_keys"));
+    }
+}
