@@ -31,6 +31,16 @@ internal sealed class RegistryTransaction : IAsyncDisposable
         return new NpgsqlCommand(sql, _connection, transaction);
     }
 
+    /// <summary>
+    /// Starts a binary <c>COPY ... FROM STDIN</c> inside this transaction (rows written through it commit or roll back
+    /// with the transaction; row triggers and constraints run as for an INSERT).
+    /// </summary>
+    public Task<NpgsqlBinaryImporter> BeginBinaryImportAsync(string copyFromCommand, CancellationToken cancellationToken)
+    {
+        _ = _transaction ?? throw new InvalidOperationException("The transaction has already completed.");
+        return _connection.BeginBinaryImportAsync(copyFromCommand, cancellationToken);
+    }
+
     /// <summary>Serializes work on one key (for example one plugin id) until this transaction ends.</summary>
     public async Task LockAsync(string key, CancellationToken cancellationToken)
     {

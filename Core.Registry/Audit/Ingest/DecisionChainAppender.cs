@@ -1,5 +1,4 @@
 using Fabrix.Core.Registry.Persistence;
-using Npgsql;
 using NpgsqlTypes;
 
 namespace Fabrix.Core.Registry.Audit.Ingest;
@@ -11,7 +10,7 @@ internal sealed record DecisionAppendResult(int Appended, int Duplicates);
 /// Appends a batch of lane decisions to the audit hash chain in ONE transaction (issue 9 section 4): the chain lock
 /// (<see cref="AuditChain.LockKey"/>, as <see cref="AuditLog.AppendAsync"/> takes it), then in one round trip the head
 /// and the batch's record ids the chain already holds; then every new row chained in order (sequence head + 1, + 2,
-/// ..., each naming the previous hash) in one multi-row INSERT, and one commit. Under the lock nobody else appends, so a
+/// ..., each naming the previous hash) in one binary COPY, and one commit. Under the lock nobody else appends, so a
 /// record found absent cannot appear before the commit; the unique index on <c>record_id</c> (migration 0011) stops a
 /// double append even so.
 /// <para>
@@ -30,9 +29,9 @@ internal sealed record DecisionAppendResult(int Appended, int Duplicates);
 /// these rows against them without reading their details back.
 /// </para>
 /// <para>
-/// The two statements are prepared (per pooled connection, once): planning the INSERT from <c>unnest</c> each round
-/// was a seventh of PostgreSQL's CPU in the batched <c>events-publish</c> benchmark (benchmarks/README.md,
-/// "Measured — thirteenth session").
+/// The read statement is prepared (per pooled connection, once): planning the statements each round was a seventh of
+/// PostgreSQL's CPU in the batched <c>events-publish</c> benchmark (benchmarks/README.md, "Measured — thirteenth
+/// session"); a COPY is not planned.
 /// </para>
 /// </summary>
 internal sealed class DecisionChainAppender(RegistryDatabase database, AuditWrittenHashes writtenHashes)
@@ -89,60 +88,46 @@ internal sealed class DecisionChainAppender(RegistryDatabase database, AuditWrit
             return new DecisionAppendResult(0, batch.Count);
         }
 
-        var ids = new long[count];
-        var ats = new DateTimeOffset[count];
-        var actors = new string[count];
-        var actions = new string[count];
-        var targets = new string[count];
-        var outcomes = new string[count];
-        var reasons = new string[count];
-        var correlations = new string[count];
-        var storedDetails = new string[count];
-        var prevHashes = new string[count];
+        // The new rows go in by binary COPY, chained in order: PostgreSQL takes each row as it comes (row triggers and
+        // constraints as for an INSERT), without the parameter arrays, the unnest and its materialised result that a
+        // multi-row INSERT from arrays costs it (benchmarks/README.md, "Measured — sixteenth session").
         var hashes = new string[count];
         var next = 0;
-        for (var i = 0; i < unique.Count; i++)
+        await using (var copy = await transaction.BeginBinaryImportAsync(
+            "copy audit_log (id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash, hash) from stdin (format binary)",
+            cancellationToken))
         {
-            var row = unique[i];
-            if (present.Contains(row.RecordId))
+            for (var i = 0; i < unique.Count; i++)
             {
-                continue;
+                var row = unique[i];
+                if (present.Contains(row.RecordId))
+                {
+                    continue;
+                }
+
+                var entry = row.Entry;
+                var sequence = head + next + 1;
+                var outcome = AuditLog.OutcomeText(entry.Outcome);
+                var hash = AuditChain.HashCanonicalDetails(new AuditChainRow(sequence, row.At, entry.Actor, entry.Action, entry.Target, outcome, entry.Reason,
+                    entry.CorrelationId, row.DetailsJson, prevHash));
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(sequence, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(row.At, NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.WriteAsync(entry.Actor, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(entry.Action, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(entry.Target, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(outcome, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(entry.Reason, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(entry.CorrelationId, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(row.DetailsJson, NpgsqlDbType.Jsonb, cancellationToken);
+                await copy.WriteAsync(prevHash, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(hash, NpgsqlDbType.Text, cancellationToken);
+                hashes[next] = hash;
+                prevHash = hash;
+                next++;
             }
 
-            var entry = row.Entry;
-            var details = row.DetailsJson;
-            var sequence = head + next + 1;
-            var outcome = AuditLog.OutcomeText(entry.Outcome);
-            var hash = AuditChain.HashCanonicalDetails(new AuditChainRow(sequence, row.At, entry.Actor, entry.Action, entry.Target, outcome, entry.Reason,
-                entry.CorrelationId, details, prevHash));
-            (ids[next], ats[next], actors[next], actions[next], targets[next], outcomes[next], reasons[next], correlations[next]) =
-                (sequence, row.At, entry.Actor, entry.Action, entry.Target, outcome, entry.Reason, entry.CorrelationId);
-            (storedDetails[next], prevHashes[next], hashes[next]) = (details, prevHash, hash);
-            prevHash = hash;
-            next++;
-        }
-
-        await using (var insert = transaction.CreateCommand("""
-            insert into audit_log (id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash, hash)
-            select id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash, hash
-            from unnest(@ids, @ats, @actors, @actions, @targets, @outcomes, @reasons, @correlations, @details, @prev_hashes, @hashes)
-                with ordinality as r (id, at, actor, action, target, outcome, reason, correlation_id, details, prev_hash, hash, n)
-            order by n
-            """))
-        {
-            insert.Parameters.AddWithValue("ids", ids);
-            insert.Parameters.Add(new NpgsqlParameter("ats", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ats });
-            insert.Parameters.AddWithValue("actors", actors);
-            insert.Parameters.AddWithValue("actions", actions);
-            insert.Parameters.AddWithValue("targets", targets);
-            insert.Parameters.AddWithValue("outcomes", outcomes);
-            insert.Parameters.AddWithValue("reasons", reasons);
-            insert.Parameters.AddWithValue("correlations", correlations);
-            insert.Parameters.Add(new NpgsqlParameter("details", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = storedDetails });
-            insert.Parameters.AddWithValue("prev_hashes", prevHashes);
-            insert.Parameters.AddWithValue("hashes", hashes);
-            await insert.PrepareAsync(cancellationToken);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            await copy.CompleteAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -251,6 +251,27 @@ public sealed class DecisionIngestTests(PostgresServer postgres, NatsServer nats
     }
 
     [Fact]
+    public async Task Append_ARowPostgresRefuses_NothingOfTheBatchAppendedOrRemembered()
+    {
+        await using var host = await StartIsolatedAsync(postgres, nats);
+        var appender = host.Factory.Services.GetRequiredService<DecisionChainAppender>();
+        var written = host.Factory.Services.GetRequiredService<Fabrix.Core.Registry.Audit.AuditWrittenHashes>();
+        var head = await host.ScalarAsync<long>("select coalesce(max(id), 0) from audit_log");
+        var (first, last) = (Row(DecisionRecords.New("atomic")), Row(DecisionRecords.New("atomic")));
+        // Details PostgreSQL cannot take as jsonb, between two good rows: the whole batch goes or none of it.
+        var refused = Row(DecisionRecords.New("atomic")) with { DetailsJson = """{"record_id": """ };
+
+        var error = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => appender.AppendAsync([first, refused, last], Ct));
+
+        Assert.Equal("22P02", error.SqlState);
+        Assert.Equal(0L, await host.ScalarAsync<long>("select count(*) from audit_log where actor = 'plugin:atomic'"));
+        Assert.False(written.TryCheck(head + 1, new string('0', 64), out _));
+        var again = await appender.AppendAsync([first, last], Ct);
+        Assert.Equal((2, 0), (again.Appended, again.Duplicates));
+        Assert.True((await host.VerifyAsync()).Intact);
+    }
+
+    [Fact]
     public async Task Insert_SecondRowWithSameRecordId_RefusedByUniqueIndex()
     {
         await using var host = await StartIsolatedAsync(postgres, nats);
