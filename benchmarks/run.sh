@@ -10,6 +10,8 @@
 #   benchmarks/run.sh audit-ingest --duration 30s --chaos 30s
 #
 # Environment: KEEP_WORK=1 keeps the temporary folder (logs of PostgreSQL, nats-server, the registry).
+#   FABRIX_BENCH_NATS_MONITOR=PORT opens nats-server's monitoring endpoint (/varz, /connz) on that port;
+#   FABRIX_BENCH_NATS_PROFILE=PORT its Go profiler (/debug/pprof; read a CPU profile with benchmarks/tools/pprof-top.py).
 set -euo pipefail
 
 # One line per benchmark: NAME | project | what it needs | arguments that come first.
@@ -100,7 +102,7 @@ if needs postgres; then
 fi
 if needs nats; then
   NATSPORT="$(free_port)"
-  nats-server -a 127.0.0.1 -p "$NATSPORT" ${FABRIX_BENCH_NATS_MONITOR:+-m "$FABRIX_BENCH_NATS_MONITOR"} -js -sd "$WORK/nats" -l "$WORK/nats.log" -P "$WORK/nats-fixed.pid" </dev/null >/dev/null 2>&1 &
+  nats-server -a 127.0.0.1 -p "$NATSPORT" ${FABRIX_BENCH_NATS_PROFILE:+--profile "$FABRIX_BENCH_NATS_PROFILE"} ${FABRIX_BENCH_NATS_MONITOR:+-m "$FABRIX_BENCH_NATS_MONITOR"} -js -sd "$WORK/nats" -l "$WORK/nats.log" -P "$WORK/nats-fixed.pid" </dev/null >/dev/null 2>&1 &
   wait_port "$NATSPORT"
   export FABRIX_BENCH_NATS="nats://127.0.0.1:$NATSPORT"
 fi
