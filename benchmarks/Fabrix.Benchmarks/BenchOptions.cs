@@ -83,6 +83,23 @@ internal sealed class BenchOptions
         return value;
     }
 
+    /// <summary>One of <paramref name="allowed"/> (ordinal), or <paramref name="fallback"/>; anything else is a problem.</summary>
+    public string Choice(string name, string fallback, params string[] allowed)
+    {
+        if (Given(name) is not { } value)
+        {
+            return fallback;
+        }
+
+        if (Array.IndexOf(allowed, value) >= 0)
+        {
+            return value;
+        }
+
+        _problems.Add($"{name} must be one of {string.Join(", ", allowed)} (was '{value}').");
+        return fallback;
+    }
+
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/>.</summary>
     public int Int(string name, int fallback, int min, int max) => (int)Long(name, fallback, min, max);
 

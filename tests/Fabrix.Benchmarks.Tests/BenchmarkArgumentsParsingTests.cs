@@ -101,6 +101,33 @@ public sealed class BenchmarkArgumentsParsingTests : IDisposable
     }
 
     [Theory]
+    [InlineData(new string[0], false, true)]
+    [InlineData(new[] { "--latency", "first" }, true, true)]
+    [InlineData(new[] { "--latency", "last", "--pacer", "pool" }, false, false)]
+    [InlineData(new[] { "--pacer", "thread" }, false, true)]
+    public void EventsTryParse_PublishLatencyOrderAndPacer_LastOnAThreadUnlessGiven(string[] extra, bool first, bool thread)
+    {
+        var parsed = EventsBenchArguments.TryParse(
+            ["events-publish", "--connection", "Host=db", "--nats", "nats://n", "--registry", _dll, "--events", _dll, "--work", _work, .. extra], out var arguments, out var error);
+
+        Assert.True(parsed, error);
+        Assert.Equal(first, arguments.LatencyFirst);
+        Assert.Equal(thread, arguments.PacerThread);
+    }
+
+    [Theory]
+    [InlineData("--latency", "middle", "--latency must be one of last, first (was 'middle').")]
+    [InlineData("--pacer", "timer", "--pacer must be one of thread, pool (was 'timer').")]
+    public void EventsTryParse_PublishBadChoice_RefusedNamingTheChoices(string option, string value, string expected)
+    {
+        var parsed = EventsBenchArguments.TryParse(
+            ["events-publish", "--connection", "Host=db", "--nats", "nats://n", "--registry", _dll, "--events", _dll, "--work", _work, option, value], out _, out var error);
+
+        Assert.False(parsed);
+        Assert.Equal(expected, error);
+    }
+
+    [Theory]
     [InlineData("0")]
     [InlineData("fast")]
     public void EventsTryParse_PublishBadEndToEndRate_RefusedNamingTheOption(string value)

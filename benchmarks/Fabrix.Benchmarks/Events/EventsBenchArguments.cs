@@ -23,12 +23,15 @@ internal sealed record EventsBenchArguments(
     int Count,
     int WarmupCount,
     double? EndToEndRate,
-    TimeSpan Idle)
+    TimeSpan Idle,
+    bool LatencyFirst = false,
+    bool PacerThread = true)
 {
     public const string Usage = """
         usage: Fabrix.Benchmarks events-publish|events-faults|webhooks --registry <Fabrix.Core.Registry.dll> --events <Fabrix.Core.Events.dll>
                                  --work <folder> [--connection <npgsql>] [--nats <url>] [--nats-server <path>]
                                  events-publish: [--duration 5s] [--warmup 10s] [--rounds 2] [--concurrency 16] [--batch 50] [--e2e-rate N]
+                                                 [--latency last|first] [--pacer thread|pool]
                                  events-faults:  [--duration 20s] [--concurrency 4]
                                  webhooks:       [--count 20000] [--rounds 2] [--warmup-count 60000] [--idle 2s]
           --registry     the registry, built in Release; started as its own process on a fresh database
@@ -46,6 +49,12 @@ internal sealed record EventsBenchArguments(
           --batch        events per PublishBatch call, and per group of concurrent bare publishes
           --e2e-rate     publishes per second of the latency run (events-publish); default half the maximum end-to-end rate,
                          measured first with the same callers publishing unpaced while the subscriber receives
+          --latency      when the latency runs are measured (events-publish): last (default), right after the throughput
+                         rounds, when nats-server still holds their message ids in its duplicate windows (about 1.5
+                         million, a 300 MB heap it collects in cycles of 200-450 ms); or first, before them (less warm)
+          --pacer        what paces the latency runs' publishes (events-publish): thread (default), a thread of its own
+                         checking every millisecond; or pool, Task.Delay on the thread pool (late when the pool is busy,
+                         which turns into bursts of publishes)
           --count        deliveries per way and round (webhooks); fewer than about 20,000 last too short to measure here
           --warmup-count deliveries through each way before the first round, not measured (webhooks; 0 for none): a
                          freshly started Core.Events spends about half its CPU in the JIT for the first thousands
@@ -75,7 +84,9 @@ internal sealed record EventsBenchArguments(
             options.Int("--count", 20_000, 1, 1_000_000),
             options.Int("--warmup-count", 60_000, 0, 1_000_000),
             options.OptionalInt("--e2e-rate", 1, 1_000_000),
-            options.Duration("--idle", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)));
+            options.Duration("--idle", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
+            options.Choice("--latency", "last", "last", "first") == "first",
+            options.Choice("--pacer", "thread", "thread", "pool") == "thread");
         return options.Succeeded(out error);
     }
 }

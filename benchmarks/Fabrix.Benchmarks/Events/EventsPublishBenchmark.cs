@@ -23,11 +23,11 @@ namespace Fabrix.Benchmarks.Events;
 /// publishes of the same envelope bytes with the same <c>Nats-Msg-Id</c> handling, to a stream configured like
 /// Core.Events' own (file storage, duplicate window), with the same concurrency in the same run. Batched
 /// (<c>PublishBatch</c> of <c>--batch</c> events against <c>--batch</c> concurrent bare publishes awaited together) and
-/// unbatched (one event per call against one publish at a time per caller). Then the end-to-end latency from the
-/// <c>Publish</c> call to a real subscriber's handler over the <c>Subscribe</c> stream, at half the maximum end-to-end
-/// rate measured just before (unpaced publishing with the subscriber attached), or at <c>--e2e-rate</c>; right after it,
-/// the same latency run over bare JetStream (publish to a pull consumer's handler in this process) at the same rate: the
-/// machine's own floor for that rate in the same run.
+/// unbatched (one event per call against one publish at a time per caller). Before those rounds (or after them, with
+/// <c>--latency last</c>), the end-to-end latency from the <c>Publish</c> call to a real subscriber's handler over the
+/// <c>Subscribe</c> stream, at half the maximum end-to-end rate measured just before (unpaced publishing with the
+/// subscriber attached), or at <c>--e2e-rate</c>; right after it, the same latency run over bare JetStream (publish to a
+/// pull consumer's handler in this process) at the same rate: the machine's own floor for that rate in the same run.
 /// </summary>
 internal static class EventsPublishBenchmark
 {
@@ -60,7 +60,7 @@ internal static class EventsPublishBenchmark
         }, cancellationToken);
 
         output.WriteLine($"{Environment.ProcessorCount} cores, load average {BenchSteps.LoadAverage()}; concurrency {arguments.Concurrency}, batch {arguments.Batch}, " +
-            $"{arguments.Rounds} round(s) of {arguments.Duration.TotalSeconds:0.#} s per way");
+            $"{arguments.Rounds} round(s) of {arguments.Duration.TotalSeconds:0.#} s per way; latency runs {(arguments.LatencyFirst ? "first" : "last")}, paced {(arguments.PacerThread ? "on a thread" : "on the thread pool")}");
         var ways = new (string Name, Func<int, Func<CancellationToken, Task<(int Stored, string? Error)>>> Step)[]
         {
             ("bare-batch", _ => token => BareAsync(jetStream, arguments.Batch, token)),
@@ -85,6 +85,39 @@ internal static class EventsPublishBenchmark
             ("callers", () => ProcessCpu.Of(benchPid)),
         ];
         TimeSpan[] Cpu() => [.. processes.Select(p => p.Read())];
+        // The latency runs (the end-to-end maximum, then the paced Core.Events and bare runs at half of it): after the
+        // throughput rounds by default, when nats-server still holds those rounds' message ids in its two-minute duplicate
+        // windows (about 1.5 million: a heap of ~300 MB whose Go GC cycles take 200-450 ms and more than a core;
+        // benchmarks/README.md, "Measured — seventeenth session"); before them with --latency first (without that heap,
+        // and with the services less warm).
+        async Task<(double Maximum, double Rate, LatencyResult Latency, LatencyResult Bare)> LatencyAsync()
+        {
+            var subscriber = EventsBenchPlatform.Bearer(platform.Tokens[Subscriber]);
+            var maximum = await EndToEndMaximumAsync(client, publisher, subscriber, arguments, cancellationToken);
+            output.WriteLine($"end to end, unpaced: {maximum.Published:0} published /s, {maximum.Delivered:0} delivered /s ({arguments.Concurrency} callers of single publishes, " +
+                $"one subscriber); load {BenchSteps.LoadAverage()}");
+            var latencyRate = arguments.EndToEndRate ?? Math.Max(1, maximum.Delivered / 2);
+            var latency = await EndToEndAsync(client, publisher, subscriber, latencyRate, arguments, processes, cancellationToken);
+            if (latency.Count == 0)
+            {
+                throw new InvalidOperationException("No event of the latency run reached the subscriber (see events.log in the work folder; KEEP_WORK=1 keeps it).");
+            }
+
+            output.WriteLine($"end to end at {latencyRate:0} /s ({(arguments.EndToEndRate is null ? "half the maximum end-to-end rate" : "--e2e-rate")}): {latency.Count} delivered, " +
+                $"{latency.Refused} refused, p50 {latency.P50:0.00} ms, p99 {latency.P99:0.00} ms, max {latency.Max:0.00} ms " +
+                $"(p99 call to Core.Events' stamp {latency.StampP99:0.00} ms, stamp to handler {latency.DeliverP99:0.00} ms; p99 per second {latency.PerSecond} ms; " +
+                $"CPU ms per second: {latency.CpuPerSecond}; pacer {latency.Pacer}); " +
+                $"load {BenchSteps.LoadAverage()}");
+
+            var bareLatency = await BareEndToEndAsync(jetStream, arguments.NatsUrl, latencyRate, arguments, processes, cancellationToken);
+            output.WriteLine($"bare end to end at {latencyRate:0} /s (same rate): {bareLatency.Count} delivered, " +
+                $"{(bareLatency.Refused == 0 ? string.Empty : $"{bareLatency.Refused} failed, ")}p50 {bareLatency.P50:0.00} ms, p99 {bareLatency.P99:0.00} ms, " +
+                $"max {bareLatency.Max:0.00} ms (p99 per second {bareLatency.PerSecond} ms; CPU ms per second: {bareLatency.CpuPerSecond}; pacer {bareLatency.Pacer}); load {BenchSteps.LoadAverage()}");
+
+            return (maximum.Delivered, latencyRate, latency, bareLatency);
+        }
+
+        var measured = arguments.LatencyFirst ? await LatencyAsync() : default;
         if (arguments.Warmup > TimeSpan.Zero)
         {
             foreach (var (name, step) in ways)
@@ -115,28 +148,12 @@ internal static class EventsPublishBenchmark
         var fabrixSingle = rates["fabrix-single"].Average();
         output.WriteLine($"batched ({arguments.Batch}):  bare {bare:0} /s, Core.Events {fabrix:0} /s, ratio {fabrix / bare:0.00}");
         output.WriteLine($"unbatched:      bare {bareSingle:0} /s, Core.Events {fabrixSingle:0} /s, ratio {fabrixSingle / bareSingle:0.00}");
-
-        var subscriber = EventsBenchPlatform.Bearer(platform.Tokens[Subscriber]);
-        var maximum = await EndToEndMaximumAsync(client, publisher, subscriber, arguments, cancellationToken);
-        output.WriteLine($"end to end, unpaced: {maximum.Published:0} published /s, {maximum.Delivered:0} delivered /s ({arguments.Concurrency} callers of single publishes, " +
-            $"one subscriber); load {BenchSteps.LoadAverage()}");
-        var latencyRate = arguments.EndToEndRate ?? Math.Max(1, maximum.Delivered / 2);
-        var latency = await EndToEndAsync(client, publisher, subscriber, latencyRate, arguments, processes, cancellationToken);
-        if (latency.Count == 0)
+        if (!arguments.LatencyFirst)
         {
-            throw new InvalidOperationException("No event of the latency run reached the subscriber (see events.log in the work folder; KEEP_WORK=1 keeps it).");
+            measured = await LatencyAsync();
         }
 
-        output.WriteLine($"end to end at {latencyRate:0} /s ({(arguments.EndToEndRate is null ? "half the maximum end-to-end rate" : "--e2e-rate")}): {latency.Count} delivered, " +
-            $"{latency.Refused} refused, p50 {latency.P50:0.00} ms, p99 {latency.P99:0.00} ms, max {latency.Max:0.00} ms " +
-            $"(p99 call to Core.Events' stamp {latency.StampP99:0.00} ms, stamp to handler {latency.DeliverP99:0.00} ms; p99 per second {latency.PerSecond} ms; " +
-            $"CPU ms per second: {latency.CpuPerSecond}); " +
-            $"load {BenchSteps.LoadAverage()}");
-
-        var bareLatency = await BareEndToEndAsync(jetStream, arguments.NatsUrl, latencyRate, arguments, processes, cancellationToken);
-        output.WriteLine($"bare end to end at {latencyRate:0} /s (same rate): {bareLatency.Count} delivered, " +
-            $"{(bareLatency.Refused == 0 ? string.Empty : $"{bareLatency.Refused} failed, ")}p50 {bareLatency.P50:0.00} ms, p99 {bareLatency.P99:0.00} ms, " +
-            $"max {bareLatency.Max:0.00} ms (p99 per second {bareLatency.PerSecond} ms; CPU ms per second: {bareLatency.CpuPerSecond}); load {BenchSteps.LoadAverage()}");
+        var (maximumRate, latencyRate, latency, bareLatency) = measured;
 
         var summary = new JsonObject
         {
@@ -151,7 +168,7 @@ internal static class EventsPublishBenchmark
             ["unbatched_bare_rate"] = Math.Round(bareSingle, 1),
             ["unbatched_fabrix_rate"] = Math.Round(fabrixSingle, 1),
             ["unbatched_ratio"] = Math.Round(fabrixSingle / bareSingle, 3),
-            ["e2e_max_rate"] = Math.Round(maximum.Delivered, 1),
+            ["e2e_max_rate"] = Math.Round(maximumRate, 1),
             ["e2e_rate"] = Math.Round(latencyRate, 1),
             ["e2e_delivered"] = latency.Count,
             ["e2e_refused"] = latency.Refused,
@@ -327,6 +344,9 @@ internal static class EventsPublishBenchmark
 
         public string PerSecond => string.Join(" / ", P99PerSecond.Select(p => p.ToString("0.0", CultureInfo.InvariantCulture)));
 
+        /// <summary>How regular the pacer's checks were (<see cref="PacedLatencyRun.Gaps"/>).</summary>
+        public string Pacer { get; init; } = string.Empty;
+
         /// <summary>The CPU each process used in each second of the window (<see cref="PacedLatencyRun.CpuPerSecond"/>).</summary>
         public string CpuPerSecond { get; init; } = string.Empty;
     }
@@ -418,7 +438,7 @@ internal static class EventsPublishBenchmark
     private static async Task<LatencyResult> EndToEndAsync(EventsClient client, Metadata publisher, Metadata subscriber, double rate, EventsBenchArguments arguments,
         (string Name, Func<TimeSpan> Read)[] processes, CancellationToken cancellationToken)
     {
-        var run = new PacedLatencyRun(rate, arguments.Warmup, arguments.Duration, processes);
+        var run = new PacedLatencyRun(rate, arguments.Warmup, arguments.Duration, processes) { PacerThread = arguments.PacerThread };
         var wallStarts = new long[run.Total];
         var stamped = new List<double>((int)run.Total);
         var delivered = new List<double>((int)run.Total);
@@ -478,7 +498,7 @@ internal static class EventsPublishBenchmark
         return sorted.Length == 0
             ? new LatencyResult(0, 0, 0, 0, refused)
             : new LatencyResult(sorted.Length, PacedLatencyRun.Percentile(sorted, 0.50), PacedLatencyRun.Percentile(sorted, 0.99), sorted[^1], refused,
-                PacedLatencyRun.Percentile(stampSorted, 0.99), PacedLatencyRun.Percentile(deliverSorted, 0.99)) { P99PerSecond = run.P99PerSecond(), CpuPerSecond = run.CpuPerSecond() };
+                PacedLatencyRun.Percentile(stampSorted, 0.99), PacedLatencyRun.Percentile(deliverSorted, 0.99)) { P99PerSecond = run.P99PerSecond(), CpuPerSecond = run.CpuPerSecond(), Pacer = run.Gaps() };
     }
 
     private const string BareConsumer = "bench-bare-e2e";
@@ -495,7 +515,7 @@ internal static class EventsPublishBenchmark
     private static async Task<LatencyResult> BareEndToEndAsync(NatsJSContext jetStream, string natsUrl, double rate, EventsBenchArguments arguments,
         (string Name, Func<TimeSpan> Read)[] processes, CancellationToken cancellationToken)
     {
-        var run = new PacedLatencyRun(rate, arguments.Warmup, arguments.Duration, processes);
+        var run = new PacedLatencyRun(rate, arguments.Warmup, arguments.Duration, processes) { PacerThread = arguments.PacerThread };
         await using var subscriberConnection = new NatsConnection(NatsOpts.Default with { Url = natsUrl, Name = "bench-bare-subscriber" });
         // Core.Events' DeliveryOptions defaults: AckWait 30 s, MaxDeliveries 5 (+ the first), MaxInFlight 256, which
         // SubscriptionPump also pulls at a time (Core.Events/Delivery/SubscriptionConsumers.cs, SubscriptionPump.cs).
@@ -555,7 +575,7 @@ internal static class EventsPublishBenchmark
         return sorted.Length == 0
             ? new LatencyResult(0, 0, 0, 0, failed)
             : new LatencyResult(sorted.Length, PacedLatencyRun.Percentile(sorted, 0.50), PacedLatencyRun.Percentile(sorted, 0.99), sorted[^1], failed)
-                { P99PerSecond = run.P99PerSecond(), CpuPerSecond = run.CpuPerSecond() };
+                { P99PerSecond = run.P99PerSecond(), CpuPerSecond = run.CpuPerSecond(), Pacer = run.Gaps() };
     }
 
     /// <summary>One paced publish; a refusal (e.g. back-pressure when the machine cannot keep the rate) is counted, not thrown.</summary>

@@ -52,28 +52,50 @@ internal sealed class PacedLatencyRun
     /// millisecond), without waiting for the earlier ones, and records the clock just before each; returns when every
     /// publish has completed.
     /// </summary>
+    /// <remarks>
+    /// The pacer runs on a thread of its own that sleeps a millisecond between checks (<see cref="PacerThread"/>, the
+    /// default), or on the thread pool with <c>Task.Delay</c> of a millisecond. The thread pool's timer is late when the
+    /// pool is busy (the callers and the subscriber of this process run there), and a late check starts every publish
+    /// that fell due meanwhile at once: a burst the services then queue, which the latency counts although no caller
+    /// sent it. <see cref="Gaps"/> says how regular the checks were.
+    /// </remarks>
     public async Task PublishAsync(Func<long, Task> publish, CancellationToken cancellationToken)
     {
         var inFlight = new List<Task>((int)Total);
-        var watch = Stopwatch.StartNew();
-        long next = 0;
-        long second = -1;
-        while (next < Total)
+        if (PacerThread)
         {
-            var due = Math.Min(Total, (long)(watch.Elapsed.TotalSeconds * Rate) + 1);
-            if (_processes.Length > 0 && due > WarmupCount && (long)((due - 1 - WarmupCount) / Rate) > second)
+            var paced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
             {
-                second = (long)((due - 1 - WarmupCount) / Rate);
-                _cpuSamples.Add([.. _processes.Select(p => p.Read())]);
-            }
+                try
+                {
+                    var watch = Stopwatch.StartNew();
+                    var state = new PaceState();
+                    while (Pace(publish, inFlight, watch, state))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        Thread.Sleep(1);
+                    }
 
-            for (; next < due; next++)
+                    paced.TrySetResult();
+                }
+                catch (Exception exception)
+                {
+                    paced.TrySetException(exception);
+                }
+            })
+            { IsBackground = true, Name = "latency pacer" };
+            thread.Start();
+            await paced.Task;
+        }
+        else
+        {
+            var watch = Stopwatch.StartNew();
+            var state = new PaceState();
+            while (Pace(publish, inFlight, watch, state))
             {
-                Volatile.Write(ref _starts[next], Stopwatch.GetTimestamp());
-                inFlight.Add(publish(next));
+                await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken);
             }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken);
         }
 
         if (_processes.Length > 0)
@@ -82,6 +104,73 @@ internal sealed class PacedLatencyRun
         }
 
         await Task.WhenAll(inFlight);
+    }
+
+    /// <summary>True: the pacer runs on a thread of its own (see <see cref="PublishAsync"/>); false: on the thread pool.</summary>
+    public bool PacerThread { get; init; } = true;
+
+    /// <summary>
+    /// The pacer's checks: the p99 and the largest gap between two checks in the measured window (ms), and the most
+    /// publishes one check started, as "gap p99 a ms, max b ms; largest burst c".
+    /// </summary>
+    public string Gaps()
+    {
+        lock (_gaps)
+        {
+            if (_gaps.Count == 0)
+            {
+                return "no checks";
+            }
+
+            var sorted = _gaps.Order().ToArray();
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"gap p99 {Percentile(sorted, 0.99):0.00} ms, max {sorted[^1]:0.00} ms; largest burst {_largestBurst}");
+        }
+    }
+
+    private readonly List<double> _gaps = [];
+    private long _largestBurst;
+
+    private sealed class PaceState
+    {
+        public long Next;
+        public long Second = -1;
+        public TimeSpan LastCheck = TimeSpan.MinValue;
+    }
+
+    /// <summary>One check: samples the CPU at each new second of the window, starts what is due; false when all are started.</summary>
+    private bool Pace(Func<long, Task> publish, List<Task> inFlight, Stopwatch watch, PaceState state)
+    {
+        if (state.Next >= Total)
+        {
+            return false;
+        }
+
+        var now = watch.Elapsed;
+        var due = Math.Min(Total, (long)(now.TotalSeconds * Rate) + 1);
+        if (_processes.Length > 0 && due > WarmupCount && (long)((due - 1 - WarmupCount) / Rate) > state.Second)
+        {
+            state.Second = (long)((due - 1 - WarmupCount) / Rate);
+            _cpuSamples.Add([.. _processes.Select(p => p.Read())]);
+        }
+
+        if (state.Next >= WarmupCount && state.LastCheck != TimeSpan.MinValue)
+        {
+            lock (_gaps)
+            {
+                _gaps.Add((now - state.LastCheck).TotalMilliseconds);
+                _largestBurst = Math.Max(_largestBurst, due - state.Next);
+            }
+        }
+
+        state.LastCheck = now;
+        for (; state.Next < due; state.Next++)
+        {
+            Volatile.Write(ref _starts[state.Next], Stopwatch.GetTimestamp());
+            inFlight.Add(publish(state.Next));
+        }
+
+        return state.Next < Total;
     }
 
     /// <summary>
