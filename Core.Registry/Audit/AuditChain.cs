@@ -144,7 +144,17 @@ internal static class AuditChain
     internal static void AppendString(StringBuilder text, string value)
     {
         text.Append('"');
-        foreach (var c in value)
+        // Most values (ids, names, codes) need no escape at all: copy the run up to the first character that does in
+        // one piece, then go character by character from there.
+        var plain = value.AsSpan().IndexOfAny(s_needsEscape);
+        if (plain < 0)
+        {
+            text.Append(value).Append('"');
+            return;
+        }
+
+        text.Append(value.AsSpan(0, plain));
+        foreach (var c in value.AsSpan(plain))
         {
             switch (c)
             {
@@ -180,6 +190,11 @@ internal static class AuditChain
 
         text.Append('"');
     }
+
+    // What AppendString escapes: the quote, the backslash and the control characters below U+0020.
+    private static readonly SearchValues<char> s_needsEscape = SearchValues.Create(
+        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000A\u000B\u000C\u000D\u000E\u000F" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F");
 
     /// <summary>Orders strings as canonical details order object members: by Unicode code point (UTF-8 byte order).</summary>
     internal static int CompareCodePoints(string a, string b) => CodePointOrder.Compare(a, b);

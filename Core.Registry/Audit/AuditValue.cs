@@ -120,6 +120,13 @@ internal static class AuditValue
 
     private static bool NeedsEscaping(string value, bool keepLineBreaks)
     {
+        // Printable ASCII (U+0020 to U+007E) holds no control, format, separator or surrogate character: most values
+        // (ids, names, codes) are decided by this one vectorised scan.
+        if (!value.AsSpan().ContainsAnyExceptInRange(' ', '~'))
+        {
+            return false;
+        }
+
         // A lone surrogate is not text: Escape re-encodes the value rune by rune, which replaces it with U+FFFD.
         if (value.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0)
         {

@@ -123,8 +123,23 @@ internal static class DecisionRows
     /// </summary>
     private static void AppendAttributes(StringBuilder text, Google.Protobuf.Collections.MapField<string, string> attributes)
     {
+        if (attributes.Count == 1)
+        {
+            // The common item (a batch's event_id): one member, nothing to order or merge.
+            foreach (var (key, value) in attributes)
+            {
+                text.Append('{');
+                AuditChain.AppendString(text, Bounded(key));
+                text.Append(':');
+                AuditChain.AppendString(text, Bounded(value));
+                text.Append('}');
+            }
+
+            return;
+        }
+
         var kept = new List<KeyValuePair<string, string>>(Math.Min(attributes.Count, MaxAttributes));
-        foreach (var (key, value) in attributes.Count == 1 ? attributes : attributes.OrderBy(pair => pair.Key, StringComparer.Ordinal).Take(MaxAttributes))
+        foreach (var (key, value) in attributes.OrderBy(pair => pair.Key, StringComparer.Ordinal).Take(MaxAttributes))
         {
             var bounded = Bounded(key);
             if (!kept.Exists(pair => pair.Key == bounded))

@@ -102,6 +102,8 @@ public sealed class DecisionRowsTests
             item.Attributes.Add("\"", i.ToString(CultureInfo.InvariantCulture));
             item.Attributes.Add(value.Length is > 0 and < 100 ? value : "long", "v");
             record.Items.Add(item);
+            // An item of one attribute (a batch's event_id) takes a path of its own.
+            record.Items.Add(new DecisionItem { Attributes = { [value.Length is > 0 and < 100 ? value : "one"] = value } });
         }
 
         return record;
