@@ -18,6 +18,8 @@ internal sealed class PacedLatencyRun
     private readonly (string Name, Func<TimeSpan> Read)[] _processes;
     private readonly List<TimeSpan[]> _cpuSamples = [];
     private long _settled;
+    private readonly List<double> _gaps = [];
+    private long _largestBurst;
 
     /// <param name="rate">Publishes started per second.</param>
     /// <param name="warmup">The warm-up before the measured window.</param>
@@ -127,9 +129,6 @@ internal sealed class PacedLatencyRun
                 $"gap p99 {Percentile(sorted, 0.99):0.00} ms, max {sorted[^1]:0.00} ms; largest burst {_largestBurst}");
         }
     }
-
-    private readonly List<double> _gaps = [];
-    private long _largestBurst;
 
     private sealed class PaceState
     {
