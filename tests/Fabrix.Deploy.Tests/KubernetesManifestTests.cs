@@ -119,6 +119,19 @@ public sealed class KubernetesManifestTests
         Assert.Contains(KubernetesDocuments.BaseResources().OfType<V1Service>(), s => s.Metadata.Name == nats.Spec.ServiceName && s.Spec.ClusterIP == "None");
     }
 
+    [Fact]
+    public void BaseNats_GoMemoryLimit_FollowsTheContainersMemoryLimit()
+    {
+        var nats = KubernetesDocuments.BaseResources().OfType<V1StatefulSet>().Single(s => s.Metadata.Name == "nats");
+        var container = Assert.Single(nats.Spec.Template.Spec.Containers);
+
+        Assert.True(container.Resources.Limits.ContainsKey("memory"), "the nats container needs a memory limit for GOMEMLIMIT to follow");
+        var limit = Assert.Single(container.Env, e => e.Name == "GOMEMLIMIT").ValueFrom?.ResourceFieldRef;
+        Assert.NotNull(limit);
+        Assert.Equal("limits.memory", limit.Resource);
+        Assert.Equal(container.Name, limit.ContainerName);
+    }
+
     [Theory]
     [InlineData("gateway")]
     [InlineData("proxy")]
