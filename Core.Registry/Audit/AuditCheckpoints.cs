@@ -5,6 +5,7 @@ using System.Text;
 using Fabrix.Core.Registry.Persistence;
 using Fabrix.Core.Registry.Tokens;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Fabrix.Core.Registry.Audit;
@@ -101,9 +102,13 @@ internal sealed partial class AuditCheckpoints(
     IDataProtectionProvider dataProtection,
     TimeProvider timeProvider,
     ILogger<AuditCheckpoints> logger,
-    AuditWrittenHashes writtenHashes)
+    AuditWrittenHashes writtenHashes,
+    IOptions<AuditOptions> options)
 {
     public const string LockKey = "fabrix.registry.audit-checkpoints";
+
+    // When the rows up to the last signed checkpoint were last counted (UTC ticks; 0: not since start).
+    private long _countedAt;
 
     /// <summary>Data Protection purpose of the signing keys' private halves (SigningKeyRing; README "Keys at rest").</summary>
     private const string SigningKeyPurpose = "Fabrix.Core.Registry.SigningKeys.v1";
@@ -203,6 +208,7 @@ internal sealed partial class AuditCheckpoints(
             await using var count = transaction.CreateCommand("select count(*) from audit_log where id <= @head");
             count.Parameters.AddWithValue("head", head.Value.Sequence);
             rowCount = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+            Interlocked.Exchange(ref _countedAt, timeProvider.GetUtcNow().UtcTicks);
         }
 
         if (problem is not null)
@@ -268,14 +274,20 @@ internal sealed partial class AuditCheckpoints(
             return ($"row {expected.Sequence}, named by the last signed checkpoint ({expected.Number}), is missing (the log ends at {(head is null ? "no row" : $"row {head.Value.Sequence}")}; tail truncated?)", 0);
         }
 
-        await using (var count = transaction.CreateCommand("select count(*) from audit_log where id <= @sequence"))
+        // Counting reads the whole primary key: done every RowCountInterval, not at every checkpoint (AuditOptions).
+        var now = timeProvider.GetUtcNow().UtcTicks;
+        var countedAt = Interlocked.Read(ref _countedAt);
+        if (countedAt == 0 || now - countedAt >= options.Value.RowCountInterval.Ticks)
         {
+            await using var count = transaction.CreateCommand("select count(*) from audit_log where id <= @sequence");
             count.Parameters.AddWithValue("sequence", expected.Sequence);
             var rows = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
             if (rows != expected.RowCount)
             {
-                return ($"the last signed checkpoint ({expected.Number}) counts {expected.RowCount} rows up to row {expected.Sequence} but the log has {rows} (rows deleted and the chain rebuilt?)", 0);
+                return ($"the last signed checkpoint ({expected.Number}) counts {expected.RowCount} rows up to row {expected.Sequence} but the log has {rows} (rows deleted?)", 0);
             }
+
+            Interlocked.Exchange(ref _countedAt, now);
         }
 
         var rowCount = expected.RowCount;

@@ -23,6 +23,15 @@ internal sealed class AuditOptions
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// How often a checkpoint also counts every row up to the last signed checkpoint's row and compares the count with
+    /// the signed one (rows deleted under it, with the triggers disabled, make it differ). The count reads the whole
+    /// table's primary key, so its cost grows with the log (at lane rates, tens of millions of rows a day); between two
+    /// counts, a checkpoint's row count is the last one's plus the rows it re-verified, which verification compares with
+    /// the log's (<see cref="AuditVerifier"/>). Zero counts at every checkpoint. The first checkpoint after start counts.
+    /// </summary>
+    public TimeSpan RowCountInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
     /// JetStream stream holding every signed checkpoint (DenyDelete, DenyPurge); created by the registry at start.
     /// One per registry database: two deployments sharing a NATS server need different names and subjects.
     /// </summary>
@@ -56,6 +65,11 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
         if (options.CheckpointInterval < TimeSpan.FromSeconds(1) || options.CheckpointInterval > TimeSpan.FromDays(1))
         {
             failures.Add($"{AuditOptions.SectionName}:CheckpointInterval must be between 00:00:01 and 1.00:00:00 (was {options.CheckpointInterval}).");
+        }
+
+        if (options.RowCountInterval < TimeSpan.Zero || options.RowCountInterval > TimeSpan.FromDays(7))
+        {
+            failures.Add($"{AuditOptions.SectionName}:RowCountInterval must be between 00:00:00 (every checkpoint) and 7.00:00:00 (was {options.RowCountInterval}).");
         }
 
         if (!IsToken(options.AnchorStream, allowDots: false))

@@ -76,7 +76,7 @@ public sealed class AuditCheckpointTests(RegistryHost host, PostgresServer postg
             var options = Options.Create(new AuditOptions { CheckpointInterval = TimeSpan.FromMinutes(1), AnchorStream = stream, AnchorSubject = $"anchors.{stream}" });
             await using var connection = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = nats.Url });
             var checkpoints = new AuditCheckpoints(database, ring, new AuditAnchorStream(connection, options), protection, time, NullLogger<AuditCheckpoints>.Instance,
-                new AuditWrittenHashes());
+                new AuditWrittenHashes(), options);
             using var service = new AuditCheckpointService(checkpoints, time, options, new BackgroundWorkHealth(time), new AuditChainHealth(time),
                 NullLogger<AuditCheckpointService>.Instance);
             async Task<long> CountAsync()
@@ -125,7 +125,7 @@ public sealed class AuditCheckpointTests(RegistryHost host, PostgresServer postg
             var protection = DataProtectionProvider.Create(foreignRing, builder => builder.SetApplicationName("fabrix-core-registry"));
             var anchors = host.Factory.Services.GetRequiredService<AuditAnchorStream>();
             var checkpoints = new AuditCheckpoints(database, host.Factory.Services.GetRequiredService<SigningKeyRing>(), anchors, protection,
-                TimeProvider.System, NullLogger<AuditCheckpoints>.Instance, new AuditWrittenHashes());
+                TimeProvider.System, NullLogger<AuditCheckpoints>.Instance, new AuditWrittenHashes(), host.Factory.Services.GetRequiredService<IOptions<AuditOptions>>());
 
             var result = await new AuditVerifier(database, checkpoints, anchors, TimeProvider.System,
                 host.Factory.Services.GetRequiredService<IOptions<AuditOptions>>()).VerifyAsync(Ct);

@@ -15,6 +15,7 @@ public sealed class AuditOptionsTests(RegistryHost host) : IClassFixture<Registr
 
         Assert.Equal(TimeSpan.FromDays(2557), options.Retention);
         Assert.Equal(TimeSpan.FromMinutes(1), options.CheckpointInterval);
+        Assert.Equal(TimeSpan.FromHours(1), options.RowCountInterval);
     }
 
     [Fact]
@@ -40,6 +41,19 @@ public sealed class AuditOptionsTests(RegistryHost host) : IClassFixture<Registr
         var result = new AuditOptionsValidator().Validate(null, new AuditOptions { Retention = TimeSpan.Parse(retention, System.Globalization.CultureInfo.InvariantCulture) });
 
         Assert.Equal(valid, result.Succeeded);
+    }
+
+    [Theory]
+    [InlineData("00:00:00", true)]
+    [InlineData("7.00:00:00", true)]
+    [InlineData("-00:00:01", false)]
+    [InlineData("7.00:00:01", false)]
+    public void Validator_RowCountInterval_ZeroToSevenDays(string interval, bool valid)
+    {
+        var result = new AuditOptionsValidator().Validate(null, new AuditOptions { RowCountInterval = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.Equal(valid, result.Succeeded);
+        Assert.Equal(valid, result.FailureMessage?.Contains("Fabrix:Registry:Audit:RowCountInterval", StringComparison.Ordinal) != true);
     }
 
     [Fact]
