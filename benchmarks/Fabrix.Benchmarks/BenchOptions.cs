@@ -155,6 +155,9 @@ internal sealed class BenchOptions
         return fallback;
     }
 
+    /// <summary>Notes a problem a single getter cannot see (two options that do not go together).</summary>
+    public void Problem(string message) => _problems.Add(message);
+
     /// <summary>True when every option was known and good; otherwise <paramref name="error"/> names every problem, one a line.</summary>
     public bool Succeeded(out string? error)
     {

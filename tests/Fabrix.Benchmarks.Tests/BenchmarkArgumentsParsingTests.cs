@@ -116,6 +116,32 @@ public sealed class BenchmarkArgumentsParsingTests : IDisposable
     }
 
     [Theory]
+    [InlineData(new string[0], 0)]
+    [InlineData(new[] { "--settle", "130s" }, 130)]
+    [InlineData(new[] { "--latency", "last", "--settle", "2m" }, 120)]
+    public void EventsTryParse_PublishSettle_NoneUnlessGiven(string[] extra, int expectedSeconds)
+    {
+        var parsed = EventsBenchArguments.TryParse(
+            ["events-publish", "--connection", "Host=db", "--nats", "nats://n", "--registry", _dll, "--events", _dll, "--work", _work, .. extra], out var arguments, out var error);
+
+        Assert.True(parsed, error);
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), arguments.Settle);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--settle", "130s", "--latency", "first" }, "--settle waits before latency runs that come last: it cannot be combined with --latency first.")]
+    [InlineData(new[] { "--settle", "0s" }, "--settle must be a duration above zero such as 250ms, 1.5s or 2m of at most 10m (was '0s').")]
+    [InlineData(new[] { "--settle", "11m" }, "--settle must be a duration above zero such as 250ms, 1.5s or 2m of at most 10m (was '11m').")]
+    public void EventsTryParse_PublishBadSettle_RefusedSayingWhy(string[] extra, string expected)
+    {
+        var parsed = EventsBenchArguments.TryParse(
+            ["events-publish", "--connection", "Host=db", "--nats", "nats://n", "--registry", _dll, "--events", _dll, "--work", _work, .. extra], out _, out var error);
+
+        Assert.False(parsed);
+        Assert.Equal(expected, error);
+    }
+
+    [Theory]
     [InlineData("--latency", "middle", "--latency must be one of last, first (was 'middle').")]
     [InlineData("--pacer", "timer", "--pacer must be one of thread, pool (was 'timer').")]
     public void EventsTryParse_PublishBadChoice_RefusedNamingTheChoices(string option, string value, string expected)

@@ -25,13 +25,14 @@ internal sealed record EventsBenchArguments(
     double? EndToEndRate,
     TimeSpan Idle,
     bool LatencyFirst = false,
-    bool PacerThread = true)
+    bool PacerThread = true,
+    TimeSpan Settle = default)
 {
     public const string Usage = """
         usage: Fabrix.Benchmarks events-publish|events-faults|webhooks --registry <Fabrix.Core.Registry.dll> --events <Fabrix.Core.Events.dll>
                                  --work <folder> [--connection <npgsql>] [--nats <url>] [--nats-server <path>]
                                  events-publish: [--duration 5s] [--warmup 10s] [--rounds 2] [--concurrency 16] [--batch 50] [--e2e-rate N]
-                                                 [--latency last|first] [--pacer thread|pool]
+                                                 [--latency last|first] [--settle 130s] [--pacer thread|pool]
                                  events-faults:  [--duration 20s] [--concurrency 4]
                                  webhooks:       [--count 20000] [--rounds 2] [--warmup-count 60000] [--idle 2s]
           --registry     the registry, built in Release; started as its own process on a fresh database
@@ -52,6 +53,8 @@ internal sealed record EventsBenchArguments(
           --latency      when the latency runs are measured (events-publish): last (default), right after the throughput
                          rounds, when nats-server still holds their message ids in its duplicate windows (about 1.5
                          million, a 300 MB heap it collects in cycles of 200-450 ms); or first, before them (less warm)
+          --settle       with --latency last: a wait between the throughput rounds and the latency runs (default none);
+                         130s lets the duplicate windows (2 min) drop the rounds' message ids before the latency is measured
           --pacer        what paces the latency runs' publishes (events-publish): thread (default), a thread of its own
                          checking every millisecond; or pool, Task.Delay on the thread pool (late when the pool is busy,
                          which turns into bursts of publishes)
@@ -86,7 +89,13 @@ internal sealed record EventsBenchArguments(
             options.OptionalInt("--e2e-rate", 1, 1_000_000),
             options.Duration("--idle", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
             options.Choice("--latency", "last", "last", "first") == "first",
-            options.Choice("--pacer", "thread", "thread", "pool") == "thread");
+            options.Choice("--pacer", "thread", "thread", "pool") == "thread",
+            options.Duration("--settle", TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMinutes(10)));
+        if (arguments.LatencyFirst && arguments.Settle > TimeSpan.Zero)
+        {
+            options.Problem("--settle waits before latency runs that come last: it cannot be combined with --latency first.");
+        }
+
         return options.Succeeded(out error);
     }
 }

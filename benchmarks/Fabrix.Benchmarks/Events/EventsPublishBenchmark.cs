@@ -150,6 +150,7 @@ internal static class EventsPublishBenchmark
         output.WriteLine($"unbatched:      bare {bareSingle:0} /s, Core.Events {fabrixSingle:0} /s, ratio {fabrixSingle / bareSingle:0.00}");
         if (!arguments.LatencyFirst)
         {
+            await SettleAsync(arguments.Settle, natsPid, output, cancellationToken);
             measured = await LatencyAsync();
         }
 
@@ -236,6 +237,31 @@ internal static class EventsPublishBenchmark
             Dataclassification = classification,
             Data = Any.Pack(message),
         }, $"{BarePrefix}.{type}");
+    }
+
+    /// <summary>
+    /// <c>--settle</c>: waits before the latency runs, printing every 30 s what nats-server did meanwhile (its CPU and
+    /// resident memory), so the wait shows whether its collector was still working through the rounds' duplicate windows.
+    /// </summary>
+    private static async Task SettleAsync(TimeSpan settle, int natsPid, TextWriter output, CancellationToken cancellationToken)
+    {
+        var step = TimeSpan.FromSeconds(30);
+        for (var waited = TimeSpan.Zero; waited < settle;)
+        {
+            var wait = settle - waited < step ? settle - waited : step;
+            var before = natsPid == 0 ? TimeSpan.Zero : ProcessCpu.Of(natsPid);
+            await Task.Delay(wait, cancellationToken);
+            waited += wait;
+            var nats = natsPid == 0 ? "nats-server not watched"
+                : $"nats-server {(ProcessCpu.Of(natsPid) - before).TotalMilliseconds:0} ms CPU in it, {ResidentMegabytes(natsPid):0} MB resident";
+            output.WriteLine($"settling: {waited.TotalSeconds:0} s of {settle.TotalSeconds:0} s ({nats}); load {BenchSteps.LoadAverage()}");
+        }
+    }
+
+    private static double ResidentMegabytes(int pid)
+    {
+        using var process = System.Diagnostics.Process.GetProcessById(pid);
+        return process.WorkingSet64 / (1024.0 * 1024.0);
     }
 
     private static async Task<(int, string?)> BareAsync(NatsJSContext jetStream, int count, CancellationToken cancellationToken)
