@@ -25,9 +25,10 @@ internal sealed class AuditOptions
     /// <summary>
     /// How often a checkpoint also counts every row up to the last signed checkpoint's row and compares the count with
     /// the signed one (rows deleted under it, with the triggers disabled, make it differ). The count reads the whole
-    /// table's primary key, so its cost grows with the log (at lane rates, tens of millions of rows a day); between two
-    /// counts, a checkpoint's row count is the last one's plus the rows it re-verified, which verification compares with
-    /// the log's (<see cref="AuditVerifier"/>). Zero counts at every checkpoint. The first checkpoint after start counts.
+    /// table, so its cost grows with the log (0.6 s of two cores for 5 million rows; lane rates add millions a day).
+    /// Between two counts, a checkpoint's row count is the last one's plus the rows it re-verified, which verification
+    /// compares with the log's (<see cref="AuditVerifier"/>). Zero counts at every checkpoint. The first checkpoint after
+    /// start counts.
     /// </summary>
     public TimeSpan RowCountInterval { get; set; } = TimeSpan.FromHours(1);
 
