@@ -274,7 +274,7 @@ internal sealed partial class AuditCheckpoints(
             return ($"row {expected.Sequence}, named by the last signed checkpoint ({expected.Number}), is missing (the log ends at {(head is null ? "no row" : $"row {head.Value.Sequence}")}; tail truncated?)", 0);
         }
 
-        // Counting reads the whole primary key: done every RowCountInterval, not at every checkpoint (AuditOptions).
+        // Counting reads the whole table (or its primary key): done every RowCountInterval, not at every checkpoint (AuditOptions).
         var now = timeProvider.GetUtcNow().UtcTicks;
         var countedAt = Interlocked.Read(ref _countedAt);
         if (countedAt == 0 || now - countedAt >= options.Value.RowCountInterval.Ticks)
