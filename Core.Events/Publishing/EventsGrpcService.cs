@@ -40,6 +40,7 @@ internal sealed class EventsGrpcService(PluginCallers callers, EventPublisher pu
                     RefusalCode = outcome.Refusal!.Code,
                     Message = outcome.Refusal.Message,
                     RetryAfterMs = outcome.Refusal.RetryAfter is { } retry ? (uint)Math.Ceiling(retry.TotalMilliseconds) : 0,
+                    StatusCode = (int)outcome.Refusal.GrpcStatus,
                 });
         }
 

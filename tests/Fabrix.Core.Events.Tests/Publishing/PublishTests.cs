@@ -213,6 +213,7 @@ public sealed class PublishTests(EventsPlatform platform) : IClassFixture<Events
         var response = await platform.Client.PublishBatchAsync(batch, EventsPlatform.Bearer(token), cancellationToken: Ct);
 
         Assert.Equal([string.Empty, RefusalCodes.EventTypeNotDeclared, string.Empty], response.Results.Select(r => r.RefusalCode));
+        Assert.Equal([0, (int)StatusCode.PermissionDenied, 0], response.Results.Select(r => r.StatusCode));
         Assert.NotEqual(response.Results[0].Stored.EventId, response.Results[2].Stored.EventId);
         Assert.True(response.Results[2].Stored.Sequence > 0 && response.Results[0].Stored.Sequence > 0);
     }

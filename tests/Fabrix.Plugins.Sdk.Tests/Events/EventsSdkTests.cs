@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using NATS.Client.JetStream.Models;
 
 namespace Fabrix.Plugins.Sdk.Tests.Events;
 
@@ -54,6 +55,75 @@ public sealed class EventsSdkTests(EventsSdkPlatform platform) : IClassFixture<E
             host.Services.GetRequiredService<IEventPublisher>().PublishAsync(new UserCreated { UserId = "u-1" }, cancellationToken: Ct));
 
         Assert.Contains("disabled by the test", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PublishBatchAsync_MixedEvents_EachStoredOrRefusedOnItsOwnInOrder()
+    {
+        var plugin = await platform.PluginAsync("hr", ["UserCreated"], []);
+        using var host = platform.Host(plugin);
+        var events = host.Services.GetRequiredService<IEventPublisher>();
+
+        var results = await events.PublishBatchAsync(
+        [
+            new(new UserCreated { UserId = "u-1", DisplayName = "Ada" }, "u-1"),
+            new(new UserDeleted { UserId = "u-0" }),
+            new(new UserCreated { UserId = "u-1", DisplayName = "Ada" }, "u-1"),
+            new(new UserCreated { UserId = "u-2", DisplayName = "Grace" }),
+        ], Ct);
+
+        Assert.Equal([true, false, true, true], results.Select(r => r.Stored));
+        var refused = results[1].Refusal!;
+        Assert.Equal((RefusalCodes.EventTypeNotDeclared, Grpc.Core.StatusCode.PermissionDenied, "UserDeleted"), (refused.ReasonCode, refused.StatusCode, refused.EventType));
+        Assert.Same(refused, Assert.Throws<EventRefusedException>(() => results[1].EnsureStored()));
+        Assert.Equal((results[0].Published!.EventId, true), (results[2].Published!.EventId, results[2].Published!.Duplicate));
+        var second = results[3].EnsureStored();
+        Assert.NotEqual(results[0].Published!.EventId, second.EventId);
+        var stream = await platform.Lane.JetStream.GetStreamAsync(platform.Lane.Stream, cancellationToken: Ct);
+        var stored = CanonicalEvent.Parser.ParseFrom((await stream.GetAsync(new StreamMsgGetRequest { Seq = second.Sequence }, Ct)).Message.Data.Span);
+        Assert.Equal((second.EventId, "u-2"), (stored.Id, stored.Data.Unpack<UserCreated>().UserId));
+    }
+
+    [Fact]
+    public async Task PublishBatchAsync_MoreEventsThanCoreEventsTakes_ThrowsEventRefusedAndStoresNothing()
+    {
+        var plugin = await platform.PluginAsync("hr", ["UserCreated"], []);
+        using var host = platform.Host(plugin);
+        var stream = await platform.Lane.JetStream.GetStreamAsync(platform.Lane.Stream, cancellationToken: Ct);
+        var before = stream.Info.State.LastSeq;
+
+        var refused = await Assert.ThrowsAsync<EventRefusedException>(() => host.Services.GetRequiredService<IEventPublisher>().PublishBatchAsync(
+            [.. Enumerable.Range(0, 501).Select(i => new EventToPublish(new UserCreated { UserId = $"u-{i}" }))], Ct));
+
+        Assert.Equal((RefusalCodes.InvalidArgument, Grpc.Core.StatusCode.InvalidArgument, "UserCreated"), (refused.ReasonCode, refused.StatusCode, refused.EventType));
+        await stream.RefreshAsync(Ct);
+        Assert.Equal(before, stream.Info.State.LastSeq);
+    }
+
+    [Fact]
+    public async Task PublishBatchAsync_EmptyOrNotCanonical_ThrowsArgumentNamingTheEvent()
+    {
+        var plugin = await platform.PluginAsync("hr", ["UserCreated"], []);
+        using var host = platform.Host(plugin);
+        var events = host.Services.GetRequiredService<IEventPublisher>();
+
+        var empty = await Assert.ThrowsAsync<ArgumentException>(() => events.PublishBatchAsync([], Ct));
+        var foreign = await Assert.ThrowsAsync<ArgumentException>(() =>
+            events.PublishBatchAsync([new(new UserCreated { UserId = "u-1" }), new(new Timestamp())], Ct));
+
+        Assert.Contains("at least one event", empty.Message, StringComparison.Ordinal);
+        Assert.Contains("events[1]: google.protobuf.Timestamp is not a canonical event type", foreign.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PublishBatchAsync_WithoutToken_ThrowsNotRegistered()
+    {
+        var plugin = await platform.PluginAsync("hr", ["UserCreated"], []);
+        plugin.Unregister();
+        using var host = platform.Host(plugin);
+
+        await Assert.ThrowsAsync<FabrixNotRegisteredException>(() =>
+            host.Services.GetRequiredService<IEventPublisher>().PublishBatchAsync([new(new UserCreated { UserId = "u-1" })], Ct));
     }
 
     [Fact]
