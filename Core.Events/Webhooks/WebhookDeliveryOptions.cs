@@ -41,9 +41,14 @@ internal sealed class WebhookDeliveryOptions
 
     /// <summary>
     /// Events awaiting settlement per endpoint (JetStream's max ack pending): attempts in progress plus failed ones waiting
-    /// out their retry delay. An endpoint with this many unsettled events receives no new ones until some settle.
+    /// out their retry delay. An endpoint with this many unsettled events receives no new ones until some settle (they
+    /// stay in the stream: back-pressure, nothing is lost). A retry waits as an unsettled message (nak with delay) for as
+    /// long as the schedule says, hours at its end, so this bounds how many failing events an endpoint can have before
+    /// its other events stop too: about (events failing per second) × (the schedule's total wait, ~27.6 h) at steady
+    /// state. 10,000 (64 until 2026-12-07, when 64 events waiting for a retry hours away stopped every other delivery to
+    /// the endpoint that long); each costs nats-server a pending entry of about a hundred bytes.
     /// </summary>
-    public int MaxInFlight { get; set; } = 64;
+    public int MaxInFlight { get; set; } = 10_000;
 
     /// <summary>
     /// Attempts made at the same time to one endpoint (at most <see cref="MaxInFlight"/>). Standard Webhooks promises no
@@ -111,9 +116,9 @@ internal sealed class WebhookDeliveryOptionsValidator(IHostEnvironment environme
         Within(errors, $"{root}:FailurePeriod", options.FailurePeriod, TimeSpan.FromMinutes(1), TimeSpan.FromDays(60));
         Within(errors, $"{root}:ConnectTimeout", options.ConnectTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2));
         Within(errors, $"{root}:RequestTimeout", options.RequestTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
-        if (options.MaxInFlight is < 1 or > 1000)
+        if (options.MaxInFlight is < 1 or > 1_000_000)
         {
-            errors.Add($"{root}:MaxInFlight must be between 1 and 1000 (was {options.MaxInFlight}).");
+            errors.Add($"{root}:MaxInFlight must be between 1 and 1000000 (was {options.MaxInFlight}).");
         }
 
         if (options.ParallelAttempts < 1 || options.ParallelAttempts > Math.Max(1, options.MaxInFlight))

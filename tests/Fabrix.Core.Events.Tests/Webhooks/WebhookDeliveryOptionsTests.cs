@@ -14,6 +14,17 @@ public sealed class WebhookDeliveryOptionsTests
 
     [Theory]
     [InlineData(0)]
+    [InlineData(1_000_001)]
+    public void Validate_MaxInFlightOutsideOneToAMillion_RefusedNamingTheKey(int maxInFlight)
+    {
+        var result = Validator.Validate(null, new WebhookDeliveryOptions { MaxInFlight = maxInFlight, ParallelAttempts = 1 });
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.StartsWith("Fabrix:Events:Webhooks:MaxInFlight must be between 1 and 1000000", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(0)]
     [InlineData(33)]
     public void Validate_ParallelAttemptsOutsideOneToMaxInFlight_RefusedNamingTheKey(int parallel)
     {

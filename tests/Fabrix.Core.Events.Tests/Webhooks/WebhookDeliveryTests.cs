@@ -190,6 +190,33 @@ public sealed class WebhookDeliveryTests(WebhookPlatform platform) : IClassFixtu
     }
 
     [Fact]
+    public async Task Deliver_ManyEventsWaitingHoursForARetry_LaterEventsStillDelivered()
+    {
+        // A retry waits out its delay as an unsettled JetStream message (nak with delay), holding one of the endpoint
+        // consumer's MaxInFlight slots. Until 2026-12-07 the default was 64: 64 events of an endpoint waiting for a retry
+        // hours away (a Retry-After, or the schedule's 2 h, 5 h, 10 h) stopped every other delivery to it that long.
+        const int waiting = 80;
+        var path = "/partly/" + Guid.NewGuid().ToString("N");
+        platform.Answers[path] = new(Enumerable.Repeat<(int, int?)>((503, 3600), waiting));
+        var endpoint = await platform.AddEndpointAsync(platform.Url(path), "UserDeleted");
+        var token = await platform.InstallPublisherAsync(TestId("hr"), "UserDeleted");
+        var batch = new PublishBatchRequest();
+        batch.Events.Add(Enumerable.Range(0, waiting + 1).Select(i => new PublishRequest { Data = Any.Pack(new UserDeleted { UserId = $"u-{i}" }) }));
+
+        var published = await platform.Client.PublishBatchAsync(batch, EventsPlatform.Bearer(token), cancellationToken: Ct);
+        var received = await Eventually.ForAsync(() => Task.FromResult(platform.Received.Where(r => r.Path == path).ToList()),
+            r => r.Count >= waiting + 1, Within, $"a first attempt of each of the {waiting + 1} events", CancellationToken.None);
+
+        Assert.Equal(published.Results.Select(r => r.Stored.EventId).Order(StringComparer.Ordinal), received.Select(r => r.Id!).Order(StringComparer.Ordinal));
+        var js = platform.Events.Services.GetRequiredService<Fabrix.Core.Events.Streams.EventStreams>().JetStream;
+        await Eventually.UntilAsync(async () =>
+        {
+            var consumer = await js.GetConsumerAsync(platform.Stream, Fabrix.Core.Events.Webhooks.WebhookDispatcher.ConsumerOf(endpoint.Endpoint.Id));
+            return consumer.Info.NumAckPending == waiting;
+        }, Within, $"{waiting} events waiting out their hour, the last one delivered", CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Deliver_503WithRetryAfter_NextAttemptNotBeforeRetryAfter()
     {
         var path = "/busy/" + Guid.NewGuid().ToString("N");
