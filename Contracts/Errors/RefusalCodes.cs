@@ -230,8 +230,15 @@ public static class RefusalCodes
     /// <summary>The plugin's traits do not allow the type's classification (pii needs handles_pii, phi needs handles_phi) (HTTP 403, gRPC PERMISSION_DENIED).</summary>
     public const string EventClassificationNotAllowed = "EVENT_CLASSIFICATION_NOT_ALLOWED";
 
-    /// <summary>JetStream did not store the event in time or refused it (back-pressure, outage): nothing was accepted; retry (HTTP 429 with <c>Retry-After</c>, gRPC RESOURCE_EXHAUSTED).</summary>
+    /// <summary>JetStream refused the event or could not be reached (back-pressure, outage): nothing was stored; retry (HTTP 429 with <c>Retry-After</c>, gRPC RESOURCE_EXHAUSTED).</summary>
     public const string PublishBackpressure = "PUBLISH_BACKPRESSURE";
+
+    /// <summary>
+    /// The event was sent to JetStream, which did not acknowledge it in time: it may or may not be stored (and delivered).
+    /// Retry with the same idempotency key, which returns the first event's id if it was stored; a retry without a key may
+    /// store it twice (HTTP 504 with <c>Retry-After</c>, gRPC DEADLINE_EXCEEDED). The audit record names the event id.
+    /// </summary>
+    public const string PublishOutcomeUnknown = "PUBLISH_OUTCOME_UNKNOWN";
 
     /// <summary>The type is not in the subscriber's manifest <c>events.subscribes</c> (gRPC PERMISSION_DENIED).</summary>
     public const string EventTypeNotSubscribed = "EVENT_TYPE_NOT_SUBSCRIBED";

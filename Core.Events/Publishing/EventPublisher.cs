@@ -245,8 +245,10 @@ internal sealed class EventPublisher(
             {
                 JetStreamAckStatus.Stored => await StoredAsync(prepared[i], ack, timeoutToken),
                 JetStreamAckStatus.Refused => Refuse(prepared[i], EventsRefusal.Backpressure(_options.RetryAfter, $"JetStream answered {ack.Error}")),
-                JetStreamAckStatus.TimedOut when cancellationToken.IsCancellationRequested => default,
-                JetStreamAckStatus.TimedOut => Refuse(prepared[i], EventsRefusal.Backpressure(_options.RetryAfter, "JetStream did not acknowledge it in time")),
+                JetStreamAckStatus.NotSent => Refuse(prepared[i], EventsRefusal.Backpressure(_options.RetryAfter, "it was not sent to JetStream before the deadline")),
+                // Sent, not answered: JetStream may have stored it. Audited (with the event id) also when the caller went away.
+                JetStreamAckStatus.TimedOut => Refuse(prepared[i], EventsRefusal.OutcomeUnknown(_options.RetryAfter,
+                    cancellationToken.IsCancellationRequested ? "the call was cancelled first" : $"within {_options.AckTimeout.TotalMilliseconds:0} ms")),
                 _ => Refuse(prepared[i], EventsRefusal.Backpressure(_options.RetryAfter, "JetStream is unavailable")),
             };
         }

@@ -33,6 +33,11 @@ internal sealed record EventsRefusal(string Code, string Message, int HttpStatus
         $"The event was not stored ({why}); nothing was accepted. Retry after {retryAfter.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms.",
         StatusCodes.Status429TooManyRequests, StatusCode.ResourceExhausted, retryAfter);
 
+    public static EventsRefusal OutcomeUnknown(TimeSpan retryAfter, string why) => new(RefusalCodes.PublishOutcomeUnknown,
+        $"JetStream did not acknowledge the event in time ({why}): it may or may not be stored. Retry with the same idempotency key " +
+        $"(a retry without one may store it twice) after {retryAfter.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms.",
+        StatusCodes.Status504GatewayTimeout, StatusCode.DeadlineExceeded, retryAfter);
+
     public static EventsRefusal RateLimited(string pluginId, TimeSpan retryAfter) => new(RefusalCodes.RateLimited,
         $"The plugin '{pluginId}' is over its publish rate on the Canonical lane.", StatusCodes.Status429TooManyRequests, StatusCode.ResourceExhausted, retryAfter);
 

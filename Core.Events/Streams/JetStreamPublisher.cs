@@ -25,6 +25,8 @@ internal readonly record struct JetStreamAck(JetStreamAckStatus Status, ulong Se
 {
     public static JetStreamAck TimedOut { get; } = new(JetStreamAckStatus.TimedOut, 0, false, "JetStream did not acknowledge it in time");
 
+    public static JetStreamAck NotSent { get; } = new(JetStreamAckStatus.NotSent, 0, false, "the deadline passed before it was sent");
+
     public static JetStreamAck Unavailable(string error) => new(JetStreamAckStatus.Unavailable, 0, false, error);
 
     public static JetStreamAck Refused(string error) => new(JetStreamAckStatus.Refused, 0, false, error);
@@ -44,8 +46,11 @@ internal enum JetStreamAckStatus
     /// <summary>No stream answered (no responders), or the message could not be sent.</summary>
     Unavailable,
 
-    /// <summary>No answer before the deadline: it may or may not be stored.</summary>
+    /// <summary>Sent, and no answer before the deadline: it may or may not be stored.</summary>
     TimedOut,
+
+    /// <summary>Never written to the connection (the deadline passed first): JetStream never saw it, nothing is stored.</summary>
+    NotSent,
 }
 
 /// <summary>
@@ -102,7 +107,7 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
         }
         catch (OperationCanceledException)
         {
-            return [.. messages.Select(_ => JetStreamAck.TimedOut)];
+            return [.. messages.Select(_ => JetStreamAck.NotSent)];
         }
         catch (NatsException exception)
         {
@@ -115,9 +120,9 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
             _pending[first + i] = new PendingAck(batch, i);
         }
 
+        var job = new WriteJob(messages, first, subscription, cancellationToken);
         try
         {
-            var job = new WriteJob(messages, first, subscription, cancellationToken);
             if (messages.Count == 1)
             {
                 // One message is written from the caller's thread: handing it to the writer would cost a thread hop per
@@ -140,9 +145,12 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
         }
         finally
         {
+            // What the writer took up may have been written (an answer may still come, and be dropped): timed out, outcome
+            // unknown. What it had not taken up it never will: not sent.
+            var claimed = job.Close();
             for (var i = 0; i < messages.Count; i++)
             {
-                Complete(first + i, JetStreamAck.TimedOut);
+                Complete(first + i, i < claimed ? JetStreamAck.TimedOut : JetStreamAck.NotSent);
             }
         }
 
@@ -185,10 +193,14 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
         }
     }
 
-    /// <summary>Writes one call's messages in order, until its deadline; a message that cannot be written completes as unavailable.</summary>
+    /// <summary>
+    /// Writes one call's messages in order, until its deadline or until the call closed the job; a message that cannot be
+    /// written completes as unavailable. Each message is claimed before it is written (<see cref="WriteJob.TryClaim"/>), so
+    /// the call can tell the messages that may have been sent from those that never will be.
+    /// </summary>
     private async ValueTask WriteAsync(WriteJob job)
     {
-        for (var i = 0; i < job.Messages.Count && !job.Deadline.IsCancellationRequested; i++)
+        for (var i = 0; i < job.Messages.Count && !job.Deadline.IsCancellationRequested && job.TryClaim(i); i++)
         {
             var message = job.Messages[i];
             var headers = new NatsHeaders { [MessageIdHeader] = message.MessageId };
@@ -346,8 +358,29 @@ internal sealed class JetStreamPublisher(INatsConnection nats) : IAsyncDisposabl
 
     private readonly record struct PendingAck(AckBatch Batch, int Index);
 
-    /// <summary>One call's messages for the writer: reply numbers <c>First</c>.., the call's deadline.</summary>
-    private sealed record WriteJob(IReadOnlyList<JetStreamMessage> Messages, long First, AckSubscription Subscription, CancellationToken Deadline);
+    /// <summary>One call's messages for the writer: reply numbers <c>First</c>.., the call's deadline, and how many the writer took up.</summary>
+    private sealed class WriteJob(IReadOnlyList<JetStreamMessage> Messages, long First, AckSubscription Subscription, CancellationToken Deadline)
+    {
+        private int _claimed;
+
+        public IReadOnlyList<JetStreamMessage> Messages { get; } = Messages;
+
+        public long First { get; } = First;
+
+        public AckSubscription Subscription { get; } = Subscription;
+
+        public CancellationToken Deadline { get; } = Deadline;
+
+        /// <summary>The writer takes up message <paramref name="index"/> (the next one); false once the call closed the job.</summary>
+        public bool TryClaim(int index) => Interlocked.CompareExchange(ref _claimed, index + 1, index) == index;
+
+        /// <summary>The call is done: the writer takes up nothing more. Returns how many messages it took up (they may have been sent).</summary>
+        public int Close()
+        {
+            var claimed = Interlocked.Exchange(ref _claimed, int.MaxValue);
+            return claimed == int.MaxValue ? Messages.Count : claimed;
+        }
+    }
 
     /// <summary>One call's slots; its task completes (asynchronously) when the last slot is completed.</summary>
     private sealed class AckBatch(int count)

@@ -6,7 +6,9 @@ namespace Fabrix.Plugins.Sdk;
 /// Core.Events refused a publish (issue 11 section 2). <see cref="ReasonCode"/> is the stable refusal code
 /// (<c>Fabrix.Contracts.Errors.RefusalCodes</c>), e.g. <c>EVENT_TYPE_NOT_DECLARED</c>,
 /// <c>EVENT_CLASSIFICATION_NOT_ALLOWED</c>, <c>EVENT_PAYLOAD_INVALID</c>, <c>CALLER_NOT_ACTIVE</c>, <c>RATE_LIMITED</c>,
-/// <c>PUBLISH_BACKPRESSURE</c>. For the last two <see cref="RetryAfter"/> says how long to wait; nothing was stored.
+/// <c>PUBLISH_BACKPRESSURE</c> (for these two <see cref="RetryAfter"/> says how long to wait; nothing was stored),
+/// <c>PUBLISH_OUTCOME_UNKNOWN</c> (JetStream did not acknowledge in time: the event may be stored; retry after
+/// <see cref="RetryAfter"/> with the same idempotency key, which returns the first event's id if it was).
 /// </summary>
 public sealed class EventRefusedException : Exception
 {

@@ -201,7 +201,7 @@ internal static class EventsPublishBenchmark
                 return;
             }
             catch (RpcException exception) when (exception.StatusCode is StatusCode.Unavailable or StatusCode.PermissionDenied or StatusCode.ResourceExhausted
-                or StatusCode.Unauthenticated)
+                or StatusCode.Unauthenticated or StatusCode.DeadlineExceeded)
             {
                 last = $"{exception.StatusCode}: {exception.Status.Detail}";
             }

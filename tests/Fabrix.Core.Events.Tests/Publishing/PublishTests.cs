@@ -81,6 +81,40 @@ public sealed class PublishTests(EventsPlatform platform) : IClassFixture<Events
     }
 
     [Fact]
+    public async Task Publish_StoredButNotAcknowledgedInTime_OutcomeUnknownAndAuditedWithTheStoredEventsId()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        await platform.Client.PublishAsync(new PublishRequest { Data = UserCreated("u-0") }, EventsPlatform.Bearer(token), cancellationToken: Ct);
+        var stream = await platform.JetStream.GetStreamAsync(platform.Stream, cancellationToken: Ct);
+        var config = stream.Info.Config;
+        // The stream stores what it is sent but answers nothing (a JetStream too slow to acknowledge within AckTimeout).
+        await platform.JetStream.UpdateStreamAsync(config with { NoAck = true }, Ct);
+        RpcException error;
+        try
+        {
+            error = await Assert.ThrowsAsync<RpcException>(async () =>
+                await platform.Client.PublishAsync(new PublishRequest { Data = UserCreated("u-9") }, EventsPlatform.Bearer(token), cancellationToken: Ct));
+        }
+        finally
+        {
+            await platform.JetStream.UpdateStreamAsync(config with { NoAck = false }, Ct);
+        }
+
+        // Not "back-pressure, nothing stored": the event was sent and JetStream did store it.
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.Equal(RefusalCodes.PublishOutcomeUnknown, error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Reason);
+        Assert.Contains("may or may not be stored", error.Status.Detail, StringComparison.Ordinal);
+        var refused = Assert.Single(await platform.AuditRowsAsync(id, 2), r => r.Outcome == "refused");
+        Assert.Equal(RefusalCodes.PublishOutcomeUnknown, refused.Reason);
+        using var details = JsonDocument.Parse(refused.Details);
+        var eventId = details.RootElement.GetProperty("attributes").GetProperty("event_id").GetString();
+        await stream.RefreshAsync(Ct);
+        var stored = CanonicalEvent.Parser.ParseFrom((await stream.GetAsync(new StreamMsgGetRequest { Seq = stream.Info.State.LastSeq }, Ct)).Message.Data.Span);
+        Assert.Equal((eventId, "u-9"), (stored.Id, stored.Data.Unpack<UserCreated>().UserId));
+    }
+
+    [Fact]
     public async Task PublishHttp_MalformedPayload_RefusedAndAudited()
     {
         var id = TestManifests.NewId("hr");
