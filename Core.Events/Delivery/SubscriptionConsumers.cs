@@ -82,7 +82,11 @@ internal sealed class SubscriptionConsumers(EventStreams streams, IOptions<Deliv
         DeliverPolicy = ConsumerConfigDeliverPolicy.New,
         AckPolicy = ConsumerConfigAckPolicy.Explicit,
         AckWait = _options.AckWait,
-        MaxDeliver = _options.MaxDeliveries + 1,
+        // Unlimited: Core.Events itself moves an event to the dead-letter stream at delivery MaxDeliveries + 1 or later. A
+        // server-side limit of MaxDeliveries + 1 (until 2026-12-07) made that delivery the last: when it was lost (still in
+        // the consume buffer when the pump stopped, or the move failed), nats-server dropped the event for this
+        // subscriber with only an advisory, neither redelivered nor dead-lettered.
+        MaxDeliver = -1,
         MaxAckPending = _options.MaxInFlight,
     };
 }

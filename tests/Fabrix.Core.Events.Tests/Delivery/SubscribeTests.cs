@@ -3,6 +3,7 @@ using Fabrix.Contracts.Events.V1;
 using Fabrix.Core.Events.Delivery;
 using Fabrix.Core.Events.Tests.Infrastructure;
 using Fabrix.Core.Registry.Tests.Infrastructure;
+using Fabrix.Testing;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -73,6 +74,59 @@ public sealed class SubscribeTests(EventsPlatform platform) : IClassFixture<Even
         var dlq = await platform.JetStream.GetStreamAsync(platform.DeadLetterStream, cancellationToken: Ct);
         var stored = await dlq.GetAsync(new StreamMsgGetRequest { LastBySubj = $"{platform.DeadLetterSubjectPrefix}.{subscriberId}.UserCreated" }, Ct);
         Assert.Equal(published, CanonicalEvent.Parser.ParseFrom(stored.Message.Data.Span).Id);
+    }
+
+    [Fact]
+    public async Task Subscribe_DeadLetterMoveFailsAtDeliveryMaxPlusOne_MovedAtALaterDelivery()
+    {
+        var (publisher, subscriber, subscriberId) = await PairAsync();
+        var consumerName = $"{subscriberId}_UserCreated";
+        using (await OpenAsync(subscriber))
+        {
+            // The consumer as Core.Events configured it until 2026-12-07 (nats-server stops at MaxDeliveries + 1 = 4
+            // deliveries); the next Subscribe updates it.
+            var old = await platform.JetStream.GetConsumerAsync(platform.Stream, consumerName, Ct);
+            await platform.JetStream.CreateOrUpdateConsumerAsync(platform.Stream, old.Info.Config with { MaxDeliver = 4 }, Ct);
+        }
+
+        var deadLetters = await platform.JetStream.GetStreamAsync(platform.DeadLetterStream, cancellationToken: Ct);
+        var dlqConfig = deadLetters.Info.Config;
+        string published;
+        // No stream takes the dead-letter subjects for a while: every move fails.
+        await platform.JetStream.UpdateStreamAsync(dlqConfig with { Subjects = [$"broken.{Guid.NewGuid():N}.>"] }, Ct);
+        try
+        {
+            using var call = await OpenAsync(subscriber);
+            Assert.Equal(-1, (await platform.JetStream.GetConsumerAsync(platform.Stream, consumerName, Ct)).Info.Config.MaxDeliver);
+            published = await PublishAsync(publisher, "u-1");
+            // Deliveries 1-3 (MaxDeliveries on the test platform) are never settled; the 4th is to be dead-lettered, and
+            // its move fails (the stream then ends, or not: the delivery stays unsettled either way).
+            for (var attempt = 1u; attempt <= 3; attempt++)
+            {
+                var delivery = await NextAsync(call);
+                Assert.Equal((published, attempt), (delivery.Event.Id, delivery.Attempt));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        }
+        finally
+        {
+            await platform.JetStream.UpdateStreamAsync(dlqConfig, Ct);
+        }
+
+        using var again = await OpenAsync(subscriber);
+        var stored = await Eventually.ForAsync(async () =>
+        {
+            try
+            {
+                return await deadLetters.GetAsync(new StreamMsgGetRequest { LastBySubj = $"{platform.DeadLetterSubjectPrefix}.{subscriberId}.UserCreated" }, Ct);
+            }
+            catch (NATS.Client.JetStream.NatsJSApiException exception) when (exception.Error.Code == 404)
+            {
+                return null;
+            }
+        }, m => m is not null, Within, "the event in the dead-letter stream", CancellationToken.None);
+        Assert.Equal(published, CanonicalEvent.Parser.ParseFrom(stored!.Message.Data.Span).Id);
     }
 
     [Fact]
