@@ -402,7 +402,10 @@ internal sealed class EventPublisher(
     /// writes back to exactly the length received, the bytes held no unknown fields: the received bytes can only be
     /// longer than the message's own encoding (unknown fields, or a longer encoding of known ones such as unpacked
     /// repeated scalars or a repeated field), never shorter, because the canonical types hold no maps (a map entry
-    /// that omits its key is the one encoding shorter than the writer's). Then the received bytes are stored as sent,
+    /// that omits its key is an encoding shorter than the writer's) and because a message with a negative int32 or enum
+    /// value, which may arrive as a 5-byte varint instead of the writer's 10, always takes the second parse
+    /// (<see cref="PayloadFields"/>, which also refuses timestamps and durations the well-known types do not allow:
+    /// their JSON form could not be written for webhooks, push or dead letters). Then the received bytes are stored as sent,
     /// under the canonical type URL, and nothing is parsed or written again. Only a length that differs pays a second
     /// parse, keeping unknown fields, which tells unknown fields (refused) from a longer encoding (accepted, and stored
     /// as the message writes itself). Bytes stored as sent can differ from the message's own encoding only in the order
@@ -426,8 +429,14 @@ internal sealed class EventPublisher(
         {
             var strict = StrictPayload.Of(type);
             var message = strict.Parser.ParseFrom(packed.Value);
+            if (PayloadFields.Check(message, out var lengthRevealsUnknownFields) is { } invalid)
+            {
+                error = invalid;
+                return null;
+            }
+
             var size = message.CalculateSize();
-            if (size == packed.Value.Length)
+            if (size == packed.Value.Length && lengthRevealsUnknownFields)
             {
                 return new Any { TypeUrl = strict.TypeUrl, Value = packed.Value };
             }

@@ -152,6 +152,43 @@ public sealed class PublishTests(EventsPlatform platform) : IClassFixture<Events
         Assert.Equal(("refused", RefusalCodes.EventPayloadInvalid), (row.Outcome, row.Reason));
     }
 
+    [Theory]
+    [InlineData(0L, -1)]
+    [InlineData(253_402_300_800L, 0)]
+    public async Task Publish_TimestampTheWellKnownTypeDoesNotAllow_RefusedNamingTheField(long seconds, int nanos)
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        // Binary protobuf takes any seconds and nanos; the JSON form (webhooks, push, dead letters) cannot be written.
+        var data = Any.Pack(new UserCreated { UserId = "u-1", CreatedAt = new Timestamp { Seconds = seconds, Nanos = nanos } });
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await platform.Client.PublishAsync(new PublishRequest { Data = data }, EventsPlatform.Bearer(token), cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("created_at: not a valid timestamp", error.Status.Detail, StringComparison.Ordinal);
+        var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
+        Assert.Equal(("refused", RefusalCodes.EventPayloadInvalid), (row.Outcome, row.Reason));
+    }
+
+    [Fact]
+    public async Task Publish_ShortenedNegativeInt32MakingRoomForAnUndeclaredField_Refused()
+    {
+        var id = TestManifests.NewId("docs");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["DocumentProcessed"], []));
+        // page_count = -1 as a 5-byte varint (the parser takes it; the message writes 10 bytes), then field 99 with a
+        // 3-byte value: 11 bytes, exactly the length of the message's own encoding.
+        byte[] bytes = [0x20, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x98, 0x06, 0x80, 0x80, 0x01];
+        Assert.Equal(bytes.Length, new DocumentProcessed { PageCount = -1 }.CalculateSize());
+        var data = new Any { TypeUrl = "type.googleapis.com/fabrix.canonical.v1.DocumentProcessed", Value = ByteString.CopyFrom(bytes) };
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await platform.Client.PublishAsync(new PublishRequest { Data = data }, EventsPlatform.Bearer(token), cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("fields the type does not declare", error.Status.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Publish_IllFormedUtf8InAStringField_RefusedAndAudited()
     {
