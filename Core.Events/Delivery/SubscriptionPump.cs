@@ -172,6 +172,18 @@ internal sealed class PendingDeliveries(string subscriber, DeadLetters deadLette
         return true;
     }
 
+    /// <summary>
+    /// Puts a delivery back undelivered (a nak without delay, counting toward nothing but JetStream's delivery count), as
+    /// the pump does with a delivery it refuses; not for a delivery of an earlier epoch.
+    /// </summary>
+    public async Task PutBackAsync(string eventId, CancellationToken cancellationToken)
+    {
+        if (_pending.TryRemove(eventId, out var pending) && !IsStale(pending))
+        {
+            await pending.Message.NakAsync(cancellationToken: cancellationToken);
+        }
+    }
+
     private bool IsStale(Pending pending)
     {
         if (pending.Epoch == epochs.Current)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Fabrix.Contracts.Canonical;
 using Fabrix.Contracts.Webhooks;
+using Fabrix.Core.Events.Policy;
 using Fabrix.Core.Lanes.Audit;
 using Fabrix.Core.Lanes.Policy;
 using Microsoft.Extensions.Options;
@@ -193,7 +194,7 @@ internal sealed partial class PushDispatcher(
             var consumer = await consumers.EnsureAsync(subscription.PluginId, subscription.Type, cancellationToken);
             var pending = new PendingDeliveries(subscription.PluginId, deadLetters, delivery.Value, epochs);
             await using var sink = new PushSink(subscription.PluginId, subscription.Type, subscription.Url, keys, sender, pending, audit,
-                options.Value.MaxConcurrency, logger);
+                options.Value.MaxConcurrency, () => CanonicalPolicy.DecideDelivery(snapshots.Current, subscription.PluginId, subscription.Type), logger);
             if (await pump.RunAsync(subscription.PluginId, subscription.Type, consumer, sink, pending, cancellationToken) is { } refused)
             {
                 LogRefused(logger, subscription.PluginId, subscription.Type.Name, refused.Refusal.Code);

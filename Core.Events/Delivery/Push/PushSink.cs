@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fabrix.Contracts.Canonical;
+using Fabrix.Core.Events.Refusals;
 using Fabrix.Core.Lanes.Audit;
 
 namespace Fabrix.Core.Events.Delivery.Push;
@@ -23,6 +24,7 @@ internal sealed partial class PushSink(
     PendingDeliveries pending,
     DecisionAuditWriter audit,
     int maxConcurrency,
+    Func<EventsRefusal?> decide,
     ILogger logger) : IDeliverySink, IAsyncDisposable
 {
     private readonly SemaphoreSlim _slots = new(maxConcurrency, maxConcurrency);
@@ -34,6 +36,24 @@ internal sealed partial class PushSink(
     public async ValueTask SendAsync(Contracts.Events.V1.Delivery delivery, CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken);
+        // The pump authorized the delivery before the wait for a slot, which lasts as long as the pushes ahead of it (up
+        // to the request timeout each): decided again now, so a subscriber disabled, a trait dropped or the lane switched
+        // off meanwhile receives nothing more (refused, audited, put back; the pump's next delivery ends it).
+        if (decide() is { } refusal)
+        {
+            try
+            {
+                DeliveryAudit.Write(audit, subscriber, type, delivery.Event, (int)delivery.Attempt, Mode, refusal.Code);
+                await pending.PutBackAsync(delivery.Event.Id, cancellationToken);
+            }
+            finally
+            {
+                _slots.Release();
+            }
+
+            return;
+        }
+
         _ = PushAsync(delivery, cancellationToken);
     }
 

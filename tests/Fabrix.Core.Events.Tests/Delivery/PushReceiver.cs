@@ -27,6 +27,9 @@ public sealed class PushReceiver : IAsyncLifetime
 
     public ConcurrentDictionary<string, bool> AlwaysFail { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Paths whose requests are held (received, then unanswered) until the task completes.</summary>
+    public ConcurrentDictionary<string, Task> Holds { get; } = new(StringComparer.Ordinal);
+
     public string Address { get; private set; } = string.Empty;
 
     public async ValueTask InitializeAsync()
@@ -42,6 +45,11 @@ public sealed class PushReceiver : IAsyncLifetime
             var headers = context.Request.Headers;
             Received.Enqueue(new ReceivedPush(path, headers["webhook-id"], headers["webhook-timestamp"], headers["webhook-signature"],
                 headers["Fabrix-Delivery-Attempt"], context.Request.ContentType, body.ToArray()));
+            if (Holds.TryGetValue(path, out var hold))
+            {
+                await hold;
+            }
+
             context.Response.StatusCode = AlwaysFail.ContainsKey(path) ? 500
                 : Answers.TryGetValue(path, out var queue) && queue.TryDequeue(out var status) ? status : 200;
         });

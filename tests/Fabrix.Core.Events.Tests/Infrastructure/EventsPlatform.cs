@@ -22,7 +22,7 @@ namespace Fabrix.Core.Events.Tests.Infrastructure;
 /// and Core.Events on its test server with its own streams on the shared JetStream server (file storage). Core.Events
 /// can be restarted (<see cref="RestartAsync"/>): the streams and durable consumers stay in NATS.
 /// </summary>
-public sealed class EventsPlatform(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
+public class EventsPlatform(PostgresServer postgres, NatsServer nats) : IAsyncLifetime
 {
     public const string ServiceName = "events";
     private LaneTestRegistry _lane = null!;
@@ -110,9 +110,15 @@ public sealed class EventsPlatform(PostgresServer postgres, NatsServer nats) : I
         _settings["Fabrix:Events:Publish:Burst"] = "1000";
         _settings["Fabrix:Events:Control:SubjectPrefix"] = ControlSubjectPrefix;
         _settings["Fabrix:Events:Push:RefreshInterval"] = "00:00:00.500";
+        Configure(_settings);
         _nats = new NatsConnection(NatsOpts.Default with { Url = nats.Url });
         JetStream = new NatsJSContext(_nats);
         await StartAsync();
+    }
+
+    /// <summary>Changes Core.Events' settings before it starts (a platform for tests that need other timings).</summary>
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
     }
 
     /// <summary>Stops Core.Events and starts a new instance on the same streams.</summary>
@@ -142,6 +148,7 @@ public sealed class EventsPlatform(PostgresServer postgres, NatsServer nats) : I
         }
 
         await _lane.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>A manifest (seed 004's example) with <paramref name="publishes"/> and <paramref name="subscribes"/>.</summary>
