@@ -57,9 +57,9 @@ internal static class WebhookSigningCommands
         verify.SetAction(async (parseResult, cancellationToken) =>
         {
             var nowText = parseResult.GetValue(now);
-            if (nowText is not null && !TryTimestamp(nowText, out _))
+            if (nowText is not null && (!TryTimestamp(nowText, out var nowSeconds) || nowSeconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds()))
             {
-                await context.Error.WriteLineAsync("--now must be Unix seconds.");
+                await context.Error.WriteLineAsync($"--now must be Unix seconds (0 to {DateTimeOffset.MaxValue.ToUnixTimeSeconds()}).");
                 return ExitCodes.UsageOrIo;
             }
 

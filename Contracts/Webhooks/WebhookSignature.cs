@@ -130,6 +130,12 @@ public static class WebhookSignature
             return WebhookVerification.Malformed;
         }
 
+        // Up to 18 digits are read, but a DateTimeOffset ends in 9999: a later timestamp is too new, not an exception.
+        if (seconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
+        {
+            return WebhookVerification.TimestampTooNew;
+        }
+
         var sent = DateTimeOffset.FromUnixTimeSeconds(seconds);
         if (sent < now - Tolerance)
         {

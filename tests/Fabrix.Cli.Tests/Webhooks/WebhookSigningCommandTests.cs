@@ -103,6 +103,25 @@ public sealed class WebhookSigningCommandTests
         Assert.Empty(result.Output);
     }
 
+    [Theory]
+    [InlineData("yesterday")]
+    [InlineData("999999999999999999")]
+    public async Task Verify_NowNotUnixSecondsOfADate_UsageError(string now)
+    {
+        var result = await Cli(Body).RunAsync("webhooks", "verify", "--secret", Secret, "--id", Id, "--timestamp", Timestamp, "--signature", Signature, "--now", now);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Empty(result.Output);
+    }
+
+    [Fact]
+    public async Task Verify_TimestampAfterTheYear9999_TimestampTooNew()
+    {
+        var result = await Cli(Body).RunAsync("webhooks", "verify", "--secret", Secret, "--id", Id, "--timestamp", "999999999999999999", "--signature", Signature, "--now", Timestamp);
+
+        Assert.Equal((1, "timestamp too new"), (result.ExitCode, result.Output.Trim()));
+    }
+
     [Fact]
     public async Task Verify_MissingSignatureOption_UsageError()
     {

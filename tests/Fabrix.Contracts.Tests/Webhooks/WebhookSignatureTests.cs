@@ -112,6 +112,12 @@ public sealed class WebhookSignatureTests
         Assert.Equal(expected, WebhookSignature.Verify(Key(SpecSecret), SpecId, "1614265330", SpecSignature, SpecBody, SpecNow.AddSeconds(nowOffsetSeconds)));
 
     [Theory]
+    [InlineData("253402300800")]
+    [InlineData("999999999999999999")]
+    public void Verify_TimestampAfterTheYear9999_TooNewNotAnException(string timestamp) =>
+        Assert.Equal(WebhookVerification.TimestampTooNew, WebhookSignature.Verify(Key(SpecSecret), SpecId, timestamp, SpecSignature, SpecBody, SpecNow));
+
+    [Theory]
     [InlineData(SpecId, "", SpecSignature)]
     [InlineData(SpecId, "16142653x0", SpecSignature)]
     [InlineData(SpecId, "-1614265330", SpecSignature)]
