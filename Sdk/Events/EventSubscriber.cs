@@ -30,6 +30,7 @@ internal sealed class EventSubscriber(
 {
     private readonly FabrixEventsOptions _options = options.Value;
     private readonly HandledEvents _handled = new(options.Value.EventsDedupeCapacity);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _inProgress = new(StringComparer.Ordinal);
     private volatile string _state = "starting";
     private volatile string? _problem;
     private int _failures;
@@ -132,24 +133,40 @@ internal sealed class EventSubscriber(
             return new SubscribeRequest { Ack = new Settle { EventId = envelope.Id } };
         }
 
-        await using var scope = scopes.CreateAsyncScope();
-        var context = EventHandlers.Context(envelope, (int)delivery.Attempt, scope.ServiceProvider, cancellationToken);
-        try
+        // A redelivery while the handler still runs (a push whose request Core.Events gave up on, then sent again) is not
+        // handled a second time at once: it is nacked, and comes again after the backoff, when the first run has ended.
+        if (!_inProgress.TryAdd(envelope.Id, 0))
         {
-            await handler.Invoke(envelope.Data, context);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception exception)
-        {
-            EventsLog.HandlerFailed(logger, exception, handler.Type.Name, envelope.Id, (int)delivery.Attempt);
-            return Nack(envelope.Id, exception.GetType().Name);
+            EventsLog.InProgress(logger, envelope.Id, envelope.Type);
+            return Nack(envelope.Id, "InProgress");
         }
 
-        _handled.Add(envelope.Id);
-        return new SubscribeRequest { Ack = new Settle { EventId = envelope.Id } };
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var context = EventHandlers.Context(envelope, (int)delivery.Attempt, scope.ServiceProvider, cancellationToken);
+            try
+            {
+                await handler.Invoke(envelope.Data, context);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception exception)
+            {
+                EventsLog.HandlerFailed(logger, exception, handler.Type.Name, envelope.Id, (int)delivery.Attempt);
+                return Nack(envelope.Id, exception.GetType().Name);
+            }
+
+            // Remembered as handled before it stops being in progress: no moment in which a redelivery finds neither.
+            _handled.Add(envelope.Id);
+            return new SubscribeRequest { Ack = new Settle { EventId = envelope.Id } };
+        }
+        finally
+        {
+            _inProgress.TryRemove(envelope.Id, out _);
+        }
     }
 
     private static SubscribeRequest Nack(string eventId, string reason) => new() { Nack = new Settle { EventId = eventId, Reason = reason } };

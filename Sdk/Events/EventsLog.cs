@@ -25,4 +25,7 @@ internal static partial class EventsLog
 
     [LoggerMessage(7066, LogLevel.Information, "Plugin {PluginId} receives events of its mapped types by HTTP push on {Path}")]
     public static partial void PushMapped(ILogger logger, string pluginId, string path);
+
+    [LoggerMessage(7067, LogLevel.Warning, "Event {EventId} of {EventType} came again while its handler still runs; nacked, it comes again after the backoff")]
+    public static partial void InProgress(ILogger logger, string eventId, string eventType);
 }

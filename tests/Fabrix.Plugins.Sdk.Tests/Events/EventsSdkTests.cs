@@ -246,6 +246,36 @@ public sealed class EventsSdkTests(EventsSdkPlatform platform) : IClassFixture<E
     }
 
     [Fact]
+    public async Task HandleAsync_SameIdWhileItsHandlerRuns_NackedWithoutASecondConcurrentCall()
+    {
+        var subscriber = await platform.PluginAsync("acct", [], ["UserCreated"]);
+        var calls = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var host = platform.Host(subscriber, app => app.MapFabrixEvent<UserCreated>(async (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            await release.Task;
+        }));
+        var subscriberService = host.Services.GetRequiredService<EventSubscriber>();
+        var mapped = host.Services.GetRequiredService<EventHandlers>().Freeze();
+        var delivery = new Delivery
+        {
+            Event = new CanonicalEvent { Id = "0193f0c2-0000-7000-8000-000000000002", Type = "fabrix.canonical.v1.UserCreated", Data = Any.Pack(new UserCreated { UserId = "u-1" }) },
+            Attempt = 1,
+        };
+
+        // A push Core.Events gave up on still runs its handler when the event is pushed again.
+        var running = subscriberService.HandleAsync(delivery, mapped, Ct);
+        var during = await subscriberService.HandleAsync(delivery, mapped, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        release.SetResult();
+        var first = await running;
+        var after = await subscriberService.HandleAsync(delivery, mapped, Ct);
+
+        Assert.Equal((SubscribeRequest.KindOneofCase.Nack, "InProgress"), (during.KindCase, during.Nack.Reason));
+        Assert.Equal((1, SubscribeRequest.KindOneofCase.Ack, SubscribeRequest.KindOneofCase.Ack), (calls, first.KindCase, after.KindCase));
+    }
+
+    [Fact]
     public async Task MapFabrixEvent_TypeNotInTheManifestsSubscribes_Throws()
     {
         var plugin = await platform.PluginAsync("acct", [], ["UserCreated"]);
