@@ -405,6 +405,14 @@ internal sealed partial class WebhookDispatcher(
             return true;
         }
 
+        // A dead letter an administrator replayed is for its one subscriber plugin (Control/DeadLetterStore.cs): the
+        // endpoints had the event when it was first stored.
+        if (message.Headers is { } headers && headers.ContainsKey(Control.DeadLetterStore.ReplayForHeader))
+        {
+            await SettleAsync(epoch, message, static (m, t) => m.AckAsync(cancellationToken: t), cancellationToken);
+            return true;
+        }
+
         // The consumer filters by subject, but nats-server before 2.10 ignores a consumer's filter_subjects and hands it the
         // whole stream: the endpoint's own filter decides, on every server.
         if (target.Endpoint.EventTypes.Count > 0 && !target.Endpoint.EventTypes.Contains(evt.Type))
