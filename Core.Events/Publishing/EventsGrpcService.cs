@@ -23,12 +23,14 @@ internal sealed class EventsGrpcService(PluginCallers callers, EventPublisher pu
     public override async Task<PublishBatchResponse> PublishBatch(PublishBatchRequest request, ServerCallContext context)
     {
         var traceparent = context.RequestHeaders.GetValue("traceparent");
+        var caller = await CallerAsync(context, "batch", traceparent);
         if (request.Events.Count == 0 || request.Events.Count > options.Value.MaxBatch)
         {
-            throw EventsRefusal.Invalid($"events: a batch holds 1-{options.Value.MaxBatch} events, not {request.Events.Count}.").ToRpcException();
+            var refusal = EventsRefusal.Invalid($"events: a batch holds 1-{options.Value.MaxBatch} events, not {request.Events.Count}.");
+            publisher.AuditRefused(caller, "batch", refusal, traceparent);
+            throw refusal.ToRpcException();
         }
 
-        var caller = await CallerAsync(context, "batch", traceparent);
         var outcomes = await publisher.PublishBatchAsync(caller, request.Events, traceparent, context.CancellationToken);
         var response = new PublishBatchResponse();
         foreach (var outcome in outcomes)

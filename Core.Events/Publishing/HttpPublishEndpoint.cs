@@ -28,16 +28,23 @@ internal static class HttpPublishEndpoint
             return refused.ToProblem(context);
         }
 
+        // Every refusal after the token check is a decision about this plugin's publish, and audited like the others.
+        IResult Refuse(EventsRefusal refusal)
+        {
+            publisher.AuditRefused(check.Caller!.PluginId, type, refusal, traceparent);
+            return refusal.ToProblem(context);
+        }
+
         if (request.ContentType is not { } contentType || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
-            return new EventsRefusal(RefusalCodes.UnsupportedMediaType, "The body must be application/json: the message's protobuf JSON.",
-                StatusCodes.Status415UnsupportedMediaType, Grpc.Core.StatusCode.InvalidArgument).ToProblem(context);
+            return Refuse(new EventsRefusal(RefusalCodes.UnsupportedMediaType, "The body must be application/json: the message's protobuf JSON.",
+                StatusCodes.Status415UnsupportedMediaType, Grpc.Core.StatusCode.InvalidArgument));
         }
 
         var limit = options.Value.MaxPayloadBytes;
         if (request.ContentLength > limit)
         {
-            return TooLarge(limit).ToProblem(context);
+            return Refuse(TooLarge(limit));
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -53,7 +60,7 @@ internal static class HttpPublishEndpoint
         }
         catch (BadHttpRequestException)
         {
-            return TooLarge(limit).ToProblem(context);
+            return Refuse(TooLarge(limit));
         }
 
         var key = request.Headers[IdempotencyKeyHeader].FirstOrDefault();

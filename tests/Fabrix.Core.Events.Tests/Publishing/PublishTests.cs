@@ -272,6 +272,36 @@ public sealed class PublishTests(EventsPlatform platform) : IClassFixture<Events
     }
 
     [Fact]
+    public async Task PublishBatch_NoEvents_RefusedAndAudited()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await platform.Client.PublishBatchAsync(new PublishBatchRequest(), EventsPlatform.Bearer(token), cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
+        Assert.Equal(("lane.canonical.publish", "refused", RefusalCodes.InvalidArgument), (row.Action, row.Outcome, row.Reason));
+    }
+
+    [Fact]
+    public async Task PublishHttp_NotJson_RefusedWith415AndAudited()
+    {
+        var id = TestManifests.NewId("hr");
+        var token = await platform.InstallActiveAsync(EventsPlatform.Manifest(id, ["UserCreated"], []));
+        using var client = platform.Events.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/events/UserCreated") { Content = new StringContent("userId=u-1", Encoding.UTF8, "text/plain") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var row = Assert.Single(await platform.AuditRowsAsync(id, 1));
+        Assert.Equal(("refused", RefusalCodes.UnsupportedMediaType), (row.Outcome, row.Reason));
+    }
+
+    [Fact]
     public async Task PublishBatch_MixedEvents_EachStoredOrRefusedOnItsOwn()
     {
         var id = TestManifests.NewId("hr");
