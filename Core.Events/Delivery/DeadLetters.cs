@@ -46,7 +46,14 @@ internal sealed class DeadLetters(EventStreams streams, DecisionAuditWriter audi
         await streams.EnsureAsync(cancellationToken);
         var ack = await streams.JetStream.PublishAsync(streams.DeadLetterSubjectOf(subscriber, type), message.Data ?? [], headers: headers,
             opts: new NatsJSPubOpts { MsgId = $"{subscriber}:{evt.Id}:{metadata?.Sequence.Stream ?? 0}" }, cancellationToken: cancellationToken);
-        ack.EnsureSuccess();
+        // A duplicate is this dead letter, stored by an earlier move that stopped before terminating the original (the
+        // Nats-Msg-Id above): it is stored once, so go on. EnsureSuccess would throw on it, and the event would come back
+        // at every ack wait until the duplicate window had passed, then be stored a second time.
+        if (ack.Error is not null || !ack.Duplicate)
+        {
+            ack.EnsureSuccess();
+        }
+
         await message.AckTerminateAsync(cancellationToken: cancellationToken);
         audit.Write(new LaneDecision(subscriber, Lane.Canonical, type.FullName, "dead_letter", false, RefusalCodes.EventDeadLettered,
             Activity.Current?.TraceId.ToHexString() ?? evt.Id, evt.Traceparent.Length == 0 ? null : evt.Traceparent,

@@ -172,6 +172,9 @@ internal sealed class PendingDeliveries(string subscriber, DeadLetters deadLette
         return true;
     }
 
+    /// <summary>Stops waiting for a settle of <paramref name="eventId"/> (it was dead-lettered): a later ack or nack of it finds nothing.</summary>
+    public void Forget(string eventId) => _pending.TryRemove(eventId, out _);
+
     /// <summary>
     /// Puts a delivery back undelivered (a nak without delay, counting toward nothing but JetStream's delivery count), as
     /// the pump does with a delivery it refuses; not for a delivery of an earlier epoch.
@@ -280,6 +283,8 @@ internal sealed partial class SubscriptionPump(
             {
                 await deadLetters.MoveAsync(subscriber, type, message, evt,
                     string.Create(CultureInfo.InvariantCulture, $"not acknowledged within the ack wait after {_options.MaxDeliveries} deliveries"), cancellationToken);
+                // A late settle of an earlier delivery is then of nothing: a nack would dead-letter (and audit) it a second time.
+                pending.Forget(evt.Id);
                 continue;
             }
 

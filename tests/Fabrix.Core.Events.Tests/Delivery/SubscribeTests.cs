@@ -130,6 +130,37 @@ public sealed class SubscribeTests(EventsPlatform platform) : IClassFixture<Even
     }
 
     [Fact]
+    public async Task Subscribe_LateNackOfAnEventDeadLetteredAfterTheAckWait_NotDeadLetteredTwice()
+    {
+        var (publisher, subscriber, subscriberId) = await PairAsync();
+        using var call = await OpenAsync(subscriber);
+        var published = await PublishAsync(publisher, "u-1");
+        // Deliveries 1-3 (MaxDeliveries on the test platform) time out; Core.Events dead-letters the 4th.
+        for (var attempt = 1u; attempt <= 3; attempt++)
+        {
+            Assert.Equal((published, attempt), ((await NextAsync(call)).Event.Id, call.ResponseStream.Current.Attempt));
+        }
+
+        await Eventually.UntilAsync(async () => (await platform.AuditRowsAsync(subscriberId, 1)).Any(r => r.Action == "lane.canonical.dead_letter"),
+            Within, "the event dead-lettered", CancellationToken.None);
+
+        // The plugin settles its third delivery late, then acknowledges a later event: settles are read in order, and the
+        // stream stays open (a third event arrives on it).
+        await call.RequestStream.WriteAsync(new SubscribeRequest { Nack = new Settle { EventId = published, Reason = "late" } }, Ct);
+        var later = await PublishAsync(publisher, "u-2");
+        Assert.Equal(later, (await NextAsync(call)).Event.Id);
+        await call.RequestStream.WriteAsync(new SubscribeRequest { Ack = new Settle { EventId = later } }, Ct);
+        var third = await PublishAsync(publisher, "u-3");
+        Assert.Equal(third, (await NextAsync(call)).Event.Id);
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        var rows = await Eventually.ForAsync(() => platform.AuditRowsAsync(subscriberId, 1),
+            r => r.Any(row => row.Action == "lane.canonical.deliver" && row.Details.Contains(third, StringComparison.Ordinal)), Within,
+            "the third delivery audited", CancellationToken.None);
+
+        Assert.Single(rows, r => r.Action == "lane.canonical.dead_letter");
+    }
+
+    [Fact]
     public async Task Subscribe_SubscriberDisabled_StreamEndsPermissionDenied()
     {
         var (_, subscriber, subscriberId) = await PairAsync();
