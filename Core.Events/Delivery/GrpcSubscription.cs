@@ -25,6 +25,7 @@ internal sealed partial class GrpcSubscription(
     DeadLetters deadLetters,
     DeliveryEpoch epochs,
     Push.PushTargetSource pushTargets,
+    Fabrix.Core.Lanes.Audit.DecisionAuditWriter audit,
     IOptions<DeliveryOptions> options,
     ILogger<GrpcSubscription> logger)
 {
@@ -35,15 +36,15 @@ internal sealed partial class GrpcSubscription(
     {
         if (!await requests.MoveNext(context.CancellationToken) || requests.Current.KindCase != SubscribeRequest.KindOneofCase.Open)
         {
-            throw EventsRefusal.Invalid("The first message of a subscription must be 'open'.").ToRpcException();
+            throw Refused(pluginId, AnyType, EventsRefusal.Invalid("The first message of a subscription must be 'open'."));
         }
 
         // A push plugin's deliveries go to its push endpoint; a stream too would take some of them from the same consumer.
         if (pushTargets.Current.ContainsKey(pluginId))
         {
-            throw new EventsRefusal(RefusalCodes.EventDeliveryIsPush,
+            throw Refused(pluginId, AnyType, new EventsRefusal(RefusalCodes.EventDeliveryIsPush,
                 $"The plugin '{pluginId}' receives its events by HTTP push (events.delivery in its manifest): it cannot also subscribe to the stream.",
-                StatusCodes.Status409Conflict, StatusCode.FailedPrecondition).ToRpcException();
+                StatusCodes.Status409Conflict, StatusCode.FailedPrecondition));
         }
 
         var types = Resolve(pluginId, requests.Current.Open);
@@ -184,10 +185,11 @@ internal sealed partial class GrpcSubscription(
         var types = new List<CanonicalEventType>(names.Count);
         for (var i = 0; i < names.Count; i++)
         {
-            var type = CanonicalEventTypes.Find(names[i]) ?? throw (EventsRefusal.UnknownType(names[i]) with { Message = $"open.event_types[{i}]: '{names[i]}' is not a canonical event type." }).ToRpcException();
+            var type = CanonicalEventTypes.Find(names[i])
+                ?? throw Refused(pluginId, AnyType, EventsRefusal.UnknownType(names[i]) with { Message = $"open.event_types[{i}]: '{names[i]}' is not a canonical event type." });
             if (CanonicalPolicy.DecideDelivery(snapshots.Current, pluginId, type) is { } refusal)
             {
-                throw refusal.ToRpcException();
+                throw Refused(pluginId, type.FullName, refusal);
             }
 
             types.Add(type);
@@ -197,6 +199,20 @@ internal sealed partial class GrpcSubscription(
     }
 
     private static string Bounded(string value) => value.Length <= 512 ? value : value[..512];
+
+    /// <summary>The audit target of a refused <c>Subscribe</c> that names no one canonical type.</summary>
+    public const string AnyType = "fabrix.canonical.v1";
+
+    /// <summary>
+    /// Audits a refused <c>Subscribe</c> (<c>subscribe</c> on the canonical lane; target the type's full name when one type
+    /// was refused) and returns the refusal to throw. Every decision is audited, opening a subscription included.
+    /// </summary>
+    public RpcException Refused(string pluginId, string target, EventsRefusal refusal)
+    {
+        audit.Write(new Fabrix.Core.Lanes.Audit.LaneDecision(pluginId, Contracts.Audit.V1.Lane.Canonical, target, "subscribe", false, refusal.Code,
+            System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? Guid.CreateVersion7().ToString()));
+        return refusal.ToRpcException();
+    }
 
     private sealed class ChannelSink(ChannelWriter<Contracts.Events.V1.Delivery> writer) : IDeliverySink
     {

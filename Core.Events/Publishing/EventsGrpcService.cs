@@ -55,7 +55,7 @@ internal sealed class EventsGrpcService(PluginCallers callers, EventPublisher pu
         var check = await callers.CheckAsync(context.RequestHeaders.GetValue("authorization"), context.CancellationToken);
         if (check.Refusal is { } refusal)
         {
-            throw refusal.ToRpcException();
+            throw subscriptions.Refused(check.AuditedPluginId, GrpcSubscription.AnyType, refusal);
         }
 
         await subscriptions.RunAsync(check.Caller!.PluginId, requestStream, responseStream, context);

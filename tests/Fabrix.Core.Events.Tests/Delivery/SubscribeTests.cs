@@ -161,6 +161,40 @@ public sealed class SubscribeTests(EventsPlatform platform) : IClassFixture<Even
     }
 
     [Fact]
+    public async Task Subscribe_TypeNotSubscribed_RefusedAndAudited()
+    {
+        var (_, subscriber, subscriberId) = await PairAsync();
+        using var call = platform.Client.Subscribe(EventsPlatform.Bearer(subscriber), cancellationToken: Ct);
+        await call.RequestStream.WriteAsync(new SubscribeRequest { Open = new OpenSubscription { EventTypes = { "UserDeleted" } } }, Ct);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(Ct));
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        var row = Assert.Single(await platform.AuditRowsAsync(subscriberId, 1));
+        Assert.Equal(("lane.canonical.subscribe", "refused", RefusalCodes.EventTypeNotSubscribed, "fabrix.canonical.v1.UserDeleted"),
+            (row.Action, row.Outcome, row.Reason, row.Target));
+    }
+
+    [Fact]
+    public async Task Subscribe_DisabledPluginsToken_RefusedAndAudited()
+    {
+        var (_, subscriber, subscriberId) = await PairAsync();
+        await platform.DisableAsync(subscriberId);
+        await platform.WaitForPolicyAsync(subscriberId, p => !p.IsActive, "the subscriber is disabled at Core.Events");
+        using var call = platform.Client.Subscribe(EventsPlatform.Bearer(subscriber), cancellationToken: Ct);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await call.RequestStream.WriteAsync(new SubscribeRequest { Open = new OpenSubscription() }, Ct);
+            await call.ResponseStream.MoveNext(Ct);
+        });
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        var row = Assert.Single(await platform.AuditRowsAsync(subscriberId, 1));
+        Assert.Equal(("lane.canonical.subscribe", "refused", RefusalCodes.CallerNotActive), (row.Action, row.Outcome, row.Reason));
+    }
+
+    [Fact]
     public async Task Subscribe_SubscriberDisabled_StreamEndsPermissionDenied()
     {
         var (_, subscriber, subscriberId) = await PairAsync();
