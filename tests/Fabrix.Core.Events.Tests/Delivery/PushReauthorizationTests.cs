@@ -28,7 +28,9 @@ public sealed class PushReauthorizationTests(SlowPushPlatform platform) : PushTe
         // The first push holds the one slot; the pump has taken the second event, authorized it, and waits for the slot.
         await PushesAsync(path, 1);
         var second = await PublishAsync(publisher, "u-2");
-        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+        var consumer = Fabrix.Core.Events.Delivery.SubscriptionConsumers.NameOf(subscriberId, UserCreated);
+        await Eventually.UntilAsync(async () => (await Platform.JetStream.GetConsumerAsync(Platform.Stream, consumer, Ct)).Info.NumAckPending >= 2,
+            Within, "the second event delivered to Core.Events' pump", Ct);
 
         await SetTraitAsync(subscriberId, present: false, publishRate: 10);
         release.SetResult();
