@@ -68,7 +68,7 @@ internal enum JetStreamAckStatus
 /// writer takes a lock per message: with concurrent calls writing message by message, the contended path (an async
 /// wait with a timeout timer per message) was a tenth of Core.Events' CPU in the batched benchmark (benchmarks/README.md,
 /// "Measured — thirteenth session"). A call whose deadline passed before the writer reached it is not written at all
-/// (the call has already answered "not acknowledged in time").</para>
+/// (its messages are <see cref="JetStreamAckStatus.NotSent"/>: nothing stored).</para>
 /// <para>An answer that comes after its call gave up is dropped (the call reported <see cref="JetStreamAckStatus.TimedOut"/>:
 /// "may be stored", which is why publishers retry with an idempotency key). The subscription is NATS.Net's own
 /// (<see cref="NatsSubBase"/>), so the library renews it after a reconnect.</para>
